@@ -1,0 +1,3 @@
+"""creditflow: multichannel credit management."""
+
+__version__ = "0.1.0"

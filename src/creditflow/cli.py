@@ -1,0 +1,318 @@
+"""The `creditflow` command (DESIGN 4.2).
+
+Exit codes: 0 success; 1 the command ran but rejected some input; 2 usage or
+configuration error. This is the only place the wall clock is read for a run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from creditflow.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    help="creditflow: decides, every day, the next contact with each customer who owes money.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import customers, invoices, payments or a bank statement.")
+strategy_app = typer.Typer(help="Validate and activate strategy files.")
+app.add_typer(import_app, name="import")
+app.add_typer(strategy_app, name="strategy")
+
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
+]
+
+
+def _settings(db: str | None) -> Settings:
+    try:
+        return load_settings().with_database(db)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _engine(settings: Settings, *, migrate: bool = True) -> Any:
+    from creditflow.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) is None:
+        err.print("the database is empty: run `creditflow init` first")
+        raise typer.Exit(2)
+    return engine
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create or upgrade the database and record the organisation."""
+    from creditflow.ledger.service import ensure_organisation
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    ensure_organisation(engine, settings)
+    out.print(f"database ready: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run_import(kind: str, file: Path, db: str | None) -> None:
+    if not file.is_file():
+        err.print(f"no such file: {file}")
+        raise typer.Exit(2)
+    from creditflow.ledger.validation import ImportFileError
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    try:
+        if kind == "customers":
+            from creditflow.ledger.imports import import_customers
+
+            summary = import_customers(engine, file, settings)
+        elif kind == "invoices":
+            from creditflow.ledger.imports import import_invoices
+
+            summary = import_invoices(engine, file, settings)
+        else:
+            from creditflow.ledger.payments import import_payments
+
+            summary = import_payments(engine, file, settings)
+    except ImportFileError as exc:
+        err.print(f"[red]cannot read {file}:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    print(summary.line())
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+@import_app.command("customers")
+def import_customers_cmd(file: Path, db: DbOption = None) -> None:
+    """Import customers (CSV or XLSX, DESIGN 4.3)."""
+    _run_import("customers", file, db)
+
+
+@import_app.command("invoices")
+def import_invoices_cmd(file: Path, db: DbOption = None) -> None:
+    """Import invoices (CSV or XLSX, DESIGN 4.3)."""
+    _run_import("invoices", file, db)
+
+
+@import_app.command("payments")
+def import_payments_cmd(file: Path, db: DbOption = None) -> None:
+    """Import payments and allocate them to invoices."""
+    _run_import("payments", file, db)
+
+
+@import_app.command("statement")
+def import_statement_cmd(file: Path, db: DbOption = None) -> None:
+    """Import a CAMT.053/054 or MT940 bank statement and match its payments."""
+    from creditflow.payments.statement_import import import_statement_file
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    code = import_statement_file(engine, file, settings, out, err)
+    raise typer.Exit(code)
+
+
+@strategy_app.command("check")
+def strategy_check(file: Path) -> None:
+    """Validate a strategy file; every error names its line."""
+    from creditflow.strategy.schema import StrategyError
+    from creditflow.strategy.service import check_strategy_file
+
+    try:
+        strategy = check_strategy_file(file)
+    except FileNotFoundError as exc:
+        err.print(f"no such file: {file}")
+        raise typer.Exit(2) from exc
+    except StrategyError as exc:
+        for line in exc.lines():
+            err.print(line, markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    names = sorted({s.strategy for s in strategy.steps})
+    out.print(f"{file}: valid ({len(strategy.segments)} segments, strategies {', '.join(names)})")
+
+
+@strategy_app.command("load")
+def strategy_load(file: Path, db: DbOption = None) -> None:
+    """Validate a strategy file and make it the active strategy."""
+    from creditflow.db import transaction
+    from creditflow.strategy.schema import StrategyError
+    from creditflow.strategy.service import activate_strategy
+
+    if not file.is_file():
+        err.print(f"no such file: {file}")
+        raise typer.Exit(2)
+    settings = _settings(db)
+    engine = _engine(settings)
+    try:
+        with transaction(engine) as session:
+            version = activate_strategy(session, file.read_text(encoding="utf-8"), str(file))
+            version_id = version.id
+    except StrategyError as exc:
+        for line in exc.lines():
+            err.print(line, markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"strategy {file} active (version {version_id})")
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@app.command()
+def run(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Day to decide for (YYYY-MM-DD).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide but write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per action.")] = False,
+    db: DbOption = None,
+) -> None:
+    """The daily collection run: decide and queue today's actions."""
+    from creditflow.strategy.run import action_json, collection_run
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    now = datetime.now(UTC)
+    day = _parse_day(as_of) or now.date()
+    if day != now.date():
+        now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    result = collection_run(engine, settings, day, now=now, dry_run=dry_run)
+    if as_json:
+        for row in result.actions.iter_rows(named=True):
+            sys.stdout.write(json.dumps(action_json(row), ensure_ascii=False) + "\n")
+        return
+    _print_run_summary(result)
+
+
+def _print_run_summary(result: Any) -> None:
+    from rich.table import Table
+
+    summary = result.summary
+    label = "dry run" if result.dry_run else f"run {result.run_id}"
+    out.print(f"[bold]{label} for {result.as_of}[/bold]: {summary['actions']} actions, "
+              f"{summary['superseded']} superseded, {summary['invoices_covered']} invoices covered")
+    table = Table("step", "actions")
+    for step, n in summary["by_step"].items():
+        table.add_row(str(step), str(n))
+    out.print(table)
+    if summary["held_back"]:
+        for reason, n in summary["held_back"].items():
+            out.print(f"held back: {n} ({reason})")
+
+
+@app.command()
+def actions(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    customer: Annotated[str | None, typer.Option("--customer", help="Customer id.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Action status.")] = None,
+    db: DbOption = None,
+) -> None:
+    """List actions from the outbox."""
+    from creditflow.dispatch.service import list_actions
+
+    settings = _settings(db)
+    engine = _engine(settings, migrate=False)
+    rows = list_actions(engine, customer=customer, status=status)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table("action", "customer", "kind", "channel", "step", "amount", "scheduled", "status")
+    for row in rows:
+        table.add_row(row["action_id"][:10], row["customer_id"], row["kind"], row["channel"],
+                      row["step"], f"{row['currency']} {row['amount_due']}", row["scheduled_at"],
+                      row["status"])
+    out.print(table)
+
+
+@app.command()
+def dispatch(
+    until: Annotated[str | None, typer.Option("--until", help="Send what is due until (ISO).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Send what is due through the channels."""
+    from creditflow.dispatch.service import dispatch_due
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    moment = datetime.now(UTC)
+    if until:
+        try:
+            moment = datetime.fromisoformat(until)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{until!r} is not an ISO date-time") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    report = dispatch_due(engine, settings, until=moment)
+    out.print(report.line())
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(help="Number of sample customers.")] = 300,
+    days: Annotated[int, typer.Option(help="Days to simulate.")] = 5,
+    folder: Annotated[Path, typer.Option(help="Where the demo writes its files.")] = Path("demo"),
+    db: DbOption = None,
+) -> None:
+    """The whole loop on a sample Dutch company."""
+    from creditflow.simulation.demo import run_demo
+
+    settings = _settings(db)
+    run_demo(settings, customers=customers, days=days, folder=folder, console=out)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """API, portal and workbench."""
+    import uvicorn
+
+    from creditflow.api.app import create_app
+
+    settings = _settings(db)
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _mount_optional() -> None:
+    """Area command groups (inbound, template, simulate)."""
+    from creditflow.inbound.cli import app as inbound_app
+    from creditflow.messages.cli import app as template_app
+    from creditflow.simulation.cli import app as simulate_app
+
+    app.add_typer(inbound_app, name="inbound", help="Understand debtor replies.")
+    app.add_typer(template_app, name="template", help="Preview message templates.")
+    app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    _mount_optional()
+    app()

@@ -1,0 +1,190 @@
+"""Settings: read once, in one place, from the environment and an optional TOML file.
+
+| variable                  | default                         |
+|---------------------------|---------------------------------|
+| CREDITFLOW_DATABASE_URL   | sqlite:///./creditflow.db       |
+| CREDITFLOW_OUTBOX_DIR     | ./outbox                        |
+| CREDITFLOW_CONFIG         | ./creditflow.toml if present    |
+| CREDITFLOW_SECRET_KEY     | (none: generated per database)  |
+
+The TOML file holds the organisation, contact rules, channels and providers. Secrets
+(SMTP password, Twilio token) may be given there or, better, as environment
+variables named in the file (`password_env = "SMTP_PASSWORD"`). Secrets are kept out
+of every repr so they never reach a log.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///./creditflow.db"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The creditor: who sends the reminders and receives the money."""
+
+    name: str = "creditflow demo B.V."
+    iban: str = ""
+    bic: str = ""
+    address_line1: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = "NL"
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+    chamber_of_commerce: str = ""
+    vat_number: str = ""
+    default_language: str = "nl"
+    default_country: str = "NL"
+    default_currency: str = "EUR"
+    reference_scheme: str = "rf"  # "rf" (ISO 11649) or "betalingskenmerk"
+    sender_email: str = "debiteuren@example.nl"
+    sender_sms: str = ""
+
+
+@dataclass(frozen=True)
+class ContactRules:
+    """Contact pressure, quiet hours and grace periods used by the collection run."""
+
+    quiet_start: time = time(8, 0)
+    quiet_end: time = time(21, 0)
+    min_gap_hours: int = 48
+    max_contacts_per_7_days: int = 3
+    promise_grace_days: int = 3
+    plan_grace_days: int = 5
+    no_weekend_rest_channels: tuple[str, ...] = ("sms", "whatsapp", "voice", "call")
+    send_hours: dict[str, int] = field(
+        default_factory=lambda: {
+            "email": 9,
+            "sms": 10,
+            "whatsapp": 10,
+            "voice": 11,
+            "call": 9,
+            "letter": 9,
+            "push": 10,
+        }
+    )
+    regulation_f: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read once by `load_settings`."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    outbox_dir: Path = Path("./outbox")
+    config_path: Path | None = None
+    organisation: Organisation = field(default_factory=Organisation)
+    rules: ContactRules = field(default_factory=ContactRules)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    portal_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = field(default=None, repr=False)
+    template_dir: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def with_database(self, url: str | None) -> Settings:
+        """A copy with another database URL (the `--db` option)."""
+        return self if not url else replace(self, database_url=url)
+
+
+def _parse_time(value: str, name: str) -> time:
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, AttributeError) as exc:
+        raise ConfigError(f"{name}: expected HH:MM, got {value!r}") from exc
+
+
+def _organisation(section: dict[str, Any]) -> Organisation:
+    known = set(Organisation.__dataclass_fields__)
+    unknown = set(section) - known
+    if unknown:
+        raise ConfigError(f"[organisation]: unknown setting(s) {', '.join(sorted(unknown))}")
+    org = Organisation(**section)
+    if org.reference_scheme not in ("rf", "betalingskenmerk"):
+        raise ConfigError(
+            "[organisation] reference_scheme: expected 'rf' or 'betalingskenmerk', "
+            f"got {org.reference_scheme!r}"
+        )
+    return org
+
+
+def _rules(section: dict[str, Any]) -> ContactRules:
+    values = dict(section)
+    for key in ("quiet_start", "quiet_end"):
+        if key in values:
+            values[key] = _parse_time(values[key], f"[rules] {key}")
+    if "no_weekend_rest_channels" in values:
+        values["no_weekend_rest_channels"] = tuple(values["no_weekend_rest_channels"])
+    if "send_hours" in values:
+        values["send_hours"] = {**ContactRules().send_hours, **values["send_hours"]}
+    unknown = set(values) - set(ContactRules.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"[rules]: unknown setting(s) {', '.join(sorted(unknown))}")
+    rules = ContactRules(**values)
+    if rules.quiet_start >= rules.quiet_end:
+        raise ConfigError("[rules]: quiet_start must be before quiet_end")
+    if rules.max_contacts_per_7_days < 1:
+        raise ConfigError("[rules] max_contacts_per_7_days: must be at least 1")
+    return rules
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment and the TOML file it points to."""
+    env = dict(os.environ if environ is None else environ)
+    config_path: Path | None = None
+    if env.get("CREDITFLOW_CONFIG"):
+        config_path = Path(env["CREDITFLOW_CONFIG"])
+        if not config_path.is_file():
+            raise ConfigError(f"CREDITFLOW_CONFIG: no such file {config_path}")
+    elif Path("creditflow.toml").is_file():
+        config_path = Path("creditflow.toml")
+    data: dict[str, Any] = {}
+    if config_path is not None:
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: {exc}") from exc
+    database = data.get("database", {})
+    portal = data.get("portal", {})
+    template_dir = data.get("messages", {}).get("template_dir")
+    return Settings(
+        database_url=env.get("CREDITFLOW_DATABASE_URL")
+        or database.get("url")
+        or DEFAULT_DATABASE_URL,
+        outbox_dir=Path(
+            env.get("CREDITFLOW_OUTBOX_DIR") or data.get("outbox_dir") or "./outbox"
+        ),
+        config_path=config_path,
+        organisation=_organisation(data.get("organisation", {})),
+        rules=_rules(data.get("rules", {})),
+        channels=dict(data.get("channels", {})),
+        providers=dict(data.get("providers", {})),
+        portal_base_url=str(portal.get("base_url", "http://127.0.0.1:8000")).rstrip("/"),
+        secret_key=env.get("CREDITFLOW_SECRET_KEY") or portal.get("secret_key"),
+        template_dir=Path(template_dir) if template_dir else None,
+        raw=data,
+    )
+
+
+def secret_from(section: dict[str, Any], key: str, environ: dict[str, str] | None = None) -> str:
+    """A provider secret: `key` in the section, or the variable named by `key_env`."""
+    env = os.environ if environ is None else environ
+    if section.get(f"{key}_env"):
+        value = env.get(section[f"{key}_env"], "")
+        if not value:
+            raise ConfigError(f"{key}_env: environment variable {section[f'{key}_env']} is unset")
+        return value
+    return str(section.get(key, ""))

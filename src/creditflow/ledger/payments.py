@@ -1,0 +1,310 @@
+"""Payments: import, and allocation to invoices and charges.
+
+Allocation of one payment: to the named invoice, else to the invoice whose
+structured reference it carries, else oldest first over the customer's open
+invoices; within that, costs -> interest -> principal (art. 6:44 BW). What is left
+stays as credit on the customer. The same `PaymentAllocator` serves imports, bank
+statements and payment-provider webhooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Connection, Engine, text
+
+from creditflow.compliance.allocation import LEGAL_ORDER, OpenItem, allocate_payment
+from creditflow.config import Settings
+from creditflow.ledger.imports import ImportSummary, row_hashes
+from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
+from creditflow.money import Money
+from creditflow.models import utcnow
+from creditflow.store import bulk_insert, bulk_update, read_frame
+
+PAYMENT_COLUMNS = (
+    Column("payment_id", required=True, max_length=128),
+    Column("amount", required=True, kind="amount"),
+    Column("paid_at", required=True, kind="datetime"),
+    Column("currency", kind="currency"),
+    Column("customer_id", max_length=64),
+    Column("invoice_number", max_length=64),
+    Column("reference", max_length=140),
+    Column("method", max_length=32),
+)
+PAYMENT_FIELDS = [c.name for c in PAYMENT_COLUMNS]
+
+
+@dataclass
+class IncomingPayment:
+    """A payment to record: from a file, a bank statement or a payment provider."""
+
+    payment_id: str
+    amount: Money
+    paid_at: datetime
+    customer_pk: int | None = None
+    invoice_pk: int | None = None
+    reference: str | None = None
+    invoice_number: str | None = None
+    method: str | None = None
+    source: str = "import"
+    row_hash: str | None = None
+    invoice_pks: list[int] = field(default_factory=list)
+
+
+def parse_paid_at(value: str) -> datetime:
+    """A date (taken as midnight UTC) or an ISO date-time (UTC when it has no zone)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class PaymentAllocator:
+    """Allocates payments against the open items of the customers involved, in bulk."""
+
+    def __init__(self, conn: Connection, order: tuple[str, ...] = LEGAL_ORDER) -> None:
+        self.conn = conn
+        self.order = order
+        self.invoices: dict[int, dict[str, object]] = {}
+        self.charges: dict[int, dict[str, object]] = {}
+        self.by_customer: dict[int, list[int]] = {}
+        self.charges_by_customer: dict[int, list[int]] = {}
+        self.credit: dict[int, int] = {}
+        self.allocations: list[tuple[object, ...]] = []
+
+    def load(self, customer_pks: set[int]) -> None:
+        """Load the open invoices and charges of these customers."""
+        if not customer_pks:
+            return
+        ids = pl.DataFrame({"customer_pk": sorted(customer_pks)}, schema={"customer_pk": pl.Int64})
+        inv = read_frame(
+            self.conn,
+            "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "
+            "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
+            {"id": pl.Int64, "customer_pk": pl.Int64, "currency": pl.Utf8,
+             "open_minor": pl.Int64, "due_date": pl.Date, "status": pl.Utf8},
+        ).join(ids, on="customer_pk", how="semi").sort("due_date", "id")
+        for row in inv.iter_rows(named=True):
+            self.invoices[row["id"]] = row
+            self.by_customer.setdefault(row["customer_pk"], []).append(row["id"])
+        charges = read_frame(
+            self.conn,
+            "SELECT id, customer_id, currency, open_minor, charged_on, kind FROM charge "
+            "WHERE open_minor > 0",
+            {"id": pl.Int64, "customer_pk": pl.Int64, "currency": pl.Utf8,
+             "open_minor": pl.Int64, "charged_on": pl.Date, "kind": pl.Utf8},
+        ).join(ids, on="customer_pk", how="semi")
+        for row in charges.iter_rows(named=True):
+            self.charges[row["id"]] = row
+            self.charges_by_customer.setdefault(row["customer_pk"], []).append(row["id"])
+
+    def allocate(self, payment_pk: int, payment: IncomingPayment) -> Money:
+        """Allocate one payment; returns what is left unallocated (credit)."""
+        currency = payment.amount.currency
+        if payment.customer_pk is None:
+            return payment.amount
+        targets = payment.invoice_pks or ([payment.invoice_pk] if payment.invoice_pk else [])
+        rule = "invoice" if targets else "oldest_first"
+        if not targets:
+            targets = list(self.by_customer.get(payment.customer_pk, []))
+        items: list[OpenItem] = []
+        for cid in self.charges_by_customer.get(payment.customer_pk, []):
+            charge = self.charges[cid]
+            if charge["currency"] == currency and int(charge["open_minor"]) > 0:  # type: ignore[call-overload]
+                kind = "interest" if charge["kind"] == "interest" else "costs"
+                items.append(OpenItem(f"c{cid}", kind, Money.of_minor(int(charge["open_minor"]), currency),  # type: ignore[call-overload]
+                                      charge["charged_on"]))  # type: ignore[arg-type]
+        for iid in targets:
+            invoice = self.invoices.get(iid)
+            if invoice and invoice["currency"] == currency and int(invoice["open_minor"]) > 0:  # type: ignore[call-overload]
+                items.append(OpenItem(f"i{iid}", "principal",
+                                      Money.of_minor(int(invoice["open_minor"]), currency),  # type: ignore[call-overload]
+                                      invoice["due_date"]))  # type: ignore[arg-type]
+        result = allocate_payment(payment.amount, items, self.order)
+        for line in result.lines:
+            pk = int(line.item_id[1:])
+            if line.item_id.startswith("i"):
+                self.invoices[pk]["open_minor"] = line.remaining.minor
+                self.invoices[pk]["paid_on"] = payment.paid_at.date()
+                self.allocations.append((payment_pk, pk, None, line.amount.minor, currency, rule))
+            else:
+                self.charges[pk]["open_minor"] = line.remaining.minor
+                self.allocations.append((payment_pk, None, pk, line.amount.minor, currency, rule))
+        if result.credit.minor:
+            self.credit[payment.customer_pk] = self.credit.get(payment.customer_pk, 0) + result.credit.minor
+        return result.credit
+
+    def flush(self, now: datetime) -> None:
+        """Write allocations and the new open amounts."""
+        bulk_insert(self.conn, "allocation",
+                    ["payment_id", "invoice_id", "charge_id", "amount_minor", "currency", "rule", "created_at"],
+                    ((*a, now) for a in self.allocations))
+        touched = {a[1] for a in self.allocations if a[1] is not None}
+        bulk_update(
+            self.conn, "invoice", "id", ["open_minor", "status", "paid_on", "updated_at"],
+            (
+                (self.invoices[i]["open_minor"],
+                 "paid" if self.invoices[i]["open_minor"] == 0 and self.invoices[i]["status"] == "open"
+                 else self.invoices[i]["status"],
+                 self.invoices[i]["paid_on"] if self.invoices[i]["open_minor"] == 0 else None,
+                 now, i)
+                for i in touched
+            ),
+        )
+        touched_charges = {a[2] for a in self.allocations if a[2] is not None}
+        bulk_update(self.conn, "charge", "id", ["open_minor"],
+                    ((self.charges[c]["open_minor"], c) for c in touched_charges))
+        for customer_pk, minor in self.credit.items():
+            self.conn.execute(
+                text("UPDATE customer SET credit_minor = credit_minor + :m WHERE id = :c"),
+                {"m": minor, "c": customer_pk},
+            )
+        self.allocations = []
+        self.credit = {}
+
+
+def import_payments(engine: Engine, path: Path, settings: Settings) -> ImportSummary:
+    """Validate, record and allocate a payments file; write the rejects beside it."""
+    raw = read_table(path)
+    file_columns = list(raw.columns)
+    for col in PAYMENT_COLUMNS:
+        if col.name not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
+    default_currency = settings.organisation.default_currency
+    with engine.begin() as conn:
+        customers = read_frame(conn, "SELECT id, customer_id FROM customer",
+                               {"customer_pk": pl.Int64, "customer_id": pl.Utf8})
+        invoices = read_frame(
+            conn, "SELECT id, invoice_number, customer_id, currency, payment_reference FROM invoice",
+            {"invoice_pk": pl.Int64, "invoice_number": pl.Utf8, "invoice_customer_pk": pl.Int64,
+             "invoice_currency": pl.Utf8, "payment_reference": pl.Utf8},
+        )
+        by_ref = invoices.select(pl.col("payment_reference").alias("__ref"),
+                                 pl.col("invoice_pk").alias("ref_invoice_pk"),
+                                 pl.col("invoice_customer_pk").alias("ref_customer_pk")).drop_nulls("__ref").unique("__ref")
+        frame = (
+            raw.join(customers, on="customer_id", how="left")
+            .join(invoices.drop("payment_reference"), on="invoice_number", how="left")
+            .with_columns(pl.col("reference").str.replace_all(" ", "").str.to_uppercase().alias("__ref"))
+            .join(by_ref, on="__ref", how="left")
+        )
+        currency = pl.col("currency").str.to_uppercase().fill_null(default_currency)
+        extra = [
+            pl.when(pl.col("customer_id").is_not_null() & pl.col("customer_pk").is_null())
+            .then(pl.format("customer_id: unknown customer '{}'", pl.col("customer_id"))),
+            pl.when(pl.col("invoice_number").is_not_null() & pl.col("invoice_pk").is_null())
+            .then(pl.format("invoice_number: unknown invoice '{}'", pl.col("invoice_number"))),
+            pl.when(pl.col("customer_pk").is_not_null() & pl.col("invoice_customer_pk").is_not_null()
+                    & (pl.col("customer_pk") != pl.col("invoice_customer_pk")))
+            .then(pl.lit("invoice_number: the invoice belongs to another customer")),
+            pl.when(pl.col("invoice_currency").is_not_null() & (pl.col("invoice_currency") != currency))
+            .then(pl.format("currency: {} differs from the invoice's {}", currency, pl.col("invoice_currency"))),
+        ]
+        checked = check_frame(frame, PAYMENT_COLUMNS, key="payment_id", extra_errors=extra,
+                              file_columns=file_columns)
+        summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
+        if checked.rejected.height:
+            summary.rejects_path = write_rejects(path, checked.rejected)
+        good = checked.good.with_columns(pl.col("currency").fill_null(default_currency))
+        good = good.with_columns(row_hashes(good, PAYMENT_FIELDS))
+        existing = read_frame(conn, "SELECT id, payment_id, row_hash FROM payment",
+                              {"payment_pk": pl.Int64, "payment_id": pl.Utf8, "existing_hash": pl.Utf8})
+        merged = good.join(existing, on="payment_id", how="left")
+        new = merged.filter(pl.col("payment_pk").is_null())
+        changed = merged.filter(pl.col("payment_pk").is_not_null()
+                                & (pl.col("existing_hash") != pl.col("row_hash")))
+        summary.unchanged = merged.height - new.height - changed.height
+        if changed.height:
+            reverse_allocations(conn, changed.get_column("payment_pk").to_list())
+            conn.execute(text("DELETE FROM payment WHERE id = :p"),
+                         [{"p": p} for p in changed.get_column("payment_pk").to_list()])
+        incoming = [
+            IncomingPayment(
+                payment_id=r["payment_id"],
+                amount=Money.parse(r["amount"], r["currency"]),
+                paid_at=parse_paid_at(r["paid_at"]),
+                customer_pk=r["customer_pk"] or r["invoice_customer_pk"] or r["ref_customer_pk"],
+                invoice_pk=r["invoice_pk"] or r["ref_invoice_pk"],
+                reference=r["reference"],
+                invoice_number=r["invoice_number"],
+                method=r["method"],
+                row_hash=r["row_hash"],
+            )
+            for r in pl.concat([new, changed], how="diagonal_relaxed").iter_rows(named=True)
+        ]
+        record_payments(conn, incoming, utcnow())
+        summary.imported, summary.updated = new.height, changed.height
+    return summary
+
+
+def record_payments(conn: Connection, payments: list[IncomingPayment], now: datetime) -> list[int]:
+    """Insert payments, allocate them (oldest payment first) and log them on the timeline."""
+    if not payments:
+        return []
+    payments = sorted(payments, key=lambda p: (p.paid_at, p.payment_id))
+    allocator = PaymentAllocator(conn)
+    allocator.load({p.customer_pk for p in payments if p.customer_pk is not None})
+    pks: list[int] = []
+    for payment in payments:
+        row = conn.execute(
+            text(
+                "INSERT INTO payment (payment_id, customer_id, amount_minor, currency, paid_at, "
+                "reference, invoice_number, method, source, unallocated_minor, row_hash, created_at) "
+                "VALUES (:pid, :cust, :amt, :cur, :paid, :ref, :inv, :method, :source, 0, :hash, :now) "
+                "RETURNING id"
+            ),
+            {"pid": payment.payment_id, "cust": payment.customer_pk, "amt": payment.amount.minor,
+             "cur": payment.amount.currency, "paid": _dbtime(conn, payment.paid_at),
+             "ref": payment.reference, "inv": payment.invoice_number, "method": payment.method,
+             "source": payment.source, "hash": payment.row_hash, "now": _dbtime(conn, now)},
+        ).scalar_one()
+        left = allocator.allocate(row, payment)
+        if left.minor:
+            conn.execute(text("UPDATE payment SET unallocated_minor = :m WHERE id = :p"),
+                         {"m": left.minor, "p": row})
+        pks.append(row)
+    allocator.flush(now)
+    bulk_insert(
+        conn, "event",
+        ["customer_id", "occurred_at", "kind", "channel", "direction", "summary", "data"],
+        (
+            (p.customer_pk, p.paid_at, "payment.received", None, "in",
+             f"payment {p.amount} received ({p.source})", {"payment_id": p.payment_id})
+            for p in payments if p.customer_pk is not None
+        ),
+    )
+    return pks
+
+
+def reverse_allocations(conn: Connection, payment_pks: list[int]) -> None:
+    """Undo the allocations of these payments: open amounts and credit restored."""
+    for pk in payment_pks:
+        rows = conn.execute(
+            text("SELECT invoice_id, charge_id, amount_minor FROM allocation WHERE payment_id = :p"),
+            {"p": pk},
+        ).fetchall()
+        for invoice_id, charge_id, minor in rows:
+            if invoice_id is not None:
+                conn.execute(
+                    text("UPDATE invoice SET open_minor = open_minor + :m, paid_on = NULL, "
+                         "status = CASE WHEN status = 'paid' THEN 'open' ELSE status END "
+                         "WHERE id = :i"),
+                    {"m": minor, "i": invoice_id},
+                )
+            if charge_id is not None:
+                conn.execute(text("UPDATE charge SET open_minor = open_minor + :m WHERE id = :c"),
+                             {"m": minor, "c": charge_id})
+        credit = conn.execute(
+            text("SELECT customer_id, unallocated_minor FROM payment WHERE id = :p"), {"p": pk}
+        ).first()
+        if credit and credit[0] is not None and credit[1]:
+            conn.execute(text("UPDATE customer SET credit_minor = credit_minor - :m WHERE id = :c"),
+                         {"m": credit[1], "c": credit[0]})
+        conn.execute(text("DELETE FROM allocation WHERE payment_id = :p"), {"p": pk})
+
+
+def _dbtime(conn: Connection, moment: datetime | date) -> object:
+    from creditflow.store import db_value
+
+    return db_value(moment, conn.dialect.name)

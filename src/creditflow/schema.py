@@ -1,0 +1,9 @@
+"""Every table of the ledger store, imported in one place for Alembic and tests."""
+
+from creditflow.dispatch import models as dispatch_models
+from creditflow.ledger import models as ledger_models
+from creditflow.models import Base
+from creditflow.strategy import models as strategy_models
+
+__all__ = ["Base", "dispatch_models", "ledger_models", "strategy_models"]
+metadata = Base.metadata

@@ -1,0 +1,117 @@
+"""Set-based reads and writes between the database and Polars frames.
+
+The ORM is for single records; the daily run and the imports move hundreds of
+thousands of rows, so they go through these helpers: one query into a frame, and
+bulk inserts/updates through the driver (executemany on SQLite, COPY on PostgreSQL).
+Values are converted here to what SQLAlchemy itself would have stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, text
+
+CHUNK = 50_000
+
+
+def read_frame(
+    conn: Connection, sql: str, schema: dict[str, Any], params: dict[str, Any] | None = None
+) -> pl.DataFrame:
+    """Run a query and return its rows as a frame with the given column types."""
+    result = conn.execute(text(sql), params or {})
+    rows = result.fetchall()
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows], schema=list(schema), orient="row", infer_schema_length=None
+    ) if rows else pl.DataFrame(schema={k: pl.Utf8 for k in schema})
+    casts = []
+    for name, dtype in schema.items():
+        if dtype == pl.Date:
+            casts.append(_as_date(pl.col(name)).alias(name))
+        elif dtype == pl.Datetime:
+            casts.append(_as_datetime(pl.col(name)).alias(name))
+        else:
+            casts.append(pl.col(name).cast(dtype))
+    return frame.with_columns(casts)
+
+
+def _as_date(col: pl.Expr) -> pl.Expr:
+    return (
+        col.cast(pl.Utf8).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    )
+
+
+def _as_datetime(col: pl.Expr) -> pl.Expr:
+    return (
+        col.cast(pl.Utf8)
+        .str.slice(0, 19)
+        .str.replace("T", " ")
+        .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%d %H:%M:%S", strict=False)
+    )
+
+
+def db_value(value: Any, dialect: str) -> Any:
+    """Convert a Python value to what the driver stores for our column types."""
+    if isinstance(value, datetime):
+        utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if dialect == "sqlite":
+            return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return utc
+    if isinstance(value, date) and dialect == "sqlite":
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+def bulk_insert(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite."""
+    dialect = conn.dialect.name
+    count = 0
+    if dialect == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([db_value(v, dialect) for v in row])
+                    count += 1
+        return count
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(tuple(db_value(v, dialect) for v in row))
+        if len(batch) >= CHUNK:
+            conn.exec_driver_sql(sql, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        conn.exec_driver_sql(sql, batch)
+        count += len(batch)
+    return count
+
+
+def bulk_update(
+    conn: Connection, table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Update many rows by key; each row is (*values, key_value)."""
+    dialect = conn.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
+    assignments = ", ".join(f"{c} = {mark}" for c in columns)
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = {mark}"  # noqa: S608
+    batch = [tuple(db_value(v, dialect) for v in row) for row in rows]
+    for start in range(0, len(batch), CHUNK):
+        conn.exec_driver_sql(sql, batch[start : start + CHUNK])
+    return len(batch)
+
+
+def frame_rows(frame: pl.DataFrame, columns: Sequence[str]) -> Iterable[tuple[Any, ...]]:
+    """Rows of the selected columns as tuples, streamed."""
+    return frame.select(columns).iter_rows()

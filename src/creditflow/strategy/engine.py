@@ -1,0 +1,392 @@
+"""The decision engine: decide(snapshot, strategy, as_of) -> actions. Pure and set-based.
+
+Per account (customer x currency) it picks the highest step that has come due for
+any of its dunnable invoices and that those invoices have not reached yet, so a
+step that came due while the system was not run is done once, and a later step
+supersedes an earlier one. One action covers all the account's overdue invoices
+(charges and escalations cover only the invoices the step is due for).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from creditflow.config import ContactRules
+from creditflow.strategy.conditions import compile_condition
+from creditflow.strategy.features import account_features, exclusions
+from creditflow.strategy.schema import Strategy
+from creditflow.strategy.sendtime import schedule
+from creditflow.strategy.snapshot import Snapshot
+
+LANGUAGES = ("nl", "en")
+CONTACT_KINDS = ("message", "task")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the engine decided for one day.
+
+    actions: one row per action (see ACTION_COLUMNS).
+    superseded: action_id of queued actions replaced by a later step, with `by`.
+    invoice_levels: invoice_pk, level, step, on: the dunning level each covered
+        invoice reaches.
+    skipped: customer_pk, currency, step, reason: decisions held back (contact
+        pressure, do-not-contact state).
+    """
+
+    actions: pl.DataFrame
+    superseded: pl.DataFrame
+    invoice_levels: pl.DataFrame
+    skipped: pl.DataFrame
+
+
+def _steps_frame(strategy: Strategy) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "strategy": s.strategy,
+                "level": s.level,
+                "step": s.id,
+                "kind": s.kind,
+                "anchor_level": s.anchor_level,
+                "offset_days": s.offset_days,
+                "channels": list(s.channels),
+                "template": s.template,
+                "tone": s.tone,
+                "task": s.task,
+                "charge": s.charge,
+                "escalate": s.escalate,
+                "legal": s.legal,
+            }
+            for s in strategy.steps
+        ],
+        schema={
+            "strategy": pl.Utf8,
+            "level": pl.Int64,
+            "step": pl.Utf8,
+            "kind": pl.Utf8,
+            "anchor_level": pl.Int64,
+            "offset_days": pl.Int64,
+            "channels": pl.List(pl.Utf8),
+            "template": pl.Utf8,
+            "tone": pl.Utf8,
+            "task": pl.Utf8,
+            "charge": pl.Utf8,
+            "escalate": pl.Utf8,
+            "legal": pl.Utf8,
+        },
+    )
+
+
+def assign_segments(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
+    """Add `assigned_segment` and `strategy`: a manual segment wins, else the first match."""
+    names = {seg for seg, _, _ in strategy.segments}
+    to_strategy = {seg: strat for seg, _, strat in strategy.segments}
+    chain: pl.Expr | None = None
+    for seg, when, _ in strategy.segments:
+        cond = compile_condition(when)
+        chain = (
+            pl.when(cond).then(pl.lit(seg))
+            if chain is None
+            else chain.when(cond).then(pl.lit(seg))  # type: ignore[attr-defined]
+        )
+    assert chain is not None
+    rule_based = chain.otherwise(pl.lit(strategy.segments[-1][0]))  # type: ignore[attr-defined]
+    manual = pl.col("segment").is_in(list(names)).fill_null(False)
+    assigned = pl.when(manual).then(pl.col("segment")).otherwise(rule_based)
+    return accounts.with_columns(assigned.alias("assigned_segment")).with_columns(
+        pl.col("assigned_segment")
+        .replace_strict(to_strategy, return_dtype=pl.Utf8)
+        .alias("strategy")
+    )
+
+
+def _step_conditions(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
+    """(customer_pk, currency, level) rows for every step whose condition holds."""
+    parts = []
+    for step in strategy.steps:
+        subset = accounts.filter(pl.col("strategy") == step.strategy)
+        if subset.height == 0:
+            continue
+        parts.append(
+            subset.filter(compile_condition(step.when)).select(
+                "customer_pk", "currency", pl.lit(step.level, dtype=pl.Int64).alias("level")
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema={"customer_pk": pl.Int64, "currency": pl.Utf8, "level": pl.Int64})
+    return pl.concat(parts)
+
+
+def action_key(*parts: str) -> str:
+    """The deterministic idempotency key of an action."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def decide(
+    snapshot: Snapshot,
+    strategy: Strategy,
+    as_of: date,
+    *,
+    now: datetime,
+    rules: ContactRules,
+) -> Decision:
+    """Decide today's actions for every account in the snapshot."""
+    invoices = exclusions(snapshot, as_of, rules)
+    accounts = assign_segments(account_features(invoices, snapshot, as_of), strategy)
+    steps = _steps_frame(strategy)
+    allowed = _step_conditions(accounts, strategy)
+    accounts = accounts.rename({"kind": "customer_kind"})
+    dunnable = invoices.filter(pl.col("excluded").is_null()).join(
+        accounts.select("customer_pk", "currency", "strategy"), on=["customer_pk", "currency"]
+    )
+    candidates = dunnable.join(steps, on="strategy").filter(
+        pl.col("level") > pl.col("dunning_level")
+    )
+    step_date = (
+        pl.when(pl.col("anchor_level") == 0)
+        .then(pl.col("due_date") + pl.duration(days=pl.col("offset_days")))
+        .when(pl.col("dunning_level") >= pl.col("anchor_level"))
+        .then(pl.col("dunning_on") + pl.duration(days=pl.col("offset_days")))
+        .otherwise(None)
+    )
+    eligible = (
+        candidates.with_columns(step_date.alias("step_date"))
+        .filter(pl.col("step_date") <= pl.lit(as_of))
+        .join(allowed, on=["customer_pk", "currency", "level"], how="semi")
+    )
+    eligible = _consumer_costs_guard(eligible, accounts, as_of)
+    chosen = (
+        eligible.group_by("customer_pk", "currency", "strategy")
+        .agg(pl.col("level").max())
+        .join(steps, on=["strategy", "level"])
+        .join(accounts, on=["customer_pk", "currency", "strategy"])
+    )
+    due_for_step = eligible.join(
+        chosen.select("customer_pk", "currency", "level"), on=["customer_pk", "currency", "level"]
+    ).select("invoice_pk", "customer_pk", "currency")
+    overdue = dunnable.filter(pl.col("due_date") < pl.lit(as_of)).select(
+        "invoice_pk", "customer_pk", "currency"
+    )
+    contact_cover = pl.concat([overdue, due_for_step]).unique().join(
+        chosen.filter(pl.col("kind").is_in(CONTACT_KINDS)).select("customer_pk", "currency"),
+        on=["customer_pk", "currency"],
+    )
+    other_cover = due_for_step.join(
+        chosen.filter(~pl.col("kind").is_in(CONTACT_KINDS)).select("customer_pk", "currency"),
+        on=["customer_pk", "currency"],
+    )
+    covered = (
+        pl.concat([contact_cover, other_cover])
+        .join(invoices.select("invoice_pk", "invoice_number", "open_minor", "due_date"), on="invoice_pk")
+        .sort("due_date", "invoice_number")
+        .group_by("customer_pk", "currency", maintain_order=True)
+        .agg(
+            pl.col("invoice_pk").alias("invoice_ids"),
+            pl.col("invoice_number").alias("invoices"),
+            pl.col("open_minor").sum().alias("amount_due_minor"),
+        )
+    )
+    chosen = chosen.join(covered, on=["customer_pk", "currency"])
+    chosen, skipped = _hold_back(chosen, snapshot, now, rules)
+    chosen = _choose_channel(chosen, snapshot)
+    actions = charge_amounts(_finish(chosen, as_of, now, rules))
+    levels = (
+        actions.select("invoice_ids", "level", "step")
+        .explode("invoice_ids")
+        .rename({"invoice_ids": "invoice_pk"})
+        .group_by("invoice_pk")
+        .agg(pl.col("level").max(), pl.col("step").sort_by("level").last())
+        .with_columns(pl.lit(as_of).alias("on"))
+    )
+    superseded = (
+        snapshot.pending.join(
+            actions.filter(pl.col("kind").is_in(CONTACT_KINDS)).select(
+                "customer_pk", "currency", pl.col("level").alias("new_level"), pl.col("action_id").alias("by")
+            ),
+            on=["customer_pk", "currency"],
+        )
+        .filter(pl.col("level") < pl.col("new_level"))
+        .select("action_id", "by")
+    )
+    return Decision(actions=actions, superseded=superseded, invoice_levels=levels, skipped=skipped)
+
+
+def _consumer_costs_guard(
+    eligible: pl.DataFrame, accounts: pl.DataFrame, as_of: date
+) -> pl.DataFrame:
+    """Consumers: costs only after the 14-day term, counted from the letter's assumed delivery.
+
+    The term runs from the day after delivery (posting + 2 working days), so a
+    step written as `final_notice+15d` can still be too early; such invoices wait.
+    """
+    from creditflow.compliance.fourteen_day import assumed_delivery_date, costs_chargeable_from
+
+    costs = (pl.col("charge") == "collection_costs").fill_null(False)
+    consumer = eligible.join(
+        accounts.filter(pl.col("customer_kind") == "consumer").select("customer_pk", "currency"),
+        on=["customer_pk", "currency"],
+        how="semi",
+    )
+    guarded = consumer.filter(costs)
+    if guarded.height == 0:
+        return eligible
+    letter_days = guarded.get_column("dunning_on").drop_nulls().unique().to_list()
+    chargeable = {
+        d: costs_chargeable_from(assumed_delivery_date(d, "letter")) for d in letter_days
+    }
+    too_early = guarded.with_columns(
+        pl.col("dunning_on")
+        .replace_strict(chargeable, default=None, return_dtype=pl.Date)
+        .alias("__from")
+    ).filter(pl.col("__from").is_null() | (pl.col("__from") > pl.lit(as_of)))
+    return eligible.join(
+        too_early.select("invoice_pk", "level"), on=["invoice_pk", "level"], how="anti"
+    )
+
+
+def charge_amounts(actions: pl.DataFrame, business_mode: str = "fixed") -> pl.DataFrame:
+    """Add `charge_minor`: WIK costs for consumers, the statutory compensation for businesses."""
+    from creditflow.compliance.wik import business_compensation, collection_costs
+    from creditflow.money import Money
+
+    amounts: list[int | None] = []
+    for kind, charge, currency, due_minor, count in actions.select(
+        "customer_kind", "charge", "currency", "amount_due_minor", pl.col("invoices").list.len()
+    ).iter_rows():
+        if charge != "collection_costs" or currency != "EUR":
+            amounts.append(None)
+            continue
+        principal = Money.of_minor(due_minor, currency)
+        if kind == "consumer":
+            amounts.append(collection_costs(principal).minor)
+        else:
+            per_invoice = [Money.of_minor(due_minor // max(count, 1), currency)] * count
+            amounts.append(business_compensation(per_invoice, mode=business_mode).minor)
+    return actions.with_columns(pl.Series("charge_minor", amounts, dtype=pl.Int64))
+
+
+def _hold_back(
+    chosen: pl.DataFrame, snapshot: Snapshot, now: datetime, rules: ContactRules
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply do-not-contact states and contact pressure; return (kept, skipped)."""
+    window_start = now - timedelta(days=7)
+    recent = (
+        snapshot.contacts.filter(pl.col("at") >= pl.lit(window_start))
+        .group_by("customer_pk")
+        .agg(pl.len().alias("__recent"), pl.col("at").max().alias("__last"))
+    )
+    chosen = chosen.join(recent, on="customer_pk", how="left").with_columns(
+        pl.col("__recent").fill_null(0)
+    )
+    contact = pl.col("kind").is_in(CONTACT_KINDS)
+    reason = (
+        pl.when(pl.col("do_not_contact").is_not_null() & (pl.col("kind") != "charge"))
+        .then(pl.format("do not contact: {}", pl.col("do_not_contact")))
+        .when(contact & (pl.col("__recent") >= rules.max_contacts_per_7_days))
+        .then(pl.lit(f"contact pressure: {rules.max_contacts_per_7_days} contacts in 7 days"))
+        .otherwise(None)
+    )
+    chosen = chosen.with_columns(reason.alias("__skip"))
+    skipped = chosen.filter(pl.col("__skip").is_not_null()).select(
+        "customer_pk", "currency", "step", pl.col("__skip").alias("reason")
+    )
+    kept = chosen.filter(pl.col("__skip").is_null()).with_columns(
+        pl.when(contact & pl.col("__last").is_not_null())
+        .then(pl.col("__last") + pl.duration(hours=rules.min_gap_hours))
+        .otherwise(None)
+        .alias("earliest")
+    )
+    return kept.drop("__skip", "__recent", "__last"), skipped
+
+
+def _choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
+    """First channel of the step's list the customer can be reached on; the preferred one first."""
+    listed = (
+        chosen.select("customer_pk", "currency", "channels", "opt_out")
+        .with_columns(pl.int_ranges(pl.col("channels").list.len()).alias("__pos"))
+        .explode("channels", "__pos")
+        .rename({"channels": "channel"})
+        .drop_nulls("channel")
+        .join(snapshot.reachable, on=["customer_pk", "channel"], how="semi")
+        .filter(~pl.col("opt_out").list.contains(pl.col("channel")))
+        .sort("__pos")
+        .group_by("customer_pk", "currency", maintain_order=True)
+        .agg(pl.col("channel").alias("__ordered"))
+    )
+    frame = chosen.join(listed, on=["customer_pk", "currency"], how="left").with_columns(
+        pl.col("__ordered").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    )
+    preferred_first = (
+        pl.when(pl.col("preferred_channel").is_not_null() & pl.col("__ordered").list.contains(pl.col("preferred_channel")))
+        .then(pl.col("preferred_channel"))
+        .otherwise(pl.col("__ordered").list.first())
+    )
+    is_message = pl.col("kind") == "message"
+    channel = (
+        pl.when(is_message)
+        .then(preferred_first)
+        .when(pl.col("kind") == "task")
+        .then(pl.col("task"))
+        .when(pl.col("kind") == "charge")
+        .then(pl.lit("ledger"))
+        .otherwise(pl.col("escalate"))
+    )
+    frame = frame.with_columns(channel.alias("channel"))
+    no_channel = is_message & pl.col("channel").is_null()
+    return frame.with_columns(
+        pl.when(no_channel).then(pl.lit("task")).otherwise(pl.col("kind")).alias("kind"),
+        pl.when(no_channel).then(pl.lit("call")).otherwise(pl.col("channel")).alias("channel"),
+        pl.when(no_channel)
+        .then(pl.lit("no reachable channel in the step's list"))
+        .otherwise(None)
+        .alias("note"),
+        pl.when(is_message & ~no_channel)
+        .then(pl.col("__ordered").list.set_difference(pl.concat_list(pl.col("channel"))))
+        .otherwise(pl.lit([], dtype=pl.List(pl.Utf8)))
+        .alias("fallback_channels"),
+    ).drop("__ordered")
+
+
+def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRules) -> pl.DataFrame:
+    """Language, tone, send time, status and the idempotency key of each action."""
+    hours = rules.send_hours
+    frame = chosen.with_columns(
+        pl.when(pl.col("language").is_in(LANGUAGES)).then(pl.col("language")).otherwise(pl.lit("en")).alias("language"),
+        pl.coalesce(
+            pl.col("preferred_hour"),
+            pl.col("channel").replace_strict(hours, default=hours.get("email", 9), return_dtype=pl.Int64),
+        ).alias("hour"),
+    )
+    if frame.height == 0:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at"))
+    else:
+        frame = schedule(
+            frame.with_columns(pl.col("earliest").cast(pl.Datetime("us", "UTC"))),
+            as_of=as_of,
+            now=now,
+            rules=rules,
+        )
+    key_text = pl.concat_str(
+        [
+            pl.col("customer_id"),
+            pl.col("currency"),
+            pl.col("strategy"),
+            pl.col("step"),
+            pl.lit(as_of.isoformat()),
+            pl.col("invoices").list.join(","),
+        ],
+        separator="|",
+    )
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:32] for t in frame.select(key_text).to_series()]
+    status = pl.when(pl.col("kind") == "charge").then(pl.lit("done")).otherwise(pl.lit("queued"))
+    return frame.with_columns(
+        pl.Series("action_id", keys, dtype=pl.Utf8),
+        status.alias("status"),
+        pl.lit(as_of).alias("decided_on"),
+        pl.when(pl.col("kind") == "message").then(pl.col("template")).otherwise(None).alias("template"),
+    )

@@ -1,0 +1,183 @@
+"""The daily collection run: snapshot -> decide -> outbox, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, text
+
+from creditflow.config import Settings
+from creditflow.db import session_factory
+from creditflow.money import from_minor
+from creditflow.strategy.engine import Decision, decide
+from creditflow.strategy.models import CollectionRun
+from creditflow.strategy.service import active_strategy
+from creditflow.strategy.snapshot import load_snapshot
+from creditflow.store import bulk_insert, db_value
+
+ACTION_COLUMNS = [
+    "action_id", "run_id", "customer_id", "kind", "channel", "step", "level", "strategy",
+    "template", "language", "tone", "legal", "invoice_numbers", "invoice_ids",
+    "amount_due_minor", "charge_minor", "currency", "decided_on", "scheduled_at", "timezone",
+    "status", "status_reason", "fallback_channels", "attempts", "payload", "created_at",
+    "updated_at",
+]
+
+
+@dataclass
+class RunResult:
+    """The outcome of a collection run."""
+
+    as_of: date
+    dry_run: bool
+    run_id: int | None
+    actions: pl.DataFrame
+    superseded: int = 0
+    skipped: pl.DataFrame = field(default_factory=pl.DataFrame)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def action_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One action in the public JSON shape of DESIGN 4.2."""
+    scheduled = row["scheduled_at"]
+    if isinstance(scheduled, datetime):
+        from zoneinfo import ZoneInfo
+
+        scheduled = scheduled.astimezone(ZoneInfo(row["timezone"])).isoformat()
+    out: dict[str, Any] = {
+        "action_id": row["action_id"],
+        "customer_id": row["customer_id"],
+        "kind": row["kind"],
+        "channel": row["channel"],
+        "step": row["step"],
+        "template": row["template"],
+        "language": row["language"],
+        "tone": row["tone"],
+        "invoices": list(row["invoices"]),
+        "amount_due": str(from_minor(row["amount_due_minor"], row["currency"])),
+        "currency": row["currency"],
+        "scheduled_at": scheduled,
+        "status": row["status"],
+    }
+    if row["kind"] == "charge":
+        minor = row.get("charge_minor")
+        out["amount"] = None if minor is None else str(from_minor(minor, row["currency"]))
+    return out
+
+
+def summarise(decision: Decision) -> dict[str, Any]:
+    """Counts per kind, channel and step, plus what was held back and why."""
+    actions = decision.actions
+    count = lambda col: dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}  # noqa: E731
+    skipped = (
+        dict(decision.skipped.group_by("reason").len().iter_rows()) if decision.skipped.height else {}
+    )
+    return {
+        "actions": actions.height,
+        "by_kind": count("kind"),
+        "by_channel": count("channel"),
+        "by_step": count("step"),
+        "superseded": decision.superseded.height,
+        "held_back": skipped,
+        "invoices_covered": decision.invoice_levels.height,
+    }
+
+
+def collection_run(
+    engine: Engine, settings: Settings, as_of: date, *, now: datetime, dry_run: bool = False
+) -> RunResult:
+    """Decide and queue today's actions; with dry_run nothing is written."""
+    session = session_factory(engine)()
+    with session.begin():
+        strategy, version_id = active_strategy(session)
+        conn = session.connection()
+        snapshot = load_snapshot(conn, as_of)
+        decision = decide(snapshot, strategy, as_of, now=now, rules=settings.rules)
+        summary = summarise(decision)
+        if dry_run:
+            actions = decision.actions.with_columns(pl.lit("planned").alias("status"))
+            session.rollback()
+            return RunResult(as_of, True, None, actions, decision.superseded.height, decision.skipped, summary)
+        run = CollectionRun(as_of=as_of, strategy_version_id=version_id, dry_run=False, started_at=now)
+        session.add(run)
+        session.flush()
+        _write(conn, decision, run.id, now)
+        run.finished_at = datetime.now(now.tzinfo)
+        run.summary = summary
+    session.close()
+    return RunResult(as_of, False, run.id, decision.actions, decision.superseded.height, decision.skipped, summary)
+
+
+def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
+    """Write actions, supersede older ones, raise invoice levels, book charges."""
+    actions = decision.actions.with_columns(
+        pl.lit(run_id).alias("run_id"),
+        pl.col("customer_pk").alias("customer_id_pk"),
+        pl.col("note").alias("status_reason"),
+        pl.lit(0).alias("attempts"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+    rows = (
+        (
+            r["action_id"], run_id, r["customer_pk"], r["kind"], r["channel"], r["step"], r["level"],
+            r["strategy"], r["template"], r["language"], r["tone"], r["legal"], r["invoices"],
+            r["invoice_ids"], r["amount_due_minor"], r["charge_minor"], r["currency"],
+            r["decided_on"], r["scheduled_at"], r["timezone"], r["status"], r["status_reason"],
+            r["fallback_channels"], 0, {"segment": r["assigned_segment"]}, now, now,
+        )
+        for r in actions.iter_rows(named=True)
+    )
+    bulk_insert(conn, "action", ACTION_COLUMNS, rows)
+    dialect = conn.dialect.name
+    if decision.superseded.height:
+        conn.execute(
+            text(
+                "UPDATE action SET status = 'cancelled', status_reason = :reason, "
+                "updated_at = :now WHERE action_id = :aid AND status = 'queued'"
+            ),
+            [
+                {"reason": f"superseded by {by}", "now": db_value(now, dialect), "aid": aid}
+                for aid, by in decision.superseded.iter_rows()
+            ],
+        )
+    levels = decision.invoice_levels
+    if levels.height:
+        _raise_levels(conn, levels)
+    charges = decision.actions.filter((pl.col("kind") == "charge") & pl.col("charge_minor").is_not_null())
+    if charges.height:
+        bulk_insert(
+            conn,
+            "charge",
+            ["customer_id", "kind", "amount_minor", "open_minor", "currency", "charged_on",
+             "action_id", "description", "created_at"],
+            (
+                (r["customer_pk"], r["charge"], r["charge_minor"], r["charge_minor"], r["currency"],
+                 r["decided_on"], r["action_id"], f"{r['charge']} on {', '.join(r['invoices'])}", now)
+                for r in charges.iter_rows(named=True)
+            ),
+        )
+
+
+def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
+    """Set the dunning level of covered invoices through a temporary table (one UPDATE)."""
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS tmp_invoice_level "
+        "(invoice_id BIGINT PRIMARY KEY, level INTEGER, step VARCHAR(64), on_day DATE)"
+    )
+    conn.exec_driver_sql("DELETE FROM tmp_invoice_level")
+    bulk_insert(
+        conn,
+        "tmp_invoice_level",
+        ["invoice_id", "level", "step", "on_day"],
+        levels.select("invoice_pk", "level", "step", "on").iter_rows(),
+    )
+    conn.exec_driver_sql(
+        "UPDATE invoice SET dunning_level = t.level, dunning_step = t.step, dunning_on = t.on_day "
+        "FROM tmp_invoice_level t "
+        "WHERE invoice.id = t.invoice_id AND t.level > invoice.dunning_level"
+    )
+    conn.exec_driver_sql("DELETE FROM tmp_invoice_level")

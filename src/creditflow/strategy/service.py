@@ -1,0 +1,49 @@
+"""Strategy files in the store: validate, activate, and fetch the active one."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from creditflow.strategy.models import StrategyVersion
+from creditflow.strategy.schema import Strategy, parse_strategy
+
+
+def default_strategy_text() -> str:
+    """The strategy shipped with creditflow (consumers, businesses, late payers)."""
+    return resources.files("creditflow.strategy").joinpath("data/default.yaml").read_text("utf-8")
+
+
+def check_strategy_file(path: Path) -> Strategy:
+    """Validate a strategy file; raises StrategyError listing every error with its line."""
+    return parse_strategy(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def activate_strategy(session: Session, text: str, source_name: str) -> StrategyVersion:
+    """Validate and store a strategy, making it the active one (idempotent per content)."""
+    parse_strategy(text, source=source_name)
+    checksum = hashlib.sha256(text.encode()).hexdigest()
+    session.execute(update(StrategyVersion).values(active=False))
+    existing = session.scalars(
+        select(StrategyVersion).where(StrategyVersion.checksum == checksum)
+    ).first()
+    if existing is not None:
+        existing.active = True
+        existing.source_name = source_name
+        return existing
+    version = StrategyVersion(source_name=source_name, content=text, checksum=checksum, active=True)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def active_strategy(session: Session) -> tuple[Strategy, int | None]:
+    """The active strategy and its version id; the shipped default when none is loaded."""
+    version = session.scalars(select(StrategyVersion).where(StrategyVersion.active)).first()
+    if version is None:
+        return parse_strategy(default_strategy_text(), source="default.yaml"), None
+    return parse_strategy(version.content, source=version.source_name), version.id

@@ -1,0 +1,179 @@
+"""The snapshot the decision engine reads: plain frames, no database handles.
+
+`Snapshot` is pure data (the engine's only input besides the strategy and the
+day); `load_snapshot` fills it from the ledger store with a handful of set-based
+queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+from sqlalchemy import Connection
+
+from creditflow.store import read_frame
+
+CUSTOMER_SCHEMA = {
+    "customer_pk": pl.Int64,
+    "customer_id": pl.Utf8,
+    "kind": pl.Utf8,
+    "country": pl.Utf8,
+    "language": pl.Utf8,
+    "timezone": pl.Utf8,
+    "tags": pl.Utf8,
+    "segment": pl.Utf8,
+    "preferred_channel": pl.Utf8,
+    "preferred_hour": pl.Int64,
+    "risk": pl.Float64,
+    "do_not_contact": pl.Utf8,
+    "opt_out": pl.Utf8,
+}
+INVOICE_SCHEMA = {
+    "invoice_pk": pl.Int64,
+    "invoice_number": pl.Utf8,
+    "customer_pk": pl.Int64,
+    "currency": pl.Utf8,
+    "due_date": pl.Date,
+    "open_minor": pl.Int64,
+    "status": pl.Utf8,
+    "dunning_level": pl.Int64,
+    "dunning_on": pl.Date,
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the engine needs to decide one day, as frames.
+
+    customers: CUSTOMER_SCHEMA with tags and opt_out as list[str].
+    reachable: customer_pk, channel (valid contact point, not opted out).
+    invoices: INVOICE_SCHEMA, open invoices only.
+    history: customer_pk, avg_days_late, on_time_ratio, paid_count, broken_promises.
+    disputes: invoice_pk of open disputes.
+    promises: customer_pk, invoice_pk (null = all the customer's invoices), promised_date.
+    plans: invoice_pk, oldest_unpaid_due (date or null) of active plans.
+    contacts: customer_pk, at (UTC) of contacts queued or made recently.
+    pending: action_id, customer_pk, currency, level, kind of queued actions.
+    """
+
+    customers: pl.DataFrame
+    reachable: pl.DataFrame
+    invoices: pl.DataFrame
+    history: pl.DataFrame
+    disputes: pl.DataFrame
+    promises: pl.DataFrame
+    plans: pl.DataFrame
+    contacts: pl.DataFrame
+    pending: pl.DataFrame
+
+
+def _json_list(col: str) -> pl.Expr:
+    return (
+        pl.col(col)
+        .fill_null("[]")
+        .str.json_decode(pl.List(pl.Utf8))
+        .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    )
+
+
+def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
+    """Read the snapshot for `as_of` from the ledger store."""
+    customers = read_frame(
+        conn,
+        "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
+        "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
+        "FROM customer c WHERE c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
+        "AND status IN ('open', 'disputed'))",
+        CUSTOMER_SCHEMA,
+    ).with_columns(_json_list("tags"), _json_list("opt_out"))
+    reachable = read_frame(
+        conn,
+        "SELECT DISTINCT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
+        {"customer_pk": pl.Int64, "channel": pl.Utf8},
+    )
+    invoices = read_frame(
+        conn,
+        "SELECT id, invoice_number, customer_id, currency, due_date, open_minor, status, "
+        "dunning_level, dunning_on FROM invoice "
+        "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
+        INVOICE_SCHEMA,
+    )
+    history = read_frame(
+        conn,
+        "SELECT customer_id, AVG(CASE WHEN paid_on > due_date THEN "
+        + _days_between("paid_on", "due_date", conn)
+        + " ELSE 0 END), AVG(CASE WHEN paid_on <= due_date THEN 1.0 ELSE 0.0 END), COUNT(*) "
+        "FROM invoice WHERE status = 'paid' AND paid_on IS NOT NULL GROUP BY customer_id",
+        {
+            "customer_pk": pl.Int64,
+            "avg_days_late": pl.Float64,
+            "on_time_ratio": pl.Float64,
+            "paid_count": pl.Int64,
+        },
+    )
+    broken = read_frame(
+        conn,
+        "SELECT customer_id, COUNT(*) FROM promise_to_pay WHERE status = 'broken' "
+        "GROUP BY customer_id",
+        {"customer_pk": pl.Int64, "broken_promises": pl.Int64},
+    )
+    history = history.join(broken, on="customer_pk", how="full", coalesce=True)
+    disputes = read_frame(
+        conn,
+        "SELECT DISTINCT invoice_id FROM dispute WHERE status = 'open'",
+        {"invoice_pk": pl.Int64},
+    )
+    promises = read_frame(
+        conn,
+        "SELECT p.customer_id, pi.invoice_id, p.promised_date FROM promise_to_pay p "
+        "LEFT JOIN promise_invoice pi ON pi.promise_id = p.id WHERE p.status = 'active'",
+        {"customer_pk": pl.Int64, "invoice_pk": pl.Int64, "promised_date": pl.Date},
+    )
+    plans = read_frame(
+        conn,
+        "SELECT pi.invoice_id, (SELECT MIN(i.due_date) FROM plan_installment i "
+        "WHERE i.plan_id = p.id AND i.paid_minor < i.amount_minor) "
+        "FROM payment_plan p JOIN plan_invoice pi ON pi.plan_id = p.id "
+        "WHERE p.status = 'active'",
+        {"invoice_pk": pl.Int64, "oldest_unpaid_due": pl.Date},
+    )
+    since = datetime.combine(as_of - timedelta(days=8), datetime.min.time())
+    contacts = read_frame(
+        conn,
+        "SELECT customer_id, COALESCE(sent_at, scheduled_at) FROM action "
+        "WHERE kind IN ('message', 'task') AND status IN ('queued', 'sent', 'delivered', 'done') "
+        "AND COALESCE(sent_at, scheduled_at) >= :since",
+        {"customer_pk": pl.Int64, "at": pl.Datetime},
+        {"since": since if conn.dialect.name != "sqlite" else since.isoformat(" ")},
+    )
+    pending = read_frame(
+        conn,
+        "SELECT action_id, customer_id, currency, level, kind FROM action "
+        "WHERE status = 'queued' AND kind IN ('message', 'task')",
+        {
+            "action_id": pl.Utf8,
+            "customer_pk": pl.Int64,
+            "currency": pl.Utf8,
+            "level": pl.Int64,
+            "kind": pl.Utf8,
+        },
+    )
+    return Snapshot(
+        customers=customers,
+        reachable=reachable,
+        invoices=invoices,
+        history=history,
+        disputes=disputes,
+        promises=promises,
+        plans=plans,
+        contacts=contacts,
+        pending=pending,
+    )
+
+
+def _days_between(later: str, earlier: str, conn: Connection) -> str:
+    if conn.dialect.name == "sqlite":
+        return f"(julianday({later}) - julianday({earlier}))"
+    return f"({later} - {earlier})"
