@@ -59,3 +59,40 @@ class Action(Base):
 
 Index("ix_action_status_scheduled", Action.status, Action.scheduled_at)
 Index("ix_action_customer", Action.customer_id, Action.created_at)
+
+
+class DeliveryAttempt(Base):
+    """One attempt to send an action, recorded BEFORE the provider is called.
+
+    A worker killed mid-send leaves an attempt without `finished_at`; on restart it
+    is reconciled (with the provider's idempotency key) instead of sent again.
+    """
+
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(12))
+    worker: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Handover(Base):
+    """A dossier handed to a collection agency; own contact stops."""
+
+    __tablename__ = "handover"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    action_id: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))
+    dossier_path: Mapped[str | None] = mapped_column(String(1000))
+    invoice_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="handed_over")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    closed_on: Mapped[date | None] = mapped_column(Date)

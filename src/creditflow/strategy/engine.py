@@ -154,9 +154,12 @@ def decide(
         .then(pl.col("dunning_on") + pl.duration(days=pl.col("offset_days")))
         .otherwise(None)
     )
+    past_due_for_a_reminder_before_it = (
+        (pl.col("anchor_level") == 0) & (pl.col("offset_days") < 0) & (pl.col("due_date") < pl.lit(as_of))
+    )
     eligible = (
         candidates.with_columns(step_date.alias("step_date"))
-        .filter(pl.col("step_date") <= pl.lit(as_of))
+        .filter((pl.col("step_date") <= pl.lit(as_of)) & ~past_due_for_a_reminder_before_it)
         .join(allowed, on=["customer_pk", "currency", "level"], how="semi")
     )
     eligible = _consumer_costs_guard(eligible, accounts, as_of)

@@ -1,0 +1,304 @@
+"""The decision engine, one scenario per rule, written as the case it pins."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from creditflow.config import ContactRules
+from creditflow.strategy.engine import decide
+from creditflow.strategy.schema import parse_strategy
+from creditflow.strategy.service import default_strategy_text
+
+from .snapshots import customer, invoice, snapshot
+
+TODAY = date(2026, 3, 2)  # a Monday
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+RULES = ContactRules()
+
+SIMPLE = parse_strategy(
+    """
+segments:
+  - name: everyone
+strategies:
+  everyone:
+    steps:
+      - id: nudge
+        at: due-3d
+        channels: [email, sms]
+        template: pre_due_nudge
+      - id: reminder1
+        at: due+7d
+        channels: [email, whatsapp, sms, letter]
+        template: reminder
+        tone: friendly
+      - id: call
+        at: due+14d
+        task: call
+        when: open_total >= 250
+      - id: final_notice
+        at: due+21d
+        channels: [letter, email]
+        template: fourteen_day_letter
+        legal: wik_notice
+      - id: costs
+        at: final_notice+15d
+        charge: collection_costs
+"""
+)
+
+
+def run(snap, strategy=SIMPLE, as_of=TODAY, now=NOW, rules=RULES):
+    return decide(snap, strategy, as_of, now=now, rules=rules)
+
+
+def rows(decision):
+    return decision.actions.sort("customer_id").to_dicts()
+
+
+def test_one_reminder_covers_all_overdue_invoices_of_a_customer():
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=8)), invoice(2, 1, TODAY - timedelta(days=2))],
+    )
+    [action] = rows(run(snap))
+    assert action["step"] == "reminder1"
+    assert action["invoices"] == ["INV-1", "INV-2"]
+    assert action["amount_due_minor"] == 20000
+    assert action["kind"] == "message" and action["channel"] == "email"
+
+
+def test_a_consumer_who_disputed_one_invoice_gets_a_reminder_for_the_other_only():
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=10)), invoice(2, 1, TODAY - timedelta(days=9))],
+        disputes=[1],
+    )
+    [action] = rows(run(snap))
+    assert action["invoices"] == ["INV-2"]
+
+
+def test_an_invoice_with_disputed_status_is_not_dunned():
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=10), status="disputed")])
+    assert run(snap).actions.height == 0
+
+
+def test_a_promise_to_pay_pauses_dunning_until_its_date_plus_grace():
+    invoices = [invoice(1, 1, TODAY - timedelta(days=10))]
+    within = snapshot([customer(1)], invoices, promises=[(1, 1, TODAY - timedelta(days=2))])
+    assert run(within).actions.height == 0  # promised 2 days ago, grace is 3 days
+    broken = snapshot([customer(1)], invoices, promises=[(1, 1, TODAY - timedelta(days=4))])
+    assert rows(run(broken))[0]["step"] == "reminder1"
+
+
+def test_a_promise_without_invoices_covers_the_whole_customer():
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=10)), invoice(2, 1, TODAY - timedelta(days=12))],
+        promises=[(1, None, TODAY + timedelta(days=5))],
+    )
+    assert run(snap).actions.height == 0
+
+
+def test_a_payment_plan_in_good_standing_pauses_its_invoices_a_missed_one_does_not():
+    invoices = [invoice(1, 1, TODAY - timedelta(days=30))]
+    good = snapshot([customer(1)], invoices, plans=[(1, TODAY + timedelta(days=3))])
+    assert run(good).actions.height == 0
+    missed = snapshot([customer(1)], invoices, plans=[(1, TODAY - timedelta(days=10))])
+    assert run(missed).actions.height == 1
+
+
+def test_channel_falls_back_when_the_customer_opted_out_of_email():
+    snap = snapshot([customer(1, opt_out=["email"])], [invoice(1, 1, TODAY - timedelta(days=8))])
+    [action] = rows(run(snap))
+    assert action["channel"] == "sms"
+    assert action["fallback_channels"] == ["letter"]
+
+
+def test_channel_skips_channels_without_a_valid_contact_point():
+    snap = snapshot([customer(1, reach=["letter"])], [invoice(1, 1, TODAY - timedelta(days=8))])
+    assert rows(run(snap))[0]["channel"] == "letter"
+
+
+def test_no_reachable_channel_in_the_list_becomes_a_call_task():
+    snap = snapshot([customer(1, reach=["voice"])], [invoice(1, 1, TODAY - timedelta(days=8))])
+    [action] = rows(run(snap))
+    assert (action["kind"], action["channel"]) == ("task", "call")
+    assert action["template"] is None
+
+
+def test_the_preferred_channel_goes_first_when_the_step_allows_it():
+    snap = snapshot(
+        [customer(1, preferred_channel="sms")], [invoice(1, 1, TODAY - timedelta(days=8))]
+    )
+    assert rows(run(snap))[0]["channel"] == "sms"
+
+
+def test_a_step_that_came_due_while_not_run_is_done_once_and_the_latest_wins():
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=22), "300.00")])
+    [action] = rows(run(snap))
+    assert action["step"] == "final_notice"
+    levels = run(snap).invoice_levels.to_dicts()
+    assert levels == [{"invoice_pk": 1, "level": 4, "step": "final_notice", "on": TODAY}]
+
+
+def test_an_invoice_that_reached_a_step_does_not_get_it_again():
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8), level=2, dunning_on=TODAY)])
+    assert run(snap).actions.height == 0
+
+
+def test_a_later_step_supersedes_a_queued_earlier_one():
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=15), "300.00", level=2, dunning_on=TODAY - timedelta(days=8))],
+        pending=[("old-reminder", 1, "EUR", 2, "message")],
+    )
+    decision = run(snap)
+    assert rows(decision)[0]["step"] == "call"
+    assert decision.superseded.to_dicts() == [
+        {"action_id": "old-reminder", "by": rows(decision)[0]["action_id"]}
+    ]
+
+
+def test_a_step_whose_condition_fails_is_skipped():
+    small = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=15), "100.00", level=2, dunning_on=TODAY)])
+    assert run(small).actions.height == 0  # call needs open_total >= 250
+    large = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=15), "250.00", level=2, dunning_on=TODAY)])
+    assert rows(run(large))[0]["kind"] == "task"
+
+
+def test_one_action_per_customer_and_currency():
+    snap = snapshot(
+        [customer(1)],
+        [
+            invoice(1, 1, TODAY - timedelta(days=8)),
+            invoice(2, 1, TODAY - timedelta(days=9), currency="USD"),
+        ],
+    )
+    actions = run(snap).actions.sort("currency")
+    assert actions.get_column("currency").to_list() == ["EUR", "USD"]
+    assert actions.get_column("action_id").n_unique() == 2
+
+
+def test_nudge_before_the_due_date_covers_the_invoice_coming_due():
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY + timedelta(days=3))])
+    [action] = rows(run(snap))
+    assert (action["step"], action["invoices"]) == ("nudge", ["INV-1"])
+
+
+def test_contact_pressure_holds_back_the_fourth_contact_in_seven_days():
+    recent = [(1, NOW - timedelta(days=d)) for d in (1, 3, 5)]
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))], contacts=recent)
+    decision = run(snap)
+    assert decision.actions.height == 0
+    assert decision.skipped.get_column("reason").to_list()[0].startswith("contact pressure")
+
+
+def test_the_minimum_gap_moves_the_contact_to_later():
+    last = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))], contacts=[(1, last)])
+    [action] = rows(run(snap))
+    assert action["scheduled_at"] >= last + timedelta(hours=48)
+
+
+def test_a_customer_in_a_do_not_contact_state_gets_no_contact():
+    snap = snapshot([customer(1, do_not_contact="deceased")], [invoice(1, 1, TODAY - timedelta(days=8))])
+    decision = run(snap)
+    assert decision.actions.height == 0
+    assert decision.skipped.get_column("reason").to_list() == ["do not contact: deceased"]
+
+
+def test_email_goes_at_nine_in_the_customers_own_time_zone():
+    snap = snapshot(
+        [customer(1), customer(2, timezone="America/New_York", country="US")],
+        [invoice(1, 1, TODAY - timedelta(days=8)), invoice(2, 2, TODAY - timedelta(days=8))],
+    )
+    times = {r["customer_id"]: r["scheduled_at"] for r in rows(run(snap))}
+    assert times["C001"] == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 CET
+    assert times["C002"] == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 EST
+
+
+def test_no_sms_on_a_sunday_it_moves_to_monday():
+    sunday = date(2026, 3, 1)
+    snap = snapshot([customer(1, preferred_channel="sms")], [invoice(1, 1, sunday - timedelta(days=8))])
+    [action] = rows(run(snap, as_of=sunday, now=datetime(2026, 3, 1, 6, 0, tzinfo=UTC)))
+    assert action["channel"] == "sms"
+    assert action["scheduled_at"] == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 10:00 CET
+
+
+def test_no_sms_on_kings_day_in_the_netherlands():
+    kings_day = date(2026, 4, 27)
+    snap = snapshot([customer(1, preferred_channel="sms")], [invoice(1, 1, kings_day - timedelta(days=8))])
+    [action] = rows(run(snap, as_of=kings_day, now=datetime(2026, 4, 27, 5, 0, tzinfo=UTC)))
+    assert action["scheduled_at"].date() == date(2026, 4, 28)
+
+
+def test_consumer_costs_wait_for_the_fourteen_day_term_after_assumed_delivery():
+    letter_day = date(2026, 3, 2)  # Monday; delivered Wednesday 4 March
+    inv = invoice(1, 1, letter_day - timedelta(days=21), "1000.00", level=4, dunning_on=letter_day)
+    snap = snapshot([customer(1)], [inv])
+    on_day_15 = letter_day + timedelta(days=15)
+    assert run(snap, as_of=on_day_15, now=NOW + timedelta(days=15)).actions.height == 0
+    chargeable = date(2026, 3, 19)  # term ends 18 March
+    [action] = rows(run(snap, as_of=chargeable, now=NOW + timedelta(days=17)))
+    assert (action["kind"], action["charge_minor"], action["status"]) == ("charge", 15000, "done")
+
+
+def test_a_business_is_charged_forty_euro_per_invoice():
+    strategy = parse_strategy(default_strategy_text())
+    notice = date(2026, 2, 1)
+    invoices = [
+        invoice(i, 1, notice - timedelta(days=30), "80.00", level=4, dunning_on=notice) for i in (1, 2)
+    ]
+    snap = snapshot([customer(1, kind="business")], invoices)
+    [action] = rows(run(snap, strategy=strategy, as_of=notice + timedelta(days=14)))
+    assert action["step"] == "costs"
+    assert action["charge_minor"] == 8000
+
+
+def test_a_manual_segment_overrides_the_rules():
+    strategy = parse_strategy(default_strategy_text())
+    snap = snapshot(
+        [customer(1, segment="business")], [invoice(1, 1, TODAY - timedelta(days=4))]
+    )
+    [action] = rows(run(snap, strategy=strategy))
+    assert action["strategy"] == "business" and action["step"] == "reminder1"
+
+
+def test_late_payers_are_segmented_by_their_history():
+    strategy = parse_strategy(default_strategy_text())
+    snap = snapshot(
+        [customer(1), customer(2)],
+        [invoice(1, 1, TODAY - timedelta(days=2)), invoice(2, 2, TODAY - timedelta(days=2))],
+        history=[{"customer_pk": 1, "avg_days_late": 25.0, "on_time_ratio": 0.2, "paid_count": 5,
+                  "broken_promises": 0}],
+    )
+    by_customer = {r["customer_id"]: (r["strategy"], r["step"]) for r in rows(run(snap, strategy=strategy))}
+    assert by_customer == {"C001": ("late_payers", "reminder1")}
+
+
+@pytest.mark.parametrize("language,expected", [("nl", "nl"), ("en", "en"), ("de", "en")])
+def test_language_falls_back_to_english_where_there_are_no_templates(language, expected):
+    snap = snapshot([customer(1, language=language)], [invoice(1, 1, TODAY - timedelta(days=8))])
+    assert rows(run(snap))[0]["language"] == expected
+
+
+def test_running_twice_gives_the_same_action_ids():
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))])
+    assert rows(run(snap))[0]["action_id"] == rows(run(snap))[0]["action_id"]
+
+
+def test_the_engine_handles_an_empty_ledger():
+    decision = run(snapshot([], []))
+    assert decision.actions.height == 0 and decision.skipped.height == 0
+
+
+def test_max_contacts_setting_is_respected():
+    rules = replace(RULES, max_contacts_per_7_days=1)
+    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))],
+                    contacts=[(1, NOW - timedelta(days=6))])
+    assert run(snap, rules=rules).actions.height == 0
+    assert isinstance(run(snap).actions, pl.DataFrame)
