@@ -115,3 +115,50 @@ def bulk_update(
 def frame_rows(frame: pl.DataFrame, columns: Sequence[str]) -> Iterable[tuple[Any, ...]]:
     """Rows of the selected columns as tuples, streamed."""
     return frame.select(columns).iter_rows()
+
+
+def _frame_for_driver(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
+    """Convert column types the way `db_value` does, but for whole columns at once."""
+    conversions = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            utc = pl.col(name).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name)
+            fmt = "%Y-%m-%d %H:%M:%S%.6f" if dialect == "sqlite" else "%Y-%m-%d %H:%M:%S%.6f+00:00"
+            conversions.append(utc.dt.to_string(fmt).alias(name))
+        elif dtype == pl.Date:
+            conversions.append(pl.col(name).dt.to_string("%Y-%m-%d").alias(name))
+        elif isinstance(dtype, pl.List):
+            conversions.append(
+                pl.col(name)
+                .map_elements(
+                    lambda v: json.dumps(v.to_list(), separators=(",", ":")),
+                    return_dtype=pl.Utf8,
+                )
+                .alias(name)
+            )
+        elif dtype == pl.Boolean and dialect == "sqlite":
+            conversions.append(pl.col(name).cast(pl.Int8).alias(name))
+    return frame.with_columns(conversions) if conversions else frame
+
+
+def bulk_insert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
+    """Insert a whole frame (column names = table columns) in one set-based write."""
+    if frame.height == 0:
+        return 0
+    dialect = conn.dialect.name
+    ready = _frame_for_driver(frame, dialect)
+    columns = ready.columns
+    if dialect == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        data = ready.write_csv(include_header=False, null_value="").encode()
+        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+            with cursor.copy(sql) as copy:
+                copy.write(data)
+        return ready.height
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+    for start in range(0, ready.height, CHUNK):
+        conn.exec_driver_sql(sql, ready.slice(start, CHUNK).rows())
+    return ready.height

@@ -7,7 +7,7 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Connection, text
 
-from creditflow.store import bulk_insert, read_frame
+from creditflow.store import bulk_insert, bulk_insert_frame, read_frame
 
 
 def postal_address(frame: pl.DataFrame) -> pl.Expr:
@@ -83,15 +83,17 @@ def sync_contact_points(conn: Connection, touched: pl.DataFrame, now: datetime) 
             [{"pid": pid} for pid in stale.get_column("point_id").to_list()],
         )
     new = desired.join(existing, on=["id", "channel", "address"], how="anti")
-    bulk_insert(
+    bulk_insert_frame(
         conn,
         "contact_point",
-        ["customer_id", "channel", "address", "valid", "opted_out", "source", "updated_at"],
-        (
-            (cid, channel, address, True, opted, "import", now)
-            for cid, channel, address, opted in new.select(
-                "id", "channel", "address", "opted_out"
-            ).iter_rows()
+        new.select(
+            pl.col("id").alias("customer_id"),
+            "channel",
+            "address",
+            pl.lit(True).alias("valid"),
+            "opted_out",
+            pl.lit("import").alias("source"),
+            pl.lit(now).alias("updated_at"),
         ),
     )
     kept = desired.join(existing, on=["id", "channel", "address"], how="inner").filter(

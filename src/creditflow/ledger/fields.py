@@ -31,24 +31,22 @@ def check_email(value: str) -> str:
         raise ValueError(f"'{value}' is not a valid e-mail address ({exc})") from exc
 
 
-def check_phone(value: str, country: str) -> str:
-    """A valid phone number in E.164, read in the customer's country."""
+TEXTABLE = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def check_phone(value: str, country: str) -> tuple[str, bool]:
+    """A valid phone number in E.164, read in the customer's country, and whether it is mobile."""
     try:
         number = phonenumbers.parse(value, country)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(f"'{value}' is not a phone number ({exc})") from exc
-    if not phonenumbers.is_valid_number(number):
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise ValueError(f"'{value}' is not a valid phone number for {country}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def is_mobile(e164: str) -> bool:
-    """Whether an E.164 number can receive text messages (mobile or unknown type)."""
-    kind = phonenumbers.number_type(phonenumbers.parse(e164))
-    return kind in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), kind in TEXTABLE
 
 
 @lru_cache(maxsize=512)

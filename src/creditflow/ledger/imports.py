@@ -18,7 +18,7 @@ from creditflow.config import Settings
 from creditflow.ledger import fields
 from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
 from creditflow.models import utcnow
-from creditflow.store import bulk_insert, bulk_update, frame_rows, read_frame
+from creditflow.store import bulk_insert_frame, bulk_update, frame_rows, read_frame
 
 
 @dataclass
@@ -94,8 +94,7 @@ def _phone_checks(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame
         for value, ctry in pairs.iter_rows():
             key = f"{value}\x1f{ctry}"
             try:
-                normal[key] = fields.check_phone(value, ctry)
-                mobile[key] = fields.is_mobile(normal[key])
+                normal[key], mobile[key] = fields.check_phone(value, ctry)
             except ValueError as exc:
                 problems[key] = f"{name}: {exc}"
         key_expr = pl.concat_str([pl.col(name), country], separator="\x1f")
@@ -177,8 +176,7 @@ def import_customers(engine: Engine, path: Path, settings: Settings) -> ImportSu
         )
         summary.unchanged = merged.height - new.height - changed.height
         now = utcnow()
-        values = _customer_values(new, now)
-        bulk_insert(conn, "customer", list(values.columns), frame_rows(values, values.columns))
+        bulk_insert_frame(conn, "customer", _customer_values(new, now))
         summary.imported = new.height
         if changed.height:
             upd = _customer_values(changed, now).drop("created_at", "risk", "credit_minor")

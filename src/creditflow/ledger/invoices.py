@@ -9,7 +9,7 @@ from creditflow.config import Settings
 from creditflow.ledger.validation import Checked, check_frame, currency_digits
 from creditflow.money import check_currency, minor_units_expr
 from creditflow.models import utcnow
-from creditflow.store import bulk_insert, bulk_update, frame_rows, read_frame
+from creditflow.store import bulk_insert_frame, bulk_update, frame_rows, read_frame
 
 
 def _currency_digits_map(raw: pl.DataFrame, default: str) -> dict[str, int]:
@@ -154,16 +154,10 @@ def write_invoices(conn: Connection, good: pl.DataFrame, settings: Settings) -> 
         "open_minor", "status", "dispute_reason", "description", "payment_reference", "paid_on",
         "row_hash", "updated_at",
     ]
-    new_values = _invoice_values(new, now)
-    bulk_insert(
-        conn,
-        "invoice",
-        [*columns, "dunning_level", "created_at"],
-        frame_rows(
-            new_values.with_columns(pl.lit(0).alias("dunning_level"), pl.lit(now).alias("created_at")),
-            [*columns, "dunning_level", "created_at"],
-        ),
+    new_values = _invoice_values(new, now).with_columns(
+        pl.lit(0).alias("dunning_level"), pl.lit(now).alias("created_at")
     )
+    bulk_insert_frame(conn, "invoice", new_values.select([*columns, "dunning_level", "created_at"]))
     if changed.height:
         values = _invoice_values(changed, now).with_columns(changed.get_column("id"))
         bulk_update(conn, "invoice", "id", columns, frame_rows(values, [*columns, "id"]))

@@ -10,7 +10,7 @@ statements and payment-provider webhooks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -155,10 +155,10 @@ class PaymentAllocator:
         touched_charges = {a[2] for a in self.allocations if a[2] is not None}
         bulk_update(self.conn, "charge", "id", ["open_minor"],
                     ((self.charges[c]["open_minor"], c) for c in touched_charges))
-        for customer_pk, minor in self.credit.items():
+        if self.credit:
             self.conn.execute(
                 text("UPDATE customer SET credit_minor = credit_minor + :m WHERE id = :c"),
-                {"m": minor, "c": customer_pk},
+                [{"m": minor, "c": customer_pk} for customer_pk, minor in self.credit.items()],
             )
         self.allocations = []
         self.credit = {}
@@ -243,27 +243,34 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     if not payments:
         return []
     payments = sorted(payments, key=lambda p: (p.paid_at, p.payment_id))
+    bulk_insert(
+        conn,
+        "payment",
+        ["payment_id", "customer_id", "amount_minor", "currency", "paid_at", "reference",
+         "invoice_number", "method", "source", "unallocated_minor", "row_hash", "created_at"],
+        (
+            (p.payment_id, p.customer_pk, p.amount.minor, p.amount.currency, p.paid_at,
+             p.reference, p.invoice_number, p.method, p.source, 0, p.row_hash, now)
+            for p in payments
+        ),
+    )
+    wanted = pl.DataFrame({"payment_id": [p.payment_id for p in payments]}, schema={"payment_id": pl.Utf8})
+    ids = dict(
+        read_frame(conn, "SELECT payment_id, id FROM payment", {"payment_id": pl.Utf8, "id": pl.Int64})
+        .join(wanted, on="payment_id", how="semi")
+        .iter_rows()
+    )
     allocator = PaymentAllocator(conn)
     allocator.load({p.customer_pk for p in payments if p.customer_pk is not None})
     pks: list[int] = []
+    leftovers: list[tuple[int, int]] = []
     for payment in payments:
-        row = conn.execute(
-            text(
-                "INSERT INTO payment (payment_id, customer_id, amount_minor, currency, paid_at, "
-                "reference, invoice_number, method, source, unallocated_minor, row_hash, created_at) "
-                "VALUES (:pid, :cust, :amt, :cur, :paid, :ref, :inv, :method, :source, 0, :hash, :now) "
-                "RETURNING id"
-            ),
-            {"pid": payment.payment_id, "cust": payment.customer_pk, "amt": payment.amount.minor,
-             "cur": payment.amount.currency, "paid": _dbtime(conn, payment.paid_at),
-             "ref": payment.reference, "inv": payment.invoice_number, "method": payment.method,
-             "source": payment.source, "hash": payment.row_hash, "now": _dbtime(conn, now)},
-        ).scalar_one()
-        left = allocator.allocate(row, payment)
+        pk = ids[payment.payment_id]
+        left = allocator.allocate(pk, payment)
         if left.minor:
-            conn.execute(text("UPDATE payment SET unallocated_minor = :m WHERE id = :p"),
-                         {"m": left.minor, "p": row})
-        pks.append(row)
+            leftovers.append((left.minor, pk))
+        pks.append(pk)
+    bulk_update(conn, "payment", "id", ["unallocated_minor"], leftovers)
     allocator.flush(now)
     bulk_insert(
         conn, "event",
@@ -302,9 +309,3 @@ def reverse_allocations(conn: Connection, payment_pks: list[int]) -> None:
             conn.execute(text("UPDATE customer SET credit_minor = credit_minor - :m WHERE id = :c"),
                          {"m": credit[1], "c": credit[0]})
         conn.execute(text("DELETE FROM allocation WHERE payment_id = :p"), {"p": pk})
-
-
-def _dbtime(conn: Connection, moment: datetime | date) -> object:
-    from creditflow.store import db_value
-
-    return db_value(moment, conn.dialect.name)

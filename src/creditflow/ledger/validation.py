@@ -236,7 +236,7 @@ def check_frame(
     unknown = [c for c in in_file if c not in known]
     if unknown:
         warnings.append(f"ignored unknown column(s): {', '.join(unknown)}")
-    missing = [c.name for c in columns if c.required and c.name not in frame.columns]
+    missing = [c.name for c in columns if c.required and c.name not in in_file]
     for col in columns:
         if col.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
@@ -244,7 +244,7 @@ def check_frame(
     if missing:
         reason = "; ".join(f"required column {m!r} is missing from the header" for m in missing)
         rejected = original.with_columns(pl.lit(reason).alias("error"))
-        return Checked(original.clear(), rejected, warnings)
+        return Checked(frame.clear(), rejected, warnings)
     error_exprs: list[pl.Expr] = []
     value_exprs: list[pl.Expr] = []
     for col in columns:

@@ -16,15 +16,7 @@ from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
 from creditflow.strategy.snapshot import load_snapshot
-from creditflow.store import bulk_insert, db_value
-
-ACTION_COLUMNS = [
-    "action_id", "run_id", "customer_id", "kind", "channel", "step", "level", "strategy",
-    "template", "language", "tone", "legal", "invoice_numbers", "invoice_ids",
-    "amount_due_minor", "charge_minor", "currency", "decided_on", "scheduled_at", "timezone",
-    "status", "status_reason", "fallback_channels", "attempts", "payload", "created_at",
-    "updated_at",
-]
+from creditflow.store import bulk_insert, bulk_insert_frame, db_value
 
 
 @dataclass
@@ -113,25 +105,24 @@ def collection_run(
 
 def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
     """Write actions, supersede older ones, raise invoice levels, book charges."""
-    actions = decision.actions.with_columns(
+    actions = decision.actions
+    frame = actions.select(
+        "action_id",
         pl.lit(run_id).alias("run_id"),
-        pl.col("customer_pk").alias("customer_id_pk"),
+        pl.col("customer_pk").alias("customer_id"),
+        "kind", "channel", "step", "level", "strategy", "template", "language", "tone", "legal",
+        pl.col("invoices").alias("invoice_numbers"),
+        pl.col("invoice_ids").cast(pl.List(pl.Int64)),
+        "amount_due_minor", "charge_minor", "currency", "decided_on", "scheduled_at", "timezone",
+        "status",
         pl.col("note").alias("status_reason"),
+        "fallback_channels",
         pl.lit(0).alias("attempts"),
+        pl.format('{{"segment":"{}"}}', pl.col("assigned_segment")).alias("payload"),
         pl.lit(now).alias("created_at"),
         pl.lit(now).alias("updated_at"),
     )
-    rows = (
-        (
-            r["action_id"], run_id, r["customer_pk"], r["kind"], r["channel"], r["step"], r["level"],
-            r["strategy"], r["template"], r["language"], r["tone"], r["legal"], r["invoices"],
-            r["invoice_ids"], r["amount_due_minor"], r["charge_minor"], r["currency"],
-            r["decided_on"], r["scheduled_at"], r["timezone"], r["status"], r["status_reason"],
-            r["fallback_channels"], 0, {"segment": r["assigned_segment"]}, now, now,
-        )
-        for r in actions.iter_rows(named=True)
-    )
-    bulk_insert(conn, "action", ACTION_COLUMNS, rows)
+    bulk_insert_frame(conn, "action", frame)
     dialect = conn.dialect.name
     if decision.superseded.height:
         conn.execute(
@@ -147,7 +138,7 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
     levels = decision.invoice_levels
     if levels.height:
         _raise_levels(conn, levels)
-    charges = decision.actions.filter((pl.col("kind") == "charge") & pl.col("charge_minor").is_not_null())
+    charges = actions.filter((pl.col("kind") == "charge") & pl.col("charge_minor").is_not_null())
     if charges.height:
         bulk_insert(
             conn,
@@ -169,11 +160,12 @@ def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
         "(invoice_id BIGINT PRIMARY KEY, level INTEGER, step VARCHAR(64), on_day DATE)"
     )
     conn.exec_driver_sql("DELETE FROM tmp_invoice_level")
-    bulk_insert(
+    bulk_insert_frame(
         conn,
         "tmp_invoice_level",
-        ["invoice_id", "level", "step", "on_day"],
-        levels.select("invoice_pk", "level", "step", "on").iter_rows(),
+        levels.select(
+            pl.col("invoice_pk").alias("invoice_id"), "level", "step", pl.col("on").alias("on_day")
+        ),
     )
     conn.exec_driver_sql(
         "UPDATE invoice SET dunning_level = t.level, dunning_step = t.step, dunning_on = t.on_day "

@@ -1,0 +1,181 @@
+"""Legal checks on a parsed strategy file (DESIGN 4.4): collection costs for consumers.
+
+A consumer owes collection costs only after the 14-day letter (art. 6:96 lid 6 BW), so
+in a strategy that can reach consumers every `charge: collection_costs` step must come
+after a step with `legal: wik_notice` and be placed relative to it, at least 15 days on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import rule_engine
+import rule_engine.ast as ast
+
+__all__ = ["MIN_DAYS_AFTER_NOTICE", "check_strategy_compliance", "when_can_match_consumer"]
+
+MIN_DAYS_AFTER_NOTICE = 15
+_AT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:([+-])\s*(\d+)\s*([dw]))?\s*$")
+_BOTH = frozenset({True, False})
+
+
+def _possible(node: Any, kind: str) -> frozenset[bool]:
+    """The truth values `node` can take when the symbol `kind` is fixed (others unknown)."""
+    if isinstance(node, ast.LogicExpression):
+        left, right = _possible(node.left, kind), _possible(node.right, kind)
+        if node.type == "and":
+            return frozenset(a and b for a in left for b in right)
+        if node.type == "or":
+            return frozenset(a or b for a in left for b in right)
+        return _BOTH
+    if isinstance(node, ast.UnaryExpression) and node.type == "not":
+        return frozenset(not value for value in _possible(node.right, kind))
+    if isinstance(node, ast.BooleanExpression):
+        return frozenset({bool(node.value)})
+    if isinstance(node, ast.ComparisonExpression) and node.type in ("eq", "ne"):
+        text = _kind_compared_to(node.left, node.right)
+        if text is None:
+            text = _kind_compared_to(node.right, node.left)
+        if text is not None:
+            return frozenset({(text == kind) == (node.type == "eq")})
+        return _BOTH
+    if isinstance(node, ast.ContainsExpression) and _is_kind(node.member):
+        container = node.container
+        if isinstance(container, ast.ArrayExpression | ast.SetExpression) and all(
+            isinstance(item, ast.StringExpression) for item in container.value
+        ):
+            return frozenset({kind in {item.value for item in container.value}})
+    return _BOTH
+
+
+def _is_kind(node: Any) -> bool:
+    return isinstance(node, ast.SymbolExpression) and node.name == "kind"
+
+
+def _kind_compared_to(symbol: Any, other: Any) -> str | None:
+    if _is_kind(symbol) and isinstance(other, ast.StringExpression):
+        return str(other.value)
+    return None
+
+
+def _when_values(when: object) -> frozenset[bool]:
+    """What a segment's `when` can be for a consumer; no condition is always true."""
+    if when is None or (isinstance(when, str) and not when.strip()):
+        return frozenset({True})
+    try:
+        rule = rule_engine.Rule(str(when))
+    except rule_engine.errors.EngineError:
+        return _BOTH  # unreadable conditions are the loader's error; assume the worst here
+    return _possible(rule.statement.expression, "consumer")
+
+
+def when_can_match_consumer(when: object) -> bool:
+    """True when a segment condition can be true for a customer with kind == "consumer"."""
+    return True in _when_values(when)
+
+
+def _consumer_strategies(strategy: Mapping[str, Any], names: list[str]) -> dict[str, str]:
+    """The strategies consumers can reach, each with a note on why it is checked."""
+    segments = strategy.get("segments") or []
+    if not segments:
+        return {name: "" for name in names}
+    reached: dict[str, str] = {}
+    named: set[str] = set()
+    all_taken = False
+    for segment in segments:
+        if not isinstance(segment, Mapping):
+            continue
+        target = str(segment.get("strategy") or segment.get("name") or "")
+        named.add(target)
+        if all_taken:
+            continue
+        values = _when_values(segment.get("when"))
+        if True in values:
+            reached.setdefault(target, "")
+        if values == frozenset({True}):
+            all_taken = True  # first match wins: later segments never see a consumer
+    for name in names:
+        if name not in named:
+            reached[name] = " (not named by any segment, so checked as if consumers reach it)"
+    return reached
+
+
+def _step_problems(label: str, steps: list[Any], min_days: int) -> list[str]:
+    problems: list[str] = []
+    notices: dict[str, Mapping[str, Any]] = {}
+    for index, step in enumerate(steps):
+        if not isinstance(step, Mapping):
+            continue
+        step_id = str(step.get("id") or f"#{index + 1}")
+        if step.get("charge") == "collection_costs":
+            where = f"{label}, step {step_id!r}"
+            problems.extend(_charge_problems(where, step, notices, min_days))
+        if step.get("legal") == "wik_notice":
+            notices[step_id] = step
+    return problems
+
+
+def _charge_problems(
+    where: str, step: Mapping[str, Any], notices: dict[str, Mapping[str, Any]], min_days: int
+) -> list[str]:
+    if not notices:
+        return [
+            f"{where}: charges collection_costs to consumers, but no earlier step has "
+            f"legal: wik_notice (the 14-day letter must come first, art. 6:96 lid 6 BW)"
+        ]
+    at = str(step.get("at") or "")
+    example = f"{next(iter(notices))}+{min_days}d"
+    found = _AT.match(at)
+    if not found or found.group(1) not in notices:
+        return [
+            f"{where}: at {at!r} is not placed relative to the 14-day letter step "
+            f"({', '.join(repr(n) for n in notices)}); write e.g. at: {example}"
+        ]
+    anchor, sign, number, unit = found.groups()
+    days = 0 if number is None else int(number) * (7 if unit == "w" else 1)
+    if sign == "-":
+        days = -days
+    problems: list[str] = []
+    if days < min_days:
+        problems.append(
+            f"{where}: at {at!r} is {days} days after the 14-day letter step {anchor!r}; "
+            f"at least {min_days} days are needed (e.g. at: {anchor}+{min_days}d)"
+        )
+    notice_when = notices[anchor].get("when")
+    if notice_when and notice_when != step.get("when"):
+        problems.append(
+            f"{where}: the 14-day letter step {anchor!r} only runs when {notice_when!r}, so "
+            f"it can be skipped while this step still charges; give both the same `when`"
+        )
+    return problems
+
+
+def check_strategy_compliance(
+    strategy: Mapping[str, Any], *, min_days_after_notice: int = MIN_DAYS_AFTER_NOTICE
+) -> list[str]:
+    """The reasons a parsed strategy file may charge consumers collection costs unlawfully.
+
+    A strategy is checked when consumers can reach it: a segment whose `when` can be
+    true for kind == "consumer" (or has no kind condition, or no `when`) names it, and
+    no earlier segment takes every consumer; a strategy no segment names is checked
+    too. Its `charge: collection_costs` steps must follow a `legal: wik_notice` step
+    and be placed relative to it at least `min_days_after_notice` days on. The run must
+    count those days from the letter's delivery (see `fourteen_day.costs_chargeable_from`).
+    An empty list means no problem was found.
+    """
+    strategies = strategy.get("strategies") or {}
+    if not isinstance(strategies, Mapping):
+        return ["strategies: expected a mapping of strategy names to strategies"]
+    names = [str(name) for name in strategies]
+    problems: list[str] = []
+    for name, note in _consumer_strategies(strategy, names).items():
+        body = strategies.get(name)
+        if not isinstance(body, Mapping):
+            continue
+        steps = body.get("steps") or []
+        if not isinstance(steps, list):
+            continue
+        problems.extend(_step_problems(f"strategy {name!r}{note}", steps, min_days_after_notice))
+    return problems

@@ -1,0 +1,58 @@
+"""Amounts, dates and lists written the way a reader of each language expects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from babel.dates import format_date as babel_format_date
+from babel.lists import format_list as babel_format_list
+
+from creditflow.money import Money
+
+__all__ = [
+    "FALLBACK_LANGUAGE",
+    "LOCALES",
+    "format_date",
+    "format_list",
+    "format_money",
+    "group_reference",
+    "locale_for",
+]
+
+FALLBACK_LANGUAGE = "en"
+
+# en_IE: English as written in the euro area ("€412.50", "2 March 2026").
+LOCALES = {"nl": "nl_NL", "en": "en_IE"}
+
+
+def locale_for(language: str) -> str:
+    """Babel locale for a message language, English when the language is not supported."""
+    return LOCALES.get(language, LOCALES[FALLBACK_LANGUAGE])
+
+
+def format_money(value: Money, language: str) -> str:
+    """Display an amount, e.g. "€ 412,50" (nl) or "€412.50" (en).
+
+    Babel puts a no-break space after the euro sign in Dutch; a plain space is used
+    instead because SMS (GSM-7) and plain-text mail cannot carry it.
+    """
+    return value.format(locale_for(language)).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def format_date(value: date, language: str) -> str:
+    """Display a date in full, e.g. "2 maart 2026" (nl) or "2 March 2026" (en)."""
+    return str(babel_format_date(value, "long", locale=locale_for(language)))
+
+
+def format_list(items: Sequence[str], language: str) -> str:
+    """Join items as a sentence does: "A, B en C" (nl) or "A, B and C" (en)."""
+    if not items:
+        return ""
+    return str(babel_format_list(list(items), locale=locale_for(language)))
+
+
+def group_reference(reference: str) -> str:
+    """Print a payment reference in groups of four, as on paper (ISO 11649 "RF71 2348 231")."""
+    compact = "".join(reference.split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
