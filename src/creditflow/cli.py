@@ -185,7 +185,9 @@ def _parse_day(value: str | None) -> date | None:
 
 @app.command()
 def run(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Day to decide for (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day to decide for (YYYY-MM-DD).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide but write nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per action.")] = False,
     db: DbOption = None,
@@ -212,8 +214,10 @@ def _print_run_summary(result: Any) -> None:
 
     summary = result.summary
     label = "dry run" if result.dry_run else f"run {result.run_id}"
-    out.print(f"[bold]{label} for {result.as_of}[/bold]: {summary['actions']} actions, "
-              f"{summary['superseded']} superseded, {summary['invoices_covered']} invoices covered")
+    out.print(
+        f"[bold]{label} for {result.as_of}[/bold]: {summary['actions']} actions, "
+        f"{summary['superseded']} superseded, {summary['invoices_covered']} invoices covered"
+    )
     table = Table("step", "actions")
     for step, n in summary["by_step"].items():
         table.add_row(str(step), str(n))
@@ -244,15 +248,24 @@ def actions(
 
     table = Table("action", "customer", "kind", "channel", "step", "amount", "scheduled", "status")
     for row in rows:
-        table.add_row(row["action_id"][:10], row["customer_id"], row["kind"], row["channel"],
-                      row["step"], f"{row['currency']} {row['amount_due']}", row["scheduled_at"],
-                      row["status"])
+        table.add_row(
+            row["action_id"][:10],
+            row["customer_id"],
+            row["kind"],
+            row["channel"],
+            row["step"],
+            f"{row['currency']} {row['amount_due']}",
+            row["scheduled_at"],
+            row["status"],
+        )
     out.print(table)
 
 
 @app.command()
 def dispatch(
-    until: Annotated[str | None, typer.Option("--until", help="Send what is due until (ISO).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Send what is due until (ISO).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Send what is due through the channels."""

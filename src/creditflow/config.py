@@ -164,9 +164,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=env.get("CREDITFLOW_DATABASE_URL")
         or database.get("url")
         or DEFAULT_DATABASE_URL,
-        outbox_dir=Path(
-            env.get("CREDITFLOW_OUTBOX_DIR") or data.get("outbox_dir") or "./outbox"
-        ),
+        outbox_dir=Path(env.get("CREDITFLOW_OUTBOX_DIR") or data.get("outbox_dir") or "./outbox"),
         config_path=config_path,
         organisation=_organisation(data.get("organisation", {})),
         rules=_rules(data.get("rules", {})),

@@ -199,7 +199,9 @@ def minor_units_expr(amount_text: Any, digits: Any) -> Any:
 
     whole = amount_text.str.extract(r"^[+-]?(\d+)", 1).cast(pl.Int64)
     fraction = amount_text.str.extract(r"\.(\d+)$", 1).fill_null("")
-    fraction_value = pl.when(fraction == "").then(0).otherwise(fraction.cast(pl.Int64, strict=False))
+    fraction_value = (
+        pl.when(fraction == "").then(0).otherwise(fraction.cast(pl.Int64, strict=False))
+    )
     scale = pl.lit(10, dtype=pl.Int64).pow(digits.cast(pl.Int64))
     rest_scale = pl.lit(10, dtype=pl.Int64).pow(
         (digits.cast(pl.Int64) - fraction.str.len_chars().cast(pl.Int64)).clip(lower_bound=0)

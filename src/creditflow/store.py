@@ -14,35 +14,95 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 CHUNK = 50_000
 
 
 def read_frame(
-    conn: Connection, sql: str, schema: dict[str, Any], params: dict[str, Any] | None = None
+    conn: Connection,
+    sql: str,
+    schema: dict[str, Any],
+    params: dict[str, Any] | None = None,
 ) -> pl.DataFrame:
-    """Run a query and return its rows as a frame with the given column types."""
-    result = conn.execute(text(sql), params or {})
-    rows = result.fetchall()
-    frame = pl.DataFrame(
-        [tuple(r) for r in rows], schema=list(schema), orient="row", infer_schema_length=None
-    ) if rows else pl.DataFrame(schema={k: pl.Utf8 for k in schema})
+    """Run a query and return its rows as a frame with the given column types.
+
+    PostgreSQL streams the result with COPY, in the same transaction. SQLite rows
+    come through the driver's own cursor, skipping SQLAlchemy's row objects. (A
+    second SQLite library in the process, as Arrow readers bundle, is not used: two
+    copies of SQLite sharing a file break each other's POSIX locks.)
+    """
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        frame = _read_postgres(conn, sql, list(schema), params)
+    else:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(_qmark(sql), _qmark_params(sql, params))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        raw_types = {
+            k: (pl.Utf8 if v in (pl.Date, pl.Datetime, pl.Boolean) else v)
+            for k, v in schema.items()
+        }
+        frame = pl.DataFrame(rows, schema=raw_types, orient="row")
+    return _cast(frame, schema)
+
+
+def _cast(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
     casts = []
     for name, dtype in schema.items():
-        if dtype == pl.Date:
+        current = frame.schema[name]
+        if dtype == pl.Date and current != pl.Date:
             casts.append(_as_date(pl.col(name)).alias(name))
         elif dtype == pl.Datetime:
             casts.append(_as_datetime(pl.col(name)).alias(name))
-        else:
-            casts.append(pl.col(name).cast(dtype))
-    return frame.with_columns(casts)
+        elif dtype == pl.Boolean and current != pl.Boolean:
+            text_value = pl.col(name).cast(pl.Utf8).str.to_lowercase()
+            casts.append(text_value.is_in(["1", "t", "true"]).alias(name))
+        elif current != dtype:
+            casts.append(pl.col(name).cast(dtype).alias(name))
+    return frame.with_columns(casts) if casts else frame
+
+
+def _qmark(sql: str) -> str:
+    import re
+
+    return re.sub(r"(?<!:):([a-z_][a-z0-9_]*)", "?", sql)
+
+
+def _qmark_params(sql: str, params: dict[str, Any] | None) -> tuple[Any, ...]:
+    import re
+
+    names = re.findall(r"(?<!:):([a-z_][a-z0-9_]*)", sql)
+    return tuple(db_value((params or {})[n], "sqlite") for n in names)
+
+
+def _read_postgres(
+    conn: Connection, sql: str, names: list[str], params: dict[str, Any] | None
+) -> pl.DataFrame:
+    import io
+    import re
+
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    keys = re.findall(r"(?<!:):([a-z_][a-z0-9_]*)", sql)
+    statement = re.sub(r"(?<!:):([a-z_][a-z0-9_]*)", "%s", sql)
+    values = tuple((params or {})[k] for k in keys)
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", values or None) as copy:
+            for block in copy:
+                buffer.write(block)
+    if buffer.tell() == 0:
+        return pl.DataFrame(schema={n: pl.Utf8 for n in names})
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, new_columns=names, infer_schema=False)
 
 
 def _as_date(col: pl.Expr) -> pl.Expr:
-    return (
-        col.cast(pl.Utf8).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    )
+    return col.cast(pl.Utf8).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
 
 
 def _as_datetime(col: pl.Expr) -> pl.Expr:
@@ -128,14 +188,9 @@ def _frame_for_driver(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
         elif dtype == pl.Date:
             conversions.append(pl.col(name).dt.to_string("%Y-%m-%d").alias(name))
         elif isinstance(dtype, pl.List):
-            conversions.append(
-                pl.col(name)
-                .map_elements(
-                    lambda v: json.dumps(v.to_list(), separators=(",", ":")),
-                    return_dtype=pl.Utf8,
-                )
-                .alias(name)
-            )
+            # {"v":[...]} -> [...]: Polars' own JSON encoder, vectorised and correctly escaped
+            encoded = pl.struct(pl.col(name).alias("v")).struct.json_encode()
+            conversions.append(encoded.str.slice(5, encoded.str.len_chars() - 6).alias(name))
         elif dtype == pl.Boolean and dialect == "sqlite":
             conversions.append(pl.col(name).cast(pl.Int8).alias(name))
     return frame.with_columns(conversions) if conversions else frame

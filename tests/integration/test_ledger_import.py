@@ -54,7 +54,11 @@ def test_customers_import_normalises_contacts_and_time_zones(ledger):
                 "JOIN customer c ON c.id = p.customer_id ORDER BY 1, 2"
             )
         ).fetchall()
-    assert rows == {"C001": "Europe/Amsterdam", "C002": "Europe/Amsterdam", "C003": "America/New_York"}
+    assert rows == {
+        "C001": "Europe/Amsterdam",
+        "C002": "Europe/Amsterdam",
+        "C003": "America/New_York",
+    }
     c001 = {(ch, addr, bool(opt)) for cid, ch, addr, opt in points if cid == "C001"}
     assert ("sms", "+31612345678", False) in c001
     assert ("whatsapp", "+31612345678", True) in c001  # opted out in the file
@@ -75,21 +79,29 @@ def test_bad_customer_rows_are_rejected_with_line_field_and_reason(engine, setti
     assert "email: 'not-an-email' is not a valid e-mail address" in by_line["4"]
     assert "iban: 'NL00BAD' is not a valid IBAN" in by_line["4"]
     assert "opt_out: unknown channel(s) fax" in by_line["4"]
-    assert "customer_id: duplicate 'C010' (first on line 2)" == by_line["5"]
+    assert by_line["5"] == "customer_id: duplicate 'C010' (first on line 2)"
     assert "customer_id: required value is empty" in by_line["6"]
     assert list(rejects(path)[0])[-2:] == ["line", "error"]
 
 
-def test_reimporting_the_same_customers_changes_nothing_and_edits_count_as_updates(ledger, settings, tmp_path):
+def test_reimporting_the_same_customers_changes_nothing_and_edits_count_as_updates(
+    ledger, settings, tmp_path
+):
     again = import_customers(ledger, write(tmp_path / "customers.csv", CUSTOMERS), settings)
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 3)
     edited = CUSTOMERS.replace("jan@example.nl", "jan.devries@example.nl")
     summary = import_customers(ledger, write(tmp_path / "customers.csv", edited), settings)
     assert (summary.imported, summary.updated, summary.unchanged) == (0, 1, 2)
     with ledger.connect() as conn:
-        emails = conn.execute(
-            text("SELECT address FROM contact_point WHERE channel = 'email' AND customer_id = 1")
-        ).scalars().all()
+        emails = (
+            conn.execute(
+                text(
+                    "SELECT address FROM contact_point WHERE channel = 'email' AND customer_id = 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert emails == ["jan.devries@example.nl"]
 
 
@@ -130,7 +142,9 @@ def test_invoices_get_exact_amounts_and_a_structured_reference(ledger, settings,
         rows = {
             r[0]: r[1:]
             for r in conn.execute(
-                text("SELECT invoice_number, amount_minor, open_minor, currency, payment_reference FROM invoice")
+                text(
+                    "SELECT invoice_number, amount_minor, open_minor, currency, payment_reference FROM invoice"
+                )
             )
         }
     assert rows["INV-1001"][:3] == (41250, 41250, "EUR")
@@ -147,8 +161,13 @@ def test_reimporting_invoices_is_idempotent(ledger, settings, tmp_path):
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 4)
 
 
-def test_a_file_missing_a_required_column_rejects_every_row_with_the_reason(ledger, settings, tmp_path):
-    path = write(tmp_path / "inv.csv", "invoice_number,customer_id,issue_date,amount\nX-1,C001,2026-01-01,10\n")
+def test_a_file_missing_a_required_column_rejects_every_row_with_the_reason(
+    ledger, settings, tmp_path
+):
+    path = write(
+        tmp_path / "inv.csv",
+        "invoice_number,customer_id,issue_date,amount\nX-1,C001,2026-01-01,10\n",
+    )
     summary = import_invoices(ledger, path, settings)
     assert summary.rejected == 1
     assert rejects(path)[0]["error"] == "required column 'due_date' is missing from the header"
@@ -173,7 +192,9 @@ P4,10.00,2026-02-12,EUR,C999,,,transfer
 """
 
 
-def test_payments_are_allocated_named_invoice_then_reference_then_oldest_first(ledger, settings, tmp_path):
+def test_payments_are_allocated_named_invoice_then_reference_then_oldest_first(
+    ledger, settings, tmp_path
+):
     import_invoices(ledger, write(tmp_path / "invoices.csv", INVOICES), settings)
     with ledger.connect() as conn:
         ref = conn.execute(
@@ -184,9 +205,13 @@ def test_payments_are_allocated_named_invoice_then_reference_then_oldest_first(l
     assert (summary.imported, summary.rejected) == (3, 1)
     assert rejects(path)[0]["error"] == "customer_id: unknown customer 'C999'"
     with ledger.connect() as conn:
-        invoices = dict(conn.execute(text("SELECT invoice_number, open_minor FROM invoice")).fetchall())
+        invoices = dict(
+            conn.execute(text("SELECT invoice_number, open_minor FROM invoice")).fetchall()
+        )
         status = dict(conn.execute(text("SELECT invoice_number, status FROM invoice")).fetchall())
-        credit = conn.execute(text("SELECT credit_minor FROM customer WHERE customer_id = 'C001'")).scalar_one()
+        credit = conn.execute(
+            text("SELECT credit_minor FROM customer WHERE customer_id = 'C001'")
+        ).scalar_one()
     assert invoices["INV-1002"] == 0 and status["INV-1002"] == "paid"  # named invoice
     assert invoices["INV-1003"] == 95000  # partial payment by structured reference
     assert invoices["INV-1001"] == 0  # oldest first took 412.50 of P3 ...

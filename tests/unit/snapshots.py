@@ -31,7 +31,9 @@ def customer(pk: int, **values: Any) -> dict[str, Any]:
     return row
 
 
-def invoice(pk: int, customer_pk: int, due: date, amount: str = "100.00", **values: Any) -> dict[str, Any]:
+def invoice(
+    pk: int, customer_pk: int, due: date, amount: str = "100.00", **values: Any
+) -> dict[str, Any]:
     """An open invoice row; amount in currency units as text."""
     whole, _, cents = amount.partition(".")
     return {
@@ -64,12 +66,19 @@ def snapshot(
     schema = {**CUSTOMER_SCHEMA, "tags": pl.List(pl.Utf8), "opt_out": pl.List(pl.Utf8)}
     return Snapshot(
         customers=pl.DataFrame(cust_rows, schema=schema),
-        reachable=pl.DataFrame(reach, schema={"customer_pk": pl.Int64, "channel": pl.Utf8}, orient="row"),
+        reachable=pl.DataFrame(
+            reach, schema={"customer_pk": pl.Int64, "channel": pl.Utf8}, orient="row"
+        ),
         invoices=pl.DataFrame(invoices, schema=INVOICE_SCHEMA),
         history=pl.DataFrame(
             history or [],
-            schema={"customer_pk": pl.Int64, "avg_days_late": pl.Float64,
-                    "on_time_ratio": pl.Float64, "paid_count": pl.Int64, "broken_promises": pl.Int64},
+            schema={
+                "customer_pk": pl.Int64,
+                "avg_days_late": pl.Float64,
+                "on_time_ratio": pl.Float64,
+                "paid_count": pl.Int64,
+                "broken_promises": pl.Int64,
+            },
         ),
         disputes=pl.DataFrame({"invoice_pk": disputes or []}, schema={"invoice_pk": pl.Int64}),
         promises=pl.DataFrame(
@@ -77,14 +86,23 @@ def snapshot(
             schema={"customer_pk": pl.Int64, "invoice_pk": pl.Int64, "promised_date": pl.Date},
             orient="row",
         ),
-        plans=pl.DataFrame(plans or [], schema={"invoice_pk": pl.Int64, "oldest_unpaid_due": pl.Date}, orient="row"),
+        plans=pl.DataFrame(
+            plans or [], schema={"invoice_pk": pl.Int64, "oldest_unpaid_due": pl.Date}, orient="row"
+        ),
         contacts=pl.DataFrame(
-            contacts or [], schema={"customer_pk": pl.Int64, "at": pl.Datetime("us", "UTC")}, orient="row"
+            contacts or [],
+            schema={"customer_pk": pl.Int64, "at": pl.Datetime("us", "UTC")},
+            orient="row",
         ),
         pending=pl.DataFrame(
             pending or [],
-            schema={"action_id": pl.Utf8, "customer_pk": pl.Int64, "currency": pl.Utf8,
-                    "level": pl.Int64, "kind": pl.Utf8},
+            schema={
+                "action_id": pl.Utf8,
+                "customer_pk": pl.Int64,
+                "currency": pl.Utf8,
+                "level": pl.Int64,
+                "kind": pl.Utf8,
+            },
             orient="row",
         ),
     )

@@ -146,14 +146,25 @@ def test_a_step_that_came_due_while_not_run_is_done_once_and_the_latest_wins():
 
 
 def test_an_invoice_that_reached_a_step_does_not_get_it_again():
-    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8), level=2, dunning_on=TODAY)])
+    snap = snapshot(
+        [customer(1)], [invoice(1, 1, TODAY - timedelta(days=8), level=2, dunning_on=TODAY)]
+    )
     assert run(snap).actions.height == 0
 
 
 def test_a_later_step_supersedes_a_queued_earlier_one():
     snap = snapshot(
         [customer(1)],
-        [invoice(1, 1, TODAY - timedelta(days=15), "300.00", level=2, dunning_on=TODAY - timedelta(days=8))],
+        [
+            invoice(
+                1,
+                1,
+                TODAY - timedelta(days=15),
+                "300.00",
+                level=2,
+                dunning_on=TODAY - timedelta(days=8),
+            )
+        ],
         pending=[("old-reminder", 1, "EUR", 2, "message")],
     )
     decision = run(snap)
@@ -164,9 +175,15 @@ def test_a_later_step_supersedes_a_queued_earlier_one():
 
 
 def test_a_step_whose_condition_fails_is_skipped():
-    small = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=15), "100.00", level=2, dunning_on=TODAY)])
+    small = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=15), "100.00", level=2, dunning_on=TODAY)],
+    )
     assert run(small).actions.height == 0  # call needs open_total >= 250
-    large = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=15), "250.00", level=2, dunning_on=TODAY)])
+    large = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=15), "250.00", level=2, dunning_on=TODAY)],
+    )
     assert rows(run(large))[0]["kind"] == "task"
 
 
@@ -205,7 +222,9 @@ def test_the_minimum_gap_moves_the_contact_to_later():
 
 
 def test_a_customer_in_a_do_not_contact_state_gets_no_contact():
-    snap = snapshot([customer(1, do_not_contact="deceased")], [invoice(1, 1, TODAY - timedelta(days=8))])
+    snap = snapshot(
+        [customer(1, do_not_contact="deceased")], [invoice(1, 1, TODAY - timedelta(days=8))]
+    )
     decision = run(snap)
     assert decision.actions.height == 0
     assert decision.skipped.get_column("reason").to_list() == ["do not contact: deceased"]
@@ -223,7 +242,9 @@ def test_email_goes_at_nine_in_the_customers_own_time_zone():
 
 def test_no_sms_on_a_sunday_it_moves_to_monday():
     sunday = date(2026, 3, 1)
-    snap = snapshot([customer(1, preferred_channel="sms")], [invoice(1, 1, sunday - timedelta(days=8))])
+    snap = snapshot(
+        [customer(1, preferred_channel="sms")], [invoice(1, 1, sunday - timedelta(days=8))]
+    )
     [action] = rows(run(snap, as_of=sunday, now=datetime(2026, 3, 1, 6, 0, tzinfo=UTC)))
     assert action["channel"] == "sms"
     assert action["scheduled_at"] == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 10:00 CET
@@ -231,7 +252,9 @@ def test_no_sms_on_a_sunday_it_moves_to_monday():
 
 def test_no_sms_on_kings_day_in_the_netherlands():
     kings_day = date(2026, 4, 27)
-    snap = snapshot([customer(1, preferred_channel="sms")], [invoice(1, 1, kings_day - timedelta(days=8))])
+    snap = snapshot(
+        [customer(1, preferred_channel="sms")], [invoice(1, 1, kings_day - timedelta(days=8))]
+    )
     [action] = rows(run(snap, as_of=kings_day, now=datetime(2026, 4, 27, 5, 0, tzinfo=UTC)))
     assert action["scheduled_at"].date() == date(2026, 4, 28)
 
@@ -251,7 +274,8 @@ def test_a_business_is_charged_forty_euro_per_invoice():
     strategy = parse_strategy(default_strategy_text())
     notice = date(2026, 2, 1)
     invoices = [
-        invoice(i, 1, notice - timedelta(days=30), "80.00", level=4, dunning_on=notice) for i in (1, 2)
+        invoice(i, 1, notice - timedelta(days=30), "80.00", level=4, dunning_on=notice)
+        for i in (1, 2)
     ]
     snap = snapshot([customer(1, kind="business")], invoices)
     [action] = rows(run(snap, strategy=strategy, as_of=notice + timedelta(days=14)))
@@ -261,9 +285,7 @@ def test_a_business_is_charged_forty_euro_per_invoice():
 
 def test_a_manual_segment_overrides_the_rules():
     strategy = parse_strategy(default_strategy_text())
-    snap = snapshot(
-        [customer(1, segment="business")], [invoice(1, 1, TODAY - timedelta(days=4))]
-    )
+    snap = snapshot([customer(1, segment="business")], [invoice(1, 1, TODAY - timedelta(days=4))])
     [action] = rows(run(snap, strategy=strategy))
     assert action["strategy"] == "business" and action["step"] == "reminder1"
 
@@ -273,10 +295,19 @@ def test_late_payers_are_segmented_by_their_history():
     snap = snapshot(
         [customer(1), customer(2)],
         [invoice(1, 1, TODAY - timedelta(days=2)), invoice(2, 2, TODAY - timedelta(days=2))],
-        history=[{"customer_pk": 1, "avg_days_late": 25.0, "on_time_ratio": 0.2, "paid_count": 5,
-                  "broken_promises": 0}],
+        history=[
+            {
+                "customer_pk": 1,
+                "avg_days_late": 25.0,
+                "on_time_ratio": 0.2,
+                "paid_count": 5,
+                "broken_promises": 0,
+            }
+        ],
     )
-    by_customer = {r["customer_id"]: (r["strategy"], r["step"]) for r in rows(run(snap, strategy=strategy))}
+    by_customer = {
+        r["customer_id"]: (r["strategy"], r["step"]) for r in rows(run(snap, strategy=strategy))
+    }
     assert by_customer == {"C001": ("late_payers", "reminder1")}
 
 
@@ -298,7 +329,10 @@ def test_the_engine_handles_an_empty_ledger():
 
 def test_max_contacts_setting_is_respected():
     rules = replace(RULES, max_contacts_per_7_days=1)
-    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))],
-                    contacts=[(1, NOW - timedelta(days=6))])
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=8))],
+        contacts=[(1, NOW - timedelta(days=6))],
+    )
     assert run(snap, rules=rules).actions.height == 0
     assert isinstance(run(snap).actions, pl.DataFrame)

@@ -10,7 +10,11 @@ from creditflow.money import from_minor
 
 
 def list_actions(
-    engine: Engine, *, customer: str | None = None, status: str | None = None, limit: int | None = None
+    engine: Engine,
+    *,
+    customer: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Actions in the public JSON shape, newest decision first."""
     from zoneinfo import ZoneInfo
@@ -62,7 +66,9 @@ def list_actions(
             }
             if r["kind"] == "charge":
                 item["amount"] = (
-                    None if r["charge_minor"] is None else str(from_minor(r["charge_minor"], r["currency"]))
+                    None
+                    if r["charge_minor"] is None
+                    else str(from_minor(r["charge_minor"], r["currency"]))
                 )
             rows.append(item)
     return rows

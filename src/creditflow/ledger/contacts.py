@@ -42,19 +42,27 @@ def desired_contact_points(frame: pl.DataFrame) -> pl.DataFrame:
         frame.select(
             "id", pl.lit("whatsapp").alias("channel"), pl.col("whatsapp").alias("address")
         ),
-        frame.select("id", pl.lit("letter").alias("channel"), postal_address(frame).alias("address")),
+        frame.select(
+            "id", pl.lit("letter").alias("channel"), postal_address(frame).alias("address")
+        ),
     ]
     points = pl.concat(parts).drop_nulls("address").unique(maintain_order=True)
     opt = frame.select("id", pl.col("opt_out").fill_null("").str.split(";").alias("opted"))
-    return points.join(opt, on="id", how="left").with_columns(
-        pl.col("opted").list.contains(pl.col("channel")).fill_null(False).alias("opted_out")
-    ).drop("opted")
+    return (
+        points.join(opt, on="id", how="left")
+        .with_columns(
+            pl.col("opted").list.contains(pl.col("channel")).fill_null(False).alias("opted_out")
+        )
+        .drop("opted")
+    )
 
 
 def sync_contact_points(conn: Connection, touched: pl.DataFrame, now: datetime) -> None:
     """Make the import-sourced contact points of these customers match the file."""
     ids = read_frame(
-        conn, "SELECT id AS cid, customer_id FROM customer", {"cid": pl.Int64, "customer_id": pl.Utf8}
+        conn,
+        "SELECT id AS cid, customer_id FROM customer",
+        {"cid": pl.Int64, "customer_id": pl.Utf8},
     )
     frame = touched.drop("id", strict=False).join(ids, on="customer_id").rename({"cid": "id"})
     for flag in ("__phone_mobile", "__whatsapp_mobile"):

@@ -70,9 +70,7 @@ CUSTOMER_FIELDS = [c.name for c in CUSTOMER_COLUMNS]
 def row_hashes(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """A stable sha256 per row over the normalised values of `columns`."""
     joined = frame.select(
-        pl.concat_str(
-            [pl.col(c).cast(pl.Utf8).fill_null("") for c in columns], separator="\x1f"
-        )
+        pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("") for c in columns], separator="\x1f")
     ).to_series()
     return pl.Series(
         "row_hash", [hashlib.sha256(v.encode()).hexdigest() for v in joined], dtype=pl.Utf8
@@ -125,8 +123,10 @@ def _default_timezones(good: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         pl.col("timezone").fill_null(key.replace_strict(zones, default="UTC", return_dtype=pl.Utf8))
     )
     warnings = (
-        [f"time zone assumed for rows without one ({', '.join(sorted(guessed))}); "
-         "give the timezone column for countries with several zones"]
+        [
+            f"time zone assumed for rows without one ({', '.join(sorted(guessed))}); "
+            "give the timezone column for countries with several zones"
+        ]
         if guessed
         else []
     )

@@ -7,8 +7,8 @@ from sqlalchemy import Connection
 
 from creditflow.config import Settings
 from creditflow.ledger.validation import Checked, check_frame, currency_digits
-from creditflow.money import check_currency, minor_units_expr
 from creditflow.models import utcnow
+from creditflow.money import check_currency, minor_units_expr
 from creditflow.store import bulk_insert_frame, bulk_update, frame_rows, read_frame
 
 
@@ -96,7 +96,9 @@ def prepare_invoices(
         pl.col("status").fill_null("open"),
         pl.col("payment_reference").replace_strict(refs, default=None, return_dtype=pl.Utf8),
     )
-    good = good.with_columns(row_hashes(good.with_columns(pl.col(pl.Date).cast(pl.Utf8)), INVOICE_FIELDS))
+    good = good.with_columns(
+        row_hashes(good.with_columns(pl.col(pl.Date).cast(pl.Utf8)), INVOICE_FIELDS)
+    )
     good = good.with_columns(
         minor_units_expr(pl.col("amount"), pl.col("__digits")).alias("amount_minor"),
         pl.when(pl.col("open_amount").is_not_null())
@@ -107,7 +109,9 @@ def prepare_invoices(
     return checked, good
 
 
-def write_invoices(conn: Connection, good: pl.DataFrame, settings: Settings) -> tuple[int, int, int]:
+def write_invoices(
+    conn: Connection, good: pl.DataFrame, settings: Settings
+) -> tuple[int, int, int]:
     """Upsert prepared invoices; returns (imported, updated, unchanged)."""
     from creditflow.ledger.references import reference_for_invoice
 
@@ -150,9 +154,20 @@ def write_invoices(conn: Connection, good: pl.DataFrame, settings: Settings) -> 
     )
     now = utcnow()
     columns = [
-        "invoice_number", "customer_id", "issue_date", "due_date", "currency", "amount_minor",
-        "open_minor", "status", "dispute_reason", "description", "payment_reference", "paid_on",
-        "row_hash", "updated_at",
+        "invoice_number",
+        "customer_id",
+        "issue_date",
+        "due_date",
+        "currency",
+        "amount_minor",
+        "open_minor",
+        "status",
+        "dispute_reason",
+        "description",
+        "payment_reference",
+        "paid_on",
+        "row_hash",
+        "updated_at",
     ]
     new_values = _invoice_values(new, now).with_columns(
         pl.lit(0).alias("dunning_level"), pl.lit(now).alias("created_at")

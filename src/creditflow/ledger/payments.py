@@ -20,8 +20,8 @@ from creditflow.compliance.allocation import LEGAL_ORDER, OpenItem, allocate_pay
 from creditflow.config import Settings
 from creditflow.ledger.imports import ImportSummary, row_hashes
 from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
-from creditflow.money import Money
 from creditflow.models import utcnow
+from creditflow.money import Money
 from creditflow.store import bulk_insert, bulk_update, read_frame
 
 PAYMENT_COLUMNS = (
@@ -78,13 +78,23 @@ class PaymentAllocator:
         if not customer_pks:
             return
         ids = pl.DataFrame({"customer_pk": sorted(customer_pks)}, schema={"customer_pk": pl.Int64})
-        inv = read_frame(
-            self.conn,
-            "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "
-            "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
-            {"id": pl.Int64, "customer_pk": pl.Int64, "currency": pl.Utf8,
-             "open_minor": pl.Int64, "due_date": pl.Date, "status": pl.Utf8},
-        ).join(ids, on="customer_pk", how="semi").sort("due_date", "id")
+        inv = (
+            read_frame(
+                self.conn,
+                "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "
+                "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
+                {
+                    "id": pl.Int64,
+                    "customer_pk": pl.Int64,
+                    "currency": pl.Utf8,
+                    "open_minor": pl.Int64,
+                    "due_date": pl.Date,
+                    "status": pl.Utf8,
+                },
+            )
+            .join(ids, on="customer_pk", how="semi")
+            .sort("due_date", "id")
+        )
         for row in inv.iter_rows(named=True):
             self.invoices[row["id"]] = row
             self.by_customer.setdefault(row["customer_pk"], []).append(row["id"])
@@ -92,8 +102,14 @@ class PaymentAllocator:
             self.conn,
             "SELECT id, customer_id, currency, open_minor, charged_on, kind FROM charge "
             "WHERE open_minor > 0",
-            {"id": pl.Int64, "customer_pk": pl.Int64, "currency": pl.Utf8,
-             "open_minor": pl.Int64, "charged_on": pl.Date, "kind": pl.Utf8},
+            {
+                "id": pl.Int64,
+                "customer_pk": pl.Int64,
+                "currency": pl.Utf8,
+                "open_minor": pl.Int64,
+                "charged_on": pl.Date,
+                "kind": pl.Utf8,
+            },
         ).join(ids, on="customer_pk", how="semi")
         for row in charges.iter_rows(named=True):
             self.charges[row["id"]] = row
@@ -113,14 +129,25 @@ class PaymentAllocator:
             charge = self.charges[cid]
             if charge["currency"] == currency and int(charge["open_minor"]) > 0:  # type: ignore[call-overload]
                 kind = "interest" if charge["kind"] == "interest" else "costs"
-                items.append(OpenItem(f"c{cid}", kind, Money.of_minor(int(charge["open_minor"]), currency),  # type: ignore[call-overload]
-                                      charge["charged_on"]))  # type: ignore[arg-type]
+                items.append(
+                    OpenItem(
+                        f"c{cid}",
+                        kind,
+                        Money.of_minor(int(charge["open_minor"]), currency),  # type: ignore[call-overload]
+                        charge["charged_on"],
+                    )
+                )  # type: ignore[arg-type]
         for iid in targets:
             invoice = self.invoices.get(iid)
             if invoice and invoice["currency"] == currency and int(invoice["open_minor"]) > 0:  # type: ignore[call-overload]
-                items.append(OpenItem(f"i{iid}", "principal",
-                                      Money.of_minor(int(invoice["open_minor"]), currency),  # type: ignore[call-overload]
-                                      invoice["due_date"]))  # type: ignore[arg-type]
+                items.append(
+                    OpenItem(
+                        f"i{iid}",
+                        "principal",
+                        Money.of_minor(int(invoice["open_minor"]), currency),  # type: ignore[call-overload]
+                        invoice["due_date"],
+                    )
+                )  # type: ignore[arg-type]
         result = allocate_payment(payment.amount, items, self.order)
         for line in result.lines:
             pk = int(line.item_id[1:])
@@ -132,29 +159,54 @@ class PaymentAllocator:
                 self.charges[pk]["open_minor"] = line.remaining.minor
                 self.allocations.append((payment_pk, None, pk, line.amount.minor, currency, rule))
         if result.credit.minor:
-            self.credit[payment.customer_pk] = self.credit.get(payment.customer_pk, 0) + result.credit.minor
+            self.credit[payment.customer_pk] = (
+                self.credit.get(payment.customer_pk, 0) + result.credit.minor
+            )
         return result.credit
 
     def flush(self, now: datetime) -> None:
         """Write allocations and the new open amounts."""
-        bulk_insert(self.conn, "allocation",
-                    ["payment_id", "invoice_id", "charge_id", "amount_minor", "currency", "rule", "created_at"],
-                    ((*a, now) for a in self.allocations))
+        bulk_insert(
+            self.conn,
+            "allocation",
+            [
+                "payment_id",
+                "invoice_id",
+                "charge_id",
+                "amount_minor",
+                "currency",
+                "rule",
+                "created_at",
+            ],
+            ((*a, now) for a in self.allocations),
+        )
         touched = {a[1] for a in self.allocations if a[1] is not None}
         bulk_update(
-            self.conn, "invoice", "id", ["open_minor", "status", "paid_on", "updated_at"],
+            self.conn,
+            "invoice",
+            "id",
+            ["open_minor", "status", "paid_on", "updated_at"],
             (
-                (self.invoices[i]["open_minor"],
-                 "paid" if self.invoices[i]["open_minor"] == 0 and self.invoices[i]["status"] == "open"
-                 else self.invoices[i]["status"],
-                 self.invoices[i]["paid_on"] if self.invoices[i]["open_minor"] == 0 else None,
-                 now, i)
+                (
+                    self.invoices[i]["open_minor"],
+                    "paid"
+                    if self.invoices[i]["open_minor"] == 0 and self.invoices[i]["status"] == "open"
+                    else self.invoices[i]["status"],
+                    self.invoices[i]["paid_on"] if self.invoices[i]["open_minor"] == 0 else None,
+                    now,
+                    i,
+                )
                 for i in touched
             ),
         )
         touched_charges = {a[2] for a in self.allocations if a[2] is not None}
-        bulk_update(self.conn, "charge", "id", ["open_minor"],
-                    ((self.charges[c]["open_minor"], c) for c in touched_charges))
+        bulk_update(
+            self.conn,
+            "charge",
+            "id",
+            ["open_minor"],
+            ((self.charges[c]["open_minor"], c) for c in touched_charges),
+        )
         if self.credit:
             self.conn.execute(
                 text("UPDATE customer SET credit_minor = credit_minor + :m WHERE id = :c"),
@@ -173,52 +225,87 @@ def import_payments(engine: Engine, path: Path, settings: Settings) -> ImportSum
             raw = raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
     default_currency = settings.organisation.default_currency
     with engine.begin() as conn:
-        customers = read_frame(conn, "SELECT id, customer_id FROM customer",
-                               {"customer_pk": pl.Int64, "customer_id": pl.Utf8})
-        invoices = read_frame(
-            conn, "SELECT id, invoice_number, customer_id, currency, payment_reference FROM invoice",
-            {"invoice_pk": pl.Int64, "invoice_number": pl.Utf8, "invoice_customer_pk": pl.Int64,
-             "invoice_currency": pl.Utf8, "payment_reference": pl.Utf8},
+        customers = read_frame(
+            conn,
+            "SELECT id, customer_id FROM customer",
+            {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
         )
-        by_ref = invoices.select(pl.col("payment_reference").alias("__ref"),
-                                 pl.col("invoice_pk").alias("ref_invoice_pk"),
-                                 pl.col("invoice_customer_pk").alias("ref_customer_pk")).drop_nulls("__ref").unique("__ref")
+        invoices = read_frame(
+            conn,
+            "SELECT id, invoice_number, customer_id, currency, payment_reference FROM invoice",
+            {
+                "invoice_pk": pl.Int64,
+                "invoice_number": pl.Utf8,
+                "invoice_customer_pk": pl.Int64,
+                "invoice_currency": pl.Utf8,
+                "payment_reference": pl.Utf8,
+            },
+        )
+        by_ref = (
+            invoices.select(
+                pl.col("payment_reference").alias("__ref"),
+                pl.col("invoice_pk").alias("ref_invoice_pk"),
+                pl.col("invoice_customer_pk").alias("ref_customer_pk"),
+            )
+            .drop_nulls("__ref")
+            .unique("__ref")
+        )
         frame = (
             raw.join(customers, on="customer_id", how="left")
             .join(invoices.drop("payment_reference"), on="invoice_number", how="left")
-            .with_columns(pl.col("reference").str.replace_all(" ", "").str.to_uppercase().alias("__ref"))
+            .with_columns(
+                pl.col("reference").str.replace_all(" ", "").str.to_uppercase().alias("__ref")
+            )
             .join(by_ref, on="__ref", how="left")
         )
         currency = pl.col("currency").str.to_uppercase().fill_null(default_currency)
         extra = [
-            pl.when(pl.col("customer_id").is_not_null() & pl.col("customer_pk").is_null())
-            .then(pl.format("customer_id: unknown customer '{}'", pl.col("customer_id"))),
-            pl.when(pl.col("invoice_number").is_not_null() & pl.col("invoice_pk").is_null())
-            .then(pl.format("invoice_number: unknown invoice '{}'", pl.col("invoice_number"))),
-            pl.when(pl.col("customer_pk").is_not_null() & pl.col("invoice_customer_pk").is_not_null()
-                    & (pl.col("customer_pk") != pl.col("invoice_customer_pk")))
-            .then(pl.lit("invoice_number: the invoice belongs to another customer")),
-            pl.when(pl.col("invoice_currency").is_not_null() & (pl.col("invoice_currency") != currency))
-            .then(pl.format("currency: {} differs from the invoice's {}", currency, pl.col("invoice_currency"))),
+            pl.when(pl.col("customer_id").is_not_null() & pl.col("customer_pk").is_null()).then(
+                pl.format("customer_id: unknown customer '{}'", pl.col("customer_id"))
+            ),
+            pl.when(pl.col("invoice_number").is_not_null() & pl.col("invoice_pk").is_null()).then(
+                pl.format("invoice_number: unknown invoice '{}'", pl.col("invoice_number"))
+            ),
+            pl.when(
+                pl.col("customer_pk").is_not_null()
+                & pl.col("invoice_customer_pk").is_not_null()
+                & (pl.col("customer_pk") != pl.col("invoice_customer_pk"))
+            ).then(pl.lit("invoice_number: the invoice belongs to another customer")),
+            pl.when(
+                pl.col("invoice_currency").is_not_null() & (pl.col("invoice_currency") != currency)
+            ).then(
+                pl.format(
+                    "currency: {} differs from the invoice's {}",
+                    currency,
+                    pl.col("invoice_currency"),
+                )
+            ),
         ]
-        checked = check_frame(frame, PAYMENT_COLUMNS, key="payment_id", extra_errors=extra,
-                              file_columns=file_columns)
+        checked = check_frame(
+            frame, PAYMENT_COLUMNS, key="payment_id", extra_errors=extra, file_columns=file_columns
+        )
         summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
         if checked.rejected.height:
             summary.rejects_path = write_rejects(path, checked.rejected)
         good = checked.good.with_columns(pl.col("currency").fill_null(default_currency))
         good = good.with_columns(row_hashes(good, PAYMENT_FIELDS))
-        existing = read_frame(conn, "SELECT id, payment_id, row_hash FROM payment",
-                              {"payment_pk": pl.Int64, "payment_id": pl.Utf8, "existing_hash": pl.Utf8})
+        existing = read_frame(
+            conn,
+            "SELECT id, payment_id, row_hash FROM payment",
+            {"payment_pk": pl.Int64, "payment_id": pl.Utf8, "existing_hash": pl.Utf8},
+        )
         merged = good.join(existing, on="payment_id", how="left")
         new = merged.filter(pl.col("payment_pk").is_null())
-        changed = merged.filter(pl.col("payment_pk").is_not_null()
-                                & (pl.col("existing_hash") != pl.col("row_hash")))
+        changed = merged.filter(
+            pl.col("payment_pk").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
+        )
         summary.unchanged = merged.height - new.height - changed.height
         if changed.height:
             reverse_allocations(conn, changed.get_column("payment_pk").to_list())
-            conn.execute(text("DELETE FROM payment WHERE id = :p"),
-                         [{"p": p} for p in changed.get_column("payment_pk").to_list()])
+            conn.execute(
+                text("DELETE FROM payment WHERE id = :p"),
+                [{"p": p} for p in changed.get_column("payment_pk").to_list()],
+            )
         incoming = [
             IncomingPayment(
                 payment_id=r["payment_id"],
@@ -246,17 +333,45 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     bulk_insert(
         conn,
         "payment",
-        ["payment_id", "customer_id", "amount_minor", "currency", "paid_at", "reference",
-         "invoice_number", "method", "source", "unallocated_minor", "row_hash", "created_at"],
+        [
+            "payment_id",
+            "customer_id",
+            "amount_minor",
+            "currency",
+            "paid_at",
+            "reference",
+            "invoice_number",
+            "method",
+            "source",
+            "unallocated_minor",
+            "row_hash",
+            "created_at",
+        ],
         (
-            (p.payment_id, p.customer_pk, p.amount.minor, p.amount.currency, p.paid_at,
-             p.reference, p.invoice_number, p.method, p.source, 0, p.row_hash, now)
+            (
+                p.payment_id,
+                p.customer_pk,
+                p.amount.minor,
+                p.amount.currency,
+                p.paid_at,
+                p.reference,
+                p.invoice_number,
+                p.method,
+                p.source,
+                0,
+                p.row_hash,
+                now,
+            )
             for p in payments
         ),
     )
-    wanted = pl.DataFrame({"payment_id": [p.payment_id for p in payments]}, schema={"payment_id": pl.Utf8})
+    wanted = pl.DataFrame(
+        {"payment_id": [p.payment_id for p in payments]}, schema={"payment_id": pl.Utf8}
+    )
     ids = dict(
-        read_frame(conn, "SELECT payment_id, id FROM payment", {"payment_id": pl.Utf8, "id": pl.Int64})
+        read_frame(
+            conn, "SELECT payment_id, id FROM payment", {"payment_id": pl.Utf8, "id": pl.Int64}
+        )
         .join(wanted, on="payment_id", how="semi")
         .iter_rows()
     )
@@ -273,12 +388,21 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     bulk_update(conn, "payment", "id", ["unallocated_minor"], leftovers)
     allocator.flush(now)
     bulk_insert(
-        conn, "event",
+        conn,
+        "event",
         ["customer_id", "occurred_at", "kind", "channel", "direction", "summary", "data"],
         (
-            (p.customer_pk, p.paid_at, "payment.received", None, "in",
-             f"payment {p.amount} received ({p.source})", {"payment_id": p.payment_id})
-            for p in payments if p.customer_pk is not None
+            (
+                p.customer_pk,
+                p.paid_at,
+                "payment.received",
+                None,
+                "in",
+                f"payment {p.amount} received ({p.source})",
+                {"payment_id": p.payment_id},
+            )
+            for p in payments
+            if p.customer_pk is not None
         ),
     )
     return pks
@@ -288,24 +412,32 @@ def reverse_allocations(conn: Connection, payment_pks: list[int]) -> None:
     """Undo the allocations of these payments: open amounts and credit restored."""
     for pk in payment_pks:
         rows = conn.execute(
-            text("SELECT invoice_id, charge_id, amount_minor FROM allocation WHERE payment_id = :p"),
+            text(
+                "SELECT invoice_id, charge_id, amount_minor FROM allocation WHERE payment_id = :p"
+            ),
             {"p": pk},
         ).fetchall()
         for invoice_id, charge_id, minor in rows:
             if invoice_id is not None:
                 conn.execute(
-                    text("UPDATE invoice SET open_minor = open_minor + :m, paid_on = NULL, "
-                         "status = CASE WHEN status = 'paid' THEN 'open' ELSE status END "
-                         "WHERE id = :i"),
+                    text(
+                        "UPDATE invoice SET open_minor = open_minor + :m, paid_on = NULL, "
+                        "status = CASE WHEN status = 'paid' THEN 'open' ELSE status END "
+                        "WHERE id = :i"
+                    ),
                     {"m": minor, "i": invoice_id},
                 )
             if charge_id is not None:
-                conn.execute(text("UPDATE charge SET open_minor = open_minor + :m WHERE id = :c"),
-                             {"m": minor, "c": charge_id})
+                conn.execute(
+                    text("UPDATE charge SET open_minor = open_minor + :m WHERE id = :c"),
+                    {"m": minor, "c": charge_id},
+                )
         credit = conn.execute(
             text("SELECT customer_id, unallocated_minor FROM payment WHERE id = :p"), {"p": pk}
         ).first()
         if credit and credit[0] is not None and credit[1]:
-            conn.execute(text("UPDATE customer SET credit_minor = credit_minor - :m WHERE id = :c"),
-                         {"m": credit[1], "c": credit[0]})
+            conn.execute(
+                text("UPDATE customer SET credit_minor = credit_minor - :m WHERE id = :c"),
+                {"m": credit[1], "c": credit[0]},
+            )
         conn.execute(text("DELETE FROM allocation WHERE payment_id = :p"), {"p": pk})

@@ -42,8 +42,9 @@ def link_secret(session: Session, settings: Settings) -> str:
         return settings.secret_key
     record = session.scalars(select(OrganisationRecord)).first()
     if record is None:
-        record = OrganisationRecord(id=1, name=settings.organisation.name,
-                                    link_secret=secrets.token_urlsafe(48))
+        record = OrganisationRecord(
+            id=1, name=settings.organisation.name, link_secret=secrets.token_urlsafe(48)
+        )
         session.add(record)
         session.flush()
     return record.link_secret
@@ -83,5 +84,8 @@ def audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append to the audit log (never updated or deleted)."""
-    session.add(AuditEntry(actor=actor, verb=verb, entity=entity, entity_id=entity_id,
-                           details=details or {}))
+    session.add(
+        AuditEntry(
+            actor=actor, verb=verb, entity=entity, entity_id=entity_id, details=details or {}
+        )
+    )

@@ -58,7 +58,9 @@ def read_table(path: Path) -> pl.DataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ImportFileError(
+            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     if not text.strip():
         raise ImportFileError(f"{path.name}: the file is empty")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -163,9 +165,7 @@ def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.
         bad = present & ~source.str.contains(DATETIME_PATTERN)
         errors.append(
             pl.when(bad).then(
-                pl.format(
-                    "{}: '{}' is not a date or ISO date-time", pl.lit(col.name), source
-                )
+                pl.format("{}: '{}' is not a date or ISO date-time", pl.lit(col.name), source)
             )
         )
     elif col.kind == "amount":
@@ -185,9 +185,7 @@ def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.
             pl.when(bad).then(pl.format("{}: '{}' is not a number", pl.lit(col.name), source))
         )
         errors.append(
-            pl.when(negative).then(
-                pl.format("{}: '{}' is negative", pl.lit(col.name), source)
-            )
+            pl.when(negative).then(pl.format("{}: '{}' is negative", pl.lit(col.name), source))
         )
     elif col.kind == "enum":
         bad = present & ~source.str.to_lowercase().is_in(list(col.choices))
@@ -210,9 +208,7 @@ def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.
     if col.kind in ("text", "value"):
         too_long = present & (source.str.len_chars() > col.max_length)
         errors.append(
-            pl.when(too_long).then(
-                pl.lit(f"{col.name}: longer than {col.max_length} characters")
-            )
+            pl.when(too_long).then(pl.lit(f"{col.name}: longer than {col.max_length} characters"))
         )
     return errors, value.alias(col.name)
 

@@ -90,9 +90,7 @@ def assign_segments(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
     for seg, when, _ in strategy.segments:
         cond = compile_condition(when)
         chain = (
-            pl.when(cond).then(pl.lit(seg))
-            if chain is None
-            else chain.when(cond).then(pl.lit(seg))  # type: ignore[attr-defined]
+            pl.when(cond).then(pl.lit(seg)) if chain is None else chain.when(cond).then(pl.lit(seg))  # type: ignore[attr-defined]
         )
     assert chain is not None
     rule_based = chain.otherwise(pl.lit(strategy.segments[-1][0]))  # type: ignore[attr-defined]
@@ -103,23 +101,6 @@ def assign_segments(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
         .replace_strict(to_strategy, return_dtype=pl.Utf8)
         .alias("strategy")
     )
-
-
-def _step_conditions(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
-    """(customer_pk, currency, level) rows for every step whose condition holds."""
-    parts = []
-    for step in strategy.steps:
-        subset = accounts.filter(pl.col("strategy") == step.strategy)
-        if subset.height == 0:
-            continue
-        parts.append(
-            subset.filter(compile_condition(step.when)).select(
-                "customer_pk", "currency", pl.lit(step.level, dtype=pl.Int64).alias("level")
-            )
-        )
-    if not parts:
-        return pl.DataFrame(schema={"customer_pk": pl.Int64, "currency": pl.Utf8, "level": pl.Int64})
-    return pl.concat(parts)
 
 
 def action_key(*parts: str) -> str:
@@ -138,63 +119,64 @@ def decide(
     """Decide today's actions for every account in the snapshot."""
     invoices = exclusions(snapshot, as_of, rules)
     accounts = assign_segments(account_features(invoices, snapshot, as_of), strategy)
-    steps = _steps_frame(strategy)
-    allowed = _step_conditions(accounts, strategy)
-    accounts = accounts.rename({"kind": "customer_kind"})
+    accounts = (
+        accounts.with_row_index("account")
+        .with_columns(
+            [
+                (compile_condition(step.when) & (pl.col("strategy") == step.strategy)).alias(
+                    f"__ok{i}"
+                )
+                for i, step in enumerate(strategy.steps)
+            ]
+        )
+        .rename({"kind": "customer_kind"})
+    )
+    steps = _steps_frame(strategy).with_row_index("idx")
+    ok_columns = [f"__ok{i}" for i in range(len(strategy.steps))]
     dunnable = invoices.filter(pl.col("excluded").is_null()).join(
-        accounts.select("customer_pk", "currency", "strategy"), on=["customer_pk", "currency"]
-    )
-    candidates = dunnable.join(steps, on="strategy").filter(
-        pl.col("level") > pl.col("dunning_level")
-    )
-    step_date = (
-        pl.when(pl.col("anchor_level") == 0)
-        .then(pl.col("due_date") + pl.duration(days=pl.col("offset_days")))
-        .when(pl.col("dunning_level") >= pl.col("anchor_level"))
-        .then(pl.col("dunning_on") + pl.duration(days=pl.col("offset_days")))
-        .otherwise(None)
-    )
-    past_due_for_a_reminder_before_it = (
-        (pl.col("anchor_level") == 0) & (pl.col("offset_days") < 0) & (pl.col("due_date") < pl.lit(as_of))
-    )
-    eligible = (
-        candidates.with_columns(step_date.alias("step_date"))
-        .filter((pl.col("step_date") <= pl.lit(as_of)) & ~past_due_for_a_reminder_before_it)
-        .join(allowed, on=["customer_pk", "currency", "level"], how="semi")
-    )
-    eligible = _consumer_costs_guard(eligible, accounts, as_of)
-    chosen = (
-        eligible.group_by("customer_pk", "currency", "strategy")
-        .agg(pl.col("level").max())
-        .join(steps, on=["strategy", "level"])
-        .join(accounts, on=["customer_pk", "currency", "strategy"])
-    )
-    due_for_step = eligible.join(
-        chosen.select("customer_pk", "currency", "level"), on=["customer_pk", "currency", "level"]
-    ).select("invoice_pk", "customer_pk", "currency")
-    overdue = dunnable.filter(pl.col("due_date") < pl.lit(as_of)).select(
-        "invoice_pk", "customer_pk", "currency"
-    )
-    contact_cover = pl.concat([overdue, due_for_step]).unique().join(
-        chosen.filter(pl.col("kind").is_in(CONTACT_KINDS)).select("customer_pk", "currency"),
+        accounts.select("customer_pk", "currency", "account", "customer_kind", *ok_columns),
         on=["customer_pk", "currency"],
+    )
+    dunnable = _eligibility(dunnable, strategy, as_of).drop(ok_columns)
+    eligible = dunnable.filter(pl.col("__top") > 0)
+    chosen = (
+        eligible.group_by("account")
+        .agg(pl.col("__top").max().alias("level"))
+        .join(accounts.drop(ok_columns), on="account")
+        .join(steps, on=["strategy", "level"])
+    )
+    due_for_step = (
+        eligible.join(chosen.select("account", "idx"), on="account")
+        .filter(
+            (pl.col("__mask") // pl.lit(2, dtype=pl.Int64).pow(pl.col("idx").cast(pl.Int64))) % 2
+            == 1
+        )
+        .select("invoice_pk", "account")
+    )
+    overdue = dunnable.filter(pl.col("due_date") < pl.lit(as_of)).select("invoice_pk", "account")
+    contact_cover = (
+        pl.concat([overdue, due_for_step])
+        .unique()
+        .join(chosen.filter(pl.col("kind").is_in(CONTACT_KINDS)).select("account"), on="account")
     )
     other_cover = due_for_step.join(
-        chosen.filter(~pl.col("kind").is_in(CONTACT_KINDS)).select("customer_pk", "currency"),
-        on=["customer_pk", "currency"],
+        chosen.filter(~pl.col("kind").is_in(CONTACT_KINDS)).select("account"), on="account"
     )
     covered = (
         pl.concat([contact_cover, other_cover])
-        .join(invoices.select("invoice_pk", "invoice_number", "open_minor", "due_date"), on="invoice_pk")
+        .join(
+            invoices.select("invoice_pk", "invoice_number", "open_minor", "due_date"),
+            on="invoice_pk",
+        )
         .sort("due_date", "invoice_number")
-        .group_by("customer_pk", "currency", maintain_order=True)
+        .group_by("account", maintain_order=True)
         .agg(
             pl.col("invoice_pk").alias("invoice_ids"),
             pl.col("invoice_number").alias("invoices"),
             pl.col("open_minor").sum().alias("amount_due_minor"),
         )
     )
-    chosen = chosen.join(covered, on=["customer_pk", "currency"])
+    chosen = chosen.join(covered, on="account").drop("account", "idx")
     chosen, skipped = _hold_back(chosen, snapshot, now, rules)
     chosen = _choose_channel(chosen, snapshot)
     actions = charge_amounts(_finish(chosen, as_of, now, rules))
@@ -209,7 +191,10 @@ def decide(
     superseded = (
         snapshot.pending.join(
             actions.filter(pl.col("kind").is_in(CONTACT_KINDS)).select(
-                "customer_pk", "currency", pl.col("level").alias("new_level"), pl.col("action_id").alias("by")
+                "customer_pk",
+                "currency",
+                pl.col("level").alias("new_level"),
+                pl.col("action_id").alias("by"),
             ),
             on=["customer_pk", "currency"],
         )
@@ -219,37 +204,53 @@ def decide(
     return Decision(actions=actions, superseded=superseded, invoice_levels=levels, skipped=skipped)
 
 
-def _consumer_costs_guard(
-    eligible: pl.DataFrame, accounts: pl.DataFrame, as_of: date
-) -> pl.DataFrame:
-    """Consumers: costs only after the 14-day term, counted from the letter's assumed delivery.
+def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.DataFrame:
+    """Per invoice: `__mask` (bit i = step i is due for it) and `__top` (highest due level).
 
-    The term runs from the day after delivery (posting + 2 working days), so a
-    step written as `final_notice+15d` can still be too early; such invoices wait.
+    A step is due for an invoice when its condition holds for the account, the
+    invoice has not reached it, its time has come (due date or the date the invoice
+    reached the step it follows, plus the offset), a before-due step is not yet
+    overdue, and, for consumers' collection costs, the 14-day term after the
+    letter's assumed delivery has passed: a step written as `final_notice+15d` can
+    still be too early, so such invoices wait.
     """
     from creditflow.compliance.fourteen_day import assumed_delivery_date, costs_chargeable_from
 
-    costs = (pl.col("charge") == "collection_costs").fill_null(False)
-    consumer = eligible.join(
-        accounts.filter(pl.col("customer_kind") == "consumer").select("customer_pk", "currency"),
-        on=["customer_pk", "currency"],
-        how="semi",
-    )
-    guarded = consumer.filter(costs)
-    if guarded.height == 0:
-        return eligible
-    letter_days = guarded.get_column("dunning_on").drop_nulls().unique().to_list()
-    chargeable = {
-        d: costs_chargeable_from(assumed_delivery_date(d, "letter")) for d in letter_days
-    }
-    too_early = guarded.with_columns(
-        pl.col("dunning_on")
-        .replace_strict(chargeable, default=None, return_dtype=pl.Date)
-        .alias("__from")
-    ).filter(pl.col("__from").is_null() | (pl.col("__from") > pl.lit(as_of)))
-    return eligible.join(
-        too_early.select("invoice_pk", "level"), on=["invoice_pk", "level"], how="anti"
-    )
+    today = pl.lit(as_of)
+    consumer_costs = any(s.charge == "collection_costs" for s in strategy.steps)
+    if consumer_costs:
+        days = dunnable.get_column("dunning_on").drop_nulls().unique().to_list()
+        chargeable = {d: costs_chargeable_from(assumed_delivery_date(d, "letter")) for d in days}
+        dunnable = dunnable.with_columns(
+            pl.col("dunning_on")
+            .replace_strict(chargeable, default=None, return_dtype=pl.Date)
+            .alias("__chargeable_from")
+        )
+    masks: list[pl.Expr] = []
+    levels: list[pl.Expr] = []
+    for i, step in enumerate(strategy.steps):
+        if step.anchor_level == 0:
+            timing = pl.col("due_date") + pl.duration(days=step.offset_days) <= today
+            if step.offset_days < 0:
+                timing = timing & (pl.col("due_date") >= today)
+        else:
+            timing = (pl.col("dunning_level") >= step.anchor_level) & (
+                pl.col("dunning_on") + pl.duration(days=step.offset_days) <= today
+            )
+        due = pl.col(f"__ok{i}") & (pl.col("dunning_level") < step.level) & timing
+        if step.charge == "collection_costs":
+            waiting = (pl.col("customer_kind") == "consumer") & ~(
+                pl.col("__chargeable_from") <= today
+            ).fill_null(False)
+            due = due & ~waiting
+        due = due.fill_null(False)
+        masks.append(pl.when(due).then(pl.lit(1 << i, dtype=pl.Int64)).otherwise(0))
+        levels.append(pl.when(due).then(pl.lit(step.level, dtype=pl.Int64)).otherwise(0))
+    if not masks:
+        return dunnable.with_columns(pl.lit(0).alias("__mask"), pl.lit(0).alias("__top"))
+    return dunnable.with_columns(
+        pl.sum_horizontal(masks).alias("__mask"), pl.max_horizontal(levels).alias("__top")
+    ).drop("__chargeable_from", strict=False)
 
 
 def charge_amounts(actions: pl.DataFrame, business_mode: str = "fixed") -> pl.DataFrame:
@@ -325,7 +326,10 @@ def _choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
         pl.col("__ordered").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
     )
     preferred_first = (
-        pl.when(pl.col("preferred_channel").is_not_null() & pl.col("__ordered").list.contains(pl.col("preferred_channel")))
+        pl.when(
+            pl.col("preferred_channel").is_not_null()
+            & pl.col("__ordered").list.contains(pl.col("preferred_channel"))
+        )
         .then(pl.col("preferred_channel"))
         .otherwise(pl.col("__ordered").list.first())
     )
@@ -359,14 +363,21 @@ def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRule
     """Language, tone, send time, status and the idempotency key of each action."""
     hours = rules.send_hours
     frame = chosen.with_columns(
-        pl.when(pl.col("language").is_in(LANGUAGES)).then(pl.col("language")).otherwise(pl.lit("en")).alias("language"),
+        pl.when(pl.col("language").is_in(LANGUAGES))
+        .then(pl.col("language"))
+        .otherwise(pl.lit("en"))
+        .alias("language"),
         pl.coalesce(
             pl.col("preferred_hour"),
-            pl.col("channel").replace_strict(hours, default=hours.get("email", 9), return_dtype=pl.Int64),
+            pl.col("channel").replace_strict(
+                hours, default=hours.get("email", 9), return_dtype=pl.Int64
+            ),
         ).alias("hour"),
     )
     if frame.height == 0:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at"))
+        frame = frame.with_columns(
+            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at")
+        )
     else:
         frame = schedule(
             frame.with_columns(pl.col("earliest").cast(pl.Datetime("us", "UTC"))),
@@ -391,5 +402,8 @@ def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRule
         pl.Series("action_id", keys, dtype=pl.Utf8),
         status.alias("status"),
         pl.lit(as_of).alias("decided_on"),
-        pl.when(pl.col("kind") == "message").then(pl.col("template")).otherwise(None).alias("template"),
+        pl.when(pl.col("kind") == "message")
+        .then(pl.col("template"))
+        .otherwise(None)
+        .alias("template"),
     )

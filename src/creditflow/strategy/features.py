@@ -25,16 +25,27 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
     active_promises = snapshot.promises.filter(
         pl.col("promised_date") + promise_grace >= pl.lit(as_of)
     )
-    by_invoice = active_promises.filter(pl.col("invoice_pk").is_not_null()).select(
-        "invoice_pk", pl.lit(True).alias("__promise_inv")
-    ).unique()
-    by_customer = active_promises.filter(pl.col("invoice_pk").is_null()).select(
-        "customer_pk", pl.lit(True).alias("__promise_all")
-    ).unique()
-    plan_ok = snapshot.plans.filter(
-        pl.col("oldest_unpaid_due").is_null()
-        | (pl.col("oldest_unpaid_due") + pl.duration(days=rules.plan_grace_days) >= pl.lit(as_of))
-    ).select("invoice_pk", pl.lit(True).alias("__plan")).unique()
+    by_invoice = (
+        active_promises.filter(pl.col("invoice_pk").is_not_null())
+        .select("invoice_pk", pl.lit(True).alias("__promise_inv"))
+        .unique()
+    )
+    by_customer = (
+        active_promises.filter(pl.col("invoice_pk").is_null())
+        .select("customer_pk", pl.lit(True).alias("__promise_all"))
+        .unique()
+    )
+    plan_ok = (
+        snapshot.plans.filter(
+            pl.col("oldest_unpaid_due").is_null()
+            | (
+                pl.col("oldest_unpaid_due") + pl.duration(days=rules.plan_grace_days)
+                >= pl.lit(as_of)
+            )
+        )
+        .select("invoice_pk", pl.lit(True).alias("__plan"))
+        .unique()
+    )
     disputed = snapshot.disputes.select("invoice_pk", pl.lit(True).alias("__dispute")).unique()
     inv = (
         snapshot.invoices.join(disputed, on="invoice_pk", how="left")

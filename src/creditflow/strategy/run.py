@@ -12,11 +12,11 @@ from sqlalchemy import Engine, text
 from creditflow.config import Settings
 from creditflow.db import session_factory
 from creditflow.money import from_minor
+from creditflow.store import bulk_insert, bulk_insert_frame, db_value
 from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
 from creditflow.strategy.snapshot import load_snapshot
-from creditflow.store import bulk_insert, bulk_insert_frame, db_value
 
 
 @dataclass
@@ -63,9 +63,14 @@ def action_json(row: dict[str, Any]) -> dict[str, Any]:
 def summarise(decision: Decision) -> dict[str, Any]:
     """Counts per kind, channel and step, plus what was held back and why."""
     actions = decision.actions
-    count = lambda col: dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}  # noqa: E731
+    def count(col: str) -> dict[str, int]:
+        return dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}
+        dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}
+    )  # noqa: E731
     skipped = (
-        dict(decision.skipped.group_by("reason").len().iter_rows()) if decision.skipped.height else {}
+        dict(decision.skipped.group_by("reason").len().iter_rows())
+        if decision.skipped.height
+        else {}
     )
     return {
         "actions": actions.height,
@@ -92,15 +97,27 @@ def collection_run(
         if dry_run:
             actions = decision.actions.with_columns(pl.lit("planned").alias("status"))
             session.rollback()
-            return RunResult(as_of, True, None, actions, decision.superseded.height, decision.skipped, summary)
-        run = CollectionRun(as_of=as_of, strategy_version_id=version_id, dry_run=False, started_at=now)
+            return RunResult(
+                as_of, True, None, actions, decision.superseded.height, decision.skipped, summary
+            )
+        run = CollectionRun(
+            as_of=as_of, strategy_version_id=version_id, dry_run=False, started_at=now
+        )
         session.add(run)
         session.flush()
         _write(conn, decision, run.id, now)
         run.finished_at = datetime.now(now.tzinfo)
         run.summary = summary
     session.close()
-    return RunResult(as_of, False, run.id, decision.actions, decision.superseded.height, decision.skipped, summary)
+    return RunResult(
+        as_of,
+        False,
+        run.id,
+        decision.actions,
+        decision.superseded.height,
+        decision.skipped,
+        summary,
+    )
 
 
 def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
@@ -110,10 +127,23 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
         "action_id",
         pl.lit(run_id).alias("run_id"),
         pl.col("customer_pk").alias("customer_id"),
-        "kind", "channel", "step", "level", "strategy", "template", "language", "tone", "legal",
+        "kind",
+        "channel",
+        "step",
+        "level",
+        "strategy",
+        "template",
+        "language",
+        "tone",
+        "legal",
         pl.col("invoices").alias("invoice_numbers"),
         pl.col("invoice_ids").cast(pl.List(pl.Int64)),
-        "amount_due_minor", "charge_minor", "currency", "decided_on", "scheduled_at", "timezone",
+        "amount_due_minor",
+        "charge_minor",
+        "currency",
+        "decided_on",
+        "scheduled_at",
+        "timezone",
         "status",
         pl.col("note").alias("status_reason"),
         "fallback_channels",
@@ -143,11 +173,29 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
         bulk_insert(
             conn,
             "charge",
-            ["customer_id", "kind", "amount_minor", "open_minor", "currency", "charged_on",
-             "action_id", "description", "created_at"],
+            [
+                "customer_id",
+                "kind",
+                "amount_minor",
+                "open_minor",
+                "currency",
+                "charged_on",
+                "action_id",
+                "description",
+                "created_at",
+            ],
             (
-                (r["customer_pk"], r["charge"], r["charge_minor"], r["charge_minor"], r["currency"],
-                 r["decided_on"], r["action_id"], f"{r['charge']} on {', '.join(r['invoices'])}", now)
+                (
+                    r["customer_pk"],
+                    r["charge"],
+                    r["charge_minor"],
+                    r["charge_minor"],
+                    r["currency"],
+                    r["decided_on"],
+                    r["action_id"],
+                    f"{r['charge']} on {', '.join(r['invoices'])}",
+                    now,
+                )
                 for r in charges.iter_rows(named=True)
             ),
         )

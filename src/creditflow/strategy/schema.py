@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from creditflow.strategy.conditions import ConditionError, parse_condition
 
 CHANNELS = ("email", "sms", "whatsapp", "letter", "voice", "push")
-AT_PATTERN = re.compile(r"^\s*(?P<anchor>[a-z][a-z0-9_]*)\s*(?:(?P<sign>[+-])\s*(?P<n>\d+)\s*(?P<unit>[dw]))?\s*$")
+AT_PATTERN = re.compile(
+    r"^\s*(?P<anchor>[a-z][a-z0-9_]*)\s*(?:(?P<sign>[+-])\s*(?P<n>\d+)\s*(?P<unit>[dw]))?\s*$"
+)
 
 
 class StrategyError(ValueError):
@@ -143,9 +145,13 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise StrategyError([(line, f"not valid YAML: {getattr(exc, 'problem', exc)}")], source) from exc
+        raise StrategyError(
+            [(line, f"not valid YAML: {getattr(exc, 'problem', exc)}")], source
+        ) from exc
     if not isinstance(data, dict):
-        raise StrategyError([(1, "a strategy file is a mapping with segments and strategies")], source)
+        raise StrategyError(
+            [(1, "a strategy file is a mapping with segments and strategies")], source
+        )
     try:
         model = StrategyFileModel.model_validate(data)
     except ValidationError as exc:
@@ -169,7 +175,10 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
 
 
 def _check_condition(
-    text: str | None, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], errors: list[tuple[int | None, str]]
+    text: str | None,
+    path: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    errors: list[tuple[int | None, str]],
 ) -> None:
     if text is None:
         return
@@ -180,30 +189,48 @@ def _check_condition(
 
 
 def _check_segments(
-    model: StrategyFileModel, lines: dict[tuple[Any, ...], int], errors: list[tuple[int | None, str]]
+    model: StrategyFileModel,
+    lines: dict[tuple[Any, ...], int],
+    errors: list[tuple[int | None, str]],
 ) -> list[tuple[str, str | None, str]]:
     result = []
     seen: set[str] = set()
     for index, segment in enumerate(model.segments):
         path = ("segments", index)
         if segment.name in seen:
-            errors.append((_line_of(lines, (*path, "name")), f"segment {segment.name!r} appears twice"))
+            errors.append(
+                (_line_of(lines, (*path, "name")), f"segment {segment.name!r} appears twice")
+            )
         seen.add(segment.name)
         last = index == len(model.segments) - 1
         if last and segment.when is not None:
-            errors.append((_line_of(lines, (*path, "when")), "the last segment catches everyone else: it has no `when`"))
+            errors.append(
+                (
+                    _line_of(lines, (*path, "when")),
+                    "the last segment catches everyone else: it has no `when`",
+                )
+            )
         if not last and segment.when is None:
-            errors.append((_line_of(lines, path), f"segment {segment.name!r} needs a `when` (only the last one may omit it)"))
+            errors.append(
+                (
+                    _line_of(lines, path),
+                    f"segment {segment.name!r} needs a `when` (only the last one may omit it)",
+                )
+            )
         _check_condition(segment.when, (*path, "when"), lines, errors)
         strategy = segment.strategy or segment.name
         if strategy not in model.strategies:
-            errors.append((_line_of(lines, path), f"segment {segment.name!r}: no strategy named {strategy!r}"))
+            errors.append(
+                (_line_of(lines, path), f"segment {segment.name!r}: no strategy named {strategy!r}")
+            )
         result.append((segment.name, segment.when, strategy))
     return result
 
 
 def _check_steps(
-    model: StrategyFileModel, lines: dict[tuple[Any, ...], int], errors: list[tuple[int | None, str]]
+    model: StrategyFileModel,
+    lines: dict[tuple[Any, ...], int],
+    errors: list[tuple[int | None, str]],
 ) -> list[Step]:
     steps: list[Step] = []
     for name, strategy in model.strategies.items():
@@ -216,7 +243,12 @@ def _check_steps(
                 errors.append((line, f"{name}: step id {step.id!r} appears twice"))
             actions = [k for k in ("channels", "task", "charge", "escalate") if getattr(step, k)]
             if len(actions) != 1:
-                errors.append((line, f"{name}.{step.id}: give exactly one of channels, task, charge, escalate"))
+                errors.append(
+                    (
+                        line,
+                        f"{name}.{step.id}: give exactly one of channels, task, charge, escalate",
+                    )
+                )
             if step.channels is not None and not step.template:
                 errors.append((line, f"{name}.{step.id}: a message step needs a template"))
             if step.channels is not None and len(set(step.channels)) != len(step.channels):
@@ -224,21 +256,44 @@ def _check_steps(
             match = AT_PATTERN.match(step.at)
             anchor, offset, anchor_level = "due", 0, 0
             if not match:
-                errors.append((_line_of(lines, (*path, "at")), f"{name}.{step.id}: at {step.at!r} is not like due+7d, due-3d or final_notice+15d"))
+                errors.append(
+                    (
+                        _line_of(lines, (*path, "at")),
+                        f"{name}.{step.id}: at {step.at!r} is not like due+7d, due-3d or final_notice+15d",
+                    )
+                )
             else:
                 anchor = match["anchor"]
                 sign = -1 if match["sign"] == "-" else 1
                 offset = sign * int(match["n"] or 0) * (7 if match["unit"] == "w" else 1)
                 if anchor != "due":
                     if anchor not in levels:
-                        errors.append((_line_of(lines, (*path, "at")), f"{name}.{step.id}: at refers to {anchor!r}, which is not an earlier step"))
+                        errors.append(
+                            (
+                                _line_of(lines, (*path, "at")),
+                                f"{name}.{step.id}: at refers to {anchor!r}, which is not an earlier step",
+                            )
+                        )
                     else:
                         anchor_level = levels[anchor]
                         if offset < 0:
-                            errors.append((_line_of(lines, (*path, "at")), f"{name}.{step.id}: a step cannot come before the step it follows"))
+                            errors.append(
+                                (
+                                    _line_of(lines, (*path, "at")),
+                                    f"{name}.{step.id}: a step cannot come before the step it follows",
+                                )
+                            )
             _check_condition(step.when, (*path, "when"), lines, errors)
             levels[step.id] = level
-            kind = "message" if step.channels else "task" if step.task else "charge" if step.charge else "escalation"
+            kind = (
+                "message"
+                if step.channels
+                else "task"
+                if step.task
+                else "charge"
+                if step.charge
+                else "escalation"
+            )
             steps.append(
                 Step(
                     strategy=name,

@@ -43,7 +43,9 @@ def schedule(
     Sunday or a public holiday of the customer's country.
     """
     if frame.height == 0:
-        return frame.with_columns(pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at"))
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at")
+        )
     start_min = rules.quiet_start.hour * 60 + rules.quiet_start.minute
     end_min = rules.quiet_end.hour * 60 + rules.quiet_end.minute
     restricted = list(rules.no_weekend_rest_channels)
@@ -51,7 +53,9 @@ def schedule(
     indexed = frame.with_row_index("__row")
     for (zone, country), group in indexed.group_by(["timezone", "country"]):
         parts.append(
-            _schedule_group(group, str(zone), str(country), as_of, now, start_min, end_min, restricted)
+            _schedule_group(
+                group, str(zone), str(country), as_of, now, start_min, end_min, restricted
+            )
         )
     return pl.concat(parts).sort("__row").drop("__row")
 
@@ -75,9 +79,7 @@ def _schedule_group(
     local_floor = floor_utc.dt.convert_time_zone(zone).dt.replace_time_zone(None)
     day0 = pl.lit(as_of)
     candidate = day0.cast(pl.Datetime("us")) + pl.duration(minutes=wanted_min)
-    frame = group.with_columns(
-        pl.max_horizontal(candidate, local_floor).alias("__t")
-    )
+    frame = group.with_columns(pl.max_horizontal(candidate, local_floor).alias("__t"))
     # push into the quiet-hours window of the same or the next day
     t = pl.col("__t")
     minute = _minute_of(t)
@@ -93,8 +95,8 @@ def _schedule_group(
         day = pl.col("__t").dt.date()
         rest = (day.dt.weekday() == 7) | day.is_in(holidays_list)
         shift = pl.col("channel").is_in(restricted) & rest
-        next_day = pl.col("__t").dt.truncate("1d") + pl.duration(days=1) + pl.duration(
-            minutes=wanted_min
+        next_day = (
+            pl.col("__t").dt.truncate("1d") + pl.duration(days=1) + pl.duration(minutes=wanted_min)
         )
         frame = frame.with_columns(
             pl.when(shift).then(next_day).otherwise(pl.col("__t")).alias("__t")

@@ -8,7 +8,7 @@ queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy import Connection
@@ -79,7 +79,7 @@ def _json_list(col: str) -> pl.Expr:
 
 
 def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
-    """Read the snapshot for `as_of` from the ledger store."""
+    """Read the snapshot for `as_of` from the ledger store (before anything is written)."""
     customers = read_frame(
         conn,
         "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
@@ -139,14 +139,14 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         "WHERE p.status = 'active'",
         {"invoice_pk": pl.Int64, "oldest_unpaid_due": pl.Date},
     )
-    since = datetime.combine(as_of - timedelta(days=8), datetime.min.time())
+    since = datetime.combine(as_of - timedelta(days=8), datetime.min.time(), tzinfo=UTC)
     contacts = read_frame(
         conn,
         "SELECT customer_id, COALESCE(sent_at, scheduled_at) FROM action "
         "WHERE kind IN ('message', 'task') AND status IN ('queued', 'sent', 'delivered', 'done') "
         "AND COALESCE(sent_at, scheduled_at) >= :since",
         {"customer_pk": pl.Int64, "at": pl.Datetime},
-        {"since": since if conn.dialect.name != "sqlite" else since.isoformat(" ")},
+        {"since": since},
     )
     pending = read_frame(
         conn,

@@ -1,0 +1,294 @@
+"""Twilio: SMS and WhatsApp through the Messages API, robocalls through the Calls API.
+
+Both post form data to ``{base_url}/2010-04-01/Accounts/{sid}/...json`` with HTTP basic
+auth (account sid, auth token). Status callbacks Twilio sends back are checked with
+``verify_twilio_signature``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from creditflow.channels.base import (
+    OutboundMessage,
+    SendResult,
+    classify_http_status,
+    require_channel,
+)
+from creditflow.money import InvalidAmount, Money, parse_amount
+
+__all__ = [
+    "INVALID_CONTACT_CODES",
+    "TwilioMessagingAdapter",
+    "TwilioVoiceAdapter",
+    "sign_twilio_request",
+    "verify_twilio_signature",
+]
+
+API_VERSION = "2010-04-01"
+# Twilio error codes meaning the number itself cannot be reached on this channel.
+INVALID_CONTACT_CODES = frozenset({21211, 21214, 21217, 21401, 21407, 21421, 21612, 21614, 63003})
+_CONNECTIONS_PER_POOL = 2
+_CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
+
+FormParams = list[tuple[str, str]]
+
+
+def sign_twilio_request(url: str, params: Mapping[str, str], auth_token: str) -> str:
+    """X-Twilio-Signature: base64 HMAC-SHA1 of the full URL + sorted names and values."""
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify_twilio_signature(
+    url: str, params: Mapping[str, str], signature: str, auth_token: str
+) -> bool:
+    """True when ``signature`` is Twilio's signature of this request (constant-time compare)."""
+    expected = sign_twilio_request(url, params, auth_token)
+    return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
+
+
+def _cost(body: Mapping[str, Any]) -> Money | None:
+    price, unit = body.get("price"), body.get("price_unit")
+    if price in (None, "") or not unit:
+        return None
+    try:
+        # Twilio reports what the account was charged as a negative amount.
+        return Money(abs(parse_amount(str(price), allow_negative=True)), str(unit))
+    except (InvalidAmount, ValueError):
+        return None
+
+
+def _segments(body: Mapping[str, Any]) -> int | None:
+    value = body.get("num_segments")
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def result_from_response(provider: str, response: httpx.Response) -> SendResult:
+    """Classify a Twilio API answer: the created resource, or Twilio's error JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    status = classify_http_status(response.status_code)
+    if status == "sent":
+        sid = body.get("sid")
+        return SendResult.sent(
+            provider, str(sid) if sid else None, cost=_cost(body), segments=_segments(body)
+        )
+    code = body.get("code")
+    reason = body.get("message") or response.reason_phrase
+    error = f"Twilio HTTP {response.status_code}" + (f" code {code}" if code else "")
+    error = f"{error}: {reason}"
+    if status == "transient_failure":
+        return SendResult.transient(provider, error)
+    return SendResult.permanent(provider, error, contact_invalid=code in INVALID_CONTACT_CODES)
+
+
+def _network_failure(provider: str, exc: httpx.HTTPError) -> SendResult:
+    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "network error"
+    return SendResult.transient(provider, f"Twilio {kind}: {exc!r}")
+
+
+class _TwilioClient:
+    """Shared plumbing: credentials, one keep-alive HTTP client, the account's base path."""
+
+    provider = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        base_url: str = "https://api.twilio.com",
+        *,
+        timeout: float = 15.0,
+    ) -> None:
+        if not account_sid or not auth_token:
+            raise ValueError("Twilio account_sid and auth_token are required")
+        self.account_sid = account_sid
+        self._auth_token = auth_token
+        self.from_number = from_number
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(account_sid={self.account_sid!r}, "
+            f"from_number={self.from_number!r}, base_url={self.base_url!r})"
+        )
+
+    def _url(self, resource: str) -> str:
+        return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/{resource}.json"
+
+    def _post(self, resource: str, params: FormParams) -> SendResult:
+        if self._client is None:
+            self._client = httpx.Client(
+                auth=(self.account_sid, self._auth_token), timeout=self.timeout
+            )
+        try:
+            response = self._client.post(self._url(resource), data=_form(params))
+        except httpx.HTTPError as exc:
+            return _network_failure(self.provider, exc)
+        return result_from_response(self.provider, response)
+
+    def close(self) -> None:
+        """Close the keep-alive HTTP client (a later send opens a new one)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _form(params: FormParams) -> dict[str, str | list[str]]:
+    form: dict[str, str | list[str]] = {}
+    for name, value in params:
+        if name in form:
+            previous = form[name]
+            form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            form[name] = value
+    return form
+
+
+class TwilioMessagingAdapter(_TwilioClient):
+    """SMS (or, with ``whatsapp=True``, WhatsApp) through Twilio's Messages API."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        base_url: str = "https://api.twilio.com",
+        whatsapp: bool = False,
+        *,
+        timeout: float = 15.0,
+    ) -> None:
+        super().__init__(account_sid, auth_token, from_number, base_url, timeout=timeout)
+        self.whatsapp = whatsapp
+        self.channel = "whatsapp" if whatsapp else "sms"
+        self.name = f"twilio_{self.channel}"
+
+    def message_params(self, message: OutboundMessage) -> FormParams:
+        """The form fields for one message (To, From, Body or ContentSid, StatusCallback)."""
+        require_channel(message, self.channel)
+        to, sender = message.to, self.from_number
+        if self.whatsapp:
+            to = to if to.startswith("whatsapp:") else f"whatsapp:{to}"
+            sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        params: FormParams = [("To", to), ("From", sender)]
+        content_sid = message.metadata.get("content_sid")
+        if self.whatsapp and content_sid:
+            params.append(("ContentSid", content_sid))
+            variables = message.metadata.get("content_variables")
+            if variables:
+                params.append(("ContentVariables", variables))
+        else:
+            params.append(("Body", message.text))
+        if message.status_callback_url:
+            params.append(("StatusCallback", message.status_callback_url))
+        return params
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Create one Twilio message; records sid, num_segments and price when returned."""
+        return self._post("Messages", self.message_params(message))
+
+    async def send_many(
+        self, messages: Sequence[OutboundMessage], concurrency: int = 32
+    ) -> list[SendResult]:
+        """Send many messages concurrently over keep-alive connections; results in order.
+
+        The connections are spread over several small pools: one httpx pool spends time
+        proportional to its size on every request, which caps a single large pool at a
+        few hundred requests per second.
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        forms = [_form(self.message_params(message)) for message in messages]
+        url = self._url("Messages")
+        per_pool = min(concurrency, _CONNECTIONS_PER_POOL)
+        limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
+        gate = asyncio.Semaphore(concurrency)
+        async with contextlib.AsyncExitStack() as stack:
+            clients = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        auth=(self.account_sid, self._auth_token),
+                        timeout=self.timeout,
+                        limits=limits,
+                    )
+                )
+                for _ in range(-(-concurrency // per_pool))
+            ]
+
+            async def post(index: int, form: dict[str, str | list[str]]) -> SendResult:
+                async with gate:
+                    client = clients[index % len(clients)]
+                    try:
+                        response = await client.post(url, data=form)
+                    except httpx.HTTPError as exc:
+                        return _network_failure(self.provider, exc)
+                    return result_from_response(self.provider, response)
+
+            return list(await asyncio.gather(*(post(i, f) for i, f in enumerate(forms))))
+
+
+class TwilioVoiceAdapter(_TwilioClient):
+    """Robocalls through Twilio's Calls API; the TwiML comes from ``metadata["twiml_url"]``."""
+
+    name = "twilio_voice"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        base_url: str = "https://api.twilio.com",
+        machine_detection: str = "DetectMessageEnd",
+        *,
+        timeout: float = 15.0,
+    ) -> None:
+        super().__init__(account_sid, auth_token, from_number, base_url, timeout=timeout)
+        if machine_detection not in ("Enable", "DetectMessageEnd", ""):
+            raise ValueError(
+                f"machine_detection {machine_detection!r} is not Enable or DetectMessageEnd"
+            )
+        self.machine_detection = machine_detection
+
+    def call_params(self, message: OutboundMessage) -> FormParams:
+        """The form fields for one call (To, From, Url, MachineDetection, StatusCallback)."""
+        require_channel(message, "voice")
+        twiml_url = message.metadata.get("twiml_url")
+        if not twiml_url:
+            raise ValueError(f"action {message.action_id} has no metadata['twiml_url']")
+        params: FormParams = [
+            ("To", message.to),
+            ("From", self.from_number),
+            ("Url", twiml_url),
+            ("Method", "POST"),
+        ]
+        if self.machine_detection:
+            params.append(("MachineDetection", self.machine_detection))
+        if message.status_callback_url:
+            params.append(("StatusCallback", message.status_callback_url))
+            params.append(("StatusCallbackMethod", "POST"))
+            params.extend(("StatusCallbackEvent", event) for event in _CALL_EVENTS)
+        return params
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Place one call; the provider id is the call sid (CA...)."""
+        return self._post("Calls", self.call_params(message))

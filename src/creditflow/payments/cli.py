@@ -1,0 +1,138 @@
+"""`creditflow payments ...`: the unmatched queue of bank statement entries.
+
+Exit codes: 0 success; 1 the resolution was refused (the message says why); 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from creditflow.config import ConfigError, load_settings
+
+app = typer.Typer(help="Bank statement payments: the unmatched queue.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
+]
+
+
+@app.callback()
+def payments() -> None:
+    """Bank statement payments: the unmatched queue."""
+
+
+def _engine(db: str | None, err: Console) -> Engine:
+    """The migrated engine of the configured (or --db) database; configuration errors exit 2."""
+    from creditflow.db import make_engine, upgrade
+
+    try:
+        settings = load_settings().with_database(db)
+    except ConfigError as exc:
+        err.print(f"configuration error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _short(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def unmatched(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per entry.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List the statement entries waiting in the unmatched queue, with suggestions."""
+    from creditflow.payments.unmatched import list_unmatched
+
+    out, err = Console(), Console(stderr=True)
+    entries = list_unmatched(_engine(db, err))
+    if as_json:
+        for entry in entries:
+            typer.echo(json.dumps(entry.as_json(), ensure_ascii=False))
+        return
+    if not entries:
+        out.print("the unmatched queue is empty")
+        return
+    table = Table(title=f"unmatched statement entries ({len(entries)})")
+    for heading in ("id", "booked", "amount", "counterparty", "description", "reason"):
+        table.add_column(heading, justify="right" if heading in ("id", "amount") else "left")
+    table.add_column("suggestions")
+    for entry in entries:
+        data = entry.as_json()
+        ideas = "\n".join(
+            f"{s['invoice']} ({s['customer']}, {s['currency']} {s['open_amount']}) {s['score']}"
+            for s in entry.suggestions[:3]
+        )
+        table.add_row(
+            str(entry.entry_id),
+            data["booking_date"],
+            f"{data['currency']} {data['amount']}",
+            _short(" ".join(filter(None, (entry.counterparty_name, entry.counterparty_iban))), 40),
+            _short(entry.structured_reference or entry.remittance_text, 40),
+            entry.reason or "",
+            ideas,
+        )
+    out.print(table)
+
+
+@app.command()
+def resolve(
+    entry_id: Annotated[int, typer.Argument(help="The entry's id (see `payments unmatched`).")],
+    invoice: Annotated[
+        list[str] | None, typer.Option("--invoice", help="Invoice number it pays (repeatable).")
+    ] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Customer id: pays their oldest invoices.")
+    ] = None,
+    ignore: Annotated[bool, typer.Option("--ignore", help="Not a customer payment.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is ignored.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who resolves it (audit log).")] = "cli",
+    db: DbOption = None,
+) -> None:
+    """Resolve a queued entry: record it as payment of invoices or a customer, or ignore it."""
+    from creditflow.models import utcnow
+    from creditflow.payments.unmatched import ResolveError, resolve_entry
+
+    out, err = Console(), Console(stderr=True)
+    chosen = sum((bool(invoice), customer is not None, ignore))
+    if chosen != 1:
+        err.print("give exactly one of --invoice INV (repeatable), --customer ID or --ignore")
+        raise typer.Exit(2)
+    if ignore and not (reason or "").strip():
+        err.print("--ignore needs --reason TEXT")
+        raise typer.Exit(2)
+    if reason is not None and not ignore:
+        err.print("--reason goes with --ignore")
+        raise typer.Exit(2)
+    try:
+        done = resolve_entry(
+            _engine(db, err),
+            entry_id,
+            invoices=invoice,
+            customer_id=customer,
+            ignore_reason=reason if ignore else None,
+            actor=by,
+            now=utcnow(),
+        )
+    except ResolveError as exc:
+        err.print(f"refused: {exc}", markup=False)
+        raise typer.Exit(1) from exc
+    if done.status == "ignored":
+        out.print(f"statement entry {entry_id} ignored: {reason}", markup=False)
+        return
+    paid = f"invoices {', '.join(done.invoices)}" if done.invoices else "oldest open invoices"
+    line = f"statement entry {entry_id} recorded as payment of customer {done.customer_id} ({paid})"
+    if done.credit:
+        line += f"; {done.credit} left as customer credit"
+    out.print(line, markup=False)
