@@ -145,7 +145,7 @@ def strategy_check(file: Path) -> None:
         raise typer.Exit(2) from exc
     except StrategyError as exc:
         for line in exc.lines():
-            err.print(line, markup=False, highlight=False)
+            print(line, file=sys.stderr)
         raise typer.Exit(1) from exc
     names = sorted({s.strategy for s in strategy.steps})
     out.print(f"{file}: valid ({len(strategy.segments)} segments, strategies {', '.join(names)})")
@@ -169,7 +169,7 @@ def strategy_load(file: Path, db: DbOption = None) -> None:
             version_id = version.id
     except StrategyError as exc:
         for line in exc.lines():
-            err.print(line, markup=False, highlight=False)
+            print(line, file=sys.stderr)
         raise typer.Exit(1) from exc
     out.print(f"strategy {file} active (version {version_id})")
 
@@ -269,7 +269,7 @@ def dispatch(
     db: DbOption = None,
 ) -> None:
     """Send what is due through the channels."""
-    from creditflow.dispatch.service import dispatch_due
+    from creditflow.dispatch.worker import dispatch_due
 
     settings = _settings(db)
     engine = _engine(settings)
@@ -281,7 +281,11 @@ def dispatch(
             raise typer.BadParameter(f"{until!r} is not an ISO date-time") from exc
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-    report = dispatch_due(engine, settings, until=moment)
+    try:
+        report = dispatch_due(engine, settings, until=moment)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     out.print(report.line())
 
 
@@ -314,18 +318,24 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port)
 
 
-def _mount_optional() -> None:
-    """Area command groups (inbound, template, simulate)."""
+def _mount_areas() -> None:
+    """Each area's own command group."""
+    from creditflow.compliance.cli import app as customer_app
     from creditflow.inbound.cli import app as inbound_app
     from creditflow.messages.cli import app as template_app
+    from creditflow.payments.cli import app as payments_app
     from creditflow.simulation.cli import app as simulate_app
 
+    app.add_typer(customer_app, name="customer", help="One debtor: export, forget, states.")
     app.add_typer(inbound_app, name="inbound", help="Understand debtor replies.")
     app.add_typer(template_app, name="template", help="Preview message templates.")
+    app.add_typer(payments_app, name="payments", help="The unmatched payments queue.")
     app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
+
+
+_mount_areas()
 
 
 def main() -> None:
     """Entry point of the console script."""
-    _mount_optional()
     app()

@@ -9,9 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from creditflow.inbound.classify import classify
 from creditflow.inbound.dataset import LANGUAGES
-from creditflow.inbound.evaluate import evaluate
 
 app = typer.Typer(
     help="Understand debtor replies (SMS, WhatsApp, e-mail, chat): intent, date and amount.",
@@ -45,6 +43,8 @@ def classify_command(
     Each line is {"text", "intent", "date", "amount"}: date YYYY-MM-DD or null, amount
     a EUR amount with 2 decimals or null. Blank lines are skipped.
     """
+    from creditflow.inbound.classify import classify
+
     if lang is not None and lang not in LANGUAGES:
         choices = ", ".join(LANGUAGES)
         raise typer.BadParameter(f"{lang!r} is not one of {choices}", param_hint="--lang")
@@ -60,6 +60,8 @@ def classify_command(
 @app.command("evaluate")
 def evaluate_command() -> None:
     """Print the intent accuracy per language on the held-out messages."""
+    from creditflow.inbound.evaluate import evaluate
+
     report = evaluate()
     table = Table(title="Intent accuracy on the held-out split of inbound/data/intents.csv")
     table.add_column("language")

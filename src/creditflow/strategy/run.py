@@ -63,10 +63,10 @@ def action_json(row: dict[str, Any]) -> dict[str, Any]:
 def summarise(decision: Decision) -> dict[str, Any]:
     """Counts per kind, channel and step, plus what was held back and why."""
     actions = decision.actions
+
     def count(col: str) -> dict[str, int]:
         return dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}
-        dict(actions.group_by(col).len().sort(col).iter_rows()) if actions.height else {}
-    )  # noqa: E731
+
     skipped = (
         dict(decision.skipped.group_by("reason").len().iter_rows())
         if decision.skipped.height
@@ -90,6 +90,13 @@ def collection_run(
     session = session_factory(engine)()
     with session.begin():
         strategy, version_id = active_strategy(session)
+        if not dry_run:
+            from creditflow.portal.service import detect_broken_promises
+
+            detect_broken_promises(
+                session, as_of, grace_days=settings.rules.promise_grace_days, now=now
+            )
+            session.flush()
         conn = session.connection()
         snapshot = load_snapshot(conn, as_of)
         decision = decide(snapshot, strategy, as_of, now=now, rules=settings.rules)

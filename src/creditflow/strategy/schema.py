@@ -159,7 +159,9 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
         for err in exc.errors():
             loc = tuple(err["loc"])
             where = ".".join(str(p) for p in loc)
-            errors.append((_line_of(lines, loc), f"{where}: {err['msg']}"))
+            got = err.get("input")
+            shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+            errors.append((_line_of(lines, loc), f"{where}: {err['msg']}{shown}"))
         raise StrategyError(errors, source) from exc
     errors: list[tuple[int | None, str]] = []
     segments = _check_segments(model, lines, errors)

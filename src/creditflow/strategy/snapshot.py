@@ -151,7 +151,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     pending = read_frame(
         conn,
         "SELECT action_id, customer_id, currency, level, kind FROM action "
-        "WHERE status = 'queued' AND kind IN ('message', 'task')",
+        "WHERE status = 'queued' AND kind IN ('message', 'task') AND level > 0",
         {
             "action_id": pl.Utf8,
             "customer_pk": pl.Int64,
