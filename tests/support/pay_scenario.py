@@ -52,10 +52,16 @@ def seed_ledger(engine: Engine, settings: Settings, folder: Path) -> None:
     assert import_invoices(engine, folder / "invoices.csv", settings).rejected == 0
 
 
-def token_for(engine: Engine, settings: Settings, customer_id: str, purpose: str = "pay") -> str:
+def token_for(
+    engine: Engine,
+    settings: Settings,
+    customer_id: str,
+    purpose: str = "pay",
+    now: datetime | None = None,
+) -> str:
     """A pay link token for one customer, signed with the database's key."""
     with transaction(engine) as session:
-        return make_customer_token(link_secret(session, settings), customer_id, purpose)
+        return make_customer_token(link_secret(session, settings), customer_id, purpose, now=now)
 
 
 def rows(engine: Engine, sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -76,6 +82,7 @@ class RunningApp:
     base_url: str
     settings: Settings
     client: httpx.Client
+    app: Any
 
     def csrf(self, html: str) -> str:
         """The CSRF value in a page's form."""
@@ -108,5 +115,5 @@ def running_app(settings: Settings, **changes: Any) -> Iterator[RunningApp]:
     configured = app_settings(settings, portal_base_url=base, **changes)
     app = create_app(configured)
     with serving(app, sock), httpx.Client(base_url=base, timeout=60) as client:
-        yield RunningApp(base, configured, client)
+        yield RunningApp(base, configured, client, app)
     app.state.engine.dispose()

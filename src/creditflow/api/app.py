@@ -16,6 +16,10 @@ from creditflow.db import make_engine, session_factory
 
 ROUTERS: tuple[str, ...] = (
     "creditflow.api.routes",
+    "creditflow.payments.routes",
+    "creditflow.portal.routes",
+    "creditflow.inbound.routes",
+    "creditflow.dispatch.routes",
 )
 
 

@@ -41,7 +41,9 @@ class DisputeAttachment(Base):
 
     __tablename__ = "dispute_attachment"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id", ondelete="CASCADE"), index=True)
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,90 @@
+"""Build the payment providers from configuration; the sandbox is the default.
+
+    [payments]
+    provider = "mollie"             # the one the pay page uses (default "sandbox")
+
+    [providers.mollie]
+    api_key_env = "MOLLIE_API_KEY"
+
+    [providers.tikkie]
+    api_key_env = "TIKKIE_API_KEY"
+    app_token_env = "TIKKIE_APP_TOKEN"
+
+Every provider that is configured is built, so webhooks for payments started before
+a switch of provider are still handled. Other sections under [providers] are left to
+the areas they belong to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from creditflow.config import ConfigError, Settings, secret_from
+from creditflow.payments.providers.base import PaymentProvider
+from creditflow.payments.providers.mollie import DEFAULT_BASE_URL as MOLLIE_URL
+from creditflow.payments.providers.mollie import MollieProvider
+from creditflow.payments.providers.sandbox import SandboxProvider
+from creditflow.payments.providers.tikkie import DEFAULT_BASE_URL as TIKKIE_URL
+from creditflow.payments.providers.tikkie import TikkieProvider
+
+__all__ = ["PROVIDER_NAMES", "build_providers", "pay_page_provider"]
+
+PROVIDER_NAMES = ("sandbox", "mollie", "tikkie")
+_ALLOWED = {
+    "sandbox": frozenset(),
+    "mollie": frozenset({"api_key", "api_key_env", "base_url", "api", "methods", "timeout"}),
+    "tikkie": frozenset(
+        {"api_key", "api_key_env", "app_token", "app_token_env", "base_url", "timeout"}
+    ),
+}
+
+
+def pay_page_provider(settings: Settings) -> str:
+    """The provider name the pay page starts payments with (`[payments] provider`)."""
+    name = str(settings.raw.get("payments", {}).get("provider", "sandbox"))
+    if name not in PROVIDER_NAMES:
+        raise ConfigError(
+            f"[payments] provider: {name!r} is not one of {', '.join(PROVIDER_NAMES)}"
+        )
+    if name != "sandbox" and name not in settings.providers:
+        raise ConfigError(f"[payments] provider: {name!r} has no [providers.{name}] section")
+    return name
+
+
+def _section(settings: Settings, name: str) -> dict[str, Any]:
+    section = settings.providers.get(name) or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"[providers.{name}]: expected a table")
+    unknown = sorted(set(section) - _ALLOWED[name])
+    if unknown:
+        raise ConfigError(f"[providers.{name}]: unknown setting(s) {', '.join(unknown)}")
+    return section
+
+
+def build_providers(
+    settings: Settings, sessions: sessionmaker[Session], environ: dict[str, str] | None = None
+) -> dict[str, PaymentProvider]:
+    """The sandbox and every configured provider, by name."""
+    providers: dict[str, PaymentProvider] = {
+        "sandbox": SandboxProvider(sessions, settings.portal_base_url)
+    }
+    if "mollie" in settings.providers:
+        section = _section(settings, "mollie")
+        providers["mollie"] = MollieProvider(
+            secret_from(section, "api_key", environ),
+            base_url=str(section.get("base_url", MOLLIE_URL)),
+            api=str(section.get("api", "payments")),
+            methods=section.get("methods"),
+            timeout=float(section.get("timeout", 10.0)),
+        )
+    if "tikkie" in settings.providers:
+        section = _section(settings, "tikkie")
+        providers["tikkie"] = TikkieProvider(
+            secret_from(section, "api_key", environ),
+            secret_from(section, "app_token", environ),
+            base_url=str(section.get("base_url", TIKKIE_URL)),
+            timeout=float(section.get("timeout", 10.0)),
+        )
+    return providers

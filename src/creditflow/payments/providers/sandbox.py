@@ -1,0 +1,93 @@
+"""The sandbox provider: a complete payment provider served by creditflow itself.
+
+It is the default, for the demo and the tests. Its checkout page lives at
+`/sandbox/checkout/{id}`; a button there marks the payment paid, failed or canceled
+(`complete`) and then the same webhook handling the real providers use runs for it.
+Its state lives in the `payment_request` row (status, paid_at, method), so it works
+with many workers and survives restarts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from creditflow.money import Money
+from creditflow.payments.models import PaymentRequest
+from creditflow.payments.providers.base import PaymentOrder, ProviderError, ProviderPayment
+
+__all__ = ["SANDBOX_OUTCOMES", "SandboxProvider", "sandbox_checkout_path"]
+
+SANDBOX_OUTCOMES = ("paid", "failed", "canceled")
+
+
+def sandbox_checkout_path(provider_id: str) -> str:
+    """The path of the sandbox checkout page of one payment."""
+    return f"/sandbox/checkout/{provider_id}"
+
+
+class SandboxProvider:
+    """Payments completed by pressing a button on creditflow's own checkout page."""
+
+    name = "sandbox"
+
+    def __init__(self, sessions: sessionmaker[Session], base_url: str) -> None:
+        self._sessions = sessions
+        self._base = base_url.rstrip("/")
+
+    def create_payment(self, request: PaymentOrder) -> ProviderPayment:
+        """A new sandbox payment; its row is the payment request the caller stores."""
+        provider_id = "sb_" + secrets.token_urlsafe(18)
+        return ProviderPayment(
+            provider_id=provider_id,
+            status="open",
+            amount=request.amount,
+            checkout_url=self._base + sandbox_checkout_path(provider_id),
+        )
+
+    def fetch_payment(self, provider_id: str) -> ProviderPayment:
+        """The sandbox payment as its row says."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(PaymentRequest).where(
+                    PaymentRequest.provider == self.name, PaymentRequest.provider_id == provider_id
+                )
+            ).first()
+            if row is None:
+                raise ProviderError(self.name, f"no payment {provider_id!r}", 404)
+            return ProviderPayment(
+                provider_id=provider_id,
+                status=row.status,
+                amount=Money.of_minor(row.amount_minor, row.currency),
+                checkout_url=row.checkout_url,
+                paid_at=row.paid_at,
+                method=row.method,
+                metadata={"payment_request": row.id},
+            )
+
+    def complete(self, provider_id: str, outcome: str, now: datetime) -> bool:
+        """Settle an open sandbox payment as paid, failed or canceled; False if already settled."""
+        if outcome not in SANDBOX_OUTCOMES:
+            raise ValueError(
+                f"outcome must be one of {', '.join(SANDBOX_OUTCOMES)}, not {outcome!r}"
+            )
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                update(PaymentRequest)
+                .where(
+                    PaymentRequest.provider == self.name,
+                    PaymentRequest.provider_id == provider_id,
+                    PaymentRequest.status.in_(("open", "pending")),
+                )
+                .values(
+                    status=outcome,
+                    paid_at=now if outcome == "paid" else None,
+                    method="sandbox" if outcome == "paid" else None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -1,0 +1,345 @@
+"""What a debtor can arrange: promise, payment plan, dispute, preferences, feedback.
+
+Each function changes the ledger store inside the caller's session (one transaction),
+puts the change on the customer's timeline and queues what follows from it (a
+confirmation message, a task for a person). Used by the portal and by the
+conversation pipeline alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from creditflow.dispatch.models import Action
+from creditflow.ledger.models import (
+    Customer,
+    Dispute,
+    Invoice,
+    PaymentPlan,
+    PlanInstallment,
+    PromiseToPay,
+    plan_invoice,
+    promise_invoice,
+)
+from creditflow.ledger.service import add_event
+from creditflow.money import Money, from_minor, to_minor
+from creditflow.portal.actions import cancel_queued_for_invoices, choose_channel, queue_action
+from creditflow.portal.policy import (
+    Installment,
+    PolicyRefusal,
+    PortalPolicy,
+    check_promise_date,
+    plan_schedule,
+)
+
+
+def find_customer(session: Session, customer_id: str) -> Customer | None:
+    """The customer with this external number."""
+    return session.scalars(select(Customer).where(Customer.customer_id == customer_id)).first()
+
+
+def open_invoices(session: Session, customer_pk: int) -> list[Invoice]:
+    """The customer's invoices with something open (open or disputed), oldest due first."""
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.customer_id == customer_pk,
+                Invoice.open_minor > 0,
+                Invoice.status.in_(("open", "disputed")),
+            )
+            .order_by(Invoice.due_date, Invoice.invoice_number)
+        )
+    )
+
+
+def disputed_invoice_pks(session: Session, customer_pk: int) -> set[int]:
+    """Invoices of the customer with an open dispute."""
+    return set(
+        session.scalars(
+            select(Dispute.invoice_id).where(
+                Dispute.customer_id == customer_pk, Dispute.status == "open"
+            )
+        )
+    )
+
+
+def payable_invoices(session: Session, customer_pk: int) -> list[Invoice]:
+    """Open, undisputed invoices: what a promise or a plan covers."""
+    disputed = disputed_invoice_pks(session, customer_pk)
+    return [
+        i
+        for i in open_invoices(session, customer_pk)
+        if i.status == "open" and i.id not in disputed
+    ]
+
+
+def main_currency(invoices: list[Invoice], default: str = "EUR") -> str:
+    """The currency with the most open money (a promise or plan is in one currency)."""
+    totals: dict[str, int] = {}
+    for invoice in invoices:
+        totals[invoice.currency] = totals.get(invoice.currency, 0) + invoice.open_minor
+    return max(totals, key=lambda c: totals[c]) if totals else default
+
+
+def active_promise(session: Session, customer_pk: int) -> PromiseToPay | None:
+    """The customer's running promise to pay, if any."""
+    return session.scalars(
+        select(PromiseToPay).where(
+            PromiseToPay.customer_id == customer_pk, PromiseToPay.status == "active"
+        )
+    ).first()
+
+
+def active_plan(session: Session, customer_pk: int) -> PaymentPlan | None:
+    """The customer's running payment plan, if any."""
+    return session.scalars(
+        select(PaymentPlan).where(
+            PaymentPlan.customer_id == customer_pk, PaymentPlan.status == "active"
+        )
+    ).first()
+
+
+def record_promise(
+    session: Session,
+    customer: Customer,
+    promised: date,
+    *,
+    today: date,
+    now: datetime,
+    policy: PortalPolicy,
+    amount: Decimal | None = None,
+    source: str = "portal",
+) -> PromiseToPay:
+    """Record a promise to pay the open invoices by `promised`; PolicyRefusal outside policy."""
+    check_promise_date(promised, today, policy)
+    if active_promise(session, customer.id) is not None:
+        raise PolicyRefusal("promise_exists", "there is already a promise to pay running")
+    if active_plan(session, customer.id) is not None:
+        raise PolicyRefusal("plan_exists", "a payment plan is running; pay its installments")
+    invoices = payable_invoices(session, customer.id)
+    if not invoices:
+        raise PolicyRefusal("nothing_open", "there is nothing open to promise")
+    currency = main_currency(invoices)
+    invoices = [i for i in invoices if i.currency == currency]
+    promise = PromiseToPay(
+        customer_id=customer.id,
+        promised_date=promised,
+        amount_minor=None if amount is None else to_minor(amount, currency),
+        currency=currency,
+        status="active",
+        source=source,
+        created_at=now,
+    )
+    session.add(promise)
+    session.flush()
+    session.execute(
+        insert(promise_invoice), [{"promise_id": promise.id, "invoice_id": i.id} for i in invoices]
+    )
+    cancel_queued_for_invoices(
+        session, customer.id, [i.id for i in invoices], f"promise to pay {promised}", now
+    )
+    total = sum(i.open_minor for i in invoices)
+    promised_minor = promise.amount_minor if promise.amount_minor is not None else total
+    channel = choose_channel(session, customer)
+    if channel:
+        queue_action(
+            session,
+            customer,
+            key=f"promise-{promise.id}-confirmation",
+            kind="message",
+            channel=channel,
+            step="promise_confirmation",
+            template="promise_confirmation",
+            now=now,
+            invoices=invoices,
+            amount_due_minor=total,
+            currency=currency,
+            payload={
+                "promise_date": promised.isoformat(),
+                "promise_amount": str(from_minor(promised_minor, currency)),
+            },
+        )
+    add_event(
+        session,
+        customer.id,
+        "promise.made",
+        f"Promise to pay {from_minor(promised_minor, currency)} {currency} by {promised}",
+        channel=source if source in ("sms", "whatsapp", "email") else None,
+        direction="in",
+        data={"promise_id": promise.id, "invoices": [i.invoice_number for i in invoices]},
+    )
+    return promise
+
+
+@dataclass
+class PlanOutcome:
+    """A plan request: approved (plan and schedule) or sent to review (task)."""
+
+    approved: bool
+    plan: PaymentPlan | None = None
+    schedule: list[Installment] = field(default_factory=list)
+    review_action: Action | None = None
+    refusal: PolicyRefusal | None = None
+
+
+def request_plan(
+    session: Session,
+    customer: Customer,
+    months: int,
+    *,
+    today: date,
+    now: datetime,
+    policy: PortalPolicy,
+    source: str = "portal",
+) -> PlanOutcome:
+    """Approve a payment plan within policy at once; otherwise queue a review task."""
+    if active_plan(session, customer.id) is not None:
+        raise PolicyRefusal("plan_exists", "a payment plan is already running")
+    invoices = payable_invoices(session, customer.id)
+    if not invoices:
+        raise PolicyRefusal("nothing_open", "there is nothing open to spread")
+    currency = main_currency(invoices)
+    invoices = [i for i in invoices if i.currency == currency]
+    total = Money.of_minor(sum(i.open_minor for i in invoices), currency)
+    try:
+        schedule = plan_schedule(total, months, today, policy)
+    except PolicyRefusal as refusal:
+        task = queue_action(
+            session,
+            customer,
+            key=f"plan-review-{customer.id}-{today}-{months}",
+            kind="task",
+            channel="review",
+            step="plan_review",
+            now=now,
+            invoices=invoices,
+            amount_due_minor=total.minor,
+            currency=currency,
+            payload={"months": months, "reason": str(refusal), "source": source},
+        )
+        add_event(
+            session,
+            customer.id,
+            "plan.requested",
+            f"Payment plan of {months} months asked; to review: {refusal}",
+            direction="in",
+            action_id=task.action_id,
+        )
+        return PlanOutcome(False, review_action=task, refusal=refusal)
+    plan = PaymentPlan(
+        customer_id=customer.id,
+        currency=currency,
+        total_minor=total.minor,
+        status="active",
+        source=source,
+        created_at=now,
+    )
+    session.add(plan)
+    session.flush()
+    session.add_all(
+        PlanInstallment(
+            plan_id=plan.id,
+            seq=i.seq,
+            due_date=i.due_date,
+            amount_minor=i.amount.minor,
+            paid_minor=0,
+        )
+        for i in schedule
+    )
+    session.execute(
+        insert(plan_invoice), [{"plan_id": plan.id, "invoice_id": i.id} for i in invoices]
+    )
+    cancel_queued_for_invoices(
+        session, customer.id, [i.id for i in invoices], f"payment plan {plan.id}", now
+    )
+    add_event(
+        session,
+        customer.id,
+        "plan.agreed",
+        f"Payment plan: {len(schedule)} installments of about {schedule[0].amount}",
+        direction="in",
+        data={"plan_id": plan.id, "invoices": [i.invoice_number for i in invoices]},
+    )
+    return PlanOutcome(True, plan=plan, schedule=schedule)
+
+
+def plan_schedule_of(session: Session, plan: PaymentPlan) -> list[Installment]:
+    """The stored installments of a plan."""
+    rows = session.scalars(
+        select(PlanInstallment)
+        .where(PlanInstallment.plan_id == plan.id)
+        .order_by(PlanInstallment.seq)
+    )
+    return [
+        Installment(r.seq, r.due_date, Money.of_minor(r.amount_minor, plan.currency)) for r in rows
+    ]
+
+
+def detect_broken_promises(
+    session: Session, as_of: date, *, grace_days: int = 3, now: datetime | None = None
+) -> list[int]:
+    """Mark promises past their date plus grace with invoices still open as broken.
+
+    Promises whose invoices are all paid are closed as kept. A broken promise
+    queues a promise_broken message. Returns the ids of the promises now broken.
+    """
+    when = now or datetime.combine(as_of, time(0), UTC)
+    latest = as_of - timedelta(days=grace_days)
+    broken: list[int] = []
+    for promise in session.scalars(
+        select(PromiseToPay).where(
+            PromiseToPay.status == "active", PromiseToPay.promised_date < latest
+        )
+    ):
+        invoices = list(
+            session.scalars(
+                select(Invoice)
+                .join(promise_invoice, promise_invoice.c.invoice_id == Invoice.id)
+                .where(promise_invoice.c.promise_id == promise.id)
+            )
+        )
+        still_open = [i for i in invoices if i.open_minor > 0 and i.status == "open"]
+        promise.closed_at = when
+        if not still_open:
+            promise.status = "kept"
+            continue
+        promise.status = "broken"
+        broken.append(promise.id)
+        customer = session.get(Customer, promise.customer_id)
+        assert customer is not None  # the foreign key guarantees it
+        channel = choose_channel(session, customer)
+        total = sum(i.open_minor for i in still_open)
+        if channel:
+            queue_action(
+                session,
+                customer,
+                key=f"promise-{promise.id}-broken",
+                kind="message",
+                channel=channel,
+                step="promise_broken",
+                template="promise_broken",
+                now=when,
+                invoices=still_open,
+                amount_due_minor=total,
+                currency=promise.currency,
+                payload={
+                    "promise_date": promise.promised_date.isoformat(),
+                    "promise_amount": str(
+                        from_minor(promise.amount_minor or total, promise.currency)
+                    ),
+                },
+            )
+        add_event(
+            session,
+            customer.id,
+            "promise.broken",
+            f"Promise to pay by {promise.promised_date} not kept",
+            data={"promise_id": promise.id},
+        )
+    return broken
