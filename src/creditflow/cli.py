@@ -331,6 +331,11 @@ def _mount_areas() -> None:
     app.add_typer(template_app, name="template", help="Preview message templates.")
     app.add_typer(payments_app, name="payments", help="The unmatched payments queue.")
     app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
+    from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
+
+    app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
+    app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
+    app.add_typer(tasks_app, name="tasks", help="Collector work items.")
 
 
 _mount_areas()

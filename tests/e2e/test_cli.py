@@ -53,14 +53,22 @@ strategies:
 
 @pytest.fixture
 def cli(database_url: str, tmp_path: Path):
-    env = {**os.environ, "CREDITFLOW_DATABASE_URL": database_url,
-           "CREDITFLOW_OUTBOX_DIR": str(tmp_path / "outbox")}
+    env = {
+        **os.environ,
+        "CREDITFLOW_DATABASE_URL": database_url,
+        "CREDITFLOW_OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
     env.pop("CREDITFLOW_CONFIG", None)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(CREDITFLOW), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-            timeout=120, check=False,
+            [str(CREDITFLOW), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     return run
@@ -72,7 +80,8 @@ def test_a_credit_manager_imports_runs_and_lists_actions(cli, tmp_path: Path):
     assert cli("init").returncode == 0
     imported = cli("import", "customers", "customers.csv")
     assert (imported.returncode, imported.stdout.strip()) == (
-        0, "imported 2, updated 0, unchanged 0, rejected 0"
+        0,
+        "imported 2, updated 0, unchanged 0, rejected 0",
     )
     invoices = cli("import", "invoices", "invoices.csv")
     assert invoices.returncode == 1  # one row rejected
@@ -89,9 +98,21 @@ def test_a_credit_manager_imports_runs_and_lists_actions(cli, tmp_path: Path):
     actions = [json.loads(line) for line in done.stdout.splitlines()]
     assert {a["customer_id"] for a in actions} == {"C001", "C002"}
     for action in actions:
-        assert set(action) >= {"action_id", "customer_id", "kind", "channel", "step", "template",
-                               "language", "tone", "invoices", "amount_due", "currency",
-                               "scheduled_at", "status"}
+        assert set(action) >= {
+            "action_id",
+            "customer_id",
+            "kind",
+            "channel",
+            "step",
+            "template",
+            "language",
+            "tone",
+            "invoices",
+            "amount_due",
+            "currency",
+            "scheduled_at",
+            "status",
+        }
         assert action["status"] == "queued"
     again = cli("run", "--as-of", "2026-03-02", "--json")
     assert again.stdout == ""  # idempotent: nothing new the same day

@@ -55,9 +55,13 @@ def seed(
     invoices: list[dict[str, Any]],
 ) -> None:
     """Import customers and invoices from CSV files, as a user would."""
-    summary = import_customers(engine, _write(folder / "customers.csv", CUSTOMER_FIELDS, customers), settings)
+    summary = import_customers(
+        engine, _write(folder / "customers.csv", CUSTOMER_FIELDS, customers), settings
+    )
     assert summary.rejected == 0, summary.line()
-    summary = import_invoices(engine, _write(folder / "invoices.csv", INVOICE_FIELDS, invoices), settings)
+    summary = import_invoices(
+        engine, _write(folder / "invoices.csv", INVOICE_FIELDS, invoices), settings
+    )
     assert summary.rejected == 0, summary.line()
 
 

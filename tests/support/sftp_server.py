@@ -1,7 +1,7 @@
 """A real SFTP server on loopback (paramiko) serving one folder, with password login.
 
-    with sftp_server(tmp_path, "agency", "s3cret") as server:
-        server.port, server.host_key_line  # "ssh-rsa AAAA..." for the client to verify
+with sftp_server(tmp_path, "agency", "s3cret") as server:
+    server.port, server.host_key_line  # "ssh-rsa AAAA..." for the client to verify
 """
 
 from __future__ import annotations
@@ -79,7 +79,11 @@ class _Folder(paramiko.SFTPServerInterface):
     def open(self, path: str, flags: int, attr: Any) -> Any:
         def work() -> Any:
             fd = os.open(self._path(path), flags | getattr(os, "O_BINARY", 0), 0o644)
-            mode = "ab" if flags & os.O_APPEND else ("r+b" if flags & (os.O_WRONLY | os.O_RDWR) else "rb")
+            mode = (
+                "ab"
+                if flags & os.O_APPEND
+                else ("r+b" if flags & (os.O_WRONLY | os.O_RDWR) else "rb")
+            )
             if flags & os.O_WRONLY and not flags & os.O_APPEND:
                 mode = "wb"
             handle = paramiko.SFTPHandle(flags)

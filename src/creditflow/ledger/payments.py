@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, text
@@ -66,12 +67,12 @@ class PaymentAllocator:
     def __init__(self, conn: Connection, order: tuple[str, ...] = LEGAL_ORDER) -> None:
         self.conn = conn
         self.order = order
-        self.invoices: dict[int, dict[str, object]] = {}
-        self.charges: dict[int, dict[str, object]] = {}
+        self.invoices: dict[int, dict[str, Any]] = {}
+        self.charges: dict[int, dict[str, Any]] = {}
         self.by_customer: dict[int, list[int]] = {}
         self.charges_by_customer: dict[int, list[int]] = {}
         self.credit: dict[int, int] = {}
-        self.allocations: list[tuple[object, ...]] = []
+        self.allocations: list[tuple[Any, ...]] = []
 
     def load(self, customer_pks: set[int]) -> None:
         """Load the open invoices and charges of these customers."""

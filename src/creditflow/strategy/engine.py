@@ -352,11 +352,24 @@ def _choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
         .then(pl.lit("no reachable channel in the step's list"))
         .otherwise(None)
         .alias("note"),
-        pl.when(is_message & ~no_channel)
-        .then(pl.col("__ordered").list.set_difference(pl.concat_list(pl.col("channel"))))
-        .otherwise(pl.lit([], dtype=pl.List(pl.Utf8)))
-        .alias("fallback_channels"),
-    ).drop("__ordered")
+    ).pipe(_fallbacks, is_message & ~no_channel)
+
+
+def _fallbacks(frame: pl.DataFrame, is_message: pl.Expr) -> pl.DataFrame:
+    """The step's other usable channels, in the step's order, for failover."""
+    rest = (
+        frame.select("customer_pk", "currency", "channel", "__ordered", is_message.alias("__m"))
+        .filter(pl.col("__m"))
+        .explode("__ordered")
+        .filter(pl.col("__ordered") != pl.col("channel"))
+        .group_by("customer_pk", "currency", maintain_order=True)
+        .agg(pl.col("__ordered").alias("fallback_channels"))
+    )
+    return (
+        frame.join(rest, on=["customer_pk", "currency"], how="left")
+        .with_columns(pl.col("fallback_channels").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+        .drop("__ordered")
+    )
 
 
 def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRules) -> pl.DataFrame:

@@ -155,14 +155,14 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     try:
         model = StrategyFileModel.model_validate(data)
     except ValidationError as exc:
-        errors = []
+        schema_errors: list[tuple[int | None, str]] = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             where = ".".join(str(p) for p in loc)
             got = err.get("input")
             shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-            errors.append((_line_of(lines, loc), f"{where}: {err['msg']}{shown}"))
-        raise StrategyError(errors, source) from exc
+            schema_errors.append((_line_of(lines, loc), f"{where}: {err['msg']}{shown}"))
+        raise StrategyError(schema_errors, source) from exc
     errors: list[tuple[int | None, str]] = []
     segments = _check_segments(model, lines, errors)
     steps = _check_steps(model, lines, errors)

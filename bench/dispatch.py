@@ -1,0 +1,190 @@
+"""Dispatch throughput end to end; prints one JSON line per measurement.
+
+    .venv/bin/python bench/dispatch.py [--emails 500] [--sms 500] [--letters 100]
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Each measurement seeds a fresh database through the real importers and the
+collection run, then times `dispatch_due` alone (claim, re-check, render, send,
+record):
+
+- e-mails/s per worker into a loopback aiosmtpd server (SmtpAdapter);
+- SMS/s per worker against the Twilio emulator (TwilioMessagingAdapter, one by one);
+- letters/s per worker (A4 PDF with QR code rendered, archived, sandbox print folder);
+- with --pg: e-mails/s with two workers (threads) sharing one PostgreSQL queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the loopback servers live in tests/support
+
+from sqlalchemy import text  # noqa: E402
+from tests.support.compliance_ledger import consumer  # noqa: E402
+from tests.support.dispatch_ledger import (  # noqa: E402
+    END_OF_DAY,
+    SEND_TIME,
+    invoice,
+    queued_reminders,
+    with_organisation,
+)
+from tests.support.smtp_server import running_smtp_server  # noqa: E402
+from tests.support.twilio_emulator import TwilioEmulator  # noqa: E402
+
+from creditflow.config import Settings, load_settings  # noqa: E402
+from creditflow.db import make_engine, upgrade  # noqa: E402
+from creditflow.dispatch.worker import DispatchReport, dispatch_due  # noqa: E402
+
+
+def emit(name: str, report: DispatchReport, seconds: float, **extra: Any) -> None:
+    """Print one measurement as a JSON line."""
+    rate = report.sent / seconds if seconds else float("inf")
+    line = {"measurement": name, "per_second": round(rate, 1), "sent": report.sent}
+    line |= {"claimed": report.claimed, "seconds": round(seconds, 3)}
+    print(json.dumps(line | extra), flush=True)
+
+
+def prepare(
+    url: str, folder: Path, count: int, channels: dict[str, Any], **customer: Any
+) -> tuple[Any, Settings]:
+    """A fresh database with `count` consumers, each with one reminder queued."""
+    engine = make_engine(url)
+    upgrade(engine)
+    base = replace(load_settings({}), database_url=url, outbox_dir=folder / "outbox")
+    settings = with_organisation(base, **channels)
+    customers = [consumer(f"C{i:05d}", **customer) for i in range(count)]
+    invoices = [invoice(f"INV-{i:05d}", f"C{i:05d}") for i in range(count)]
+    queued_reminders(engine, settings, folder, customers=customers, invoices=invoices)
+    return engine, settings
+
+
+def timed(engine: Any, settings: Settings, **kwargs: Any) -> tuple[DispatchReport, float]:
+    """Run dispatch_due once and time it."""
+    start = time.perf_counter()
+    report = dispatch_due(engine, settings, until=END_OF_DAY, now=SEND_TIME, **kwargs)
+    return report, time.perf_counter() - start
+
+
+def bench_email(folder: Path, count: int) -> None:
+    """E-mails per second through SMTP on loopback."""
+    with running_smtp_server() as server:
+        smtp = {"provider": "smtp", "host": server.host, "port": server.port,
+                "security": "none", "from_addr": "bench@voorbeeld.nl"}  # fmt: skip
+        engine, settings = prepare(
+            f"sqlite:///{folder / 'email.db'}", folder, count, {"email": smtp}
+        )
+        report, seconds = timed(engine, settings)
+        emit("dispatch_email_smtp_1_worker_sqlite", report, seconds, received=len(server.messages))
+
+
+def bench_sms(folder: Path, count: int) -> None:
+    """SMS per second against the Twilio emulator running in its own process."""
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.twilio_emulator", "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert emulator.stdout is not None
+        port = int(emulator.stdout.readline())
+        sms = {"provider": "twilio", "account_sid": TwilioEmulator.account_sid,
+               "auth_token": TwilioEmulator.auth_token, "from_number": "+3197010000000",
+               "base_url": f"http://127.0.0.1:{port}"}  # fmt: skip
+        engine, settings = prepare(
+            f"sqlite:///{folder / 'sms.db'}",
+            folder,
+            count,
+            {"sms": sms},
+            phone="+31612345678",
+            preferred_channel="sms",
+        )
+        report, seconds = timed(engine, settings)
+        emit("dispatch_sms_twilio_1_worker_sqlite", report, seconds)
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+
+
+def bench_letters(folder: Path, count: int) -> None:
+    """Letters per second: PDF rendering dominates."""
+    engine, settings = prepare(f"sqlite:///{folder / 'letters.db'}", folder, count, {}, email="")
+    report, seconds = timed(engine, settings)
+    emit("dispatch_letters_pdf_1_worker_sqlite", report, seconds)
+
+
+def bench_two_workers_pg(folder: Path, count: int, pg_url: str) -> None:
+    """E-mails per second with two workers sharing one PostgreSQL queue."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_url else "?"
+    url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    try:
+        with running_smtp_server() as server:
+            smtp = {"provider": "smtp", "host": server.host, "port": server.port,
+                    "security": "none", "from_addr": "bench@voorbeeld.nl"}  # fmt: skip
+            engine, settings = prepare(url, folder, count, {"email": smtp})
+            reports: dict[str, DispatchReport] = {}
+
+            def work(name: str) -> None:
+                reports[name] = dispatch_due(
+                    engine, settings, until=END_OF_DAY, now=SEND_TIME, worker_id=name
+                )
+
+            threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in (1, 2)]
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds = time.perf_counter() - start
+            total = DispatchReport(
+                claimed=sum(r.claimed for r in reports.values()),
+                sent=sum(r.sent for r in reports.values()),
+            )
+            emit("dispatch_email_smtp_2_workers_postgresql", total, seconds,
+                 per_worker={k: r.sent for k, r in reports.items()},
+                 received=len(server.messages))  # fmt: skip
+            engine.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def main() -> None:
+    """Run the measurements asked for."""
+    parser = argparse.ArgumentParser(description="dispatch throughput")
+    parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--sms", type=int, default=500)
+    parser.add_argument("--letters", type=int, default=100)
+    parser.add_argument("--pg", default=None, help="PostgreSQL URL for the two-worker run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, run in (("email", lambda f: bench_email(f, args.emails)),
+                          ("sms", lambda f: bench_sms(f, args.sms)),
+                          ("letters", lambda f: bench_letters(f, args.letters))):  # fmt: skip
+            folder = root / name
+            folder.mkdir()
+            run(folder)
+        if args.pg:
+            folder = root / "pg"
+            folder.mkdir()
+            bench_two_workers_pg(folder, args.emails, args.pg)
+
+
+if __name__ == "__main__":
+    main()

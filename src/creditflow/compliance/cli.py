@@ -1,0 +1,223 @@
+"""`creditflow customer ...`: staff commands on one debtor's personal data and contact rules.
+
+Every command that reads or changes personal data is written to the audit log, with
+the actor from `--actor` or the OS user. Exit codes as DESIGN 4.2: 0 success, 1 the
+input was refused (unknown customer, unknown state), 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from creditflow.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="One debtor: export, forget, do-not-contact, opt-out.", no_args_is_help=True)
+err = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
+]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who does this (default: the OS user).")
+]
+
+
+@app.callback()
+def main() -> None:
+    """Staff commands on one debtor; every access is audited."""
+
+
+def _settings(db: str | None) -> Settings:
+    try:
+        return load_settings().with_database(db)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _engine(settings: Settings) -> Engine:
+    from creditflow.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _in_transaction(db: str | None, work: Callable[[Any, Settings, int], T], customer_id: str) -> T:
+    """Run `work(session, settings, customer_pk)` in one transaction; refusals exit 1."""
+    from creditflow.compliance.service import customer_by_external_id
+    from creditflow.db import transaction
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    try:
+        with transaction(engine) as session:
+            customer = customer_by_external_id(session, customer_id)
+            return work(session, settings, customer.id)
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]refused:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+
+
+@app.command("export")
+def export_cmd(customer_id: str, actor: ActorOption = None, db: DbOption = None) -> None:
+    """Print everything held about one customer as JSON (GDPR access request)."""
+    from creditflow.compliance.gdpr import export_customer
+
+    who = _actor(actor)
+    data = _in_transaction(db, lambda s, _st, pk: export_customer(s, pk, who), customer_id)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command("forget")
+def forget_cmd(
+    customer_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Pseudonymise one customer's personal data; the bookkeeping is kept (7 years)."""
+    from creditflow.compliance.gdpr import forget_customer
+
+    if not yes and not typer.confirm(
+        f"Pseudonymise customer {customer_id}? This cannot be undone.", default=False
+    ):
+        raise typer.Exit(1)
+    who = _actor(actor)
+    now = datetime.now(UTC)
+    report = _in_transaction(
+        db, lambda s, st, pk: forget_customer(s, st, pk, who, now), customer_id
+    )
+    removed = ", ".join(f"{k} {v}" for k, v in sorted(report.removed.items()) if v) or "nothing"
+    out.print(
+        f"customer {customer_id} is now {report.pseudonym!r}; removed: {removed}; "
+        f"kept: {', '.join(report.kept)}",
+        highlight=False,
+    )
+
+
+@app.command("do-not-contact")
+def do_not_contact_cmd(
+    customer_id: str,
+    state: Annotated[
+        str | None,
+        typer.Argument(help="deceased, bankruptcy, wsnp, debt_counselling or legal"),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Lift the do-not-contact state.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Why (kept in the audit log).")] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Put a customer in a do-not-contact state (queues a review task), or --clear it."""
+    from creditflow.compliance.service import set_do_not_contact
+
+    if clear == (state is not None):
+        err.print("give a STATE or --clear (one of them)")
+        raise typer.Exit(2)
+    who = _actor(actor)
+    now = datetime.now(UTC)
+    task = _in_transaction(
+        db, lambda s, _st, pk: set_do_not_contact(s, pk, state, note, who, now=now), customer_id
+    )
+    if task is None:
+        out.print(f"customer {customer_id}: do-not-contact cleared", highlight=False)
+    else:
+        out.print(
+            f"customer {customer_id}: do not contact ({state}); review task {task.action_id}",
+            highlight=False,
+        )
+
+
+@app.command("opt-out")
+def opt_out_cmd(
+    customer_id: str,
+    channel: str,
+    evidence: Annotated[
+        str | None, typer.Option("--evidence", help="What the customer said.")
+    ] = None,
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record that a customer wants no more contact on CHANNEL (cancels queued messages)."""
+    from creditflow.compliance.consent import record_opt_out
+
+    who = _actor(actor)
+    now = datetime.now(UTC)
+    change = _in_transaction(
+        db,
+        lambda s, _st, pk: record_opt_out(s, pk, channel, "staff", evidence, now, actor=who),
+        customer_id,
+    )
+    state = "opted out" if change.changed else "was already opted out"
+    out.print(
+        f"customer {customer_id} {state} of {channel}; "
+        f"{len(change.cancelled)} queued message(s) cancelled",
+        highlight=False,
+    )
+
+
+@app.command("opt-in")
+def opt_in_cmd(
+    customer_id: str,
+    channel: str,
+    evidence: Annotated[str, typer.Option("--evidence", help="How the consent was given.")],
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record a customer's consent to contact on CHANNEL again (evidence required)."""
+    from creditflow.compliance.consent import record_consent
+
+    who = _actor(actor)
+    now = datetime.now(UTC)
+    _in_transaction(
+        db,
+        lambda s, _st, pk: record_consent(s, pk, channel, "staff", evidence, now, actor=who),
+        customer_id,
+    )
+    out.print(f"customer {customer_id} may be contacted on {channel} again", highlight=False)
+
+
+@app.command("hand-over")
+def hand_over_cmd(
+    customer_id: str,
+    target: Annotated[str, typer.Option("--target", help="The collection agency.")] = "agency",
+    actor: ActorOption = None,
+    db: DbOption = None,
+) -> None:
+    """Hand all open invoices of a customer to a collection agency (dossier JSON + PDF)."""
+    from creditflow.compliance.handover import hand_over
+
+    who = _actor(actor)
+    now = datetime.now(UTC)
+    handover = _in_transaction(
+        db, lambda s, st, pk: hand_over(s, st, pk, target, now, actor=who), customer_id
+    )
+    out.print(
+        f"customer {customer_id} handed over to {handover.target}: {handover.dossier_path}",
+        highlight=False,
+    )

@@ -1,0 +1,384 @@
+"""Hand-over to a collection agency: the dossier, its delivery, and payments afterwards.
+
+`hand_over` stops own contact (the customer's `do_not_contact` becomes "handed_over",
+so the collection run holds them back, and queued contact is cancelled), writes a
+dossier as JSON and PDF to a folder or an SFTP server, and records a `handover` row.
+Payments the agency reports back are ordinary payments: `reconcile_handovers` notes
+them on the open hand-overs and closes a hand-over once its invoices are paid.
+
+Configuration (`[handover]` in creditflow.toml): `folder` (default
+`<outbox_dir>/handover`), or `sftp_host`, `sftp_port` (22), `username`, `password`
+or `password_env`, `remote_dir` (".") and the server's key as `host_key`
+("ssh-ed25519 AAAA...") or a `known_hosts` file; an unverified server is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from creditflow.compliance.dossier import build_dossier, dossier_pdf
+from creditflow.compliance.service import (
+    CONTACT_KINDS,
+    ERASED,
+    HANDED_OVER,
+    cancel_queued_actions,
+    get_customer,
+    hold_contact,
+    local_today,
+)
+from creditflow.config import ConfigError, Settings, secret_from
+from creditflow.dispatch.models import Action, Handover
+from creditflow.ledger.models import Allocation, Event, Invoice, Payment
+from creditflow.ledger.service import add_event, audit
+from creditflow.money import Money
+
+__all__ = [
+    "HandoverConfig",
+    "HandoverPayment",
+    "close_handover",
+    "deliver_dossier",
+    "hand_over",
+    "handover_config",
+    "reconcile_handovers",
+]
+
+PAID = "paid"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class HandoverConfig:
+    """Where dossiers go: a folder, or an SFTP server when `sftp_host` is set."""
+
+    folder: Path
+    sftp_host: str | None = None
+    sftp_port: int = 22
+    username: str = ""
+    password: str = ""
+    remote_dir: str = "."
+    host_key: str | None = None
+    known_hosts: str | None = None
+
+
+def handover_config(settings: Settings, environ: dict[str, str] | None = None) -> HandoverConfig:
+    """Read `[handover]` from the settings; secrets through `password_env`."""
+    section = dict(settings.raw.get("handover", {}))
+    folder = Path(section.get("folder") or settings.outbox_dir / "handover")
+    host = section.get("sftp_host") or None
+    if host is None:
+        return HandoverConfig(folder=folder)
+    if not section.get("username"):
+        raise ConfigError("[handover] username: needed with sftp_host")
+    if not section.get("host_key") and not section.get("known_hosts"):
+        raise ConfigError(
+            "[handover] host_key or known_hosts: needed to verify the SFTP server's identity"
+        )
+    try:
+        port = int(section.get("sftp_port", 22))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"[handover] sftp_port: not a port number: {section['sftp_port']!r}"
+        ) from exc
+    return HandoverConfig(
+        folder=folder,
+        sftp_host=str(host),
+        sftp_port=port,
+        username=str(section["username"]),
+        password=secret_from(section, "password", environ),
+        remote_dir=str(section.get("remote_dir", ".")).rstrip("/") or "/",
+        host_key=section.get("host_key"),
+        known_hosts=section.get("known_hosts"),
+    )
+
+
+def _server_key(config: HandoverConfig) -> Any:
+    import paramiko
+
+    if config.host_key:
+        try:
+            key_type, data = config.host_key.split()[:2]
+            return paramiko.PKey.from_type_string(key_type, base64.b64decode(data))
+        except (ValueError, paramiko.SSHException) as exc:
+            raise ConfigError(f"[handover] host_key: not an SSH public key line: {exc}") from exc
+    assert config.known_hosts is not None
+    known = paramiko.HostKeys(config.known_hosts)
+    name = (
+        config.sftp_host if config.sftp_port == 22 else f"[{config.sftp_host}]:{config.sftp_port}"
+    )
+    keys = known.lookup(str(name))
+    if not keys:
+        raise ConfigError(f"[handover] known_hosts: no key for {name} in {config.known_hosts}")
+    return next(iter(keys.values()))
+
+
+def _upload(config: HandoverConfig, files: dict[str, bytes]) -> str:
+    import paramiko
+
+    transport = paramiko.Transport((config.sftp_host, config.sftp_port))
+    try:
+        transport.connect(
+            hostkey=_server_key(config), username=config.username, password=config.password
+        )
+        sftp = paramiko.SFTPClient.from_transport(transport)
+        assert sftp is not None
+        for filename, data in files.items():
+            final = f"{config.remote_dir}/{filename}"
+            sftp.putfo(io.BytesIO(data), final + ".part")
+            sftp.rename(final + ".part", final)
+        sftp.close()
+    finally:
+        transport.close()
+    first = next(iter(files))
+    return f"sftp://{config.username}@{config.sftp_host}:{config.sftp_port}/{config.remote_dir.lstrip('/')}/{first}"
+
+
+def deliver_dossier(config: HandoverConfig, files: dict[str, bytes]) -> str:
+    """Write the files (name -> bytes) to the folder or SFTP server; returns the first one's place.
+
+    Each file appears under its final name only once complete (written as `.part`, then
+    renamed), so an agency polling the folder never picks up half a dossier.
+    """
+    if config.sftp_host:
+        return _upload(config, files)
+    config.folder.mkdir(parents=True, exist_ok=True)
+    for filename, data in files.items():
+        part = config.folder / f".{filename}.part"
+        part.write_bytes(data)
+        part.replace(config.folder / filename)
+    return str(config.folder / next(iter(files)))
+
+
+def _open_handover(session: Session, customer_pk: int, action_id: str | None) -> Handover | None:
+    query = select(Handover).where(Handover.customer_id == customer_pk)
+    if action_id is not None:
+        found = session.scalars(query.where(Handover.action_id == action_id)).first()
+        if found is not None:
+            return found
+    return session.scalars(query.where(Handover.status == HANDED_OVER)).first()
+
+
+def _open_invoice_ids(session: Session, customer_pk: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Invoice.id)
+            .where(
+                Invoice.customer_id == customer_pk,
+                Invoice.open_minor > 0,
+                Invoice.status.in_(("open", "disputed")),
+            )
+            .order_by(Invoice.due_date, Invoice.id)
+        )
+    )
+
+
+def hand_over(
+    session: Session,
+    settings: Settings,
+    subject: Action | int,
+    target: str,
+    now: datetime,
+    *,
+    actor: str = "system",
+) -> Handover:
+    """Hand a customer's open invoices to a collection agency `target`; returns the Handover.
+
+    `subject` is the escalation action (its invoices are handed over and it is marked
+    done) or a customer primary key (all open invoices). A customer with an open
+    hand-over, or an action already handed over, gets the existing row back.
+    """
+    action = subject if isinstance(subject, Action) else None
+    customer_pk = action.customer_id if action is not None else int(subject)  # type: ignore[arg-type]
+    existing = _open_handover(session, customer_pk, action.action_id if action else None)
+    if existing is not None:
+        if action is not None and action.status == "queued":
+            action.status = "done"
+            action.status_reason = f"already handed over (hand-over {existing.id})"
+            action.updated_at = now
+        return existing
+    customer = get_customer(session, customer_pk)
+    if customer.do_not_contact == ERASED:
+        raise ValueError(
+            f"customer {customer.customer_id}: personal data was erased; a dossier cannot be made"
+        )
+    invoice_ids = list(action.invoice_ids) if action is not None and action.invoice_ids else []
+    invoice_ids = invoice_ids or _open_invoice_ids(session, customer_pk)
+    if not invoice_ids:
+        raise ValueError(f"customer {customer.customer_id}: no open invoices to hand over")
+    dossier = build_dossier(session, settings, customer, invoice_ids, now, target=target)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"dossier-{re.sub(r'[^A-Za-z0-9._-]', '_', customer.customer_id)}-{stamp}"
+    files = {
+        f"{name}.json": json.dumps(dossier, ensure_ascii=False, indent=2).encode("utf-8"),
+        f"{name}.pdf": dossier_pdf(dossier),
+    }
+    location = deliver_dossier(handover_config(settings), files)
+
+    reason = f"handed over to {target}"
+    if action is not None:
+        action.status = "done"
+        action.status_reason = reason
+        action.sent_at = now
+        action.updated_at = now
+    if customer.do_not_contact is None:
+        hold_contact(session, customer, HANDED_OVER, reason, actor, now)
+    else:
+        cancel_queued_actions(session, customer_pk, reason, now, kinds=CONTACT_KINDS)
+    totals = ", ".join(f"{t['currency']} {t['total']}" for t in dossier["totals"])
+    handover = Handover(
+        customer_id=customer_pk,
+        action_id=action.action_id if action is not None else None,
+        target=target[:64],
+        dossier_path=location,
+        invoice_ids=invoice_ids,
+        status=HANDED_OVER,
+        created_at=now,
+        note=f"{local_today(customer, now)}: handed over to {target}, claim {totals}",
+    )
+    session.add(handover)
+    session.flush()
+    add_event(
+        session,
+        customer_pk,
+        "handover.created",
+        f"dossier handed over to {target} ({totals})",
+        action_id=handover.action_id,
+        data={
+            "handover_id": handover.id,
+            "dossier": location,
+            "invoices": dossier["invoice_numbers"],
+        },
+    ).occurred_at = now
+    audit(
+        session,
+        actor,
+        "hand_over",
+        "customer",
+        customer.customer_id,
+        {"handover_id": handover.id, "target": target, "dossier": location},
+    )
+    return handover
+
+
+@dataclass(frozen=True)
+class HandoverPayment:
+    """A payment received after a hand-over, as noted on it."""
+
+    handover_id: int
+    payment_id: str
+    amount: Money
+    allocated: Money  # to the handed-over invoices
+    paid_at: datetime
+
+
+def _release(session: Session, handover: Handover, actor: str, now: datetime) -> None:
+    """Lift the hand-over hold when no other hand-over of the customer is open."""
+    customer = get_customer(session, handover.customer_id)
+    other = session.scalars(
+        select(Handover.id).where(
+            Handover.customer_id == handover.customer_id,
+            Handover.status == HANDED_OVER,
+            Handover.id != handover.id,
+        )
+    ).first()
+    if other is None and customer.do_not_contact == HANDED_OVER:
+        hold_contact(
+            session, customer, None, f"hand-over {handover.id} {handover.status}", actor, now
+        )
+
+
+def reconcile_handovers(
+    session: Session, now: datetime, *, actor: str = "system"
+) -> list[HandoverPayment]:
+    """Note payments received since each open hand-over; mark it paid when its invoices are."""
+    noted: list[HandoverPayment] = []
+    for handover in session.scalars(select(Handover).where(Handover.status == HANDED_OVER)):
+        seen = {
+            (data or {}).get("payment_id")
+            for data in session.scalars(
+                select(Event.data).where(
+                    Event.customer_id == handover.customer_id, Event.kind == "handover.payment"
+                )
+            )
+            if (data or {}).get("handover_id") == handover.id
+        }
+        payments = session.scalars(
+            select(Payment)
+            .where(
+                Payment.customer_id == handover.customer_id,
+                Payment.reversed_at.is_(None),
+                (Payment.created_at >= handover.created_at)
+                | (Payment.paid_at >= handover.created_at),
+            )
+            .order_by(Payment.paid_at, Payment.id)
+        )
+        for payment in payments:
+            if payment.payment_id in seen:
+                continue
+            minor = sum(
+                session.scalars(
+                    select(Allocation.amount_minor).where(
+                        Allocation.payment_id == payment.id,
+                        Allocation.invoice_id.in_(handover.invoice_ids),
+                    )
+                )
+            )
+            item = HandoverPayment(
+                handover.id,
+                payment.payment_id,
+                Money.of_minor(payment.amount_minor, payment.currency),
+                Money.of_minor(minor, payment.currency),
+                payment.paid_at,
+            )
+            line = (
+                f"{payment.paid_at.date()}: payment {payment.payment_id} of {item.amount} "
+                f"received, {item.allocated} of it on the handed-over invoices"
+            )
+            handover.note = f"{handover.note}\n{line}" if handover.note else line
+            add_event(
+                session,
+                handover.customer_id,
+                "handover.payment",
+                line,
+                direction="in",
+                data={"handover_id": handover.id, "payment_id": payment.payment_id},
+            ).occurred_at = now
+            noted.append(item)
+        still_open = session.scalars(
+            select(Invoice.id).where(Invoice.id.in_(handover.invoice_ids), Invoice.open_minor > 0)
+        ).first()
+        if still_open is None:
+            handover.status = PAID
+            handover.closed_at = now
+            handover.closed_on = local_today(get_customer(session, handover.customer_id), now)
+            handover.note = f"{handover.note}\n{handover.closed_on}: all handed-over invoices paid"
+            audit(session, actor, "handover_paid", "handover", str(handover.id), {})
+            _release(session, handover, actor, now)
+    return noted
+
+
+def close_handover(
+    session: Session, handover_id: int, note: str, actor: str, now: datetime
+) -> Handover:
+    """Close (recall) an open hand-over; own contact may resume if nothing else holds it."""
+    handover = session.get(Handover, handover_id)
+    if handover is None:
+        raise LookupError(f"handover_id: no hand-over {handover_id}")
+    if handover.status != HANDED_OVER:
+        raise ValueError(f"hand-over {handover_id} is already {handover.status}")
+    handover.status = CLOSED
+    handover.closed_at = now
+    handover.closed_on = local_today(get_customer(session, handover.customer_id), now)
+    handover.note = f"{handover.note or ''}\n{handover.closed_on}: closed: {note}".strip()
+    audit(session, actor, "handover_closed", "handover", str(handover_id), {"note": note})
+    _release(session, handover, actor, now)
+    return handover

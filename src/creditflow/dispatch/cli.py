@@ -1,0 +1,127 @@
+"""Dispatch commands: the long-running worker, the daily letters batch, closing tasks.
+
+Mounted by the main CLI as `creditflow worker`, `creditflow letters batch --date D`
+and `creditflow tasks complete ACTION_ID --outcome ...`; also runnable on its own as
+`python -m creditflow.dispatch.cli worker|letters|tasks ...`.
+Exit codes as DESIGN 4.2: 0 success, 1 input refused, 2 configuration error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from creditflow.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
+letters_app = typer.Typer(help="The daily print run of letters.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Call tasks for collectors.", no_args_is_help=True)
+app.add_typer(letters_app, name="letters")
+app.add_typer(tasks_app, name="tasks")
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
+]
+
+
+def _settings(db: str | None) -> Settings:
+    try:
+        return load_settings().with_database(db)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _engine(settings: Settings) -> Any:
+    from creditflow.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+@app.command("worker")
+def worker_command(
+    poll_seconds: Annotated[
+        float, typer.Option("--poll-seconds", help="Seconds to wait when nothing is due.")
+    ] = 5.0,
+    batch: Annotated[int | None, typer.Option("--batch", help="Actions claimed at once.")] = None,
+    worker_id: Annotated[
+        str | None, typer.Option("--worker-id", help="Name of this worker (default host:pid).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Send what is due, continuously, until stopped (SIGTERM/Ctrl-C finish the send)."""
+    from creditflow.dispatch.loop import run_worker
+    from creditflow.dispatch.worker import DispatchReport
+
+    settings = _settings(db)
+    engine = _engine(settings)
+
+    def show(report: DispatchReport) -> None:
+        out.print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {report.line()}")
+
+    try:
+        run_worker(
+            engine,
+            settings,
+            poll_seconds=poll_seconds,
+            batch_size=batch,
+            worker_id=worker_id,
+            on_report=show,
+        )
+    except (ConfigError, ValueError) as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@letters_app.command("batch")
+def letters_batch_command(
+    day: Annotated[str | None, typer.Option("--date", help="Day the letters were sent.")] = None,
+    duplex: Annotated[bool, typer.Option(help="Start every letter on a new sheet.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Merge the day's letters into one PDF with a CSV manifest for the print shop."""
+    from creditflow.dispatch.letters import letters_batch
+
+    try:
+        when = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError as exc:
+        raise typer.BadParameter(f"--date {day!r} is not YYYY-MM-DD") from exc
+    settings = _settings(db)
+    batch = letters_batch(_engine(settings), settings.outbox_dir, when, duplex=duplex)
+    out.print(batch.line())
+    if batch.missing:
+        raise typer.Exit(1)
+
+
+@tasks_app.command("complete")
+def complete_task_command(
+    action_id: Annotated[str, typer.Argument(help="The task's action id.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="What came of it.")],
+    note: Annotated[str | None, typer.Option("--note", help="Free text.")] = None,
+    actor: Annotated[str, typer.Option("--actor", help="Who did the task.")] = "collector",
+    db: DbOption = None,
+) -> None:
+    """Mark a call task done with its outcome."""
+    from creditflow.db import transaction
+    from creditflow.dispatch.tasks import complete_task
+
+    settings = _settings(db)
+    engine = _engine(settings)
+    try:
+        with transaction(engine) as session:
+            complete_task(session, action_id, outcome, note, datetime.now(UTC), actor=actor)
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    out.print(f"task {action_id} done: {outcome}")
+
+
+if __name__ == "__main__":
+    app()

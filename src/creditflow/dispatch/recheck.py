@@ -1,0 +1,224 @@
+"""The pre-send re-check (DESIGN invariant 5): is this action still right to send?
+
+`recheck` is pure: given the state of the covered invoices and of the customer at
+send time, it says whether to cancel (and why) or what to send (the invoices still
+open and their amount). `load_facts` reads that state for a whole batch of actions
+with a handful of set-based queries.
+
+Rules: an invoice no longer needs a reminder when it is paid or closed (open amount
+zero, status paid or written_off), disputed, under an active promise (until its date
+plus the grace days) or under an active payment plan. When no covered invoice is
+left, the action is cancelled; when only some are, it is sent for the rest with the
+new amount. A message is cancelled when the customer opted out of its channel; a
+message or task when the customer is in a do-not-contact state. Actions without
+invoices (confirmations, access codes) are checked for contact rules only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from creditflow.dispatch.models import Action
+from creditflow.ledger.models import (
+    ContactPoint,
+    Customer,
+    Dispute,
+    Invoice,
+    PaymentPlan,
+    PromiseToPay,
+    plan_invoice,
+    promise_invoice,
+)
+
+__all__ = ["BatchFacts", "InvoiceState", "RecheckResult", "load_facts", "recheck"]
+
+CLOSED_STATUSES = ("paid", "written_off")
+CONTACT_KINDS = ("message", "task")
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """One covered invoice as it stands at send time."""
+
+    invoice_id: int
+    invoice_number: str
+    open_minor: int
+    status: str
+    disputed: bool = False
+    promised_until: date | None = None
+    planned: bool = False
+
+    def hold(self, today: date) -> str | None:
+        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None."""
+        if self.open_minor <= 0 or self.status in CLOSED_STATUSES:
+            return "paid"
+        if self.disputed or self.status == "disputed":
+            return "disputed"
+        if self.promised_until is not None and self.promised_until >= today:
+            return "promise to pay"
+        if self.planned:
+            return "payment plan"
+        return None
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """Cancel (with the reason) or send for these invoices and this amount."""
+
+    cancel_reason: str | None
+    invoice_ids: tuple[int, ...] = ()
+    invoice_numbers: tuple[str, ...] = ()
+    amount_due_minor: int | None = None
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the action must not be sent."""
+        return self.cancel_reason is not None
+
+
+def recheck(
+    kind: str,
+    channel: str,
+    invoices: Sequence[InvoiceState],
+    *,
+    has_invoices: bool,
+    today: date,
+    opted_out_channels: Iterable[str] = (),
+    do_not_contact: str | None = None,
+) -> RecheckResult:
+    """Decide whether an action is still to be sent, and for which invoices and amount."""
+    if kind in CONTACT_KINDS and do_not_contact:
+        return RecheckResult(f"do not contact: {do_not_contact}")
+    if kind == "message" and channel in set(opted_out_channels):
+        return RecheckResult(f"customer opted out of {channel}")
+    if not has_invoices:
+        return RecheckResult(None)
+    if not invoices:
+        return RecheckResult("the covered invoices no longer exist")
+    keep: list[InvoiceState] = []
+    held: dict[str, list[str]] = defaultdict(list)
+    for invoice in invoices:
+        reason = invoice.hold(today)
+        if reason is None:
+            keep.append(invoice)
+        else:
+            held[reason].append(invoice.invoice_number)
+    if not keep:
+        why = "; ".join(f"{reason}: {', '.join(numbers)}" for reason, numbers in held.items())
+        return RecheckResult(f"nothing left to remind of ({why})")
+    return RecheckResult(
+        None,
+        tuple(i.invoice_id for i in keep),
+        tuple(i.invoice_number for i in keep),
+        sum(i.open_minor for i in keep),
+        tuple(n for numbers in held.values() for n in numbers),
+    )
+
+
+@dataclass
+class BatchFacts:
+    """What the re-check and the renderer need for a batch, read in a few queries."""
+
+    customers: dict[int, Customer] = field(default_factory=dict)
+    invoices: dict[int, Invoice] = field(default_factory=dict)
+    states: dict[int, InvoiceState] = field(default_factory=dict)
+    contacts: dict[int, list[ContactPoint]] = field(default_factory=lambda: defaultdict(list))
+
+    def opted_out(self, customer_pk: int) -> set[str]:
+        """Channels the customer opted out of (customer list or every point opted out)."""
+        customer = self.customers[customer_pk]
+        out = set(customer.opt_out or [])
+        by_channel: dict[str, list[bool]] = defaultdict(list)
+        for point in self.contacts.get(customer_pk, []):
+            by_channel[point.channel].append(point.opted_out)
+        out |= {ch for ch, flags in by_channel.items() if flags and all(flags)}
+        return out
+
+    def reachable(self, customer_pk: int) -> set[str]:
+        """Channels with a valid contact point the customer did not opt out of."""
+        out = self.opted_out(customer_pk)
+        return {
+            p.channel
+            for p in self.contacts.get(customer_pk, [])
+            if p.valid and not p.opted_out and p.channel not in out
+        }
+
+    def contact(self, customer_pk: int, channel: str) -> ContactPoint | None:
+        """The address to send to on a channel: the first valid, not opted-out point."""
+        for point in self.contacts.get(customer_pk, []):
+            if point.channel == channel and point.valid and not point.opted_out:
+                return point
+        return None
+
+
+def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> BatchFacts:
+    """Read customers, contact points and the covered invoices' state for a batch."""
+    facts = BatchFacts()
+    customer_pks = sorted({a.customer_id for a in actions})
+    invoice_pks = sorted({i for a in actions for i in (a.invoice_ids or [])})
+    if not customer_pks:
+        return facts
+    for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_pks))):
+        facts.customers[customer.id] = customer
+    points = select(ContactPoint).where(ContactPoint.customer_id.in_(customer_pks))
+    for point in session.scalars(points.order_by(ContactPoint.id)):
+        facts.contacts[point.customer_id].append(point)
+    if not invoice_pks:
+        return facts
+    for invoice in session.scalars(select(Invoice).where(Invoice.id.in_(invoice_pks))):
+        facts.invoices[invoice.id] = invoice
+    disputed = set(
+        session.scalars(
+            select(Dispute.invoice_id).where(
+                Dispute.invoice_id.in_(invoice_pks), Dispute.status == "open"
+            )
+        )
+    )
+    planned = set(
+        session.scalars(
+            select(plan_invoice.c.invoice_id)
+            .join(PaymentPlan, PaymentPlan.id == plan_invoice.c.plan_id)
+            .where(plan_invoice.c.invoice_id.in_(invoice_pks), PaymentPlan.status == "active")
+        )
+    )
+    promised = _promised_until(session, customer_pks, grace_days)
+    for invoice in facts.invoices.values():
+        until = [
+            d
+            for key, d in promised.items()
+            if key in ((invoice.customer_id, None), (invoice.customer_id, invoice.id))
+        ]
+        facts.states[invoice.id] = InvoiceState(
+            invoice.id,
+            invoice.invoice_number,
+            invoice.open_minor,
+            invoice.status,
+            disputed=invoice.id in disputed,
+            promised_until=max(until) if until else None,
+            planned=invoice.id in planned,
+        )
+    return facts
+
+
+def _promised_until(
+    session: Session, customer_pks: Sequence[int], grace_days: int
+) -> dict[tuple[int, int | None], date]:
+    """(customer, invoice or None for all) -> the last day an active promise holds."""
+    rows = session.execute(
+        select(PromiseToPay.customer_id, PromiseToPay.promised_date, promise_invoice.c.invoice_id)
+        .outerjoin(promise_invoice, promise_invoice.c.promise_id == PromiseToPay.id)
+        .where(PromiseToPay.customer_id.in_(customer_pks), PromiseToPay.status == "active")
+    )
+    out: dict[tuple[int, int | None], date] = {}
+    for customer_pk, promised_date, invoice_pk in rows:
+        key = (customer_pk, invoice_pk)
+        until = promised_date + timedelta(days=grace_days)
+        out[key] = max(out.get(key, until), until)
+    return out

@@ -1,0 +1,71 @@
+"""The pre-send re-check as a table of cases (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from creditflow.dispatch.recheck import InvoiceState, recheck
+
+TODAY = date(2026, 1, 12)
+
+
+def inv(number: str, open_minor: int = 10000, status: str = "open", **kw) -> InvoiceState:
+    return InvoiceState(int(number[-1]), number, open_minor, status, **kw)
+
+
+def check(invoices, kind="message", channel="email", **kw):
+    return recheck(kind, channel, invoices, has_invoices=True, today=TODAY, **kw)
+
+
+@pytest.mark.parametrize(
+    ("invoices", "reason"),
+    [
+        ([inv("INV-1", 0, "paid")], "nothing left to remind of (paid: INV-1)"),
+        ([inv("INV-1", 5000, "written_off")], "nothing left to remind of (paid: INV-1)"),
+        ([inv("INV-1", status="disputed")], "nothing left to remind of (disputed: INV-1)"),
+        ([inv("INV-1", disputed=True)], "nothing left to remind of (disputed: INV-1)"),
+        ([inv("INV-1", promised_until=TODAY)], "nothing left to remind of (promise to pay: INV-1)"),
+        ([inv("INV-1", planned=True)], "nothing left to remind of (payment plan: INV-1)"),
+        (
+            [inv("INV-1", 0, "paid"), inv("INV-2", disputed=True)],
+            "nothing left to remind of (paid: INV-1; disputed: INV-2)",
+        ),
+        ([], "the covered invoices no longer exist"),
+    ],
+)
+def test_an_action_with_nothing_left_to_remind_of_is_cancelled(invoices, reason):
+    assert check(invoices).cancel_reason == reason
+
+
+def test_a_promise_whose_date_and_grace_have_passed_no_longer_holds_the_reminder():
+    result = check([inv("INV-1", promised_until=date(2026, 1, 11))])
+    assert not result.cancelled
+    assert result.amount_due_minor == 10000
+
+
+def test_partly_paid_sends_for_the_rest_with_the_new_amount():
+    result = check([inv("INV-1", 0, "paid"), inv("INV-2", 4250)])
+    assert not result.cancelled
+    assert (result.invoice_numbers, result.amount_due_minor) == (("INV-2",), 4250)
+    assert result.dropped == ("INV-1",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "channel", "kw", "reason"),
+    [
+        ("message", "sms", {"opted_out_channels": ["sms"]}, "customer opted out of sms"),
+        ("message", "email", {"do_not_contact": "deceased"}, "do not contact: deceased"),
+        ("task", "call", {"do_not_contact": "handed_over"}, "do not contact: handed_over"),
+        ("message", "email", {"opted_out_channels": ["sms"]}, None),
+        ("escalation", "agency", {"do_not_contact": "cease_and_desist"}, None),
+    ],
+)
+def test_contact_rules(kind, channel, kw, reason):
+    assert check([inv("INV-1")], kind=kind, channel=channel, **kw).cancel_reason == reason
+
+
+def test_an_action_without_invoices_is_checked_for_contact_rules_only():
+    result = recheck("message", "email", [], has_invoices=False, today=TODAY)
+    assert not result.cancelled and result.amount_due_minor is None
