@@ -117,39 +117,61 @@ class PaymentAllocator:
             self.charges_by_customer.setdefault(row["customer_pk"], []).append(row["id"])
 
     def allocate(self, payment_pk: int, payment: IncomingPayment) -> Money:
-        """Allocate one payment; returns what is left unallocated (credit)."""
-        currency = payment.amount.currency
+        """Allocate one payment; returns what is left unallocated (credit).
+
+        The named (or referenced) invoices come first; what they do not take goes to
+        the customer's other open invoices, oldest first: a transfer of the whole
+        balance quoting one invoice's reference pays them all. Only what is left
+        after every open item is credit.
+        """
         if payment.customer_pk is None:
             return payment.amount
         targets = payment.invoice_pks or ([payment.invoice_pk] if payment.invoice_pk else [])
-        rule = "invoice" if targets else "oldest_first"
-        if not targets:
-            targets = list(self.by_customer.get(payment.customer_pk, []))
+        left = payment.amount
+        if targets:
+            left = self._apply(payment_pk, payment, left, targets, "invoice", with_charges=True)
+        others = [i for i in self.by_customer.get(payment.customer_pk, []) if i not in targets]
+        if left.minor > 0:
+            left = self._apply(
+                payment_pk, payment, left, others, "oldest_first", with_charges=not targets
+            )
+        if left.minor:
+            self.credit[payment.customer_pk] = self.credit.get(payment.customer_pk, 0) + left.minor
+        return left
+
+    def _open_items(
+        self, customer_pk: int, currency: str, invoice_pks: list[int], with_charges: bool
+    ) -> list[OpenItem]:
         items: list[OpenItem] = []
-        for cid in self.charges_by_customer.get(payment.customer_pk, []):
-            charge = self.charges[cid]
-            if charge["currency"] == currency and int(charge["open_minor"]) > 0:  # type: ignore[call-overload]
-                kind = "interest" if charge["kind"] == "interest" else "costs"
-                items.append(
-                    OpenItem(
-                        f"c{cid}",
-                        kind,
-                        Money.of_minor(int(charge["open_minor"]), currency),  # type: ignore[call-overload]
-                        charge["charged_on"],
-                    )
-                )  # type: ignore[arg-type]
-        for iid in targets:
+        if with_charges:
+            for cid in self.charges_by_customer.get(customer_pk, []):
+                charge = self.charges[cid]
+                if charge["currency"] == currency and int(charge["open_minor"]) > 0:
+                    kind = "interest" if charge["kind"] == "interest" else "costs"
+                    open_amount = Money.of_minor(int(charge["open_minor"]), currency)
+                    items.append(OpenItem(f"c{cid}", kind, open_amount, charge["charged_on"]))
+        for iid in invoice_pks:
             invoice = self.invoices.get(iid)
-            if invoice and invoice["currency"] == currency and int(invoice["open_minor"]) > 0:  # type: ignore[call-overload]
-                items.append(
-                    OpenItem(
-                        f"i{iid}",
-                        "principal",
-                        Money.of_minor(int(invoice["open_minor"]), currency),  # type: ignore[call-overload]
-                        invoice["due_date"],
-                    )
-                )  # type: ignore[arg-type]
-        result = allocate_payment(payment.amount, items, self.order)
+            if invoice and invoice["currency"] == currency and int(invoice["open_minor"]) > 0:
+                open_amount = Money.of_minor(int(invoice["open_minor"]), currency)
+                items.append(OpenItem(f"i{iid}", "principal", open_amount, invoice["due_date"]))
+        return items
+
+    def _apply(
+        self,
+        payment_pk: int,
+        payment: IncomingPayment,
+        amount: Money,
+        invoice_pks: list[int],
+        rule: str,
+        *,
+        with_charges: bool,
+    ) -> Money:
+        """Apply `amount` to these invoices (and open charges first); return the rest."""
+        assert payment.customer_pk is not None
+        currency = amount.currency
+        items = self._open_items(payment.customer_pk, currency, invoice_pks, with_charges)
+        result = allocate_payment(amount, items, self.order)
         for line in result.lines:
             pk = int(line.item_id[1:])
             if line.item_id.startswith("i"):
@@ -159,10 +181,6 @@ class PaymentAllocator:
             else:
                 self.charges[pk]["open_minor"] = line.remaining.minor
                 self.allocations.append((payment_pk, None, pk, line.amount.minor, currency, rule))
-        if result.credit.minor:
-            self.credit[payment.customer_pk] = (
-                self.credit.get(payment.customer_pk, 0) + result.credit.minor
-            )
         return result.credit
 
     def flush(self, now: datetime) -> None:
@@ -388,6 +406,7 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
         pks.append(pk)
     bulk_update(conn, "payment", "id", ["unallocated_minor"], leftovers)
     allocator.flush(now)
+    _note_on_handovers(conn, now)
     bulk_insert(
         conn,
         "event",
@@ -442,3 +461,19 @@ def reverse_allocations(conn: Connection, payment_pks: list[int]) -> None:
                 {"m": credit[1], "c": credit[0]},
             )
         conn.execute(text("DELETE FROM allocation WHERE payment_id = :p"), {"p": pk})
+
+
+def _note_on_handovers(conn: Connection, now: datetime) -> None:
+    """Payments for customers handed to an agency are noted on the hand-over."""
+    open_handovers = conn.execute(
+        text("SELECT COUNT(*) FROM handover WHERE status = 'handed_over'")
+    ).scalar_one()
+    if not open_handovers:
+        return
+    from sqlalchemy.orm import Session
+
+    from creditflow.compliance.handover import reconcile_handovers
+
+    with Session(bind=conn) as session:
+        reconcile_handovers(session, now)
+        session.flush()

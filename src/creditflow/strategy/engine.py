@@ -289,7 +289,7 @@ def _hold_back(
     )
     contact = pl.col("kind").is_in(CONTACT_KINDS)
     reason = (
-        pl.when(pl.col("do_not_contact").is_not_null() & (pl.col("kind") != "charge"))
+        pl.when(pl.col("do_not_contact").is_not_null())
         .then(pl.format("do not contact: {}", pl.col("do_not_contact")))
         .when(contact & (pl.col("__recent") >= rules.max_contacts_per_7_days))
         .then(pl.lit(f"contact pressure: {rules.max_contacts_per_7_days} contacts in 7 days"))
