@@ -69,3 +69,59 @@ def test_contact_rules(kind, channel, kw, reason):
 def test_an_action_without_invoices_is_checked_for_contact_rules_only():
     result = recheck("message", "email", [], has_invoices=False, today=TODAY)
     assert not result.cancelled and result.amount_due_minor is None
+
+
+def test_the_confirmation_of_an_opt_out_goes_to_the_opted_out_channel():
+    confirmation = recheck(
+        "message",
+        "sms",
+        [],
+        has_invoices=False,
+        today=TODAY,
+        opted_out_channels=["sms"],
+        opt_out_confirmation=True,
+    )
+    reminder = check([inv("INV-1")], channel="sms", opted_out_channels=["sms"])
+    assert not confirmation.cancelled
+    assert reminder.cancel_reason == "customer opted out of sms"
+
+
+def test_the_confirmation_of_an_opt_out_still_respects_do_not_contact():
+    result = recheck(
+        "message",
+        "sms",
+        [],
+        has_invoices=False,
+        today=TODAY,
+        opted_out_channels=["sms"],
+        do_not_contact="erased",
+        opt_out_confirmation=True,
+    )
+    assert result.cancel_reason == "do not contact: erased"
+
+
+@pytest.mark.parametrize(
+    ("channel", "reason"),
+    [
+        ("review", None),  # internal work for a collector
+        ("call", "do not contact: deceased"),  # a collector calls the debtor
+        ("visit", "do not contact: deceased"),
+    ],
+)
+def test_do_not_contact_cancels_tasks_that_reach_the_debtor_only(channel, reason):
+    result = recheck(
+        "task", channel, [], has_invoices=False, today=TODAY, do_not_contact="deceased"
+    )
+    assert result.cancel_reason == reason
+
+
+@pytest.mark.parametrize(
+    "state",
+    [inv("INV-1", 0, "paid"), inv("INV-1", disputed=True), inv("INV-1", promised_until=TODAY)],
+)
+def test_an_action_without_invoice_ids_is_not_held_by_invoice_state(state):
+    # confirmations name their invoices in the payload only; their states never reach here
+    result = recheck("message", "email", [], has_invoices=False, today=TODAY)
+    assert not result.cancelled
+    assert (result.invoice_ids, result.amount_due_minor, result.dropped) == ((), None, ())
+    assert check([state]).cancelled  # the same state does hold a reminder about it

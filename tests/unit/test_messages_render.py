@@ -44,8 +44,130 @@ NO_PAYMENT_ASKED = {"dispute_received"}
 FOURTEEN_DAYS_NL = "binnen veertien dagen vanaf de dag nadat deze brief bij u is bezorgd"
 
 
+# Confirmations other areas queue about no invoice: (template, extra values)
+NO_INVOICE_TEMPLATES = {
+    "opt_out_confirmation": {},
+    "access_code": {"code": "042917", "expires_minutes": 10},
+    "pay_link": {},
+    "conversation_reply": {"text": "Uw betaling van <b>12 maart</b> & de rest zijn verwerkt."},
+}
+NO_INVOICE_CHANNELS = ["email", "sms", "whatsapp", "push"]
+
+
 def test_all_templates_are_available():
-    assert available_templates() == sorted(TEMPLATES)
+    assert available_templates() == sorted([*TEMPLATES, *NO_INVOICE_TEMPLATES])
+
+
+def no_invoice_context(template: str, language: str, tone: str = "neutral"):
+    ctx = sample_context(template, language, tone)
+    return replace(ctx, invoices=(), payment_reference=None, extra=NO_INVOICE_TEMPLATES[template])
+
+
+@pytest.mark.parametrize("tone", TONES)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("channel", NO_INVOICE_CHANNELS)
+@pytest.mark.parametrize("template", sorted(NO_INVOICE_TEMPLATES))
+def test_confirmations_without_invoices_render_on_every_electronic_channel(
+    template, channel, language, tone
+):
+    ctx = no_invoice_context(template, language, tone)
+    message = render_message(template, channel, ctx)
+    text = message.text
+    assert message.language == language
+    assert "{{" not in text and "{%" not in text
+    assert "INV-" not in text and "  " not in text
+    assert SAMPLE_CREDITOR.phone in text
+    stop = {"nl": "Antwoord STOP", "en": "Reply STOP"}[language]
+    opts_out = template not in ("opt_out_confirmation", "access_code")
+    if channel in ("sms", "whatsapp"):
+        assert (stop in text) is opts_out
+    if channel == "email":
+        assert message.html is not None and message.subject
+        assert (ctx.opt_out_url in text) is opts_out
+        assert (f'href="{ctx.opt_out_url}"' in message.html) is opts_out
+    words = {
+        "opt_out_confirmation": {"nl": "afgemeld", "en": "unsubscrib"},
+        "access_code": {"nl": "042917", "en": "042917"},
+        "pay_link": {"nl": "betaallink", "en": "payment link"},
+        "conversation_reply": {"nl": "12 maart", "en": "12 maart"},
+    }
+    assert words[template][language] in text
+    if channel == "sms":
+        assert sms_segments(text) <= 2, (len(text), text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_opt_out_confirmation_names_the_channel_and_the_way_back(channel, language):
+    message = render_message(
+        "opt_out_confirmation", channel, no_invoice_context("opt_out_confirmation", language)
+    )
+    named = {
+        ("sms", "nl"): "per sms",
+        ("sms", "en"): "by SMS",
+        ("email", "nl"): "per e-mail",
+        ("email", "en"): "by email",
+    }[(channel, language)]
+    assert named in message.text
+    assert "https://mijn.voorbeeld-installatie.nl/" in message.text
+    assert not message.asks_payment
+    assert "pay.voorbeeld-installatie.nl" not in message.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expires", "ignore"),
+    [
+        ("nl", "verloopt over 10 minuten", "dit bericht negeren"),
+        ("en", "expires in 10 minutes", "ignore this message"),
+    ],
+)
+@pytest.mark.parametrize("channel", ["email", "sms", "whatsapp"])
+def test_access_code_says_it_expires_and_may_be_ignored(channel, language, expires, ignore):
+    message = render_message("access_code", channel, no_invoice_context("access_code", language))
+    assert expires in message.text
+    assert ignore in message.text
+    assert not message.asks_payment
+
+
+def test_access_code_of_one_minute_is_singular():
+    ctx = replace(
+        no_invoice_context("access_code", "en"), extra={"code": "1", "expires_minutes": 1}
+    )
+    assert "expires in 1 minute." in render_message("access_code", "sms", ctx).text
+
+
+def test_access_code_without_the_code_is_refused():
+    ctx = replace(no_invoice_context("access_code", "nl"), extra={"expires_minutes": 10})
+    with pytest.raises(MessageTemplateError, match="'code'"):
+        render_message("access_code", "sms", ctx)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pay_link_carries_the_link_amount_and_customer_number(language):
+    ctx = no_invoice_context("pay_link", language)
+    message = render_message("pay_link", "email", ctx)
+    assert message.asks_payment
+    assert ctx.pay_url in message.text
+    assert f'href="{ctx.pay_url}"' in (message.html or "")
+    assert format_money(ctx.amount_due, language) in message.text
+    assert "C-1042" in message.text  # transfer quoting the customer number, not invoices
+
+
+def test_pay_link_with_nothing_open_asks_nothing():
+    ctx = replace(no_invoice_context("pay_link", "nl"), amount_due=Money(Decimal("0"), "EUR"))
+    message = render_message("pay_link", "sms", ctx)
+    assert not message.asks_payment
+    assert ctx.pay_url not in message.text
+    assert "niets open" in message.text
+
+
+def test_conversation_reply_escapes_the_assistant_text_in_html_only():
+    ctx = no_invoice_context("conversation_reply", "nl")
+    message = render_message("conversation_reply", "email", ctx)
+    assert "Uw betaling van <b>12 maart</b> & de rest zijn verwerkt." in message.text
+    assert message.html is not None
+    assert "<b>12 maart</b>" not in message.html
+    assert "&lt;b&gt;12 maart&lt;/b&gt; &amp; de rest" in message.html
 
 
 @pytest.mark.parametrize("tone", TONES)

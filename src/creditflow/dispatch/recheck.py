@@ -9,22 +9,31 @@ Rules: an invoice no longer needs a reminder when it is paid or closed (open amo
 zero, status paid or written_off), disputed, under an active promise (until its date
 plus the grace days) or under an active payment plan. When no covered invoice is
 left, the action is cancelled; when only some are, it is sent for the rest with the
-new amount. A message is cancelled when the customer opted out of its channel; a
-message or task when the customer is in a do-not-contact state. Actions without
-invoices (confirmations, access codes) are checked for contact rules only.
+new amount. Actions without invoices (confirmations, access codes, replies) are
+checked for contact rules only.
+
+Contact rules: a message is cancelled when the customer opted out of its channel,
+except the one confirmation of that opt-out (`is_opt_out_confirmation`). A message,
+or a task that reaches the debtor (a call, a visit), is cancelled when the customer
+is in a do-not-contact state; internal work items for collectors (channel "review")
+are not. With Regulation F on, a call or voice message the rules refuse now is
+postponed to the moment they allow it (`recheck_action`, `postpone`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.compliance.service import CALL_CHANNELS, call_allowed, local_today
+from creditflow.config import Settings
 from creditflow.dispatch.models import Action
+from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import (
     ContactPoint,
     Customer,
@@ -36,10 +45,25 @@ from creditflow.ledger.models import (
     promise_invoice,
 )
 
-__all__ = ["BatchFacts", "InvoiceState", "RecheckResult", "load_facts", "recheck"]
+__all__ = [
+    "INTERNAL_TASK_CHANNELS",
+    "OPT_OUT_CONFIRMATION",
+    "BatchFacts",
+    "InvoiceState",
+    "RecheckResult",
+    "is_opt_out_confirmation",
+    "load_facts",
+    "postpone",
+    "recheck",
+    "recheck_action",
+]
 
 CLOSED_STATUSES = ("paid", "written_off")
-CONTACT_KINDS = ("message", "task")
+# Tasks on these channels are work for collectors, not contact with the debtor.
+INTERNAL_TASK_CHANNELS = ("review",)
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+# Fallback when a refusal gives no moment to try again (it always should).
+POSTPONE_FALLBACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,13 @@ class RecheckResult:
     invoice_numbers: tuple[str, ...] = ()
     amount_due_minor: int | None = None
     dropped: tuple[str, ...] = ()
+    postpone_until: datetime | None = None
+    postpone_reason: str | None = None
+
+    @property
+    def postponed(self) -> bool:
+        """True when the action must wait (not be sent now, not be cancelled)."""
+        return self.postpone_until is not None and self.cancel_reason is None
 
     @property
     def cancelled(self) -> bool:
@@ -92,11 +123,16 @@ def recheck(
     today: date,
     opted_out_channels: Iterable[str] = (),
     do_not_contact: str | None = None,
+    opt_out_confirmation: bool = False,
 ) -> RecheckResult:
-    """Decide whether an action is still to be sent, and for which invoices and amount."""
-    if kind in CONTACT_KINDS and do_not_contact:
+    """Decide whether an action is still to be sent, and for which invoices and amount.
+
+    `opt_out_confirmation` marks the one message confirming an opt-out on its own
+    channel: it goes although the customer opted out of that channel.
+    """
+    if reaches_debtor(kind, channel) and do_not_contact:
         return RecheckResult(f"do not contact: {do_not_contact}")
-    if kind == "message" and channel in set(opted_out_channels):
+    if kind == "message" and channel in set(opted_out_channels) and not opt_out_confirmation:
         return RecheckResult(f"customer opted out of {channel}")
     if not has_invoices:
         return RecheckResult(None)
@@ -119,6 +155,22 @@ def recheck(
         tuple(i.invoice_number for i in keep),
         sum(i.open_minor for i in keep),
         tuple(n for numbers in held.values() for n in numbers),
+    )
+
+
+def reaches_debtor(kind: str, channel: str) -> bool:
+    """True for a message, or a task that contacts the debtor (not an internal review)."""
+    if kind == "message":
+        return True
+    return kind == "task" and channel not in INTERNAL_TASK_CHANNELS
+
+
+def is_opt_out_confirmation(action: Action) -> bool:
+    """True for the confirmation queued when the customer opted out of this channel."""
+    return (
+        action.kind == "message"
+        and action.template == OPT_OUT_CONFIRMATION
+        and (action.payload or {}).get(OPT_OUT_CONFIRMATION) is True
     )
 
 
@@ -150,11 +202,20 @@ class BatchFacts:
             if p.valid and not p.opted_out and p.channel not in out
         }
 
-    def contact(self, customer_pk: int, channel: str) -> ContactPoint | None:
-        """The address to send to on a channel: the first valid, not opted-out point."""
-        for point in self.contacts.get(customer_pk, []):
-            if point.channel == channel and point.valid and not point.opted_out:
+    def contact(
+        self, customer_pk: int, channel: str, *, include_opted_out: bool = False
+    ) -> ContactPoint | None:
+        """The address to send to on a channel: the first valid, not opted-out point.
+
+        `include_opted_out` (for the confirmation of an opt-out) also takes a point the
+        customer opted out of, preferring one that is not.
+        """
+        points = [p for p in self.contacts.get(customer_pk, []) if p.channel == channel and p.valid]
+        for point in points:
+            if not point.opted_out:
                 return point
+        if include_opted_out and points:
+            return points[0]
         return None
 
 
@@ -222,3 +283,60 @@ def _promised_until(
         until = promised_date + timedelta(days=grace_days)
         out[key] = max(out.get(key, until), until)
     return out
+
+
+def recheck_action(
+    session: Session, settings: Settings, action: Action, facts: BatchFacts, now: datetime
+) -> RecheckResult:
+    """Re-check one claimed action against the store at `now` (see the module rules).
+
+    A call or voice action that passes the re-check is then held against Regulation F
+    when `settings.rules.regulation_f` is on: refused means postponed, not cancelled.
+    """
+    customer = facts.customers[action.customer_id]
+    states = [facts.states[i] for i in action.invoice_ids or [] if i in facts.states]
+    verdict = recheck(
+        action.kind,
+        action.channel,
+        states,
+        has_invoices=bool(action.invoice_ids),
+        today=local_today(customer, now),
+        opted_out_channels=facts.opted_out(customer.id),
+        do_not_contact=customer.do_not_contact,
+        opt_out_confirmation=is_opt_out_confirmation(action),
+    )
+    if (
+        verdict.cancelled
+        or not settings.rules.regulation_f
+        or action.channel not in CALL_CHANNELS
+        or not reaches_debtor(action.kind, action.channel)
+    ):
+        return verdict
+    rule = call_allowed(session, customer.id, now, settings.rules)
+    if rule.allowed:
+        return verdict
+    return replace(
+        verdict,
+        postpone_until=rule.not_before or now + POSTPONE_FALLBACK,
+        postpone_reason=rule.reason or "Regulation F",
+    )
+
+
+def postpone(session: Session, action: Action, verdict: RecheckResult, now: datetime) -> None:
+    """Give the action back to the queue until `verdict.postpone_until`, on the timeline."""
+    if verdict.postpone_until is None:
+        raise ValueError(f"action {action.action_id}: the re-check gave no time to postpone to")
+    action.next_attempt_at = verdict.postpone_until
+    action.claimed_by = None
+    action.claimed_at = None
+    action.updated_at = now
+    label = "message" if action.kind == "message" else action.kind
+    when = verdict.postpone_until.isoformat(timespec="minutes")
+    timeline(
+        session,
+        action,
+        f"{label}.postponed",
+        f"{action.step} on {action.channel} postponed until {when}: {verdict.postpone_reason}",
+        now,
+        data={"reason": verdict.postpone_reason, "not_before": verdict.postpone_until.isoformat()},
+    )

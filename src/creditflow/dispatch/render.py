@@ -24,29 +24,11 @@ from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.messages.context import Creditor, InvoiceLine, MessageContext
 from creditflow.messages.letter import render_letter_pdf
-from creditflow.messages.render import (
-    MessageTemplateError,
-    RenderedMessage,
-    available_templates,
-    render_message,
-)
+from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
 from creditflow.portal.links import make_customer_token, pay_url
 
 __all__ = ["Links", "RenderedAction", "build_context", "creditor_of", "links_for", "render_action"]
-
-# Actions other areas queue with a ready text in their payload instead of a template.
-_PLAIN_TEXTS = {
-    "access_code": {
-        "nl": "Uw inlogcode is {code}. De code is {expires_minutes} minuten geldig.",
-        "en": "Your login code is {code}. It is valid for {expires_minutes} minutes.",
-    },
-    "pay_link": {
-        "nl": "U kunt hier betalen: {pay_url}",
-        "en": "You can pay here: {pay_url}",
-    },
-}
-_PLAIN_SUBJECTS = {"nl": "Bericht van {name}", "en": "Message from {name}"}
 
 
 @dataclass(frozen=True)
@@ -191,24 +173,6 @@ def build_context(
     )
 
 
-def _plain(action: Action, ctx: MessageContext, creditor: Creditor) -> RenderedMessage:
-    """A message another area queued with its own text (a reply, a login code, a link)."""
-    payload = dict(action.payload or {})
-    lang = "nl" if action.language == "nl" else "en"
-    template = action.template or ""
-    if isinstance(payload.get("text"), str):
-        text = payload["text"]
-    elif template in _PLAIN_TEXTS:
-        values = {"pay_url": ctx.pay_url, "code": "", "expires_minutes": 10, **payload}
-        text = _PLAIN_TEXTS[template][lang].format(**values)
-    else:
-        raise MessageTemplateError(
-            f"action {action.action_id}: unknown template {template!r} and no text in its payload"
-        )
-    subject = _PLAIN_SUBJECTS[lang].format(name=creditor.name)
-    return RenderedMessage(subject, text, None, template, action.channel, lang, False)
-
-
 def render_action(
     action: Action,
     ctx: MessageContext,
@@ -219,10 +183,7 @@ def render_action(
     """Render the action for its channel into an OutboundMessage (PDF for letters)."""
     channel = action.channel
     template = action.template or ""
-    if template in available_templates(override_dir=settings.template_dir):
-        rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
-    else:
-        rendered = _plain(action, ctx, ctx.creditor)
+    rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
     base = settings.portal_base_url.rstrip("/")
     metadata: dict[str, str] = {"template": template, "step": action.step}
     attachments: list[Attachment] = []

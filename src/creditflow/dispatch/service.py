@@ -19,14 +19,21 @@ def list_actions(
     """Actions in the public JSON shape, newest decision first."""
     from zoneinfo import ZoneInfo
 
-    from creditflow.store import read_frame  # noqa: F401  (kept for symmetry with runs)
-
+    filters = []
+    params: dict[str, Any] = {}
+    if customer is not None:
+        filters.append("c.customer_id = :customer")
+        params["customer"] = customer
+    if status is not None:
+        filters.append("a.status = :status")
+        params["status"] = status
+    where = f"WHERE {' AND '.join(filters)} " if filters else ""
     sql = (
         "SELECT a.action_id, c.customer_id, a.kind, a.channel, a.step, a.template, a.language, "
         "a.tone, a.invoice_numbers, a.amount_due_minor, a.charge_minor, a.currency, "
         "a.scheduled_at, a.timezone, a.status FROM action a JOIN customer c ON c.id = a.customer_id "
-        "WHERE (:customer IS NULL OR c.customer_id = :customer) "
-        "AND (:status IS NULL OR a.status = :status) ORDER BY a.decided_on DESC, a.id"
+        + where
+        + "ORDER BY a.decided_on DESC, a.id"
     )
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -35,7 +42,7 @@ def list_actions(
     to_utc = UtcDateTime().process_result_value
     rows = []
     with engine.connect() as conn:
-        for r in conn.execute(text(sql), {"customer": customer, "status": status}).mappings():
+        for r in conn.execute(text(sql), params).mappings():
             scheduled = r["scheduled_at"]
             if isinstance(scheduled, str):
                 from datetime import datetime

@@ -38,7 +38,13 @@ from creditflow.dispatch.claim import claim_batch, confirm_claim
 from creditflow.dispatch.letters import archive_letter
 from creditflow.dispatch.models import Action, DeliveryAttempt
 from creditflow.dispatch.outcome import cancel, fail_over, mark_contact_invalid, mark_sent, timeline
-from creditflow.dispatch.recheck import BatchFacts, load_facts, recheck
+from creditflow.dispatch.recheck import (
+    BatchFacts,
+    is_opt_out_confirmation,
+    load_facts,
+    postpone,
+    recheck_action,
+)
 from creditflow.dispatch.reconcile import reconcile_unfinished
 from creditflow.dispatch.render import (
     RenderedAction,
@@ -196,7 +202,9 @@ def _process(
             if _prepare(session, settings, action, facts, now, report) is None:
                 continue
             customer = facts.customers[action.customer_id]
-            point = facts.contact(customer.id, action.channel)
+            point = facts.contact(
+                customer.id, action.channel, include_opted_out=is_opt_out_confirmation(action)
+            )
             if point is None:
                 _fail_over(session, action, f"no valid {action.channel} address", now, report)
                 continue
@@ -235,16 +243,11 @@ def _prepare(
 ) -> Action | None:
     """Re-check one action; do tasks and escalations; the action when a message is to go."""
     customer = facts.customers[action.customer_id]
-    states = [facts.states[i] for i in action.invoice_ids or [] if i in facts.states]
-    verdict = recheck(
-        action.kind,
-        action.channel,
-        states,
-        has_invoices=bool(action.invoice_ids),
-        today=local_today(customer, now),
-        opted_out_channels=facts.opted_out(customer.id),
-        do_not_contact=customer.do_not_contact,
-    )
+    verdict = recheck_action(session, settings, action, facts, now)
+    if verdict.postponed:
+        postpone(session, action, verdict, now)
+        report.retried += 1
+        return None
     if verdict.cancelled:
         cancel(session, action, verdict.cancel_reason or "", now)
         report.cancelled += 1

@@ -57,6 +57,55 @@ def desired_contact_points(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def register_opt_outs(conn: Connection, customer_pks: list[int]) -> pl.DataFrame:
+    """(id, channel) where the customer's latest consent row is a withdrawal given
+    outside an import (a STOP reply, the portal, staff): the file cannot undo these."""
+    empty = pl.DataFrame(schema={"id": pl.Int64, "channel": pl.Utf8})
+    if not customer_pks:
+        return empty
+    rows = read_frame(
+        conn,
+        "SELECT customer_id AS id, channel, granted, source, id AS seq FROM consent",
+        {
+            "id": pl.Int64,
+            "channel": pl.Utf8,
+            "granted": pl.Boolean,
+            "source": pl.Utf8,
+            "seq": pl.Int64,
+        },
+    )
+    if rows.height == 0:
+        return empty
+    latest = (
+        rows.filter(pl.col("id").is_in(customer_pks)).sort("seq").group_by("id", "channel").last()
+    )
+    return latest.filter(~pl.col("granted") & (pl.col("source") != "import")).select(
+        "id", "channel"
+    )
+
+
+def with_register_opt_outs(frame: pl.DataFrame, opt_outs: pl.DataFrame) -> pl.DataFrame:
+    """The frame's `opt_out` column (";"-separated) joined with the register's opt-outs."""
+    if opt_outs.height == 0:
+        return frame
+    extra = opt_outs.group_by("id").agg(pl.col("channel").sort().alias("__register"))
+    own = (
+        pl.col("opt_out")
+        .fill_null("")
+        .str.split(";")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    joined = frame.join(extra, on="id", how="left").with_columns(
+        pl.concat_list([own, pl.col("__register").fill_null([])])
+        .list.unique(maintain_order=True)
+        .list.join(";")
+        .alias("opt_out")
+    )
+    return joined.drop("__register").with_columns(
+        pl.when(pl.col("opt_out") == "").then(None).otherwise(pl.col("opt_out")).alias("opt_out")
+    )
+
+
 def sync_contact_points(conn: Connection, touched: pl.DataFrame, now: datetime) -> None:
     """Make the import-sourced contact points of these customers match the file."""
     ids = read_frame(

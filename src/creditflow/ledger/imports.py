@@ -1,7 +1,11 @@
 """Import customers and invoices from CSV/XLSX (DESIGN 4.3): validate, upsert, report.
 
 Re-importing the same file changes nothing: rows are compared by a hash of their
-normalised values and counted as imported, updated or unchanged.
+normalised values and counted as imported, updated or unchanged. A re-import never
+undoes what the debtor asked for since: an opt-out in the consent register (a STOP
+reply, the portal) stays, whatever the file's opt_out column says, and a customer
+pseudonymised on request (GDPR) gets no personal data back (counted as unchanged,
+with a warning naming the customer_id).
 """
 
 from __future__ import annotations
@@ -16,7 +20,13 @@ from sqlalchemy import Engine
 
 from creditflow.config import Settings
 from creditflow.ledger import fields
-from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
+from creditflow.ledger.validation import (
+    Column,
+    check_frame,
+    check_values,
+    read_table,
+    write_rejects,
+)
 from creditflow.models import utcnow
 from creditflow.store import bulk_insert_frame, bulk_update, frame_rows, read_frame
 
@@ -89,12 +99,15 @@ def _phone_checks(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame
         normal: dict[str, str] = {}
         mobile: dict[str, bool] = {}
         problems: dict[str, str] = {}
-        for value, ctry in pairs.iter_rows():
+        values = list(pairs.iter_rows())
+        for (value, ctry), (result, problem) in zip(
+            values, check_values(fields.check_phone, values), strict=True
+        ):
             key = f"{value}\x1f{ctry}"
-            try:
-                normal[key], mobile[key] = fields.check_phone(value, ctry)
-            except ValueError as exc:
-                problems[key] = f"{name}: {exc}"
+            if problem is None:
+                normal[key], mobile[key] = result
+            else:
+                problems[key] = f"{name}: {problem}"
         key_expr = pl.concat_str([pl.col(name), country], separator="\x1f")
         frame = frame.with_columns(
             key_expr.replace_strict(normal, default=None, return_dtype=pl.Utf8).alias(
@@ -166,15 +179,29 @@ def import_customers(engine: Engine, path: Path, settings: Settings) -> ImportSu
     with engine.begin() as conn:
         existing = read_frame(
             conn,
-            "SELECT id, customer_id, row_hash FROM customer",
-            {"id": pl.Int64, "customer_id": pl.Utf8, "existing_hash": pl.Utf8},
+            "SELECT id, customer_id, row_hash, pseudonymised_at IS NOT NULL AS forgotten "
+            "FROM customer",
+            {
+                "id": pl.Int64,
+                "customer_id": pl.Utf8,
+                "existing_hash": pl.Utf8,
+                "forgotten": pl.Boolean,
+            },
         )
         merged = good.join(existing, on="customer_id", how="left")
+        forgotten = merged.filter(pl.col("forgotten").fill_null(False))
+        summary.warnings += _forgotten_warnings(forgotten.get_column("customer_id").to_list())
+        merged = merged.filter(~pl.col("forgotten").fill_null(False))
         new = merged.filter(pl.col("id").is_null())
         changed = merged.filter(
             pl.col("id").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
         )
-        summary.unchanged = merged.height - new.height - changed.height
+        summary.unchanged = forgotten.height + merged.height - new.height - changed.height
+        if changed.height:
+            from creditflow.ledger.contacts import register_opt_outs, with_register_opt_outs
+
+            opt_outs = register_opt_outs(conn, changed.get_column("id").to_list())
+            changed = with_register_opt_outs(changed, opt_outs)
         now = utcnow()
         bulk_insert_frame(conn, "customer", _customer_values(new, now))
         summary.imported = new.height
@@ -191,6 +218,22 @@ def import_customers(engine: Engine, path: Path, settings: Settings) -> ImportSu
 
             sync_contact_points(conn, touched, now)
     return summary
+
+
+MAX_NAMED_WARNINGS = 20
+
+
+def _forgotten_warnings(customer_ids: list[str]) -> list[str]:
+    """One warning per pseudonymised customer in the file (the first few, then a count)."""
+    shown = [
+        f"customer_id {cid}: pseudonymised on request; not re-imported"
+        for cid in customer_ids[:MAX_NAMED_WARNINGS]
+    ]
+    if len(customer_ids) > MAX_NAMED_WARNINGS:
+        shown.append(
+            f"{len(customer_ids) - MAX_NAMED_WARNINGS} more pseudonymised customers not re-imported"
+        )
+    return shown
 
 
 def _customer_values(frame: pl.DataFrame, now: datetime) -> pl.DataFrame:

@@ -30,7 +30,15 @@ def _reference_checks(raw: pl.DataFrame) -> tuple[dict[str, str], dict[str, str]
     errors: dict[str, str] = {}
     if "payment_reference" not in raw.columns:
         return normal, errors
-    for value in raw.get_column("payment_reference").drop_nulls().unique().to_list():
+    from creditflow.ledger.references import betalingskenmerk16_valid_expr
+
+    distinct = raw.select(pl.col("payment_reference").drop_nulls().unique())
+    checked = distinct.with_columns(
+        betalingskenmerk16_valid_expr(pl.col("payment_reference")).alias("__ok")
+    )
+    for value in checked.filter(pl.col("__ok")).get_column("payment_reference").to_list():
+        normal[value] = value
+    for value in checked.filter(~pl.col("__ok")).get_column("payment_reference").to_list():
         try:
             normal[value] = check_reference(value)
         except ValueError as exc:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -63,6 +67,9 @@ def read_table(path: Path) -> pl.DataFrame:
         ) from exc
     if not text.strip():
         raise ImportFileError(f"{path.name}: the file is empty")
+    fast = _read_csv_fast(text)
+    if fast is not None:
+        return fast
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -76,6 +83,31 @@ def read_table(path: Path) -> pl.DataFrame:
     except csv.Error as exc:
         raise ImportFileError(f"{path.name}: line {reader.line_num}: {exc}") from exc
     return _frame(header, rows, lines)
+
+
+def _read_csv_fast(text: str) -> pl.DataFrame | None:
+    """Polars' CSV reader when every record is one physical line (so lines are exact).
+
+    Returns None (the caller then reads with the csv module, which counts lines in
+    quoted multi-line fields and reports malformed files) when that does not hold.
+    """
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    header = [h.strip().lower() for h in first]
+    if not header or len(set(header)) != len(header) or "" in header:
+        return None
+    try:
+        frame = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError:
+        return None
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical != frame.height + 1 or frame.width != len(header):
+        return None
+    frame.columns = header
+    frame = frame.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c in header
+    ).with_row_index("line", offset=2)
+    frame = frame.with_columns(pl.col("line").cast(pl.Int64))
+    return frame.filter(~pl.all_horizontal(pl.col(header).is_null())).select(*header, "line")
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:
@@ -129,16 +161,43 @@ def _frame(header: list[str], rows: list[list[str]], lines: list[int]) -> pl.Dat
     return frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
 
 
+PARALLEL_THRESHOLD = 50_000
+
+
+def _checked(check: Callable[..., Any], value: Any) -> tuple[Any, str | None]:
+    try:
+        return (check(*value) if isinstance(value, tuple) else check(value)), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def check_values(check: Callable[..., Any], values: list[Any]) -> list[tuple[Any, str | None]]:
+    """Run a per-value library check (IBAN, phone, e-mail) over distinct values.
+
+    Each result is (normalised value, None) or (None, reason). Large sets are spread
+    over all cores in fresh worker processes (forkserver: no database handles are
+    inherited).
+    """
+    cores = os.cpu_count() or 1
+    if len(values) < PARALLEL_THRESHOLD or cores < 2:
+        return [_checked(check, v) for v in values]
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+        return list(pool.map(partial(_checked, check), values, chunksize=2_000))
+
+
 def _value_check(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, pl.Expr]:
     assert col.check_value is not None
     distinct = frame.get_column(col.name).drop_nulls().unique().to_list()
     normal: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for value in distinct:
-        try:
-            normal[value] = col.check_value(value)
-        except ValueError as exc:
-            errors[value] = f"{col.name}: {exc}"
+    for value, (result, problem) in zip(
+        distinct, check_values(col.check_value, distinct), strict=True
+    ):
+        if problem is None:
+            normal[value] = result
+        else:
+            errors[value] = f"{col.name}: {problem}"
     source = pl.col(col.name)
     err = source.replace_strict(errors, default=None, return_dtype=pl.Utf8)
     value = source.replace_strict(normal, default=None, return_dtype=pl.Utf8)

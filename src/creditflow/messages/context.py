@@ -80,6 +80,9 @@ class MessageContext:
     - dispute_received: dispute_reference (str)
     - payment_thanks: paid_amount (Money); `amount_due` is what is still open
     - fourteen_day_letter: costs_include_vat (bool, optional)
+    - access_code: code (str), expires_minutes (int)
+    - conversation_reply: text (str, the assistant's answer)
+    - pay_link and opt_out_confirmation need nothing extra (`pay_url`, the channel)
     """
 
     creditor: Creditor

@@ -10,6 +10,9 @@ Templates live in `templates/` (Jinja2):
 - `{lang}/{template}/{channel}/{part}.{txt|html}.j2`  optional: replaces the layout
                            for one template only.
 
+A template that sets `offers_opt_out = false` (a login code, the confirmation of an
+opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts.
+
 An organisation overrides any of these by putting a file with the same relative path
 in its override folder. HTML parts are rendered with autoescape on (wording included),
 text parts with it off.
@@ -84,6 +87,8 @@ _REQUIRED_EXTRA: Mapping[str, tuple[str, ...]] = {
     "payment_plan_missed": ("installment_number", "installment_count", "installment_due_date"),
     "dispute_received": ("dispute_reference",),
     "payment_thanks": ("paid_amount",),
+    "access_code": ("code", "expires_minutes"),
+    "conversation_reply": ("text",),
 }
 
 
