@@ -168,7 +168,7 @@ def decide(
             invoices.select("invoice_pk", "invoice_number", "open_minor", "due_date"),
             on="invoice_pk",
         )
-        .sort("due_date", "invoice_number")
+        .sort("due_date", "invoice_pk")
         .group_by("account", maintain_order=True)
         .agg(
             pl.col("invoice_pk").alias("invoice_ids"),
@@ -180,12 +180,11 @@ def decide(
     chosen, skipped = _hold_back(chosen, snapshot, now, rules)
     chosen = _choose_channel(chosen, snapshot)
     actions = charge_amounts(_finish(chosen, as_of, now, rules))
+    # an invoice belongs to one account and an account gets one action: no duplicates
     levels = (
         actions.select("invoice_ids", "level", "step")
         .explode("invoice_ids")
         .rename({"invoice_ids": "invoice_pk"})
-        .group_by("invoice_pk")
-        .agg(pl.col("level").max(), pl.col("step").sort_by("level").last())
         .with_columns(pl.lit(as_of).alias("on"))
     )
     superseded = (
