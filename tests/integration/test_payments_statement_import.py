@@ -220,13 +220,13 @@ def test_a_partial_payment_lowers_the_open_amount_and_the_invoice_stays_open(
     ]  # fmt: skip
 
 
-def test_an_overpayment_pays_the_invoice_and_the_rest_becomes_customer_credit(
+def test_an_overpayment_pays_the_invoice_then_the_customers_other_invoices(
     ledger: Engine,
 ) -> None:
     run(ledger, camt053(Tx("130.00", "J. Jansen", JANSEN_IBAN, rf=RF_1001)))
     assert invoice_state(ledger, "INV-1001") == ("paid", 0)
-    assert invoice_state(ledger, "INV-1002") == ("open", 25000)
-    assert scalar(ledger, "SELECT credit_minor FROM customer WHERE customer_id = 'C1'") == 3000
+    assert invoice_state(ledger, "INV-1002") == ("open", 22000)
+    assert scalar(ledger, "SELECT credit_minor FROM customer WHERE customer_id = 'C1'") == 0
 
 
 def test_every_recorded_payment_is_on_the_timeline_and_the_import_is_audited_once(

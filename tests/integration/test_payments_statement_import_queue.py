@@ -115,12 +115,15 @@ def test_an_entry_resolved_to_a_customer_pays_their_oldest_invoice_first(queued:
     assert invoice_state(queued, "INV-9") == ("open", 7500)
 
 
-def test_paying_more_than_the_invoice_leaves_customer_credit(queued: Engine) -> None:
+def test_paying_more_than_the_invoice_pays_the_customers_other_invoices_before_credit(
+    queued: Engine,
+) -> None:
     done = resolve_entry(queued, ids(queued)["for my husband"], invoices=["INV-1"], actor="a",
                          now=NOW)  # fmt: skip
-    assert done.credit == Money.parse("40.00", "EUR")
-    assert invoice_state(queued, "INV-2") == ("open", 4000)
-    assert scalar(queued, "SELECT credit_minor FROM customer WHERE customer_id = 'C1'") == 4000
+    assert done.credit == Money.parse("0.00", "EUR")
+    assert invoice_state(queued, "INV-1") == ("paid", 0)
+    assert invoice_state(queued, "INV-2") == ("paid", 0)
+    assert scalar(queued, "SELECT credit_minor FROM customer WHERE customer_id = 'C1'") == 0
 
 
 def test_an_entry_is_resolved_only_once(queued: Engine) -> None:
@@ -186,8 +189,27 @@ def test_a_payment_in_another_currency_cannot_pay_a_euro_invoice(queued: Engine)
         resolve_entry(queued, ids(queued)["usd"], invoices=["INV-1"], actor="anna", now=NOW)
 
 
-def test_an_iban_once_resolved_to_a_customer_is_recognised_next_time(queued: Engine) -> None:
+def test_an_iban_once_resolved_to_a_customer_is_recognised_next_time(
+    queued: Engine, settings: Settings, tmp_path: Path
+) -> None:
     resolve_entry(queued, ids(queued)["for my husband"], invoices=["INV-1"], actor="a", now=NOW)
+    seed_ledger(
+        queued,
+        settings,
+        tmp_path,
+        [{"customer_id": "C1", "name": "J. Jansen", "kind": "consumer", "iban": "", "email": ""}],
+        [
+            {
+                "invoice_number": "INV-3",
+                "customer_id": "C1",
+                "issue_date": "2026-02-20",
+                "due_date": "2026-03-06",
+                "amount": "40.00",
+                "currency": "EUR",
+                "payment_reference": "",
+            },
+        ],  # fmt: skip
+    )
     summary = import_statement(
         queued,
         camt053(Tx("40.00", "Mrs Jansen", STRANGER_IBAN, text="rest"), statement_id="NEXT"),
@@ -195,4 +217,4 @@ def test_an_iban_once_resolved_to_a_customer_is_recognised_next_time(queued: Eng
         NOW,
     )
     assert summary.matched["iban_amount"] == 1
-    assert invoice_state(queued, "INV-2") == ("paid", 0)
+    assert invoice_state(queued, "INV-3") == ("paid", 0)
