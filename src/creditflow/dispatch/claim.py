@@ -11,19 +11,21 @@ stale (its worker died) and may be taken over.
 - SQLite (one writer at a time): a single conditional `UPDATE ... WHERE id IN
   (SELECT ...)` is atomic, and the claim is read back by worker and time.
 
-Before each send the worker confirms its claim again (`confirm_claim`), so a claim
-taken over after going stale is never sent by both.
+Before sending, the worker confirms its claims again (`confirm_claims` for a whole
+batch in one statement, `confirm_claim` for one), so a claim taken over after going
+stale is never sent by both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, text
 
 from creditflow.store import db_value
 
-__all__ = ["DUE_KINDS", "claim_batch", "confirm_claim", "release_claim"]
+__all__ = ["DUE_KINDS", "claim_batch", "confirm_claim", "confirm_claims", "release_claim"]
 
 DUE_KINDS = ("message", "task", "escalation")
 
@@ -93,6 +95,26 @@ def confirm_claim(conn: Connection, action_pk: int, worker_id: str, now: datetim
         {"now": db_value(now, dialect), "id": action_pk, "worker": worker_id},
     )
     return bool(result.rowcount)
+
+
+def confirm_claims(
+    conn: Connection, action_pks: Sequence[int], worker_id: str, now: datetime
+) -> dict[int, int]:
+    """Renew this worker's claims on a batch in one statement: action pk -> attempt number.
+
+    Actions the worker no longer holds (taken over, no longer queued) are left out.
+    """
+    if not action_pks:
+        return {}
+    rows = conn.execute(
+        text(
+            "UPDATE action SET claimed_at = :now, attempts = attempts + 1 "
+            "WHERE id IN :ids AND claimed_by = :worker AND status = 'queued' "
+            "RETURNING id, attempts"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"now": db_value(now, conn.dialect.name), "ids": list(action_pks), "worker": worker_id},
+    )
+    return {int(pk): int(attempts) for pk, attempts in rows}
 
 
 def release_claim(conn: Connection, action_pk: int, worker_id: str) -> None:

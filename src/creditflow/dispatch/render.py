@@ -24,6 +24,7 @@ from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.messages.context import Creditor, InvoiceLine, MessageContext
 from creditflow.messages.letter import render_letter_pdf
+from creditflow.messages.llm import personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
 from creditflow.portal.links import make_customer_token, pay_url
@@ -184,6 +185,7 @@ def render_action(
     channel = action.channel
     template = action.template or ""
     rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
+    rendered = personalise_message(rendered, ctx, settings)
     base = settings.portal_base_url.rstrip("/")
     metadata: dict[str, str] = {"template": template, "step": action.step}
     attachments: list[Attachment] = []

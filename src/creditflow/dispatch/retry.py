@@ -9,7 +9,9 @@ permanent failure, the action fails over to the next channel of its
 
 Configured in ``[dispatch]`` of creditflow.toml: ``retry_base_seconds`` (60),
 ``retry_factor`` (2), ``max_attempts`` (5), ``retry_jitter`` (0.2),
-``claim_timeout_seconds`` (300), ``batch_size`` (100).
+``claim_timeout_seconds`` (300), ``batch_size`` (100), ``send_concurrency`` (8: requests
+in flight at once for adapters that send concurrently, Twilio SMS and WhatsApp).
+``batch_size`` also bounds how many attempts one stopped worker can leave unfinished.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class DispatchPolicy:
     retry_jitter: float = 0.2
     claim_timeout_seconds: float = 300.0
     batch_size: int = 100
+    send_concurrency: int = 8
 
     def __post_init__(self) -> None:
         if self.retry_base_seconds < 0:
@@ -47,6 +50,11 @@ class DispatchPolicy:
             raise ValueError("[dispatch] claim_timeout_seconds: must be positive")
         if self.batch_size < 1:
             raise ValueError("[dispatch] batch_size: must be at least 1")
+        if self.send_concurrency < 1:
+            raise ValueError("[dispatch] send_concurrency: must be at least 1")
+
+
+_INTEGERS = ("max_attempts", "batch_size", "send_concurrency")
 
 
 def policy_from(section: Mapping[str, Any] | None) -> DispatchPolicy:
@@ -59,7 +67,7 @@ def policy_from(section: Mapping[str, Any] | None) -> DispatchPolicy:
     typed: dict[str, Any] = {}
     for key, value in values.items():
         try:
-            typed[key] = int(value) if key in ("max_attempts", "batch_size") else float(value)
+            typed[key] = int(value) if key in _INTEGERS else float(value)
         except (TypeError, ValueError):
             raise ValueError(f"[dispatch] {key}: {value!r} is not a number") from None
     return DispatchPolicy(**typed)

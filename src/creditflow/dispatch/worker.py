@@ -1,19 +1,23 @@
 """Dispatch: claim due actions, re-check them, render, send, record; and the worker loop.
 
-One batch goes through four steps:
+One batch goes through these phases, with three commits in all:
 
 1. claim (`claim.py`), committed, so other workers skip these actions;
 2. re-check in one transaction (`recheck.py`): cancel what must not be sent, narrow
    partly paid actions to the invoices still open, put tasks in the work queue and
    hand escalations over;
-3. render each message (outside any transaction);
-4. per message: confirm the claim and commit a `delivery_attempt` (outcome empty),
-   call the adapter, then record the outcome in one transaction: sent; retry later
-   (transient, with backoff); or fail over to the next channel (permanent, limit
-   reached, bad address), failed when none is left.
+3. render every message (outside any transaction);
+4. one transaction confirms the claims and writes every `delivery_attempt` row
+   (outcome empty) BEFORE any provider is called (`batch.start_attempts`);
+5. send: concurrently for adapters with `send_many`, one by one (over a reused
+   connection) for the others (`batch.send_all`);
+6. one transaction records every outcome: sent; retry later (transient, with
+   backoff); or fail over to the next channel (permanent, limit reached, bad
+   address), failed when none is left (`batch.record_outcomes`).
 
-`now` is the clock retries and records use (the wall clock unless given);
-`until` bounds the scheduled time of what is sent.
+The creditor block and the link secret are looked up once per pass. `now` is the
+clock retries and records use (the wall clock unless given); `until` bounds the
+scheduled time of what is sent.
 """
 
 from __future__ import annotations
@@ -21,23 +25,29 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from creditflow.channels.base import ChannelAdapter, OutboundMessage, SendResult
+from creditflow.channels.base import ChannelAdapter
 from creditflow.channels.registry import build_adapters
 from creditflow.compliance.service import local_today
 from creditflow.config import Settings
 from creditflow.db import transaction
-from creditflow.dispatch.claim import claim_batch, confirm_claim
-from creditflow.dispatch.letters import archive_letter
-from creditflow.dispatch.models import Action, DeliveryAttempt
-from creditflow.dispatch.outcome import cancel, fail_over, mark_contact_invalid, mark_sent, timeline
+from creditflow.dispatch.batch import (
+    Planned,
+    fail_over_and_count,
+    record_outcomes,
+    send_all,
+    start_attempts,
+)
+from creditflow.dispatch.claim import claim_batch
+from creditflow.dispatch.models import Action
+from creditflow.dispatch.outcome import cancel, timeline
 from creditflow.dispatch.recheck import (
     BatchFacts,
     is_opt_out_confirmation,
@@ -46,16 +56,13 @@ from creditflow.dispatch.recheck import (
     recheck_action,
 )
 from creditflow.dispatch.reconcile import reconcile_unfinished
-from creditflow.dispatch.render import (
-    RenderedAction,
-    build_context,
-    creditor_of,
-    links_for,
-    render_action,
-)
+from creditflow.dispatch.render import build_context, creditor_of, links_for, render_action
+from creditflow.dispatch.report import DispatchReport
 from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at, policy_from
 from creditflow.dispatch.tasks import send_task
+from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
+from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_due"]
@@ -64,43 +71,33 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class DispatchReport:
-    """What one dispatch pass did."""
+class _Pass:
+    """What every batch of one dispatch pass shares, looked up once."""
 
-    claimed: int = 0
-    sent: int = 0
-    cancelled: int = 0
-    retried: int = 0
-    failed_over: int = 0
-    failed: int = 0
-    tasks: int = 0
-    escalated: int = 0
-    review: int = 0
-    reconciled: int = 0
-    lost: int = 0
-    errors: list[str] = field(default_factory=list)
+    settings: Settings
+    adapters: Mapping[str, ChannelAdapter]
+    worker: str
+    policy: DispatchPolicy
+    clock: Callable[[], datetime]
+    secret: str
+    _creditor: Creditor | None = None
 
-    def line(self) -> str:
-        """One-line summary for the command line."""
-        text = (
-            f"claimed {self.claimed}: sent {self.sent}, cancelled {self.cancelled}, "
-            f"retry later {self.retried}, failed over {self.failed_over}, failed {self.failed}, "
-            f"tasks {self.tasks}, escalated {self.escalated}"
-        )
-        if self.reconciled or self.review:
-            text += (
-                f"; after a stopped worker: {self.reconciled} found sent, {self.review} to review"
-            )
-        return text
+    def creditor(self) -> Creditor:
+        """The creditor block of every message (needed only when a message is rendered)."""
+        if self._creditor is None:
+            self._creditor = creditor_of(self.settings)
+        return self._creditor
 
 
-@dataclass
-class _Planned:
-    action_pk: int
-    action_id: str
-    channel: str
+@dataclass(frozen=True)
+class _ToRender:
+    """A re-checked message action with what its rendering needs (read in phase 2)."""
+
+    action: Action
+    customer: Customer
+    invoices: list[Invoice]
     address: str
-    rendered: RenderedAction
+    now: datetime
 
 
 def default_worker_id() -> str:
@@ -134,8 +131,9 @@ def dispatch_due(
         else build_adapters(settings.channels, settings.outbox_dir)
     )
     report = DispatchReport()
-    _ensure_link_secret(engine, settings)
     try:
+        secret = _ensure_link_secret(engine, settings)
+        batch = _Pass(settings, channel_adapters, worker, policy, clock, secret)
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -160,7 +158,7 @@ def dispatch_due(
             if not ids:
                 break
             report.claimed += len(ids)
-            _process(engine, settings, channel_adapters, worker, ids, policy, clock, report)
+            _process(engine, batch, ids, report)
     finally:
         if owned:
             for adapter in channel_adapters.values():
@@ -168,37 +166,59 @@ def dispatch_due(
     return report
 
 
-def _ensure_link_secret(engine: Engine, settings: Settings) -> None:
-    """Create the organisation's link secret up front, once, even with workers racing."""
+def _ensure_link_secret(engine: Engine, settings: Settings) -> str:
+    """The organisation's link secret, created up front, once, even with workers racing."""
     try:
         with transaction(engine) as session:
-            link_secret(session, settings)
+            return link_secret(session, settings)
     except IntegrityError:
-        pass  # another worker created the organisation row at the same moment
+        # Another worker created the organisation row at the same moment: read theirs.
+        with transaction(engine) as session:
+            return link_secret(session, settings)
 
 
-def _process(
-    engine: Engine,
-    settings: Settings,
-    adapters: Mapping[str, ChannelAdapter],
-    worker: str,
-    ids: list[int],
-    policy: DispatchPolicy,
-    clock: Callable[[], datetime],
-    report: DispatchReport,
-) -> None:
-    creditor = creditor_of(settings)
-    planned: list[_Planned] = []
+def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport) -> None:
+    """One claimed batch through re-check, render, attempts, send and record."""
+    to_render = _recheck(engine, batch, ids, report)
+    planned, unrenderable = _render(batch, to_render)
+    with transaction(engine) as session:
+        now = batch.clock()
+        for action_pk, reason in unrenderable:
+            action = session.get(Action, action_pk)
+            if action is not None and action.claimed_by == batch.worker:
+                fail_over_and_count(session, action, reason, now, report)
+        started = start_attempts(session, batch.worker, planned, now)
+    report.lost += len(planned) - len(started)
+    if not started:
+        return
+    results = send_all(batch.adapters, started, batch.policy.send_concurrency)
+    with transaction(engine) as session:
+        record_outcomes(
+            session,
+            batch.policy,
+            started,
+            results,
+            batch.clock(),
+            report,
+            outbox_dir=batch.settings.outbox_dir,
+        )
+
+
+def _recheck(
+    engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport
+) -> list[_ToRender]:
+    """Re-check the batch in one transaction; the message actions still to be sent."""
+    settings = batch.settings
+    out: list[_ToRender] = []
     with transaction(engine) as session:
         actions = session.scalars(
             select(Action)
-            .where(Action.id.in_(ids), Action.claimed_by == worker, Action.status == "queued")
+            .where(Action.id.in_(ids), Action.claimed_by == batch.worker, Action.status == "queued")
             .order_by(Action.scheduled_at, Action.id)
         ).all()
         facts = load_facts(session, actions, settings.rules.promise_grace_days)
-        secret = link_secret(session, settings)
         for action in actions:
-            now = clock()
+            now = batch.clock()
             if _prepare(session, settings, action, facts, now, report) is None:
                 continue
             customer = facts.customers[action.customer_id]
@@ -206,31 +226,52 @@ def _process(
                 customer.id, action.channel, include_opted_out=is_opt_out_confirmation(action)
             )
             if point is None:
-                _fail_over(session, action, f"no valid {action.channel} address", now, report)
-                continue
-            try:
-                invoices = [facts.invoices[i] for i in action.invoice_ids or []]
-                ctx = build_context(
-                    action,
-                    customer,
-                    invoices,
-                    action.amount_due_minor,
-                    creditor=creditor,
-                    links=links_for(settings, secret, customer.customer_id, action.action_id, now),
-                    today=local_today(customer, now),
-                    organisation_country=settings.organisation.country,
-                )
-                rendered = render_action(action, ctx, settings=settings, to=point.address)
-            except (MessageTemplateError, ValueError) as exc:
-                _fail_over(
-                    session, action, f"cannot render for {action.channel}: {exc}", now, report
+                fail_over_and_count(
+                    session, action, f"no valid {action.channel} address", now, report
                 )
                 continue
-            planned.append(
-                _Planned(action.id, action.action_id, action.channel, point.address, rendered)
+            invoices = [facts.invoices[i] for i in action.invoice_ids or []]
+            out.append(_ToRender(action, customer, invoices, point.address, now))
+    return out
+
+
+def _render(
+    batch: _Pass, items: Sequence[_ToRender]
+) -> tuple[list[Planned], list[tuple[int, str]]]:
+    """Render every message (no transaction: the rows stay usable after commit)."""
+    settings = batch.settings
+    planned: list[Planned] = []
+    unrenderable: list[tuple[int, str]] = []
+    for item in items:
+        action, customer = item.action, item.customer
+        try:
+            ctx = build_context(
+                action,
+                customer,
+                item.invoices,
+                action.amount_due_minor,
+                creditor=batch.creditor(),
+                links=links_for(
+                    settings, batch.secret, customer.customer_id, action.action_id, item.now
+                ),
+                today=local_today(customer, item.now),
+                organisation_country=settings.organisation.country,
             )
-    for item in planned:
-        _send(engine, settings, adapters, worker, item, policy, clock, report)
+            rendered = render_action(action, ctx, settings=settings, to=item.address)
+        except (MessageTemplateError, ValueError) as exc:
+            unrenderable.append((action.id, f"cannot render for {action.channel}: {exc}"))
+            continue
+        planned.append(
+            Planned(
+                action.id,
+                action.action_id,
+                action.channel,
+                item.address,
+                rendered,
+                dict(action.payload or {}),
+            )
+        )
+    return planned, unrenderable
 
 
 def _prepare(
@@ -294,108 +335,3 @@ def _escalate(
         action.next_attempt_at = next_attempt_at(policy_from(settings.raw.get("dispatch")), 1, now)
         action.error = f"hand-over delivery failed: {exc!r}"[:2000]
         report.retried += 1
-
-
-def _fail_over(
-    session: Session, action: Action, reason: str, now: datetime, report: DispatchReport
-) -> None:
-    if fail_over(session, action, reason, now) is None:
-        report.failed += 1
-    else:
-        report.failed_over += 1
-
-
-def _start_attempt(engine: Engine, worker: str, item: _Planned, now: datetime) -> bool:
-    """Confirm the claim and commit the attempt row BEFORE the provider is called."""
-    with transaction(engine) as session:
-        if not confirm_claim(session.connection(), item.action_pk, worker, now):
-            return False
-        action = session.get(Action, item.action_pk)
-        assert action is not None
-        payload = {**(action.payload or {}), "to": item.address}
-        if item.channel == "voice":
-            payload["voice_text"] = item.rendered.message.text
-        action.payload = payload
-        session.add(
-            DeliveryAttempt(
-                action_id=item.action_id,
-                attempt=action.attempts,
-                channel=item.channel,
-                worker=worker,
-                started_at=now,
-            )
-        )
-    return True
-
-
-def _call(adapter: ChannelAdapter | None, message: OutboundMessage) -> SendResult:
-    if adapter is None:
-        return SendResult.permanent("none", f"no adapter for channel {message.channel}")
-    try:
-        return adapter.send(message)
-    except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the batch
-        log.exception(
-            "adapter %s raised for action %s", getattr(adapter, "name", "?"), message.action_id
-        )
-        return SendResult.transient(getattr(adapter, "name", "adapter"), f"adapter raised {exc!r}")
-
-
-def _send(
-    engine: Engine,
-    settings: Settings,
-    adapters: Mapping[str, ChannelAdapter],
-    worker: str,
-    item: _Planned,
-    policy: DispatchPolicy,
-    clock: Callable[[], datetime],
-    report: DispatchReport,
-) -> None:
-    if not _start_attempt(engine, worker, item, clock()):
-        report.lost += 1
-        return
-    result = _call(adapters.get(item.channel), item.rendered.message)
-    now = clock()
-    with transaction(engine) as session:
-        attempt = session.scalars(
-            select(DeliveryAttempt)
-            .where(
-                DeliveryAttempt.action_id == item.action_id, DeliveryAttempt.finished_at.is_(None)
-            )
-            .order_by(DeliveryAttempt.id.desc())
-        ).first()
-        if attempt is not None:
-            attempt.finished_at = now
-            attempt.outcome = result.status
-            attempt.provider_message_id = result.provider_message_id
-            attempt.error = result.error
-        action = session.get(Action, item.action_pk)
-        assert action is not None
-        if result.ok:
-            mark_sent(session, action, result, now)
-            if item.rendered.letter_pdf is not None and item.channel == "letter":
-                archive_letter(settings.outbox_dir, item.action_id, item.rendered.letter_pdf)
-            report.sent += 1
-            return
-        error = result.error or result.status
-        if result.status == "transient_failure":
-            retry_at = next_attempt_at(policy, action.attempts, now)
-            if retry_at is not None:
-                action.next_attempt_at = retry_at
-                action.error = error[:2000]
-                action.claimed_by = None
-                action.claimed_at = None
-                timeline(
-                    session,
-                    action,
-                    "message.retry",
-                    f"{action.step} on {action.channel}: attempt {action.attempts} failed "
-                    f"({error}); next try {retry_at.isoformat(timespec='seconds')}",
-                    now,
-                    data={"error": error, "attempt": action.attempts},
-                )
-                report.retried += 1
-                return
-            error = f"{error} (after {action.attempts} attempts)"
-        elif result.contact_invalid:
-            mark_contact_invalid(session, action, item.channel, item.address, error, now)
-        _fail_over(session, action, error, now, report)

@@ -163,3 +163,7 @@ def poll_mailbox(
         if client is None:
             imap.logout()
     return handled
+
+
+def mailbox_name(folder: str) -> str:
+    return chr(34) + folder + chr(34)

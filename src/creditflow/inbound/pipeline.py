@@ -3,7 +3,8 @@
 `handle_message` serves SMS/WhatsApp (Twilio webhook), e-mail replies (webhook and
 IMAP poll), voice key presses and the portal chat alike: find the customer, classify
 the text, act (pay link, promise, dispute, task, opt-out, ...), answer in the
-customer's language, and keep both messages in the conversation and on the timeline.
+customer's language (reworded by the optional LLM when `[llm]` is on, see
+`messages.llm`), and keep both messages in the conversation and on the timeline.
 A message with a `provider_id` seen before is not acted on twice.
 """
 
@@ -23,6 +24,7 @@ from creditflow.config import Settings
 from creditflow.inbound.classify import Classification, classify
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
+from creditflow.messages.llm import phrase_reply
 from creditflow.portal.access import normalise_contact
 from creditflow.portal.actions import queue_action
 from creditflow.portal.disputes import open_dispute
@@ -380,5 +382,12 @@ def _act(
             },
         )
         reply.actions.append(action.action_id)
-    reply.text = REPLIES[intent][lang].format(**values)
+    reply.text = phrase_reply(
+        REPLIES[intent][lang].format(**values),
+        settings,
+        intent=intent,
+        language=lang,
+        channel=channel,
+        creditor=settings.organisation.name,
+    ).text
     return reply

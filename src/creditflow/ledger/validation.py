@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -182,8 +183,12 @@ def check_values(check: Callable[..., Any], values: list[Any]) -> list[tuple[Any
     if len(values) < PARALLEL_THRESHOLD or cores < 2:
         return [_checked(check, v) for v in values]
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-        return list(pool.map(partial(_checked, check), values, chunksize=2_000))
+    try:
+        with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+            return list(pool.map(partial(_checked, check), values, chunksize=2_000))
+    except BrokenProcessPool:
+        # e.g. a calling script without an `if __name__ == "__main__"` guard
+        return [_checked(check, v) for v in values]
 
 
 def _value_check(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, pl.Expr]:

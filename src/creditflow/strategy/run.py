@@ -208,23 +208,26 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
         )
 
 
+_RAISE_LEVEL_SQL = {
+    "postgresql": "UPDATE invoice SET dunning_level = :level, dunning_step = :step, "
+    "dunning_on = :on_day WHERE id = ANY(CAST(:ids AS BIGINT[])) AND dunning_level < :level",
+    "sqlite": "UPDATE invoice SET dunning_level = :level, dunning_step = :step, "
+    "dunning_on = :on_day WHERE id IN (SELECT value FROM json_each(:ids)) "
+    "AND dunning_level < :level",
+}
+
+
 def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
-    """Set the dunning level of covered invoices through a temporary table (one UPDATE)."""
-    conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS tmp_invoice_level "
-        "(invoice_id BIGINT PRIMARY KEY, level INTEGER, step VARCHAR(64), on_day DATE)"
-    )
-    conn.exec_driver_sql("DELETE FROM tmp_invoice_level")
-    bulk_insert_frame(
-        conn,
-        "tmp_invoice_level",
-        levels.select(
-            pl.col("invoice_pk").alias("invoice_id"), "level", "step", pl.col("on").alias("on_day")
-        ),
-    )
-    conn.exec_driver_sql(
-        "UPDATE invoice SET dunning_level = t.level, dunning_step = t.step, dunning_on = t.on_day "
-        "FROM tmp_invoice_level t "
-        "WHERE invoice.id = t.invoice_id AND t.level > invoice.dunning_level"
-    )
-    conn.exec_driver_sql("DELETE FROM tmp_invoice_level")
+    """Raise the dunning level of covered invoices: one UPDATE per (level, step).
+
+    The invoice ids travel as one parameter (a JSON array read by SQLite's json_each,
+    an array on PostgreSQL), so a million ids cost one statement, not a million.
+    """
+    dialect = conn.dialect.name
+    on_day = db_value(levels.get_column("on").first(), dialect) if levels.height else None
+    for level, step, ids in levels.group_by("level", "step").agg("invoice_pk").iter_rows():
+        id_param = list(ids) if dialect == "postgresql" else "[" + ",".join(map(str, ids)) + "]"
+        conn.execute(
+            text(_RAISE_LEVEL_SQL[dialect]),
+            {"level": level, "step": step, "on_day": on_day, "ids": id_param},
+        )
