@@ -8,6 +8,7 @@ Values are converted here to what SQLAlchemy itself would have stored.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -217,3 +218,46 @@ def bulk_insert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     for start in range(0, ready.height, CHUNK):
         conn.exec_driver_sql(sql, ready.slice(start, CHUNK).rows())
     return ready.height
+
+
+SQLITE_JSON_BLOCK = 250_000
+
+
+def read_table_columns(
+    conn: Connection,
+    source: str,
+    columns: dict[str, tuple[str, Any]],
+    where: str,
+    *,
+    key: str = "id",
+    table: str | None = None,
+) -> pl.DataFrame:
+    """Read columns of a table (or a join) into a frame: {name: (sql expression, dtype)}.
+
+    On SQLite the rows are serialised to NDJSON by SQLite itself (in blocks of `key`,
+    the integer id of `table`) and parsed by Polars, which avoids one Python object
+    per value: for a million invoices this is about twice as fast as fetching tuples.
+    Elsewhere it is `read_frame`.
+    """
+    schema = {name: dtype for name, (_, dtype) in columns.items()}
+    select = ", ".join(expr for expr, _ in columns.values())
+    if conn.dialect.name != "sqlite":
+        return read_frame(conn, f"SELECT {select} FROM {source} WHERE {where}", schema)  # noqa: S608
+    pairs = ", ".join(f"'{name}', {expr}" for name, (expr, _) in columns.items())
+    bounds_table = table or source
+    bounds = conn.exec_driver_sql(f"SELECT MIN(id), MAX(id) FROM {bounds_table}").one()  # noqa: S608
+    raw_types = {
+        k: (pl.Utf8 if v in (pl.Date, pl.Datetime, pl.Boolean) else v) for k, v in schema.items()
+    }
+    parts = []
+    if bounds[0] is not None:
+        for low in range(int(bounds[0]), int(bounds[1]) + 1, SQLITE_JSON_BLOCK):
+            sql = (
+                f"SELECT group_concat(json_object({pairs}), char(10)) FROM {source} "  # noqa: S608
+                f"WHERE {key} >= ? AND {key} < ? AND ({where})"
+            )
+            text_block = conn.exec_driver_sql(sql, (low, low + SQLITE_JSON_BLOCK)).scalar()
+            if text_block:
+                parts.append(pl.read_ndjson(io.BytesIO(text_block.encode()), schema=raw_types))
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw_types)
+    return _cast(frame, schema)

@@ -60,7 +60,7 @@ def test_a_dry_run_writes_nothing(ledger, settings):
     assert result.actions.height == 3
     assert set(result.actions.get_column("status")) == {"planned"}
     assert count(ledger, "SELECT COUNT(*) FROM action") == 0
-    assert count(ledger, "SELECT MAX(dunning_level) FROM invoice") == 0
+    assert count(ledger, "SELECT COUNT(*) FROM invoice_dunning") == 0
 
 
 def test_actions_are_written_in_the_public_json_shape(ledger, settings):
@@ -101,7 +101,10 @@ def test_a_later_step_cancels_the_queued_earlier_one_and_levels_rise(ledger, set
             )
         ).fetchall()
         level = conn.execute(
-            text("SELECT dunning_step FROM invoice WHERE invoice_number = 'INV-3'")
+            text(
+                "SELECT d.step FROM invoice_dunning d JOIN invoice i ON i.id = d.invoice_id "
+                "WHERE i.invoice_number = 'INV-3'"
+            )
         ).scalar_one()
     assert rows[0][0] == "reminder2" and rows[0][1] == "cancelled"
     assert rows[0][2].startswith("superseded by")

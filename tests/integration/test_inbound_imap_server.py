@@ -203,23 +203,27 @@ def test_a_reply_seen_again_after_a_crash_is_not_acted_on_twice(
     assert steps.count("conversation_reply") == 1
 
 
-def test_a_reply_in_an_unknown_charset_with_a_nul_byte_is_still_read(
-    engine, settings, ledger, server
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("Ik betaal vrijdag", 'text/plain; charset="x-unknown-charset"'),
+        ("Ik betaal vrijdag\x00", 'text/plain; charset="utf-8"'),  # PostgreSQL refuses NUL
+    ],
+    ids=["unknown-charset", "nul-byte"],
+)
+def test_a_malformed_reply_is_still_read_and_does_not_block_the_mailbox(
+    engine, settings, ledger, server, body, content_type
 ):
     settings = polling(settings, server)
-    raw = mail(
-        "jan@example.nl",
-        "Ik betaal vrijdag\x00",
-        content_type='text/plain; charset="x-unknown-charset"',
-        message_id="<odd-charset@example.nl>",
-    )
-    server.append(raw)
+    server.append(mail("jan@example.nl", body, content_type=content_type, message_id="<odd@x>"))
+    server.append(ANN_STOPS)
 
-    assert poll(engine, settings) == 1
+    assert poll(engine, settings) == 2
 
-    [kept] = inbound_messages(engine)
-    assert kept.text == "Ik betaal vrijdag"
+    texts = [m.text for m in inbound_messages(engine)]
+    assert texts == ["Ik betaal vrijdag", "STOP"]
     assert promises(engine, ledger["jan"]) == [(date(2026, 3, 6), "email")]
+    assert server.unseen() == []
 
 
 def test_a_folder_with_spaces_and_accents_is_polled_and_inbox_left_alone(
@@ -255,9 +259,7 @@ def test_a_wrong_password_is_a_configuration_error_naming_the_user(engine, setti
         poll(engine, settings)
 
 
-def test_the_password_can_come_from_the_environment(
-    engine, settings, ledger, server, monkeypatch
-):
+def test_the_password_can_come_from_the_environment(engine, settings, ledger, server, monkeypatch):
     monkeypatch.setenv("TEST_IMAP_PASSWORD", PASSWORD)
     settings = polling(settings, server, password=None, password_env="TEST_IMAP_PASSWORD")
     server.append(JAN_PROMISES)

@@ -79,7 +79,9 @@ class ImapTestServer:
     def append(self, raw: bytes, folder: str = "INBOX", flags: str = "") -> None:
         """Deliver one RFC 822 message into the folder (optionally with flags, e.g. \\Seen)."""
         with self.client() as imap:
-            status, data = imap.append(mailbox_name(folder), f"({flags})" if flags else None, None, raw)
+            status, data = imap.append(
+                mailbox_name(folder), f"({flags})" if flags else None, None, raw
+            )
             assert status == "OK", f"APPEND to {folder!r} refused: {data!r}"
 
     def flags(self, folder: str = "INBOX") -> list[str]:
@@ -97,7 +99,7 @@ class ImapTestServer:
             status, _ = imap.select(mailbox_name(folder), readonly=True)
             assert status == "OK", f"cannot select {folder!r}"
             _, found = imap.uid("SEARCH", "UNSEEN")
-            messages = []
+            messages: list[bytes] = []
             for uid in (found[0] or b"").split():
                 _, parts = imap.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
                 messages.extend(part[1] for part in parts if isinstance(part, tuple))

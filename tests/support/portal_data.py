@@ -76,7 +76,6 @@ def add_invoice(
         open_minor=open_minor,
         status="open",
         payment_reference=f"RF18{number[-4:]}",
-        dunning_level=0,
     )
     session.add(invoice)
     session.flush()

@@ -177,10 +177,8 @@ def write_invoices(
         "row_hash",
         "updated_at",
     ]
-    new_values = _invoice_values(new, now).with_columns(
-        pl.lit(0).alias("dunning_level"), pl.lit(now).alias("created_at")
-    )
-    bulk_insert_frame(conn, "invoice", new_values.select([*columns, "dunning_level", "created_at"]))
+    new_values = _invoice_values(new, now).with_columns(pl.lit(now).alias("created_at"))
+    bulk_insert_frame(conn, "invoice", new_values.select([*columns, "created_at"]))
     if changed.height:
         values = _invoice_values(changed, now).with_columns(changed.get_column("id"))
         bulk_update(conn, "invoice", "id", columns, frame_rows(values, [*columns, "id"]))

@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
 
@@ -119,12 +119,37 @@ class Invoice(Base):
     description: Mapped[str | None] = mapped_column(String(400))
     payment_reference: Mapped[str] = mapped_column(String(35), index=True)
     paid_on: Mapped[date | None] = mapped_column(Date)
-    dunning_level: Mapped[int] = mapped_column(Integer, default=0)
-    dunning_step: Mapped[str | None] = mapped_column(String(64))
-    dunning_on: Mapped[date | None] = mapped_column(Date)
     row_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    dunning: Mapped[InvoiceDunning | None] = relationship(lazy="select", viewonly=True)
+
+    @property
+    def dunning_level(self) -> int:
+        """The highest dunning step (level) this invoice reached; 0 for none."""
+        return self.dunning.level if self.dunning else 0
+
+    @property
+    def dunning_step(self) -> str | None:
+        """The id of the highest dunning step this invoice reached."""
+        return self.dunning.step if self.dunning else None
+
+
+class InvoiceDunning(Base):
+    """How far dunning went for one invoice: the highest step reached and when.
+
+    Kept apart from the wide invoice row so the daily run raises a million levels
+    with narrow upserts instead of rewriting invoices and their indexes.
+    """
+
+    __tablename__ = "invoice_dunning"
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(64))
+    reached_on: Mapped[date] = mapped_column(Date)
 
 
 Index("ix_invoice_customer_status", Invoice.customer_id, Invoice.status)

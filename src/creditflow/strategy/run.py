@@ -209,19 +209,23 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
 
 
 _RAISE_LEVEL_SQL = {
-    "postgresql": "UPDATE invoice SET dunning_level = :level, dunning_step = :step, "
-    "dunning_on = :on_day WHERE id = ANY(CAST(:ids AS BIGINT[])) AND dunning_level < :level",
-    "sqlite": "UPDATE invoice SET dunning_level = :level, dunning_step = :step, "
-    "dunning_on = :on_day WHERE id IN (SELECT value FROM json_each(:ids)) "
-    "AND dunning_level < :level",
+    "postgresql": "INSERT INTO invoice_dunning (invoice_id, level, step, reached_on) "
+    "SELECT unnest(CAST(:ids AS BIGINT[])), :level, :step, :on_day "
+    "ON CONFLICT (invoice_id) DO UPDATE SET level = excluded.level, step = excluded.step, "
+    "reached_on = excluded.reached_on WHERE excluded.level > invoice_dunning.level",
+    "sqlite": "INSERT INTO invoice_dunning (invoice_id, level, step, reached_on) "
+    "SELECT value, :level, :step, :on_day FROM json_each(:ids) WHERE true "
+    "ON CONFLICT (invoice_id) DO UPDATE SET level = excluded.level, step = excluded.step, "
+    "reached_on = excluded.reached_on WHERE excluded.level > invoice_dunning.level",
 }
 
 
 def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
-    """Raise the dunning level of covered invoices: one UPDATE per (level, step).
+    """Raise the dunning level of covered invoices: one upsert per (level, step).
 
     The invoice ids travel as one parameter (a JSON array read by SQLite's json_each,
-    an array on PostgreSQL), so a million ids cost one statement, not a million.
+    an array on PostgreSQL), so a million ids cost one statement, not a million; the
+    narrow invoice_dunning table keeps those writes cheap.
     """
     dialect = conn.dialect.name
     on_day = db_value(levels.get_column("on").first(), dialect) if levels.height else None

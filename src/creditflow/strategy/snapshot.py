@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 from sqlalchemy import Connection
 
-from creditflow.store import read_frame
+from creditflow.store import read_frame, read_table_columns
 
 CUSTOMER_SCHEMA = {
     "customer_pk": pl.Int64,
@@ -30,6 +30,17 @@ CUSTOMER_SCHEMA = {
     "do_not_contact": pl.Utf8,
     "opt_out": pl.Utf8,
 }
+INVOICE_COLUMNS = (
+    "i.id",
+    "i.invoice_number",
+    "i.customer_id",
+    "i.currency",
+    "i.due_date",
+    "i.open_minor",
+    "i.status",
+    "COALESCE(d.level, 0)",
+    "d.reached_on",
+)
 INVOICE_SCHEMA = {
     "invoice_pk": pl.Int64,
     "invoice_number": pl.Utf8,
@@ -93,12 +104,19 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         "SELECT DISTINCT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
         {"customer_pk": pl.Int64, "channel": pl.Utf8},
     )
-    invoices = read_frame(
+    invoices = read_table_columns(
         conn,
-        "SELECT id, invoice_number, customer_id, currency, due_date, open_minor, status, "
-        "dunning_level, dunning_on FROM invoice "
-        "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
-        INVOICE_SCHEMA,
+        "invoice i LEFT JOIN invoice_dunning d ON d.invoice_id = i.id",
+        dict(
+            zip(
+                INVOICE_SCHEMA,
+                zip(INVOICE_COLUMNS, INVOICE_SCHEMA.values(), strict=True),
+                strict=True,
+            )
+        ),
+        "i.open_minor > 0 AND i.status IN ('open', 'disputed')",
+        key="i.id",
+        table="invoice",
     )
     history = read_frame(
         conn,
