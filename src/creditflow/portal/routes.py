@@ -35,7 +35,7 @@ from creditflow.portal.web import (
     now_of,
     page_for,
     policy_of,
-    require_csrf,
+    posted_form,
     today_for,
 )
 
@@ -177,10 +177,7 @@ def promise(
     lang: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Promise to pay the open invoices by a date within policy."""
-    page = page_for(request, session, settings, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, lang)
     policy = policy_of(request)
     try:
         made = record_promise(
@@ -206,10 +203,7 @@ def plan(
     lang: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Ask for a payment plan: approved at once within policy, else sent for review."""
-    page = page_for(request, session, settings, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, lang)
     policy = policy_of(request)
     try:
         outcome = request_plan(
@@ -256,10 +250,7 @@ async def dispute(
     upload: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     """Dispute one invoice with a reason, a text and optionally a PDF/JPEG/PNG attachment."""
-    page = page_for(request, session, settings, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, lang)
     invoice = session.scalars(
         select(Invoice).where(
             Invoice.invoice_number == invoice_number, Invoice.customer_id == customer.id
@@ -307,10 +298,7 @@ def preferences(
     lang: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Store channel, language, time of day and opt-outs."""
-    page = page_for(request, session, settings, language, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, language, lang)
     try:
         hour = int(preferred_hour) if preferred_hour.strip() else None
     except ValueError:
@@ -347,10 +335,7 @@ def feedback(
     lang: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Keep a rating and a comment."""
-    page = page_for(request, session, settings, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, lang)
     try:
         record_feedback(session, customer, score, comment, now=now)
     except PolicyRefusal as refusal:
@@ -376,10 +361,7 @@ def chat(
     """Ask the assistant; the answer appears in the conversation on the page."""
     from creditflow.inbound.pipeline import handle_message
 
-    page = page_for(request, session, settings, lang)
-    require_csrf(request, page, csrf_token)
-    now = now_of(request)
-    customer = customer_from_token(request, session, page, token, now)
+    page, now, customer = posted_form(request, session, settings, token, csrf_token, lang)
     handle_message(
         session,
         settings,

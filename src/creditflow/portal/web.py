@@ -196,3 +196,18 @@ def customer_from_token(
     if customer is None or customer.pseudonymised_at is not None:
         raise PortalDenied(404, "unknown_customer", page.lang)
     return customer
+
+
+def posted_form(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    token: str,
+    csrf_token: str,
+    *langs: str | None,
+) -> tuple[Page, datetime, Customer]:
+    """The page, the moment and the customer of a posted portal form, CSRF checked."""
+    page = page_for(request, session, settings, *langs)
+    require_csrf(request, page, csrf_token)
+    now = now_of(request)
+    return page, now, customer_from_token(request, session, page, token, now)
