@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.contract import ACTION_JSON_KEYS
+
 CREDITFLOW = Path(sys.executable).with_name("creditflow")
 
 CUSTOMERS = """customer_id,name,kind,email,phone,address_line1,postal_code,city
@@ -98,21 +100,7 @@ def test_a_credit_manager_imports_runs_and_lists_actions(cli, tmp_path: Path):
     actions = [json.loads(line) for line in done.stdout.splitlines()]
     assert {a["customer_id"] for a in actions} == {"C001", "C002"}
     for action in actions:
-        assert set(action) >= {
-            "action_id",
-            "customer_id",
-            "kind",
-            "channel",
-            "step",
-            "template",
-            "language",
-            "tone",
-            "invoices",
-            "amount_due",
-            "currency",
-            "scheduled_at",
-            "status",
-        }
+        assert list(action) == ACTION_JSON_KEYS
         assert action["status"] == "queued"
     again = cli("run", "--as-of", "2026-03-02", "--json")
     assert again.stdout == ""  # idempotent: nothing new the same day

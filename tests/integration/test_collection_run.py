@@ -13,6 +13,7 @@ from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.strategy.run import action_json, collection_run
 from creditflow.strategy.schema import StrategyError
 from creditflow.strategy.service import activate_strategy
+from tests.support.contract import ACTION_JSON_KEYS
 
 CUSTOMERS = """customer_id,name,kind,email,phone,address_line1,postal_code,city
 C001,Jan de Vries,consumer,jan@example.nl,0612345678,Dorpsstraat 1,1234 AB,Utrecht
@@ -67,21 +68,7 @@ def test_actions_are_written_in_the_public_json_shape(ledger, settings):
     result = collection_run(ledger, settings, DAY, now=at(DAY))
     by_customer = {r["customer_id"]: action_json(r) for r in result.actions.iter_rows(named=True)}
     nudge = by_customer["C003"]
-    assert list(nudge) == [
-        "action_id",
-        "customer_id",
-        "kind",
-        "channel",
-        "step",
-        "template",
-        "language",
-        "tone",
-        "invoices",
-        "amount_due",
-        "currency",
-        "scheduled_at",
-        "status",
-    ]
+    assert list(nudge) == ACTION_JSON_KEYS
     assert nudge["channel"] == "call"  # nudge needs email or sms; she has neither
     assert by_customer["C001"]["invoices"] == ["INV-1", "INV-2"]
     assert by_customer["C001"]["amount_due"] == "200.00"
