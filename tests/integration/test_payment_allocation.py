@@ -83,3 +83,48 @@ def test_only_what_exceeds_everything_open_is_credit(engine, settings, tmp_path)
         credit = conn.execute(text("SELECT credit_minor FROM customer")).scalar_one()
     assert credit == 2500
     assert set(open_amounts(engine).values()) == {0}
+
+
+def test_a_payment_for_an_invoice_imported_as_paid_is_its_settlement_not_money_for_others(
+    engine, settings, tmp_path
+):
+    seed(engine, settings, tmp_path)
+    (tmp_path / "old.csv").write_text(
+        "invoice_number,customer_id,issue_date,due_date,amount,status\n"
+        "INV-0,C001,2025-12-01,2025-12-15,80.00,paid\n"
+    )
+    import_invoices(engine, tmp_path / "old.csv", settings)
+    pay(engine, "80.00", "INV-0")
+    assert open_amounts(engine) == {"INV-0": 0, "INV-1": 10000, "INV-2": 5000, "INV-3": 2500}
+    with engine.connect() as conn:
+        paid_on = conn.execute(
+            text("SELECT paid_on FROM invoice WHERE invoice_number = 'INV-0'")
+        ).scalar_one()
+        credit = conn.execute(text("SELECT credit_minor FROM customer")).scalar_one()
+    assert str(paid_on)[:10] == "2026-03-01"  # dates the paid history
+    assert credit == 0
+
+
+def test_paying_a_settled_invoice_twice_leaves_the_second_payment_as_credit(
+    engine, settings, tmp_path
+):
+    seed(engine, settings, tmp_path)
+    pay(engine, "100.00", "INV-1")
+    with engine.begin() as conn:
+        record_payments(
+            conn,
+            [
+                IncomingPayment(
+                    payment_id="P-again",
+                    amount=Money(Decimal("100.00"), "EUR"),
+                    paid_at=datetime(2026, 3, 2, 12, tzinfo=UTC),
+                    customer_pk=1,
+                    invoice_pk=1,
+                )
+            ],
+            datetime(2026, 3, 2, 12, tzinfo=UTC),
+        )
+    assert open_amounts(engine) == {"INV-1": 0, "INV-2": 5000, "INV-3": 2500}
+    with engine.connect() as conn:
+        credit = conn.execute(text("SELECT credit_minor FROM customer")).scalar_one()
+    assert credit == 10000

@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
-from creditflow.compliance.allocation import LEGAL_ORDER, OpenItem, allocate_payment
 from creditflow.config import Settings
+from creditflow.ledger.allocator import PaymentAllocator
 from creditflow.ledger.imports import ImportSummary, row_hashes
 from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
 from creditflow.models import utcnow
@@ -59,180 +58,6 @@ def parse_paid_at(value: str) -> datetime:
     """A date (taken as midnight UTC) or an ISO date-time (UTC when it has no zone)."""
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-class PaymentAllocator:
-    """Allocates payments against the open items of the customers involved, in bulk."""
-
-    def __init__(self, conn: Connection, order: tuple[str, ...] = LEGAL_ORDER) -> None:
-        self.conn = conn
-        self.order = order
-        self.invoices: dict[int, dict[str, Any]] = {}
-        self.charges: dict[int, dict[str, Any]] = {}
-        self.by_customer: dict[int, list[int]] = {}
-        self.charges_by_customer: dict[int, list[int]] = {}
-        self.credit: dict[int, int] = {}
-        self.allocations: list[tuple[Any, ...]] = []
-
-    def load(self, customer_pks: set[int]) -> None:
-        """Load the open invoices and charges of these customers."""
-        if not customer_pks:
-            return
-        ids = pl.DataFrame({"customer_pk": sorted(customer_pks)}, schema={"customer_pk": pl.Int64})
-        inv = (
-            read_frame(
-                self.conn,
-                "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "
-                "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
-                {
-                    "id": pl.Int64,
-                    "customer_pk": pl.Int64,
-                    "currency": pl.Utf8,
-                    "open_minor": pl.Int64,
-                    "due_date": pl.Date,
-                    "status": pl.Utf8,
-                },
-            )
-            .join(ids, on="customer_pk", how="semi")
-            .sort("due_date", "id")
-        )
-        for row in inv.iter_rows(named=True):
-            self.invoices[row["id"]] = row
-            self.by_customer.setdefault(row["customer_pk"], []).append(row["id"])
-        charges = read_frame(
-            self.conn,
-            "SELECT id, customer_id, currency, open_minor, charged_on, kind FROM charge "
-            "WHERE open_minor > 0",
-            {
-                "id": pl.Int64,
-                "customer_pk": pl.Int64,
-                "currency": pl.Utf8,
-                "open_minor": pl.Int64,
-                "charged_on": pl.Date,
-                "kind": pl.Utf8,
-            },
-        ).join(ids, on="customer_pk", how="semi")
-        for row in charges.iter_rows(named=True):
-            self.charges[row["id"]] = row
-            self.charges_by_customer.setdefault(row["customer_pk"], []).append(row["id"])
-
-    def allocate(self, payment_pk: int, payment: IncomingPayment) -> Money:
-        """Allocate one payment; returns what is left unallocated (credit).
-
-        The named (or referenced) invoices come first; what they do not take goes to
-        the customer's other open invoices, oldest first: a transfer of the whole
-        balance quoting one invoice's reference pays them all. Only what is left
-        after every open item is credit.
-        """
-        if payment.customer_pk is None:
-            return payment.amount
-        targets = payment.invoice_pks or ([payment.invoice_pk] if payment.invoice_pk else [])
-        left = payment.amount
-        if targets:
-            left = self._apply(payment_pk, payment, left, targets, "invoice", with_charges=True)
-        others = [i for i in self.by_customer.get(payment.customer_pk, []) if i not in targets]
-        if left.minor > 0:
-            left = self._apply(
-                payment_pk, payment, left, others, "oldest_first", with_charges=not targets
-            )
-        if left.minor:
-            self.credit[payment.customer_pk] = self.credit.get(payment.customer_pk, 0) + left.minor
-        return left
-
-    def _open_items(
-        self, customer_pk: int, currency: str, invoice_pks: list[int], with_charges: bool
-    ) -> list[OpenItem]:
-        items: list[OpenItem] = []
-        if with_charges:
-            for cid in self.charges_by_customer.get(customer_pk, []):
-                charge = self.charges[cid]
-                if charge["currency"] == currency and int(charge["open_minor"]) > 0:
-                    kind = "interest" if charge["kind"] == "interest" else "costs"
-                    open_amount = Money.of_minor(int(charge["open_minor"]), currency)
-                    items.append(OpenItem(f"c{cid}", kind, open_amount, charge["charged_on"]))
-        for iid in invoice_pks:
-            invoice = self.invoices.get(iid)
-            if invoice and invoice["currency"] == currency and int(invoice["open_minor"]) > 0:
-                open_amount = Money.of_minor(int(invoice["open_minor"]), currency)
-                items.append(OpenItem(f"i{iid}", "principal", open_amount, invoice["due_date"]))
-        return items
-
-    def _apply(
-        self,
-        payment_pk: int,
-        payment: IncomingPayment,
-        amount: Money,
-        invoice_pks: list[int],
-        rule: str,
-        *,
-        with_charges: bool,
-    ) -> Money:
-        """Apply `amount` to these invoices (and open charges first); return the rest."""
-        assert payment.customer_pk is not None
-        currency = amount.currency
-        items = self._open_items(payment.customer_pk, currency, invoice_pks, with_charges)
-        result = allocate_payment(amount, items, self.order)
-        for line in result.lines:
-            pk = int(line.item_id[1:])
-            if line.item_id.startswith("i"):
-                self.invoices[pk]["open_minor"] = line.remaining.minor
-                self.invoices[pk]["paid_on"] = payment.paid_at.date()
-                self.allocations.append((payment_pk, pk, None, line.amount.minor, currency, rule))
-            else:
-                self.charges[pk]["open_minor"] = line.remaining.minor
-                self.allocations.append((payment_pk, None, pk, line.amount.minor, currency, rule))
-        return result.credit
-
-    def flush(self, now: datetime) -> None:
-        """Write allocations and the new open amounts."""
-        bulk_insert(
-            self.conn,
-            "allocation",
-            [
-                "payment_id",
-                "invoice_id",
-                "charge_id",
-                "amount_minor",
-                "currency",
-                "rule",
-                "created_at",
-            ],
-            ((*a, now) for a in self.allocations),
-        )
-        touched = {a[1] for a in self.allocations if a[1] is not None}
-        bulk_update(
-            self.conn,
-            "invoice",
-            "id",
-            ["open_minor", "status", "paid_on", "updated_at"],
-            (
-                (
-                    self.invoices[i]["open_minor"],
-                    "paid"
-                    if self.invoices[i]["open_minor"] == 0 and self.invoices[i]["status"] == "open"
-                    else self.invoices[i]["status"],
-                    self.invoices[i]["paid_on"] if self.invoices[i]["open_minor"] == 0 else None,
-                    now,
-                    i,
-                )
-                for i in touched
-            ),
-        )
-        touched_charges = {a[2] for a in self.allocations if a[2] is not None}
-        bulk_update(
-            self.conn,
-            "charge",
-            "id",
-            ["open_minor"],
-            ((self.charges[c]["open_minor"], c) for c in touched_charges),
-        )
-        if self.credit:
-            self.conn.execute(
-                text("UPDATE customer SET credit_minor = credit_minor + :m WHERE id = :c"),
-                [{"m": minor, "c": customer_pk} for customer_pk, minor in self.credit.items()],
-            )
-        self.allocations = []
-        self.credit = {}
 
 
 def import_payments(engine: Engine, path: Path, settings: Settings) -> ImportSummary:
@@ -396,6 +221,9 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     )
     allocator = PaymentAllocator(conn)
     allocator.load({p.customer_pk for p in payments if p.customer_pk is not None})
+    allocator.load_settled(
+        {i for p in payments for i in (p.invoice_pks or ([p.invoice_pk] if p.invoice_pk else []))}
+    )
     pks: list[int] = []
     leftovers: list[tuple[int, int]] = []
     for payment in payments:
