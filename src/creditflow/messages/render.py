@@ -191,8 +191,17 @@ def _exists(env: Environment, name: str) -> bool:
 
 
 def available_templates(*, override_dir: Path | None = None) -> list[str]:
-    """Names of the message templates (those with English wording, the fallback language)."""
-    env = _env(override_dir)
+    """Names of the message templates (those with English wording, the fallback language).
+
+    Listed once per process and folder: a worker picks up edits to existing templates
+    at once, and new template names after a restart.
+    """
+    return list(_template_names(str(override_dir) if override_dir else None))
+
+
+@lru_cache(maxsize=16)
+def _template_names(override_dir: str | None) -> tuple[str, ...]:
+    env = _env(Path(override_dir) if override_dir else None)
     prefix = f"{FALLBACK_LANGUAGE}/"
     names = {
         name[len(prefix) : -len(".j2")]
@@ -201,7 +210,7 @@ def available_templates(*, override_dir: Path | None = None) -> list[str]:
         and name.count("/") == 1
         and not name[len(prefix)].startswith("_")
     }
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def resolve_language(template: str, language: str, *, override_dir: Path | None = None) -> str:

@@ -48,6 +48,10 @@ def sample_extra(template: str, today: date) -> dict[str, Any]:
         return {"dispute_reference": "GS-2026-0042"}
     if template == "payment_thanks":
         return {"paid_amount": _eur("250.00")}
+    if template == "access_code":
+        return {"code": "482913", "expires_minutes": 10}
+    if template == "conversation_reply":
+        return {"text": "Thank you, we have noted that you will pay on Friday."}
     return {}
 
 
