@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -197,27 +199,50 @@ def _frame_for_driver(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
     return frame.with_columns(conversions) if conversions else frame
 
 
+@dataclass(frozen=True)
+class PreparedRows:
+    """A frame converted for the driver: CSV for PostgreSQL's COPY, tuples for SQLite."""
+
+    columns: list[str]
+    height: int
+    rows: list[tuple[Any, ...]] | None = None
+    csv: bytes | None = None
+
+
+def prepare_rows(frame: pl.DataFrame, dialect: str) -> PreparedRows:
+    """Convert a frame for `insert_prepared` (no database access: may run in a thread)."""
+    ready = _frame_for_driver(frame, dialect)
+    if dialect == "postgresql":
+        data = ready.write_csv(include_header=False, null_value="").encode()
+        return PreparedRows(ready.columns, ready.height, csv=data)
+    return PreparedRows(ready.columns, ready.height, rows=ready.rows())
+
+
+def insert_prepared(conn: Connection, table: str, prepared: PreparedRows) -> int:
+    """Insert prepared rows in one set-based write."""
+    if prepared.height == 0:
+        return 0
+    columns = ", ".join(prepared.columns)
+    if prepared.csv is not None:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(prepared.csv)
+        return prepared.height
+    rows = prepared.rows or []
+    placeholders = ", ".join("?" for _ in prepared.columns)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    for start in range(0, len(rows), CHUNK):
+        conn.exec_driver_sql(sql, rows[start : start + CHUNK])
+    return prepared.height
+
+
 def bulk_insert_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     """Insert a whole frame (column names = table columns) in one set-based write."""
     if frame.height == 0:
         return 0
-    dialect = conn.dialect.name
-    ready = _frame_for_driver(frame, dialect)
-    columns = ready.columns
-    if dialect == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        data = ready.write_csv(include_header=False, null_value="").encode()
-        with raw.cursor() as cursor:  # type: ignore[attr-defined]
-            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-            with cursor.copy(sql) as copy:
-                copy.write(data)
-        return ready.height
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
-    for start in range(0, ready.height, CHUNK):
-        conn.exec_driver_sql(sql, ready.slice(start, CHUNK).rows())
-    return ready.height
+    return insert_prepared(conn, table, prepare_rows(frame, conn.dialect.name))
 
 
 SQLITE_JSON_BLOCK = 250_000
@@ -249,15 +274,23 @@ def read_table_columns(
     raw_types = {
         k: (pl.Utf8 if v in (pl.Date, pl.Datetime, pl.Boolean) else v) for k, v in schema.items()
     }
-    parts = []
+    sql = (
+        f"SELECT CAST(group_concat(json_object({pairs}), char(10)) AS BLOB) "  # noqa: S608
+        f"FROM {source} WHERE {key} >= ? AND {key} < ? AND ({where})"
+    )
+    parts: list[pl.DataFrame] = []
     if bounds[0] is not None:
-        for low in range(int(bounds[0]), int(bounds[1]) + 1, SQLITE_JSON_BLOCK):
-            sql = (
-                f"SELECT group_concat(json_object({pairs}), char(10)) FROM {source} "  # noqa: S608
-                f"WHERE {key} >= ? AND {key} < ? AND ({where})"
-            )
-            text_block = conn.exec_driver_sql(sql, (low, low + SQLITE_JSON_BLOCK)).scalar()
-            if text_block:
-                parts.append(pl.read_ndjson(io.BytesIO(text_block.encode()), schema=raw_types))
+        # SQLite serialises block k+1 (the GIL released) while Polars parses block k.
+        pending: list[Future[pl.DataFrame]] = []
+        with ThreadPoolExecutor(max_workers=1) as parser:
+            for low in range(int(bounds[0]), int(bounds[1]) + 1, SQLITE_JSON_BLOCK):
+                block = conn.exec_driver_sql(sql, (low, low + SQLITE_JSON_BLOCK)).scalar()
+                if block:
+                    pending.append(parser.submit(_parse_ndjson, block, raw_types))
+            parts = [part.result() for part in pending]
     frame = pl.concat(parts) if parts else pl.DataFrame(schema=raw_types)
     return _cast(frame, schema)
+
+
+def _parse_ndjson(block: bytes, schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.read_ndjson(io.BytesIO(block), schema=schema)

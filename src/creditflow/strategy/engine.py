@@ -32,8 +32,8 @@ class Decision:
 
     actions: one row per action (see ACTION_COLUMNS).
     superseded: action_id of queued actions replaced by a later step, with `by`.
-    invoice_levels: invoice_pk, level, step, on: the dunning level each covered
-        invoice reaches.
+    invoice_levels: invoice_pk, level, step, on: covered invoices whose dunning
+        level rises today, and the level they reach.
     skipped: customer_pk, currency, step, reason: decisions held back (contact
         pressure, do-not-contact state).
     """
@@ -185,7 +185,9 @@ def decide(
         actions.select("invoice_ids", "level", "step")
         .explode("invoice_ids")
         .rename({"invoice_ids": "invoice_pk"})
-        .with_columns(pl.lit(as_of).alias("on"))
+        .join(invoices.select("invoice_pk", "dunning_level"), on="invoice_pk")
+        .filter(pl.col("level") > pl.col("dunning_level"))
+        .select("invoice_pk", "level", "step", pl.lit(as_of).alias("on"))
     )
     superseded = (
         snapshot.pending.join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, text
 from creditflow.config import Settings
 from creditflow.db import session_factory
 from creditflow.money import from_minor
-from creditflow.store import bulk_insert, bulk_insert_frame, db_value
+from creditflow.store import bulk_insert, db_value, insert_prepared, prepare_rows
 from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
@@ -159,8 +160,14 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
         pl.lit(now).alias("created_at"),
         pl.lit(now).alias("updated_at"),
     )
-    bulk_insert_frame(conn, "action", frame)
     dialect = conn.dialect.name
+    # The action rows are converted for the driver in a thread while the database
+    # raises the invoice levels (the GIL is released while SQLite/PostgreSQL work).
+    with ThreadPoolExecutor(max_workers=1) as converter:
+        prepared = converter.submit(prepare_rows, frame, dialect)
+        if decision.invoice_levels.height:
+            _raise_levels(conn, decision.invoice_levels)
+        insert_prepared(conn, "action", prepared.result())
     if decision.superseded.height:
         conn.execute(
             text(
@@ -172,9 +179,6 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
                 for aid, by in decision.superseded.iter_rows()
             ],
         )
-    levels = decision.invoice_levels
-    if levels.height:
-        _raise_levels(conn, levels)
     charges = actions.filter((pl.col("kind") == "charge") & pl.col("charge_minor").is_not_null())
     if charges.height:
         bulk_insert(
@@ -229,9 +233,14 @@ def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
     """
     dialect = conn.dialect.name
     on_day = db_value(levels.get_column("on").first(), dialect) if levels.height else None
-    for level, step, ids in levels.group_by("level", "step").agg("invoice_pk").iter_rows():
-        id_param = list(ids) if dialect == "postgresql" else "[" + ",".join(map(str, ids)) + "]"
+    groups = levels.group_by("level", "step").agg(pl.col("invoice_pk").sort())
+    if dialect != "postgresql":
+        # ascending ids make the upsert a sweep through the tables' B-trees
+        groups = groups.with_columns(
+            pl.format("[{}]", pl.col("invoice_pk").cast(pl.List(pl.Utf8)).list.join(","))
+        )
+    for level, step, ids in groups.iter_rows():
         conn.execute(
             text(_RAISE_LEVEL_SQL[dialect]),
-            {"level": level, "step": step, "on_day": on_day, "ids": id_param},
+            {"level": level, "step": step, "on_day": on_day, "ids": ids},
         )

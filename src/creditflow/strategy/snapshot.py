@@ -91,19 +91,11 @@ def _json_list(col: str) -> pl.Expr:
 
 def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     """Read the snapshot for `as_of` from the ledger store (before anything is written)."""
-    customers = read_frame(
-        conn,
-        "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
-        "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
-        "FROM customer c WHERE c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
-        "AND status IN ('open', 'disputed'))",
-        CUSTOMER_SCHEMA,
-    ).with_columns(_json_list("tags"), _json_list("opt_out"))
     reachable = read_frame(
         conn,
-        "SELECT DISTINCT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
+        "SELECT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
         {"customer_pk": pl.Int64, "channel": pl.Utf8},
-    )
+    ).unique()
     invoices = read_table_columns(
         conn,
         "invoice i LEFT JOIN invoice_dunning d ON d.invoice_id = i.id",
@@ -118,6 +110,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         key="i.id",
         table="invoice",
     )
+    customers = _customers_with_open_invoices(conn, invoices)
     history = read_frame(
         conn,
         "SELECT customer_id, AVG(CASE WHEN paid_on > due_date THEN "
@@ -189,6 +182,35 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         contacts=contacts,
         pending=pending,
     )
+
+
+_CUSTOMERS_BY_ID = (
+    "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
+    "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
+    "FROM customer c WHERE c.id IN (SELECT value FROM json_each(:ids))"
+)
+_CUSTOMERS_WITH_OPEN_INVOICES = (
+    "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
+    "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
+    "FROM customer c WHERE c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
+    "AND status IN ('open', 'disputed'))"
+)
+
+
+def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The customers the open invoices belong to.
+
+    On SQLite their ids travel as one JSON array (read by json_each), which is twice
+    as fast as SQLite's own semi-join over the invoice table; PostgreSQL plans the
+    semi-join well.
+    """
+    if conn.dialect.name == "sqlite":
+        ids = invoices.get_column("customer_pk").unique().sort().cast(pl.Utf8)
+        sql, params = _CUSTOMERS_BY_ID, {"ids": "[" + ",".join(ids) + "]"}
+    else:
+        sql, params = _CUSTOMERS_WITH_OPEN_INVOICES, {}
+    customers = read_frame(conn, sql, CUSTOMER_SCHEMA, params)
+    return customers.with_columns(_json_list("tags"), _json_list("opt_out"))
 
 
 def _days_between(later: str, earlier: str, conn: Connection) -> str:
