@@ -8,7 +8,8 @@ collection run, then times `dispatch_due` alone (claim, re-check, render, send,
 record):
 
 - e-mails/s per worker into a loopback aiosmtpd server (SmtpAdapter, one reused
-  connection; the server runs in the bench's own process, so it shares its CPU);
+  connection); the server runs in its own process, as a mail relay would, and
+  reports how many messages it accepted;
 - SMS/s per worker against the Twilio emulator in its own process
   (TwilioMessagingAdapter.send_many: concurrent requests over keep-alive connections);
 - letters/s per worker (A4 PDF with QR code rendered, archived, sandbox print folder);
@@ -32,6 +33,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -86,16 +89,50 @@ def timed(engine: Any, settings: Settings, **kwargs: Any) -> tuple[DispatchRepor
     return report, time.perf_counter() - start
 
 
+def serve_smtp() -> None:
+    """Run the loopback SMTP server until stdin closes; print its port, then the count."""
+    with running_smtp_server() as server:
+        print(server.port, flush=True)
+        sys.stdin.read()
+        print(len(server.messages), flush=True)
+
+
+@contextmanager
+def smtp_server_process() -> Iterator[tuple[dict[str, Any], Callable[[], int]]]:
+    """The SMTP server in its own process: (channel config, received-count reader)."""
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-smtp"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    stdin, stdout = server.stdin, server.stdout
+    port = int(stdout.readline())
+    smtp = {"provider": "smtp", "host": "127.0.0.1", "port": port,
+            "security": "none", "from_addr": "bench@voorbeeld.nl"}  # fmt: skip
+
+    def received() -> int:
+        stdin.close()
+        return int(stdout.readline())
+
+    try:
+        yield smtp, received
+    finally:
+        if not stdin.closed:
+            stdin.close()
+        server.wait(timeout=30)
+
+
 def bench_email(folder: Path, count: int) -> None:
     """E-mails per second through SMTP on loopback."""
-    with running_smtp_server() as server:
-        smtp = {"provider": "smtp", "host": server.host, "port": server.port,
-                "security": "none", "from_addr": "bench@voorbeeld.nl"}  # fmt: skip
+    with smtp_server_process() as (smtp, received):
         engine, settings = prepare(
             f"sqlite:///{folder / 'email.db'}", folder, count, {"email": smtp}
         )
         report, seconds = timed(engine, settings)
-        emit("dispatch_email_smtp_1_worker_sqlite", report, seconds, received=len(server.messages))
+        emit("dispatch_email_smtp_1_worker_sqlite", report, seconds, received=received())
 
 
 class _NoCallbackEmulator(TwilioEmulator):
@@ -176,9 +213,7 @@ def bench_two_workers_pg(folder: Path, count: int, pg_url: str) -> None:
     sep = "&" if "?" in pg_url else "?"
     url = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
     try:
-        with running_smtp_server() as server:
-            smtp = {"provider": "smtp", "host": server.host, "port": server.port,
-                    "security": "none", "from_addr": "bench@voorbeeld.nl"}  # fmt: skip
+        with smtp_server_process() as (smtp, received):
             engine, settings = prepare(url, folder, count, {"email": smtp})
             engine.dispose()
             spawn = multiprocessing.get_context("spawn")
@@ -204,7 +239,7 @@ def bench_two_workers_pg(folder: Path, count: int, pg_url: str) -> None:
             )
             emit("dispatch_email_smtp_2_workers_postgresql", total, seconds,
                  per_worker={k: r.sent for k, r in reports.items()},
-                 received=len(server.messages))  # fmt: skip
+                 received=received())  # fmt: skip
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -222,9 +257,13 @@ def main() -> None:
         "--stock-emulator", action="store_true", help="SMS against the emulator with callbacks"
     )
     parser.add_argument("--serve-emulator", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-smtp", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_emulator:
         serve_emulator()
+        return
+    if args.serve_smtp:
+        serve_smtp()
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
