@@ -140,6 +140,33 @@ def test_many_sends_share_one_connection(smtp_server):
     assert adapter.connections_opened == 1
 
 
+def test_a_batch_goes_over_several_reused_connections_with_results_in_order(smtp_server):
+    smtp_server.refuse("gone@example.nl", "550 5.1.1 no such user")
+    adapter = adapter_for(smtp_server, max_connections=3)
+    batch = [
+        reminder(to="gone@example.nl" if n == 7 else f"debtor{n}@example.nl", action_id=f"B-{n}")
+        for n in range(30)
+    ]
+    first = adapter.send_batch(batch, concurrency=8)
+    second = adapter.send_batch([reminder(action_id="B-30")], concurrency=8)
+    adapter.close()
+
+    assert [r.status for r in first] == ["sent"] * 7 + ["permanent_failure"] + ["sent"] * 22
+    assert first[7].contact_invalid
+    assert [r.provider_message_id for r in first if r.ok] == [
+        f"<B-{n}@example.nl>" for n in range(30) if n != 7
+    ]
+    assert second[0].ok
+    delivered = sorted(m.message()["Message-ID"] for m in smtp_server.messages)
+    assert delivered == sorted(f"<B-{n}@example.nl>" for n in range(31) if n != 7)  # each once
+    assert smtp_server.connections == adapter.connections_opened == 3  # then reused
+
+
+def test_max_connections_must_be_positive():
+    with pytest.raises(ValueError, match="max_connections"):
+        SmtpAdapter("127.0.0.1", 25, "none", from_addr="a@example.nl", max_connections=0)
+
+
 def test_reconnects_after_the_server_dropped_the_connection(smtp_server):
     adapter = adapter_for(smtp_server)
     assert adapter.send(reminder(action_id="A-1")).ok

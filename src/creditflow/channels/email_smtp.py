@@ -9,7 +9,8 @@ import logging
 import smtplib
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.charset import QP, Charset
@@ -203,8 +204,21 @@ def _classify(code: int, reply: bytes | str, *, recipient: bool) -> SendResult:
     return SendResult.permanent("smtp", error, contact_invalid=bad_address)
 
 
+@dataclass
+class _Connection:
+    """One SMTP connection, reused across sends, used by one thread at a time."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    smtp: smtplib.SMTP | None = None
+
+
 class SmtpAdapter:
-    """Sends e-mail through one SMTP server, reusing one connection across sends."""
+    """Sends e-mail through one SMTP server over reused connections.
+
+    ``send`` uses one connection; ``send_batch`` spreads a batch over up to
+    ``max_connections`` connections at once, so the time each message waits for the
+    server's replies overlaps with the others'.
+    """
 
     name = "smtp"
 
@@ -222,9 +236,12 @@ class SmtpAdapter:
         dkim: DkimConfig | None = None,
         ssl_context: ssl.SSLContext | None = None,
         clock: Callable[[], datetime] | None = None,
+        max_connections: int = 4,
     ) -> None:
         if security not in ("starttls", "ssl", "none"):
             raise ValueError(f"SMTP security {security!r} is not starttls, ssl or none")
+        if max_connections < 1:
+            raise ValueError("SMTP max_connections must be at least 1")
         self.host = host
         self.port = port
         self.security: SmtpSecurity = security
@@ -236,8 +253,9 @@ class SmtpAdapter:
         self.dkim = dkim
         self._ssl_context = ssl_context
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._smtp: smtplib.SMTP | None = None
-        self._lock = threading.Lock()
+        self._connections = [_Connection() for _ in range(max_connections)]
+        self._senders: ThreadPoolExecutor | None = None
+        self._count_lock = threading.Lock()
         self.connections_opened = 0
 
     def __repr__(self) -> str:
@@ -267,19 +285,54 @@ class SmtpAdapter:
         except BaseException:
             smtp.close()
             raise
-        self.connections_opened += 1
+        with self._count_lock:
+            self.connections_opened += 1
         log.debug("connected to SMTP %s:%s (%s)", self.host, self.port, self.security)
         return smtp
 
-    def _drop(self) -> None:
-        if self._smtp is not None:
+    @staticmethod
+    def _drop(connection: _Connection) -> None:
+        if connection.smtp is not None:
             try:
-                self._smtp.close()
+                connection.smtp.close()
             finally:
-                self._smtp = None
+                connection.smtp = None
 
     def send(self, message: OutboundMessage) -> SendResult:
         """Send one e-mail; SMTP 4xx and network errors are transient, 5xx permanent."""
+        return self._send_on(self._connections[0], message)
+
+    def send_batch(
+        self, messages: Sequence[OutboundMessage], concurrency: int = 4
+    ) -> list[SendResult]:
+        """Send many e-mails over up to ``max_connections`` connections at once; results in order."""
+        lanes = min(concurrency, len(self._connections), len(messages))
+        if lanes <= 1:
+            return [self._send_safely(self._connections[0], m) for m in messages]
+        if self._senders is None:
+            self._senders = ThreadPoolExecutor(len(self._connections), thread_name_prefix="smtp")
+
+        def lane(number: int) -> list[tuple[int, SendResult]]:
+            connection = self._connections[number]
+            return [
+                (i, self._send_safely(connection, messages[i]))
+                for i in range(number, len(messages), lanes)
+            ]
+
+        results: list[SendResult | None] = [None] * len(messages)
+        for answers in self._senders.map(lane, range(lanes)):
+            for index, result in answers:
+                results[index] = result
+        return [r for r in results if r is not None]
+
+    def _send_safely(self, connection: _Connection, message: OutboundMessage) -> SendResult:
+        try:
+            return self._send_on(connection, message)
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
+            log.exception("SMTP adapter raised for action %s", message.action_id)
+            return SendResult.transient(self.name, f"adapter raised {exc!r}")
+
+    def _send_on(self, connection: _Connection, message: OutboundMessage) -> SendResult:
         msg = build_email(
             message,
             from_addr=self.from_addr,
@@ -289,15 +342,15 @@ class SmtpAdapter:
         )
         raw = email_bytes(msg)
         message_id = str(msg["Message-ID"])
-        with self._lock:
+        with connection.lock:
             for attempt in (1, 2):
-                reused = self._smtp is not None
+                reused = connection.smtp is not None
                 try:
-                    if self._smtp is None:
-                        self._smtp = self._connect()
-                    self._smtp.sendmail(_envelope_address(self.from_addr), [message.to], raw)
+                    if connection.smtp is None:
+                        connection.smtp = self._connect()
+                    connection.smtp.sendmail(_envelope_address(self.from_addr), [message.to], raw)
                 except smtplib.SMTPServerDisconnected as exc:
-                    self._drop()
+                    self._drop(connection)
                     if reused and attempt == 1:
                         continue  # an idle connection the server closed: reconnect once
                     return SendResult.transient("smtp", f"SMTP server disconnected: {exc}")
@@ -307,10 +360,10 @@ class SmtpAdapter:
                 except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                     return _classify(exc.smtp_code, exc.smtp_error, recipient=False)
                 except smtplib.SMTPResponseException as exc:
-                    self._drop()
+                    self._drop(connection)
                     return _classify(exc.smtp_code, exc.smtp_error, recipient=False)
                 except (OSError, smtplib.SMTPException) as exc:
-                    self._drop()
+                    self._drop(connection)
                     return SendResult.transient(
                         "smtp", f"SMTP {self.host}:{self.port} unreachable: {exc!r}"
                     )
@@ -318,12 +371,16 @@ class SmtpAdapter:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        """Quit the SMTP connection if one is open."""
-        with self._lock:
-            if self._smtp is not None:
-                with contextlib.suppress(OSError, smtplib.SMTPException):
-                    self._smtp.quit()
-                self._drop()
+        """Quit the SMTP connections that are open."""
+        for connection in self._connections:
+            with connection.lock:
+                if connection.smtp is not None:
+                    with contextlib.suppress(OSError, smtplib.SMTPException):
+                        connection.smtp.quit()
+                    self._drop(connection)
+        if self._senders is not None:
+            self._senders.shutdown()
+            self._senders = None
 
 
 def _envelope_address(from_addr: str) -> str:

@@ -52,6 +52,7 @@ _SETTINGS: Mapping[str, frozenset[str]] = {
             "from_addr",
             "reply_to",
             "timeout",
+            "max_connections",
             "dkim_selector",
             "dkim_domain",
             "dkim_private_key_pem",
@@ -137,6 +138,7 @@ def _smtp(s: _Settings) -> ChannelAdapter:
         timeout=s.number("timeout", 30.0),
         reply_to=s.get("reply_to"),
         dkim=_dkim(s),
+        max_connections=int(s.number("max_connections", 4)),
     )
 
 

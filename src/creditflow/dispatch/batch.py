@@ -5,10 +5,10 @@
    one `delivery_attempt` row per message that is still ours, outcome empty. A worker
    killed after this commit leaves unfinished attempts that `reconcile.py` settles;
    nothing is sent without its attempt on record.
-2. `send_all` (no transaction): per channel, an adapter with an async `send_many`
-   (Twilio SMS and WhatsApp: concurrent requests over keep-alive connections) gets
-   the channel's messages at once; every other adapter gets them one by one (SMTP
-   reuses its connection).
+2. `send_all` (no transaction): per channel, an adapter with a `send_batch` (SMTP:
+   several reused connections at once; Twilio SMS and WhatsApp: concurrent requests
+   over keep-alive connections) or an async `send_many` gets the channel's messages
+   at once; every other adapter gets them one by one.
 3. `record_outcomes` (in the caller's transaction): finish the attempts still
    unfinished, in bulk, then per action: sent; retry later (transient, with backoff);
    or fail over to the next channel (permanent, limit reached, bad address), failed
@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -156,6 +156,28 @@ def _send_many(
     return results
 
 
+def _send_batch(
+    adapter: ChannelAdapter | None,
+    send_batch: Callable[..., list[SendResult]],
+    messages: list[OutboundMessage],
+    concurrency: int,
+) -> list[SendResult]:
+    try:
+        results = list(send_batch(messages, concurrency=concurrency))
+    except Exception as exc:  # noqa: BLE001 - the same rule as one send that raised
+        log.exception("adapter %s raised for a batch of %d", _adapter_name(adapter), len(messages))
+        return [
+            SendResult.transient(_adapter_name(adapter), f"adapter raised {exc!r}")
+            for _ in messages
+        ]
+    if len(results) != len(messages):
+        raise RuntimeError(
+            f"adapter {_adapter_name(adapter)} answered {len(results)} results "
+            f"for {len(messages)} messages"
+        )
+    return results
+
+
 def _concurrent(adapter: ChannelAdapter | None) -> bool:
     """True when the adapter sends many messages at once (an async `send_many`)."""
     send_many = getattr(adapter, "send_many", None)
@@ -173,7 +195,10 @@ def send_all(
     for channel, indexes in by_channel.items():
         adapter = adapters.get(channel)
         messages = [started[i].planned.rendered.message for i in indexes]
-        if adapter is not None and len(messages) > 1 and _concurrent(adapter):
+        send_batch = getattr(adapter, "send_batch", None)
+        if send_batch is not None and len(messages) > 1:
+            answers = _send_batch(adapter, send_batch, messages, concurrency)
+        elif adapter is not None and len(messages) > 1 and _concurrent(adapter):
             if not _in_event_loop():
                 answers = _send_many(adapter, messages, concurrency)
             else:  # called from async code: asyncio.run is not allowed here

@@ -9,7 +9,8 @@ stale (its worker died) and may be taken over.
 - PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` picks rows no other worker is
   claiming at this moment, so workers on many machines never wait on each other.
 - SQLite (one writer at a time): a single conditional `UPDATE ... WHERE id IN
-  (SELECT ...)` is atomic, and the claim is read back by worker and time.
+  (SELECT ...) RETURNING id` is atomic and answers exactly the rows it claimed (not
+  the worker's earlier claims still being sent).
 
 Before sending, the worker confirms its claims again (`confirm_claims` for a whole
 batch in one statement, `confirm_claim` for one), so a claim taken over after going
@@ -39,7 +40,7 @@ _DUE = (
 _PICK = "SELECT id FROM action WHERE " + _DUE + " ORDER BY scheduled_at, id LIMIT :limit"  # noqa: S608
 _CLAIM_SQLITE = (
     "UPDATE action SET claimed_by = :worker, claimed_at = :now "  # noqa: S608
-    "WHERE id IN (" + _PICK + ") AND " + _DUE
+    "WHERE id IN (" + _PICK + ") AND " + _DUE + " RETURNING id"
 )
 
 
@@ -73,13 +74,14 @@ def claim_batch(
             {"worker": worker_id, "now": params["now"], "ids": ids},
         )
         return ids
-    conn.execute(text(_CLAIM_SQLITE), params)
+    claimed = [row[0] for row in conn.execute(text(_CLAIM_SQLITE), params)]
+    if not claimed:
+        return []
     rows = conn.execute(
-        text(
-            "SELECT id FROM action WHERE claimed_by = :worker AND claimed_at = :now "
-            "AND status = 'queued' ORDER BY scheduled_at, id"
+        text("SELECT id FROM action WHERE id IN :ids ORDER BY scheduled_at, id").bindparams(
+            bindparam("ids", expanding=True)
         ),
-        {"worker": worker_id, "now": params["now"]},
+        {"ids": claimed},
     )
     return [row[0] for row in rows]
 
