@@ -173,6 +173,33 @@ def test_send_many_keeps_order_and_classifies_each(twilio):
     assert results[40].contact_invalid
 
 
+def test_send_batch_keeps_its_connections_between_batches_and_classifies_each(twilio):
+    twilio.emulator.fail_next(1)
+    adapter = messaging(twilio)
+    first = adapter.send_batch([sms(action_id=f"A-{n}") for n in range(20)], concurrency=4)
+    second = adapter.send_batch(
+        [sms(to="+3106", action_id="A-bad"), sms(action_id="A-20")], concurrency=4
+    )
+    adapter.close()
+    again = adapter.send_batch([sms(action_id="A-21"), sms(action_id="A-22")], concurrency=2)
+    adapter.close()
+
+    assert sorted(r.status for r in first) == ["sent"] * 19 + ["transient_failure"]
+    assert "HTTP 500" in next(r.error or "" for r in first if not r.ok)
+    assert (second[0].status, second[0].contact_invalid) == ("permanent_failure", True)
+    assert second[1].ok and all(r.ok for r in again)  # a closed adapter reconnects
+    bodies = [request["Body"] for request in twilio.emulator.requests]
+    assert len(bodies) == 24 and all("412,50" in body for body in bodies)
+
+
+def test_send_batch_against_an_unreachable_api_is_transient_for_every_message():
+    adapter = TwilioMessagingAdapter(SID, TOKEN, FROM, base_url=f"http://127.0.0.1:{free_port()}")
+    results = adapter.send_batch([sms(action_id="A-1"), sms(action_id="A-2")], concurrency=2)
+    adapter.close()
+    assert [r.status for r in results] == ["transient_failure"] * 2
+    assert "network error" in (results[0].error or "")
+
+
 def test_robocall_posts_twiml_url_with_machine_detection_and_call_callbacks(twilio, callbacks):
     adapter = TwilioVoiceAdapter(SID, TOKEN, "+3120000000", base_url=twilio.base_url)
     call = OutboundMessage(

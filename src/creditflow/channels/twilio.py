@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
+import json
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
+import aiohttp
 import httpx
 
 from creditflow.channels.base import (
@@ -37,7 +39,6 @@ __all__ = [
 API_VERSION = "2010-04-01"
 # Twilio error codes meaning the number itself cannot be reached on this channel.
 INVALID_CONTACT_CODES = frozenset({21211, 21214, 21217, 21401, 21407, 21421, 21612, 21614, 63003})
-_CONNECTIONS_PER_POOL = 2
 _CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 FormParams = list[tuple[str, str]]
@@ -79,29 +80,37 @@ def _segments(body: Mapping[str, Any]) -> int | None:
 
 def result_from_response(provider: str, response: httpx.Response) -> SendResult:
     """Classify a Twilio API answer: the created resource, or Twilio's error JSON."""
+    return result_from_answer(
+        provider, response.status_code, response.content, response.reason_phrase
+    )
+
+
+def result_from_answer(provider: str, status_code: int, content: bytes, reason: str) -> SendResult:
+    """Classify a Twilio API answer from its status, body and reason phrase."""
     try:
-        body = response.json()
+        body = json.loads(content) if content else {}
     except ValueError:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    status = classify_http_status(response.status_code)
+    status = classify_http_status(status_code)
     if status == "sent":
         sid = body.get("sid")
         return SendResult.sent(
             provider, str(sid) if sid else None, cost=_cost(body), segments=_segments(body)
         )
     code = body.get("code")
-    reason = body.get("message") or response.reason_phrase
-    error = f"Twilio HTTP {response.status_code}" + (f" code {code}" if code else "")
-    error = f"{error}: {reason}"
+    message = body.get("message") or reason
+    error = f"Twilio HTTP {status_code}" + (f" code {code}" if code else "")
+    error = f"{error}: {message}"
     if status == "transient_failure":
         return SendResult.transient(provider, error)
     return SendResult.permanent(provider, error, contact_invalid=code in INVALID_CONTACT_CODES)
 
 
-def _network_failure(provider: str, exc: httpx.HTTPError) -> SendResult:
-    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "network error"
+def _network_failure(provider: str, exc: Exception) -> SendResult:
+    timeout = isinstance(exc, httpx.TimeoutException | TimeoutError)
+    kind = "timeout" if timeout else "network error"
     return SendResult.transient(provider, f"Twilio {kind}: {exc!r}")
 
 
@@ -189,6 +198,8 @@ class TwilioMessagingAdapter(_TwilioClient):
         timeout: float = 15.0,
     ) -> None:
         super().__init__(account_sid, auth_token, from_number, base_url, timeout=timeout)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._batch_session: aiohttp.ClientSession | None = None
         self.whatsapp = whatsapp
         self.channel = "whatsapp" if whatsapp else "sms"
         self.name = f"twilio_{self.channel}"
@@ -220,42 +231,76 @@ class TwilioMessagingAdapter(_TwilioClient):
     async def send_many(
         self, messages: Sequence[OutboundMessage], concurrency: int = 32
     ) -> list[SendResult]:
-        """Send many messages concurrently over keep-alive connections; results in order.
+        """Send many messages concurrently over keep-alive connections; results in order."""
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        async with self._session(concurrency) as session:
+            return await self._post_all(session, messages, concurrency)
 
-        The connections are spread over several small pools: one httpx pool spends time
-        proportional to its size on every request, which caps a single large pool at a
-        few hundred requests per second.
+    def send_batch(
+        self, messages: Sequence[OutboundMessage], concurrency: int = 32
+    ) -> list[SendResult]:
+        """`send_many` for synchronous callers (dispatch), keeping its connections between batches.
+
+        The adapter runs its own event loop, so the keep-alive connections of one batch
+        serve the next; `close` ends them.
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        forms = [_form(self.message_params(message)) for message in messages]
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(self._send_batch(messages, concurrency))
+
+    async def _send_batch(
+        self, messages: Sequence[OutboundMessage], concurrency: int
+    ) -> list[SendResult]:
+        if self._batch_session is None or self._batch_session.closed:
+            self._batch_session = self._session(concurrency)
+        return await self._post_all(self._batch_session, messages, concurrency)
+
+    def _session(self, concurrency: int) -> aiohttp.ClientSession:
+        """An aiohttp session (it spends a fraction of httpx's CPU per request)."""
+        credentials = f"{self.account_sid}:{self._auth_token}".encode()
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=concurrency, ssl=self._tls_context()),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            headers={
+                "Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+
+    async def _post_all(
+        self,
+        session: aiohttp.ClientSession,
+        messages: Sequence[OutboundMessage],
+        concurrency: int,
+    ) -> list[SendResult]:
+        bodies = [urlencode(self.message_params(message)).encode() for message in messages]
         url = self._url("Messages")
-        per_pool = min(concurrency, _CONNECTIONS_PER_POOL)
-        limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
         gate = asyncio.Semaphore(concurrency)
-        async with contextlib.AsyncExitStack() as stack:
-            clients = [
-                await stack.enter_async_context(
-                    httpx.AsyncClient(
-                        auth=(self.account_sid, self._auth_token),
-                        timeout=self.timeout,
-                        limits=limits,
-                        verify=self._tls_context(),
-                    )
-                )
-                for _ in range(-(-concurrency // per_pool))
-            ]
 
-            async def post(index: int, form: dict[str, str | list[str]]) -> SendResult:
-                async with gate:
-                    client = clients[index % len(clients)]
-                    try:
-                        response = await client.post(url, data=form)
-                    except httpx.HTTPError as exc:
-                        return _network_failure(self.provider, exc)
-                    return result_from_response(self.provider, response)
+        async def post(body: bytes) -> SendResult:
+            async with gate:
+                try:
+                    async with session.post(url, data=body) as response:
+                        content = await response.read()
+                        reason = response.reason or ""
+                        return result_from_answer(self.provider, response.status, content, reason)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    return _network_failure(self.provider, exc)
 
-            return list(await asyncio.gather(*(post(i, f) for i, f in enumerate(forms))))
+        return list(await asyncio.gather(*(post(body) for body in bodies)))
+
+    def close(self) -> None:
+        """Close the keep-alive connections (a later send opens new ones)."""
+        super().close()
+        if self._loop is not None:
+            if self._batch_session is not None:
+                self._loop.run_until_complete(self._batch_session.close())
+                self._batch_session = None
+            self._loop.close()
+            self._loop = None
 
 
 class TwilioVoiceAdapter(_TwilioClient):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.lists import format_list as babel_format_list
@@ -31,6 +32,9 @@ def locale_for(language: str) -> str:
     return LOCALES.get(language, LOCALES[FALLBACK_LANGUAGE])
 
 
+# Babel parses its patterns on every call; dispatch formats the same amounts and
+# dates many times per message and batch, so the results are remembered.
+@lru_cache(maxsize=65_536)
 def format_money(value: Money, language: str) -> str:
     """Display an amount, e.g. "€ 412,50" (nl) or "€412.50" (en).
 
@@ -40,6 +44,7 @@ def format_money(value: Money, language: str) -> str:
     return value.format(locale_for(language)).replace("\xa0", " ").replace("\u202f", " ")
 
 
+@lru_cache(maxsize=4_096)
 def format_date(value: date, language: str) -> str:
     """Display a date in full, e.g. "2 maart 2026" (nl) or "2 March 2026" (en)."""
     return str(babel_format_date(value, "long", locale=locale_for(language)))
@@ -49,6 +54,11 @@ def format_list(items: Sequence[str], language: str) -> str:
     """Join items as a sentence does: "A, B en C" (nl) or "A, B and C" (en)."""
     if not items:
         return ""
+    return _format_list(tuple(items), language)
+
+
+@lru_cache(maxsize=65_536)
+def _format_list(items: tuple[str, ...], language: str) -> str:
     return str(babel_format_list(list(items), locale=locale_for(language)))
 
 

@@ -183,6 +183,12 @@ def _tidy_text(text: str) -> str:
 
 
 def _exists(env: Environment, name: str) -> bool:
+    return _found(env, name)
+
+
+@lru_cache(maxsize=4_096)
+def _found(env: Environment, name: str) -> bool:
+    """Whether a template exists (looked up once per process: Jinja only caches hits)."""
     try:
         env.get_template(name)
     except TemplateError:
@@ -194,7 +200,8 @@ def available_templates(*, override_dir: Path | None = None) -> list[str]:
     """Names of the message templates (those with English wording, the fallback language).
 
     Listed once per process and folder: a worker picks up edits to existing templates
-    at once, and new template names after a restart.
+    at once, and new template files (names, or channel-specific overrides) after a
+    restart.
     """
     return list(_template_names(str(override_dir) if override_dir else None))
 
