@@ -18,7 +18,9 @@ def started(action_id: str, channel: str, index: int) -> Started:
     message = OutboundMessage(
         action_id=action_id, customer_id="C001", channel=channel, to=to, text="Betaal a.u.b."
     )
-    planned = Planned(index, action_id, channel, to, RenderedAction(message, None), {})
+    planned = Planned(
+        index, action_id, channel, to, RenderedAction(message, None), {}, 1, "reminder1", "reminder"
+    )
     return Started(planned, attempt_pk=100 + index, attempt=1)
 
 

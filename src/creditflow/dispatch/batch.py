@@ -33,10 +33,18 @@ from creditflow.channels.base import ChannelAdapter, OutboundMessage, SendResult
 from creditflow.dispatch.claim import confirm_claims
 from creditflow.dispatch.letters import archive_letter
 from creditflow.dispatch.models import Action, DeliveryAttempt
-from creditflow.dispatch.outcome import fail_over, mark_contact_invalid, mark_sent, timeline
+from creditflow.dispatch.outcome import (
+    EVENT_CHANNELS,
+    fail_over,
+    mark_contact_invalid,
+    sent_changes,
+    sent_summary,
+    timeline,
+)
 from creditflow.dispatch.render import RenderedAction
 from creditflow.dispatch.report import DispatchReport
 from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at
+from creditflow.ledger.models import Event
 from creditflow.store import db_value
 
 __all__ = [
@@ -66,6 +74,9 @@ class Planned:
     address: str
     rendered: RenderedAction
     payload: Mapping[str, Any]
+    customer_pk: int
+    step: str
+    template: str | None
 
     def payload_to_send(self) -> dict[str, Any]:
         """The action's payload with the address used (and the spoken text for voice)."""
@@ -254,15 +265,54 @@ def record_outcomes(
             for s, r in ours
         ],
     )
+    accepted = [(s.planned, r) for s, r in ours if r.ok]
+    if accepted:
+        _record_accepted(session, accepted, now, outbox_dir)
+        report.sent += len(accepted)
+    refused = [(s, r) for s, r in ours if not r.ok]
+    if not refused:
+        return
     actions = {
         a.id: a
         for a in session.scalars(
-            select(Action).where(Action.id.in_([s.planned.action_pk for s, _ in ours]))
+            select(Action).where(Action.id.in_([s.planned.action_pk for s, _ in refused]))
         )
     }
-    for item, result in ours:
+    for item, result in refused:
         action = actions[item.planned.action_pk]
         _record(session, policy, action, item.planned, result, now, report, outbox_dir)
+
+
+def _record_accepted(
+    session: Session,
+    accepted: Sequence[tuple[Planned, SendResult]],
+    now: datetime,
+    outbox_dir: Path,
+) -> None:
+    """Mark accepted sends 'sent' and put them on the timelines, in two bulk statements."""
+    changes = []
+    events = []
+    for planned, result in accepted:
+        changes.append(
+            {"id": planned.action_pk, **sent_changes(planned.payload_to_send(), result, now)}
+        )
+        summary, data = sent_summary(planned.template or planned.step, planned.channel, result)
+        events.append(
+            {
+                "customer_id": planned.customer_pk,
+                "occurred_at": now,
+                "kind": "message.sent",
+                "channel": planned.channel if planned.channel in EVENT_CHANNELS else None,
+                "direction": "out",
+                "action_id": planned.action_id,
+                "summary": summary[:400],
+                "data": {"step": planned.step, **data},
+            }
+        )
+        if planned.rendered.letter_pdf is not None and planned.channel == "letter":
+            archive_letter(outbox_dir, planned.action_id, planned.rendered.letter_pdf)
+    session.execute(update(Action), changes)
+    session.execute(insert(Event), events)
 
 
 def _record(
@@ -275,12 +325,6 @@ def _record(
     report: DispatchReport,
     outbox_dir: Path,
 ) -> None:
-    if result.ok:
-        mark_sent(session, action, result, now)
-        if item.rendered.letter_pdf is not None and item.channel == "letter":
-            archive_letter(outbox_dir, item.action_id, item.rendered.letter_pdf)
-        report.sent += 1
-        return
     error = result.error or result.status
     if result.status == "transient_failure":
         retry_at = next_attempt_at(policy, action.attempts, now)

@@ -22,10 +22,13 @@ from creditflow.ledger.service import add_event
 from creditflow.money import to_minor
 
 __all__ = [
+    "EVENT_CHANNELS",
     "cancel",
     "fail_over",
     "mark_contact_invalid",
     "mark_sent",
+    "sent_changes",
+    "sent_summary",
     "reachable_channels",
     "timeline",
 ]
@@ -47,7 +50,7 @@ def timeline(
         action.customer_id,
         kind,
         summary,
-        channel=action.channel if action.channel in _EVENT_CHANNELS else None,
+        channel=action.channel if action.channel in EVENT_CHANNELS else None,
         direction=direction,
         action_id=action.action_id,
         data={"step": action.step, **(data or {})},
@@ -55,7 +58,7 @@ def timeline(
     event.occurred_at = now
 
 
-_EVENT_CHANNELS = ("email", "sms", "whatsapp", "letter", "voice", "push", "call")
+EVENT_CHANNELS = ("email", "sms", "whatsapp", "letter", "voice", "push", "call")
 
 
 def _release(action: Action, now: datetime) -> None:
@@ -80,32 +83,46 @@ def cancel(session: Session, action: Action, reason: str, now: datetime) -> None
     )
 
 
+def sent_changes(
+    payload: dict[str, Any] | None, result: SendResult, now: datetime
+) -> dict[str, Any]:
+    """The columns an accepted send sets on its action (status 'sent', provider, id, cost)."""
+    merged = dict(payload or {})
+    changes: dict[str, Any] = {
+        "status": "sent",
+        "status_reason": None,
+        "provider": result.provider,
+        "provider_message_id": result.provider_message_id,
+        "sent_at": now,
+        "next_attempt_at": None,
+        "error": None,
+        "claimed_by": None,
+        "claimed_at": None,
+        "updated_at": now,
+    }
+    if result.cost is not None:
+        changes["cost_minor"] = to_minor(result.cost.amount, result.cost.currency)
+        merged["cost_currency"] = result.cost.currency
+    if result.segments is not None:
+        merged["segments"] = result.segments
+    changes["payload"] = merged
+    return changes
+
+
+def sent_summary(label: str, channel: str, result: SendResult) -> tuple[str, dict[str, Any]]:
+    """The timeline line and data of an accepted send (`label`: the template or step)."""
+    return (
+        f"{label} sent by {channel} ({result.provider})",
+        {"provider": result.provider, "provider_message_id": result.provider_message_id},
+    )
+
+
 def mark_sent(session: Session, action: Action, result: SendResult, now: datetime) -> None:
     """Record an accepted send: provider, its id, cost, segments; status 'sent'."""
-    action.status = "sent"
-    action.status_reason = None
-    action.provider = result.provider
-    action.provider_message_id = result.provider_message_id
-    action.sent_at = now
-    action.next_attempt_at = None
-    action.error = None
-    payload = dict(action.payload or {})
-    if result.cost is not None:
-        action.cost_minor = to_minor(result.cost.amount, result.cost.currency)
-        payload["cost_currency"] = result.cost.currency
-    if result.segments is not None:
-        payload["segments"] = result.segments
-    action.payload = payload
-    _release(action, now)
-    timeline(
-        session,
-        action,
-        "message.sent",
-        f"{action.template or action.step} sent by {action.channel} ({result.provider})",
-        now,
-        direction="out",
-        data={"provider": result.provider, "provider_message_id": result.provider_message_id},
-    )
+    for name, value in sent_changes(action.payload, result, now).items():
+        setattr(action, name, value)
+    summary, data = sent_summary(action.template or action.step, action.channel, result)
+    timeline(session, action, "message.sent", summary, now, direction="out", data=data)
 
 
 def reachable_channels(session: Session, customer: Customer) -> set[str]:

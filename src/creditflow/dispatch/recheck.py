@@ -174,6 +174,17 @@ def is_opt_out_confirmation(action: Action) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    """A contact point as the re-check sees it (read as plain rows, not ORM objects)."""
+
+    customer_id: int
+    channel: str
+    address: str
+    valid: bool
+    opted_out: bool
+
+
 @dataclass
 class BatchFacts:
     """What the re-check and the renderer need for a batch, read in a few queries."""
@@ -181,7 +192,7 @@ class BatchFacts:
     customers: dict[int, Customer] = field(default_factory=dict)
     invoices: dict[int, Invoice] = field(default_factory=dict)
     states: dict[int, InvoiceState] = field(default_factory=dict)
-    contacts: dict[int, list[ContactPoint]] = field(default_factory=lambda: defaultdict(list))
+    contacts: dict[int, list[ContactFact]] = field(default_factory=lambda: defaultdict(list))
 
     def opted_out(self, customer_pk: int) -> set[str]:
         """Channels the customer opted out of (customer list or every point opted out)."""
@@ -204,7 +215,7 @@ class BatchFacts:
 
     def contact(
         self, customer_pk: int, channel: str, *, include_opted_out: bool = False
-    ) -> ContactPoint | None:
+    ) -> ContactFact | None:
         """The address to send to on a channel: the first valid, not opted-out point.
 
         `include_opted_out` (for the confirmation of an opt-out) also takes a point the
@@ -228,9 +239,15 @@ def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> 
         return facts
     for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_pks))):
         facts.customers[customer.id] = customer
-    points = select(ContactPoint).where(ContactPoint.customer_id.in_(customer_pks))
-    for point in session.scalars(points.order_by(ContactPoint.id)):
-        facts.contacts[point.customer_id].append(point)
+    points = select(
+        ContactPoint.customer_id,
+        ContactPoint.channel,
+        ContactPoint.address,
+        ContactPoint.valid,
+        ContactPoint.opted_out,
+    ).where(ContactPoint.customer_id.in_(customer_pks))
+    for row in session.execute(points.order_by(ContactPoint.id)):
+        facts.contacts[row[0]].append(ContactFact(*row))
     if not invoice_pks:
         return facts
     for invoice in session.scalars(select(Invoice).where(Invoice.id.in_(invoice_pks))):

@@ -269,6 +269,9 @@ def _render(
                 item.address,
                 rendered,
                 dict(action.payload or {}),
+                action.customer_id,
+                action.step,
+                action.template,
             )
         )
     return planned, unrenderable

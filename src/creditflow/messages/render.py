@@ -123,6 +123,8 @@ def _environment(override_dir: str | None, html: bool) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The packaged templates change only with a new release: no file check per use.
+        auto_reload=override_dir is not None,
     )
     env.filters["money"] = _money_filter
     env.filters["date"] = _date_filter
@@ -294,13 +296,17 @@ def render_message(
     variables = _variables(template, channel, lang, tone, ctx)
     parts: dict[str, str] = {}
     asks_payment = True
+    scopes: dict[bool, dict[str, Any]] = {}  # the wording modules, once per escaping mode
     try:
         for part, kind in CHANNEL_PARTS[channel]:
-            env = _env(override_dir, html=kind == "html")
-            names = {"common": f"{lang}/_common.j2", "msg": f"{lang}/{template}.j2"}
-            scope = dict(variables)
-            for key, name in names.items():
-                scope[key] = env.get_template(name).make_module(scope)
+            html = kind == "html"
+            env = _env(override_dir, html=html)
+            scope = scopes.get(html)
+            if scope is None:
+                scope = scopes[html] = dict(variables)
+                names = {"common": f"{lang}/_common.j2", "msg": f"{lang}/{template}.j2"}
+                for key, name in names.items():
+                    scope[key] = env.get_template(name).make_module(scope)
             if kind != "html":
                 asks_payment = bool(getattr(scope["msg"], "asks_payment", True))
             specific = f"{lang}/{template}/{channel}/{part}.{kind}.j2"
