@@ -11,7 +11,8 @@ record):
   connection); the server runs in its own process, as a mail relay would, and
   reports how many messages it accepted;
 - SMS/s per worker against the Twilio emulator in its own process
-  (TwilioMessagingAdapter.send_many: concurrent requests over keep-alive connections);
+  (TwilioMessagingAdapter.send_batch: concurrent aiohttp requests over keep-alive
+  connections that last from batch to batch);
 - letters/s per worker (A4 PDF with QR code rendered, archived, sandbox print folder);
 - with --pg: e-mails/s with two workers, each its own process, sharing one
   PostgreSQL queue.

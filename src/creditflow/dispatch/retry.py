@@ -10,7 +10,8 @@ permanent failure, the action fails over to the next channel of its
 Configured in ``[dispatch]`` of creditflow.toml: ``retry_base_seconds`` (60),
 ``retry_factor`` (2), ``max_attempts`` (5), ``retry_jitter`` (0.2),
 ``claim_timeout_seconds`` (300), ``batch_size`` (100), ``send_concurrency`` (8: requests
-in flight at once for adapters that send concurrently, Twilio SMS and WhatsApp).
+in flight at once for adapters that send a batch at once: Twilio SMS and WhatsApp, and
+SMTP up to its ``max_connections``).
 ``batch_size`` also bounds how many attempts one stopped worker can leave unfinished.
 """
 
