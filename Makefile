@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/collection_run.py --customers 200000
 	$(BIN)/python bench/statement_matching.py
 	$(BIN)/python bench/channels.py
+	$(BIN)/python bench/dispatch.py --pg $(PG_TEST_URL)
 
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt

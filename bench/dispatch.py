@@ -1,6 +1,6 @@
 """Dispatch throughput end to end; prints one JSON line per measurement.
 
-    .venv/bin/python bench/dispatch.py [--emails 500] [--sms 500] [--letters 100]
+    .venv/bin/python bench/dispatch.py [--emails 2000] [--sms 2000] [--letters 200]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--stock-emulator]
 
 Each measurement seeds a fresh database through the real importers and the
@@ -250,9 +250,9 @@ def bench_two_workers_pg(folder: Path, count: int, pg_url: str) -> None:
 def main() -> None:
     """Run the measurements asked for."""
     parser = argparse.ArgumentParser(description="dispatch throughput")
-    parser.add_argument("--emails", type=int, default=500)
-    parser.add_argument("--sms", type=int, default=500)
-    parser.add_argument("--letters", type=int, default=100)
+    parser.add_argument("--emails", type=int, default=2000)
+    parser.add_argument("--sms", type=int, default=2000)
+    parser.add_argument("--letters", type=int, default=200)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL for the two-worker run")
     parser.add_argument(
         "--stock-emulator", action="store_true", help="SMS against the emulator with callbacks"
