@@ -151,20 +151,11 @@ def _send_many(
     adapter: ChannelAdapter, messages: list[OutboundMessage], concurrency: int
 ) -> list[SendResult]:
     send_many = adapter.send_many  # type: ignore[attr-defined]
-    try:
-        results = list(asyncio.run(send_many(messages, concurrency=concurrency)))
-    except Exception as exc:  # noqa: BLE001 - the same rule as one send that raised
-        log.exception("adapter %s raised for a batch of %d", _adapter_name(adapter), len(messages))
-        return [
-            SendResult.transient(_adapter_name(adapter), f"adapter raised {exc!r}")
-            for _ in messages
-        ]
-    if len(results) != len(messages):
-        raise RuntimeError(
-            f"adapter {_adapter_name(adapter)} answered {len(results)} results "
-            f"for {len(messages)} messages"
-        )
-    return results
+
+    def run(batch: list[OutboundMessage], concurrency: int) -> list[SendResult]:
+        return list(asyncio.run(send_many(batch, concurrency=concurrency)))
+
+    return _send_batch(adapter, run, messages, concurrency)
 
 
 def _send_batch(
