@@ -12,7 +12,7 @@ import dkim
 import pytest
 
 from creditflow.channels.base import Attachment, OutboundMessage
-from creditflow.channels.email_smtp import DkimConfig, build_email, email_bytes
+from creditflow.channels.mime import DkimConfig, build_email, email_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:

@@ -1,8 +1,8 @@
 """Channel adapters: one ``send(message) -> SendResult`` per channel and provider.
 
 ``build_adapters`` turns configuration into adapters (sandbox by default). Provider
-modules (``email_smtp``, ``twilio``, ``push``, ``twiml``) are imported from their own
-modules.
+modules (``email_smtp`` with ``mime``, ``twilio``, ``push``, ``twiml``) are imported from
+their own modules.
 """
 
 from creditflow.channels.base import (

@@ -26,7 +26,7 @@ from creditflow.channels.base import (
     require_channel,
     safe_file_stem,
 )
-from creditflow.channels.email_smtp import build_email, email_bytes
+from creditflow.channels.mime import build_email, email_bytes
 
 __all__ = ["PrintFolderAdapter", "SandboxAdapter", "message_record", "sms_segments"]
 
