@@ -31,6 +31,7 @@ from creditflow.dispatch.models import Action, Handover
 from creditflow.ledger.models import Customer, Event
 from creditflow.ledger.service import add_event, audit
 from creditflow.models import utcnow
+from creditflow.strategy.contact import CONTACT_KINDS
 from creditflow.strategy.engine import action_key
 
 __all__ = [
@@ -52,7 +53,6 @@ __all__ = [
 HANDED_OVER = "handed_over"
 ERASED = "erased"
 PRODUCT_STATES = (HANDED_OVER, ERASED)
-CONTACT_KINDS = ("message", "task")
 CALL_CHANNELS = ("call", "voice")
 CALL_DONE_STATUSES = ("sent", "delivered", "done")
 COMPLIANCE_STRATEGY = "compliance"

@@ -1,0 +1,117 @@
+"""Who may be contacted today, and on which channel (pure functions of frames).
+
+`hold_back` applies do-not-contact states and contact pressure; `choose_channel`
+picks the first usable channel of the step's list (the preferred one first) and
+keeps the others, in order, for failover.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from creditflow.config import ContactRules
+from creditflow.strategy.snapshot import Snapshot
+
+__all__ = ["CONTACT_KINDS", "choose_channel", "hold_back"]
+
+CONTACT_KINDS = ("message", "task")
+
+
+def hold_back(
+    chosen: pl.DataFrame, snapshot: Snapshot, now: datetime, rules: ContactRules
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply do-not-contact states and contact pressure; return (kept, skipped)."""
+    window_start = now - timedelta(days=7)
+    recent = (
+        snapshot.contacts.filter(pl.col("at") >= pl.lit(window_start))
+        .group_by("customer_pk")
+        .agg(pl.len().alias("__recent"), pl.col("at").max().alias("__last"))
+    )
+    chosen = chosen.join(recent, on="customer_pk", how="left").with_columns(
+        pl.col("__recent").fill_null(0)
+    )
+    contact = pl.col("kind").is_in(CONTACT_KINDS)
+    reason = (
+        pl.when(pl.col("do_not_contact").is_not_null())
+        .then(pl.format("do not contact: {}", pl.col("do_not_contact")))
+        .when(contact & (pl.col("__recent") >= rules.max_contacts_per_7_days))
+        .then(pl.lit(f"contact pressure: {rules.max_contacts_per_7_days} contacts in 7 days"))
+        .otherwise(None)
+    )
+    chosen = chosen.with_columns(reason.alias("__skip"))
+    skipped = chosen.filter(pl.col("__skip").is_not_null()).select(
+        "customer_pk", "currency", "step", pl.col("__skip").alias("reason")
+    )
+    kept = chosen.filter(pl.col("__skip").is_null()).with_columns(
+        pl.when(contact & pl.col("__last").is_not_null())
+        .then(pl.col("__last") + pl.duration(hours=rules.min_gap_hours))
+        .otherwise(None)
+        .alias("earliest")
+    )
+    return kept.drop("__skip", "__recent", "__last"), skipped
+
+
+def choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
+    """First channel of the step's list the customer can be reached on; the preferred one first."""
+    listed = (
+        chosen.select("customer_pk", "currency", "channels", "opt_out")
+        .with_columns(pl.int_ranges(pl.col("channels").list.len()).alias("__pos"))
+        .explode("channels", "__pos")
+        .rename({"channels": "channel"})
+        .drop_nulls("channel")
+        .join(snapshot.reachable, on=["customer_pk", "channel"], how="semi")
+        .filter(~pl.col("opt_out").list.contains(pl.col("channel")))
+        .sort("__pos")
+        .group_by("customer_pk", "currency", maintain_order=True)
+        .agg(pl.col("channel").alias("__ordered"))
+    )
+    frame = chosen.join(listed, on=["customer_pk", "currency"], how="left").with_columns(
+        pl.col("__ordered").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    )
+    preferred_first = (
+        pl.when(
+            pl.col("preferred_channel").is_not_null()
+            & pl.col("__ordered").list.contains(pl.col("preferred_channel"))
+        )
+        .then(pl.col("preferred_channel"))
+        .otherwise(pl.col("__ordered").list.first())
+    )
+    is_message = pl.col("kind") == "message"
+    channel = (
+        pl.when(is_message)
+        .then(preferred_first)
+        .when(pl.col("kind") == "task")
+        .then(pl.col("task"))
+        .when(pl.col("kind") == "charge")
+        .then(pl.lit("ledger"))
+        .otherwise(pl.col("escalate"))
+    )
+    frame = frame.with_columns(channel.alias("channel"))
+    no_channel = is_message & pl.col("channel").is_null()
+    return frame.with_columns(
+        pl.when(no_channel).then(pl.lit("task")).otherwise(pl.col("kind")).alias("kind"),
+        pl.when(no_channel).then(pl.lit("call")).otherwise(pl.col("channel")).alias("channel"),
+        pl.when(no_channel)
+        .then(pl.lit("no reachable channel in the step's list"))
+        .otherwise(None)
+        .alias("note"),
+    ).pipe(_fallbacks, is_message & ~no_channel)
+
+
+def _fallbacks(frame: pl.DataFrame, is_message: pl.Expr) -> pl.DataFrame:
+    """The step's other usable channels, in the step's order, for failover."""
+    rest = (
+        frame.select("customer_pk", "currency", "channel", "__ordered", is_message.alias("__m"))
+        .filter(pl.col("__m"))
+        .explode("__ordered")
+        .filter(pl.col("__ordered") != pl.col("channel"))
+        .group_by("customer_pk", "currency", maintain_order=True)
+        .agg(pl.col("__ordered").alias("fallback_channels"))
+    )
+    return (
+        frame.join(rest, on=["customer_pk", "currency"], how="left")
+        .with_columns(pl.col("fallback_channels").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+        .drop("__ordered")
+    )
