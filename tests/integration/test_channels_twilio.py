@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from creditflow.channels.base import OutboundMessage
+from creditflow.channels.base import OutboundMessage, SendResult
 from creditflow.channels.twilio import (
     TwilioMessagingAdapter,
     TwilioVoiceAdapter,
@@ -190,6 +190,18 @@ def test_send_batch_keeps_its_connections_between_batches_and_classifies_each(tw
     assert second[1].ok and all(r.ok for r in again)  # a closed adapter reconnects
     bodies = [request["Body"] for request in twilio.emulator.requests]
     assert len(bodies) == 24 and all("412,50" in body for body in bodies)
+
+
+def test_send_batch_called_from_async_code_sends_one_by_one(twilio):
+    adapter = messaging(twilio)
+
+    async def from_a_coroutine() -> list[SendResult]:
+        return adapter.send_batch([sms(action_id="A-1"), sms(action_id="A-2")], concurrency=2)
+
+    results = asyncio.run(from_a_coroutine())
+    adapter.close()
+    assert [r.status for r in results] == ["sent", "sent"]
+    assert len(twilio.emulator.requests) == 2
 
 
 def test_send_batch_against_an_unreachable_api_is_transient_for_every_message():

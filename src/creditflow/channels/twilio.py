@@ -114,6 +114,14 @@ def _network_failure(provider: str, exc: Exception) -> SendResult:
     return SendResult.transient(provider, f"Twilio {kind}: {exc!r}")
 
 
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class _TwilioClient:
     """Shared plumbing: credentials, one keep-alive HTTP client, the account's base path."""
 
@@ -247,6 +255,8 @@ class TwilioMessagingAdapter(_TwilioClient):
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if _event_loop_running():  # an async caller: its loop cannot be left for ours
+            return [self.send(message) for message in messages]
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(self._send_batch(messages, concurrency))
