@@ -103,7 +103,7 @@ def csrf_of(html: str) -> str:
 
 
 def actions_of(engine: Engine, customer_pk: int) -> list[dict[str, Any]]:
-    """The customer's outbox rows as dicts (kind, channel, step, template, status, payload)."""
+    """The customer's outbox rows as dicts (kind, channel, step, template, status, payload, ...)."""
     with transaction(engine) as session:
         return [
             {
@@ -115,6 +115,7 @@ def actions_of(engine: Engine, customer_pk: int) -> list[dict[str, Any]]:
                 "payload": a.payload,
                 "action_id": a.action_id,
                 "invoice_ids": a.invoice_ids,
+                "amount_due_minor": a.amount_due_minor,
             }
             for a in session.scalars(
                 select(Action).where(Action.customer_id == customer_pk).order_by(Action.id)

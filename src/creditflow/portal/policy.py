@@ -8,6 +8,7 @@ Settings come from the `[portal]` section of the configuration file:
 | plan_min_installment  | "25.00" | smallest installment approved without review     |
 | plan_max_months       | 6       | longest plan approved without review             |
 | plan_first_due_days   | 7       | the first installment is due this many days on   |
+| plan_reminder_days    | 3       | an installment is announced this many days ahead |
 | link_max_age_days     | 30      | how long a portal link stays valid               |
 | invoice_pdf_dir       | (none)  | folder with `<invoice_number>.pdf` files         |
 | rate_capacity         | 30      | requests per client before the limiter refuses   |
@@ -55,6 +56,7 @@ class PortalPolicy:
     plan_min_installment: Decimal = Decimal("25.00")
     plan_max_months: int = 6
     plan_first_due_days: int = 7
+    plan_reminder_days: int = 3
     link_max_age_days: float = 30
     invoice_pdf_dir: Path | None = None
     rate_capacity: int = 30
@@ -71,6 +73,7 @@ def portal_policy(settings: Settings) -> PortalPolicy:
         "max_promise_days",
         "plan_max_months",
         "plan_first_due_days",
+        "plan_reminder_days",
         "rate_capacity",
         "code_rate_capacity",
     )
