@@ -184,12 +184,8 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
-def _exists(env: Environment, name: str) -> bool:
-    return _found(env, name)
-
-
 @lru_cache(maxsize=4_096)
-def _found(env: Environment, name: str) -> bool:
+def _exists(env: Environment, name: str) -> bool:
     """Whether a template exists (looked up once per process: Jinja only caches hits)."""
     try:
         env.get_template(name)
