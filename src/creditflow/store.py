@@ -131,6 +131,11 @@ def db_value(value: Any, dialect: str) -> Any:
     return value
 
 
+def json_id_array(ids: pl.Series) -> str:
+    """Integer ids as one JSON array text, for SQLite's json_each (one parameter, any count)."""
+    return "[" + ids.cast(pl.Utf8).str.join(",").item() + "]"
+
+
 def bulk_insert(
     conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:

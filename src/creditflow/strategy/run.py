@@ -13,7 +13,13 @@ from sqlalchemy import Engine, text
 from creditflow.config import Settings
 from creditflow.db import session_factory
 from creditflow.money import from_minor
-from creditflow.store import bulk_insert, db_value, insert_prepared, prepare_rows
+from creditflow.store import (
+    bulk_insert,
+    db_value,
+    insert_prepared,
+    json_id_array,
+    prepare_rows,
+)
 from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
@@ -242,14 +248,16 @@ def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
     """
     dialect = conn.dialect.name
     on_day = db_value(levels.get_column("on").first(), dialect) if levels.height else None
-    groups = levels.group_by("level", "step").agg(pl.col("invoice_pk").sort())
-    if dialect != "postgresql":
-        # ascending ids make the upsert a sweep through the tables' B-trees
-        groups = groups.with_columns(
-            pl.format("[{}]", pl.col("invoice_pk").cast(pl.List(pl.Utf8)).list.join(","))
-        )
-    for level, step, ids in groups.iter_rows():
+    # ascending ids make the upsert a sweep through the tables' B-trees
+    ordered = levels.sort("invoice_pk")
+    for (level, step), group in ordered.group_by("level", "step", maintain_order=True):
+        ids = group.get_column("invoice_pk")
         conn.execute(
             text(_RAISE_LEVEL_SQL[dialect]),
-            {"level": level, "step": step, "on_day": on_day, "ids": ids},
+            {
+                "level": level,
+                "step": step,
+                "on_day": on_day,
+                "ids": ids.to_list() if dialect == "postgresql" else json_id_array(ids),
+            },
         )

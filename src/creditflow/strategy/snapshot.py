@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 from sqlalchemy import Connection
 
-from creditflow.store import read_frame, read_table_columns
+from creditflow.store import json_id_array, read_frame, read_table_columns
 
 CUSTOMER_SCHEMA = {
     "customer_pk": pl.Int64,
@@ -184,15 +184,16 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     )
 
 
-_CUSTOMERS_BY_ID = (
+_CUSTOMER_SELECT = (
     "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
     "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
-    "FROM customer c WHERE c.id IN (SELECT value FROM json_each(:ids))"
+    "FROM customer c WHERE "
 )
+# Only the constants above are put together here; the ids are a bound parameter.
+_CUSTOMERS_BY_ID = _CUSTOMER_SELECT + "c.id IN (SELECT value FROM json_each(:ids))"  # noqa: S608
 _CUSTOMERS_WITH_OPEN_INVOICES = (
-    "SELECT c.id, c.customer_id, c.kind, c.country, c.language, c.timezone, c.tags, "
-    "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
-    "FROM customer c WHERE c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
+    _CUSTOMER_SELECT  # noqa: S608
+    + "c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
     "AND status IN ('open', 'disputed'))"
 )
 
@@ -205,8 +206,8 @@ def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> p
     semi-join well.
     """
     if conn.dialect.name == "sqlite":
-        ids = invoices.get_column("customer_pk").unique().sort().cast(pl.Utf8)
-        sql, params = _CUSTOMERS_BY_ID, {"ids": "[" + ",".join(ids) + "]"}
+        ids = invoices.get_column("customer_pk").unique().sort()
+        sql, params = _CUSTOMERS_BY_ID, {"ids": json_id_array(ids)}
     else:
         sql, params = _CUSTOMERS_WITH_OPEN_INVOICES, {}
     customers = read_frame(conn, sql, CUSTOMER_SCHEMA, params)
