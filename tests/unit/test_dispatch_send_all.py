@@ -45,14 +45,14 @@ class OneByOne:
 
 
 class Concurrent(OneByOne):
-    """An adapter with an async send_many, recording the batches it got."""
+    """An adapter with a send_batch, recording the batches it got."""
 
     def __init__(self, name: str, explode: bool = False):
         super().__init__(name)
         self.batches: list[tuple[list[str], int]] = []
         self.explode = explode
 
-    async def send_many(
+    def send_batch(
         self, messages: Sequence[OutboundMessage], concurrency: int = 32
     ) -> list[SendResult]:
         if self.explode:

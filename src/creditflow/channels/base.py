@@ -9,8 +9,9 @@ An adapter never raises for a provider's answer or a network failure: it returns
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Protocol, runtime_checkable
@@ -28,11 +29,14 @@ __all__ = [
     "classify_http_status",
     "require_channel",
     "safe_file_stem",
+    "send_guarded",
 ]
 
 Channel = Literal["email", "sms", "whatsapp", "voice", "letter", "push"]
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp", "voice", "letter", "push")
 SendStatus = Literal["sent", "transient_failure", "permanent_failure"]
+
+log = logging.getLogger(__name__)
 
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_STEM = 80
@@ -135,6 +139,20 @@ class ChannelAdapter(Protocol):
     def close(self) -> None:
         """Release connections; the adapter may be used again afterwards (it reconnects)."""
         ...
+
+
+def send_guarded(
+    provider: str, message: OutboundMessage, send: Callable[[OutboundMessage], SendResult]
+) -> SendResult:
+    """Call `send`; an exception (an adapter bug) becomes a logged transient failure.
+
+    So one message never stops the others of its batch.
+    """
+    try:
+        return send(message)
+    except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the batch
+        log.exception("adapter %s raised for action %s", provider, message.action_id)
+        return SendResult.transient(provider, f"adapter raised {exc!r}")
 
 
 def classify_http_status(status_code: int) -> SendStatus:

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from functools import partial
 from typing import Literal
 
-from creditflow.channels.base import OutboundMessage, SendResult
+from creditflow.channels.base import OutboundMessage, SendResult, send_guarded
 from creditflow.channels.mime import DkimConfig, build_email, email_bytes
 
 __all__ = ["DkimConfig", "SmtpAdapter", "SmtpSecurity", "build_email", "email_bytes"]
@@ -158,11 +159,7 @@ class SmtpAdapter:
         return [r for r in results if r is not None]
 
     def _send_safely(self, connection: _Connection, message: OutboundMessage) -> SendResult:
-        try:
-            return self._send_on(connection, message)
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
-            log.exception("SMTP adapter raised for action %s", message.action_id)
-            return SendResult.transient(self.name, f"adapter raised {exc!r}")
+        return send_guarded(self.name, message, partial(self._send_on, connection))
 
     def _send_on(self, connection: _Connection, message: OutboundMessage) -> SendResult:
         msg = build_email(

@@ -7,8 +7,8 @@
    nothing is sent without its attempt on record.
 2. `send_all` (no transaction): per channel, an adapter with a `send_batch` (SMTP:
    several reused connections at once; Twilio SMS and WhatsApp: concurrent requests
-   over keep-alive connections) or an async `send_many` gets the channel's messages
-   at once; every other adapter gets them one by one.
+   over keep-alive connections) gets the channel's messages at once; every other
+   adapter gets them one by one.
 3. `record_outcomes` (in the caller's transaction): finish the attempts still
    unfinished, in bulk, then per action: sent; retry later (transient, with backoff);
    or fail over to the next channel (permanent, limit reached, bad address), failed
@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from creditflow.channels.base import ChannelAdapter, OutboundMessage, SendResult
+from creditflow.channels.base import ChannelAdapter, OutboundMessage, SendResult, send_guarded
 from creditflow.dispatch.claim import confirm_claims
 from creditflow.dispatch.letters import archive_letter
 from creditflow.dispatch.models import Action, DeliveryAttempt
@@ -132,34 +130,11 @@ def _adapter_name(adapter: ChannelAdapter | None) -> str:
 def _call(adapter: ChannelAdapter | None, message: OutboundMessage) -> SendResult:
     if adapter is None:
         return SendResult.permanent("none", f"no adapter for channel {message.channel}")
-    try:
-        return adapter.send(message)
-    except Exception as exc:  # noqa: BLE001 - an adapter bug must not stop the batch
-        log.exception("adapter %s raised for action %s", _adapter_name(adapter), message.action_id)
-        return SendResult.transient(_adapter_name(adapter), f"adapter raised {exc!r}")
-
-
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-def _send_many(
-    adapter: ChannelAdapter, messages: list[OutboundMessage], concurrency: int
-) -> list[SendResult]:
-    send_many = adapter.send_many  # type: ignore[attr-defined]
-
-    def run(batch: list[OutboundMessage], concurrency: int) -> list[SendResult]:
-        return list(asyncio.run(send_many(batch, concurrency=concurrency)))
-
-    return _send_batch(adapter, run, messages, concurrency)
+    return send_guarded(_adapter_name(adapter), message, adapter.send)
 
 
 def _send_batch(
-    adapter: ChannelAdapter | None,
+    adapter: ChannelAdapter,
     send_batch: Callable[..., list[SendResult]],
     messages: list[OutboundMessage],
     concurrency: int,
@@ -180,12 +155,6 @@ def _send_batch(
     return results
 
 
-def _concurrent(adapter: ChannelAdapter | None) -> bool:
-    """True when the adapter sends many messages at once (an async `send_many`)."""
-    send_many = getattr(adapter, "send_many", None)
-    return send_many is not None and inspect.iscoroutinefunction(send_many)
-
-
 def send_all(
     adapters: Mapping[str, ChannelAdapter], started: Sequence[Started], concurrency: int
 ) -> list[SendResult]:
@@ -198,13 +167,8 @@ def send_all(
         adapter = adapters.get(channel)
         messages = [started[i].planned.rendered.message for i in indexes]
         send_batch = getattr(adapter, "send_batch", None)
-        if send_batch is not None and len(messages) > 1:
+        if adapter is not None and send_batch is not None and len(messages) > 1:
             answers = _send_batch(adapter, send_batch, messages, concurrency)
-        elif adapter is not None and len(messages) > 1 and _concurrent(adapter):
-            if not _in_event_loop():
-                answers = _send_many(adapter, messages, concurrency)
-            else:  # called from async code: asyncio.run is not allowed here
-                answers = [_call(adapter, m) for m in messages]
         else:
             answers = [_call(adapter, m) for m in messages]
         for index, answer in zip(indexes, answers, strict=True):

@@ -9,8 +9,9 @@ One batch goes through these phases, with three commits in all:
 3. render every message (outside any transaction);
 4. one transaction confirms the claims and writes every `delivery_attempt` row
    (outcome empty) BEFORE any provider is called (`batch.start_attempts`);
-5. send: concurrently for adapters with `send_many`, one by one (over a reused
-   connection) for the others (`batch.send_all`);
+5. send: at once for adapters with a `send_batch` (SMTP over several reused
+   connections, Twilio as concurrent requests), one by one for the others
+   (`batch.send_all`);
 6. one transaction records every outcome: sent; retry later (transient, with
    backoff); or fail over to the next channel (permanent, limit reached, bad
    address), failed when none is left (`batch.record_outcomes`).
