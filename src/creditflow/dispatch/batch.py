@@ -32,11 +32,10 @@ from creditflow.dispatch.claim import confirm_claims
 from creditflow.dispatch.letters import archive_letter
 from creditflow.dispatch.models import Action, DeliveryAttempt
 from creditflow.dispatch.outcome import (
-    EVENT_CHANNELS,
     fail_over,
     mark_contact_invalid,
     sent_changes,
-    sent_summary,
+    sent_event,
     timeline,
 )
 from creditflow.dispatch.render import RenderedAction
@@ -251,18 +250,16 @@ def _record_accepted(
         changes.append(
             {"id": planned.action_pk, **sent_changes(planned.payload_to_send(), result, now)}
         )
-        summary, data = sent_summary(planned.template or planned.step, planned.channel, result)
         events.append(
-            {
-                "customer_id": planned.customer_pk,
-                "occurred_at": now,
-                "kind": "message.sent",
-                "channel": planned.channel if planned.channel in EVENT_CHANNELS else None,
-                "direction": "out",
-                "action_id": planned.action_id,
-                "summary": summary[:400],
-                "data": {"step": planned.step, **data},
-            }
+            sent_event(
+                planned.customer_pk,
+                planned.action_id,
+                planned.channel,
+                planned.step,
+                planned.template,
+                result,
+                now,
+            )
         )
         if planned.rendered.letter_pdf is not None and planned.channel == "letter":
             archive_letter(outbox_dir, planned.action_id, planned.rendered.letter_pdf)

@@ -17,21 +17,48 @@ from sqlalchemy.orm import Session
 from creditflow.channels.base import SendResult
 from creditflow.dispatch.models import Action
 from creditflow.dispatch.retry import next_channel
-from creditflow.ledger.models import ContactPoint, Customer
-from creditflow.ledger.service import add_event
+from creditflow.ledger.models import ContactPoint, Customer, Event
 from creditflow.money import to_minor
 
 __all__ = [
-    "EVENT_CHANNELS",
     "cancel",
+    "event_row",
     "fail_over",
     "mark_contact_invalid",
     "mark_sent",
     "sent_changes",
-    "sent_summary",
+    "sent_event",
     "reachable_channels",
     "timeline",
 ]
+
+
+_EVENT_CHANNELS = ("email", "sms", "whatsapp", "letter", "voice", "push", "call")
+
+
+def event_row(
+    customer_pk: int,
+    action_id: str,
+    channel: str,
+    step: str,
+    kind: str,
+    summary: str,
+    now: datetime,
+    *,
+    direction: str = "internal",
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One timeline entry about an action, as a row of the event table."""
+    return {
+        "customer_id": customer_pk,
+        "occurred_at": now,
+        "kind": kind,
+        "channel": channel if channel in _EVENT_CHANNELS else None,
+        "direction": direction,
+        "action_id": action_id,
+        "summary": summary[:400],
+        "data": {"step": step, **(data or {})},
+    }
 
 
 def timeline(
@@ -45,20 +72,18 @@ def timeline(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Note a change of this action on its customer's timeline."""
-    event = add_event(
-        session,
+    row = event_row(
         action.customer_id,
+        action.action_id,
+        action.channel,
+        action.step,
         kind,
         summary,
-        channel=action.channel if action.channel in EVENT_CHANNELS else None,
+        now,
         direction=direction,
-        action_id=action.action_id,
-        data={"step": action.step, **(data or {})},
+        data=data,
     )
-    event.occurred_at = now
-
-
-EVENT_CHANNELS = ("email", "sms", "whatsapp", "letter", "voice", "push", "call")
+    session.add(Event(**row))
 
 
 def _release(action: Action, now: datetime) -> None:
@@ -109,11 +134,26 @@ def sent_changes(
     return changes
 
 
-def sent_summary(label: str, channel: str, result: SendResult) -> tuple[str, dict[str, Any]]:
-    """The timeline line and data of an accepted send (`label`: the template or step)."""
-    return (
-        f"{label} sent by {channel} ({result.provider})",
-        {"provider": result.provider, "provider_message_id": result.provider_message_id},
+def sent_event(
+    customer_pk: int,
+    action_id: str,
+    channel: str,
+    step: str,
+    template: str | None,
+    result: SendResult,
+    now: datetime,
+) -> dict[str, Any]:
+    """The timeline row of an accepted send."""
+    return event_row(
+        customer_pk,
+        action_id,
+        channel,
+        step,
+        "message.sent",
+        f"{template or step} sent by {channel} ({result.provider})",
+        now,
+        direction="out",
+        data={"provider": result.provider, "provider_message_id": result.provider_message_id},
     )
 
 
@@ -121,8 +161,16 @@ def mark_sent(session: Session, action: Action, result: SendResult, now: datetim
     """Record an accepted send: provider, its id, cost, segments; status 'sent'."""
     for name, value in sent_changes(action.payload, result, now).items():
         setattr(action, name, value)
-    summary, data = sent_summary(action.template or action.step, action.channel, result)
-    timeline(session, action, "message.sent", summary, now, direction="out", data=data)
+    row = sent_event(
+        action.customer_id,
+        action.action_id,
+        action.channel,
+        action.step,
+        action.template,
+        result,
+        now,
+    )
+    session.add(Event(**row))
 
 
 def reachable_channels(session: Session, customer: Customer) -> set[str]:
