@@ -28,6 +28,7 @@ from creditflow.messages.llm import personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
 from creditflow.portal.links import make_customer_token, pay_url
+from creditflow.portal.short_links import short_url
 
 __all__ = ["Links", "RenderedAction", "build_context", "creditor_of", "links_for", "render_action"]
 
@@ -39,6 +40,8 @@ class Links:
     pay_url: str
     portal_url: str
     opt_out_url: str
+    pay_short_url: str | None = None
+    portal_short_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,16 +75,31 @@ def creditor_of(settings: Settings) -> Creditor:
 
 
 def links_for(
-    settings: Settings, secret: str, customer_id: str, action_id: str, now: datetime
+    settings: Settings,
+    secret: str,
+    customer_id: str,
+    action_id: str,
+    now: datetime,
+    *,
+    short_codes: Mapping[str, str] | None = None,
+    short_base: str | None = None,
 ) -> Links:
-    """Signed, expiring links scoped to this customer (and the sending action)."""
+    """Signed, expiring links scoped to this customer (and the sending action).
+
+    `short_codes` (purpose -> code, from `portal.short_links.ensure_short_links`) adds
+    the short links under `short_base` for SMS, WhatsApp and letters.
+    """
     base = settings.portal_base_url.rstrip("/")
     pay_token = make_customer_token(secret, customer_id, "pay", action_id, now=now)
     portal_token = make_customer_token(secret, customer_id, "portal", action_id, now=now)
+    codes = short_codes or {}
+    short_base = short_base or base
     return Links(
         pay_url=pay_url(base, pay_token),
         portal_url=f"{base}/portal/{portal_token}",
         opt_out_url=f"{base}/portal/{portal_token}/preferences",
+        pay_short_url=short_url(short_base, codes["pay"]) if "pay" in codes else None,
+        portal_short_url=short_url(short_base, codes["portal"]) if "portal" in codes else None,
     )
 
 
@@ -165,6 +183,8 @@ def build_context(
         pay_url=str((action.payload or {}).get("pay_url") or links.pay_url),
         portal_url=links.portal_url,
         opt_out_url=links.opt_out_url,
+        pay_short_url=links.pay_short_url,
+        portal_short_url=links.portal_short_url,
         today=today,
         address_lines=_address_lines(customer, organisation_country),
         costs=costs,

@@ -27,8 +27,8 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +65,12 @@ from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
 from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
+from creditflow.portal.short_links import (
+    SHORT_LINK_CHANNELS,
+    ensure_short_links,
+    link_lifetimes,
+    short_base_url,
+)
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_due"]
 
@@ -81,6 +87,8 @@ class _Pass:
     policy: DispatchPolicy
     clock: Callable[[], datetime]
     secret: str
+    short_base: str
+    lifetimes: Mapping[str, timedelta]
     _creditor: Creditor | None = None
 
     def creditor(self) -> Creditor:
@@ -99,6 +107,7 @@ class _ToRender:
     invoices: list[Invoice]
     address: str
     now: datetime
+    short_codes: Mapping[str, str]
 
 
 def default_worker_id() -> str:
@@ -134,7 +143,16 @@ def dispatch_due(
     report = DispatchReport()
     try:
         secret = _ensure_link_secret(engine, settings)
-        batch = _Pass(settings, channel_adapters, worker, policy, clock, secret)
+        batch = _Pass(
+            settings,
+            channel_adapters,
+            worker,
+            policy,
+            clock,
+            secret,
+            short_base_url(settings),
+            link_lifetimes(settings),
+        )
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -208,7 +226,10 @@ def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchRepor
 def _recheck(
     engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport
 ) -> list[_ToRender]:
-    """Re-check the batch in one transaction; the message actions still to be sent."""
+    """Re-check the batch in one transaction; the message actions still to be sent.
+
+    Messages read from a phone or paper get their short links in the same transaction.
+    """
     settings = batch.settings
     out: list[_ToRender] = []
     with transaction(engine) as session:
@@ -232,8 +253,16 @@ def _recheck(
                 )
                 continue
             invoices = [facts.invoices[i] for i in action.invoice_ids or []]
-            out.append(_ToRender(action, customer, invoices, point.address, now))
-    return out
+            out.append(_ToRender(action, customer, invoices, point.address, now, {}))
+        typed = [item for item in out if item.action.channel in SHORT_LINK_CHANNELS]
+        codes = ensure_short_links(
+            session,
+            batch.secret,
+            [(item.customer.id, item.action.action_id) for item in typed],
+            now=batch.clock(),
+            lifetimes=batch.lifetimes,
+        )
+    return [replace(item, short_codes=codes.get(item.action.action_id, {})) for item in out]
 
 
 def _render(
@@ -253,7 +282,13 @@ def _render(
                 action.amount_due_minor,
                 creditor=batch.creditor(),
                 links=links_for(
-                    settings, batch.secret, customer.customer_id, action.action_id, item.now
+                    settings,
+                    batch.secret,
+                    customer.customer_id,
+                    action.action_id,
+                    item.now,
+                    short_codes=item.short_codes,
+                    short_base=batch.short_base,
                 ),
                 today=local_today(customer, item.now),
                 organisation_country=settings.organisation.country,
