@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from creditflow.config import ConfigError, Settings
+from creditflow.portal.policy import portal_policy
 from creditflow.portal.short_codes import (
     ALPHABET,
     CODE_LENGTH,
@@ -12,7 +14,7 @@ from creditflow.portal.short_codes import (
     lookup_key,
     parse_code,
 )
-from creditflow.portal.short_links import short_url
+from creditflow.portal.short_links import short_base_url, short_url
 
 SECRET = "a-link-secret-of-the-organisation"
 
@@ -77,3 +79,15 @@ def test_the_stored_key_is_keyed_and_not_the_code():
 def test_a_short_link_leaves_out_https_but_keeps_plain_http():
     assert short_url("https://pay.example-bv.nl/", "K7QM4XPD") == "pay.example-bv.nl/l/K7QM-4XPD"
     assert short_url("http://127.0.0.1:8000", "K7QM4XPD") == "http://127.0.0.1:8000/l/K7QM-4XPD"
+
+
+def test_short_links_start_with_their_own_base_or_the_portal_s():
+    assert short_base_url(Settings(portal_base_url="https://portal.example-bv.nl/")) == (
+        "https://portal.example-bv.nl"
+    )
+    short = Settings(raw={"portal": {"short_base_url": "https://pay.example-bv.nl/"}})
+    assert short_base_url(short) == "https://pay.example-bv.nl"
+    with pytest.raises(ConfigError, match=r"\[portal\] short_base_url"):
+        short_base_url(Settings(raw={"portal": {"short_base_url": "pay.example-bv.nl"}}))
+    with pytest.raises(ConfigError, match="short_rate_capacity"):
+        portal_policy(Settings(raw={"portal": {"short_rate_capacity": 0}}))
