@@ -65,6 +65,7 @@ from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
 from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
+from creditflow.payments.combined import ensure_combined_references
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_due"]
 
@@ -217,7 +218,13 @@ def _recheck(
             .where(Action.id.in_(ids), Action.claimed_by == batch.worker, Action.status == "queued")
             .order_by(Action.scheduled_at, Action.id)
         ).all()
-        facts = load_facts(session, actions, settings.rules.promise_grace_days)
+        facts = load_facts(
+            session,
+            actions,
+            settings.rules.promise_grace_days,
+            now=batch.clock(),
+            rules=settings.rules,
+        )
         for action in actions:
             now = batch.clock()
             if _prepare(session, settings, action, facts, now, report) is None:
@@ -233,6 +240,12 @@ def _recheck(
                 continue
             invoices = [facts.invoices[i] for i in action.invoice_ids or []]
             out.append(_ToRender(action, customer, invoices, point.address, now))
+        ensure_combined_references(
+            session,
+            [item.action for item in out],
+            settings.organisation.reference_scheme,
+            batch.clock(),
+        )
     return out
 
 
