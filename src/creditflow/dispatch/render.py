@@ -188,7 +188,8 @@ def build_context(
         today=today,
         address_lines=_address_lines(customer, organisation_country),
         costs=costs,
-        payment_reference=ordered[0].payment_reference if ordered else None,
+        payment_reference=(action.payload or {}).get("payment_reference")
+        or (ordered[0].payment_reference if ordered else None),
         step=action.step,
         extra=_extra(action.payload or {}, currency),
     )

@@ -65,6 +65,7 @@ from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
 from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
+from creditflow.payments.combined import ensure_combined_references
 from creditflow.portal.short_links import (
     SHORT_LINK_CHANNELS,
     ensure_short_links,
@@ -238,7 +239,13 @@ def _recheck(
             .where(Action.id.in_(ids), Action.claimed_by == batch.worker, Action.status == "queued")
             .order_by(Action.scheduled_at, Action.id)
         ).all()
-        facts = load_facts(session, actions, settings.rules.promise_grace_days)
+        facts = load_facts(
+            session,
+            actions,
+            settings.rules.promise_grace_days,
+            now=batch.clock(),
+            rules=settings.rules,
+        )
         for action in actions:
             now = batch.clock()
             if _prepare(session, settings, action, facts, now, report) is None:
@@ -261,6 +268,12 @@ def _recheck(
             [(item.customer.id, item.action.action_id) for item in typed],
             now=batch.clock(),
             lifetimes=batch.lifetimes,
+        )
+        ensure_combined_references(
+            session,
+            [item.action for item in out],
+            settings.organisation.reference_scheme,
+            batch.clock(),
         )
     return [replace(item, short_codes=codes.get(item.action.action_id, {})) for item in out]
 
