@@ -16,9 +16,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.messages.render import TEMPLATES_DIR
-from tests.support.compliance_ledger import rows
+from tests.support.compliance_ledger import consumer, rows
 from tests.support.dispatch_ledger import (
     END_OF_DAY,
     SEND_TIME,
@@ -98,9 +100,16 @@ def test_a_letter_counting_from_its_date_is_held_back_for_review(
     assert "14-day letter" in task["reason"]
 
 
-def test_the_shipped_letter_passes_the_check_and_is_sent(engine, settings, tmp_path):
+@pytest.mark.parametrize(("channel", "language"), [("letter", "nl"), ("email", "en")])
+def test_the_shipped_letter_passes_the_check_and_is_sent(
+    engine, settings, tmp_path, channel, language
+):
     settings = with_organisation(settings)
-    [queued] = queued_reminders(engine, settings, tmp_path, strategy=LETTER_STRATEGY)
+    strategy = LETTER_STRATEGY.replace("[letter]", f"[{channel}]")
+    [queued] = queued_reminders(
+        engine, settings, tmp_path, [consumer("C001", language=language)], strategy=strategy
+    )
+    assert queued["channel"] == channel
 
     report = dispatch_due(engine, settings, until=END_OF_DAY, now=SEND_TIME)
 

@@ -111,6 +111,7 @@ def list_tasks_command(
     """Open work items: calls to make, reviews (e.g. a 14-day letter that failed its check)."""
     import json
 
+    from rich import box
     from rich.table import Table
 
     from creditflow.db import transaction
@@ -126,16 +127,15 @@ def list_tasks_command(
     if not tasks:
         out.print("no open tasks")
         return
-    table = Table("action", "customer", "task", "step", "status", "reason")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("task (action id)", no_wrap=True, min_width=32)
+    table.add_column("customer", no_wrap=True)
+    table.add_column("what", overflow="fold")
     for task in tasks:
-        table.add_row(
-            task["action_id"],
-            task["customer_id"],
-            task["task"],
-            task["step"],
-            task["status"],
-            task["reason"],
-        )
+        what = f"{task['task']}: {task['step']} ({task['status']})"
+        if task["reason"]:
+            what += f"\n{task['reason']}"
+        table.add_row(task["action_id"], task["customer_id"], what)
     out.print(table)
 
 

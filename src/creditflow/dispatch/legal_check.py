@@ -67,7 +67,10 @@ def refuse_letter(session: Session, action: Action, problems: list[str], now: da
         },
         currency=action.currency,
     )
-    task.status_reason = f"check the 14-day letter template: {'; '.join(problems)}"[:400]
+    task.status_reason = (
+        f"14-day letter not sent ({len(problems)} legal problem(s)): check the template; "
+        f"the reasons are on action {action.action_id}"
+    )[:400]
     timeline(
         session,
         action,
