@@ -47,6 +47,7 @@ from creditflow.dispatch.batch import (
     start_attempts,
 )
 from creditflow.dispatch.claim import claim_batch
+from creditflow.dispatch.legal_check import letter_problems, refuse_letter
 from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import cancel, timeline
 from creditflow.dispatch.recheck import (
@@ -200,13 +201,18 @@ def _ensure_link_secret(engine: Engine, settings: Settings) -> str:
 def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport) -> None:
     """One claimed batch through re-check, render, attempts, send and record."""
     to_render = _recheck(engine, batch, ids, report)
-    planned, unrenderable = _render(batch, to_render)
+    planned, unrenderable, refused = _render(batch, to_render)
     with transaction(engine) as session:
         now = batch.clock()
         for action_pk, reason in unrenderable:
             action = session.get(Action, action_pk)
             if action is not None and action.claimed_by == batch.worker:
                 fail_over_and_count(session, action, reason, now, report)
+        for action_pk, problems in refused:
+            action = session.get(Action, action_pk)
+            if action is not None and action.claimed_by == batch.worker:
+                refuse_letter(session, action, problems, now)
+                report.failed += 1
         started = start_attempts(session, batch.worker, planned, now)
     report.lost += len(planned) - len(started)
     if not started:
@@ -280,11 +286,15 @@ def _recheck(
 
 def _render(
     batch: _Pass, items: Sequence[_ToRender]
-) -> tuple[list[Planned], list[tuple[int, str]]]:
-    """Render every message (no transaction: the rows stay usable after commit)."""
+) -> tuple[list[Planned], list[tuple[int, str]], list[tuple[int, list[str]]]]:
+    """Render every message (no transaction: the rows stay usable after commit).
+
+    Also returns the 14-day letters that fail the legal check, with the reasons.
+    """
     settings = batch.settings
     planned: list[Planned] = []
     unrenderable: list[tuple[int, str]] = []
+    refused: list[tuple[int, list[str]]] = []
     for item in items:
         action, customer = item.action, item.customer
         try:
@@ -305,10 +315,18 @@ def _render(
                 ),
                 today=local_today(customer, item.now),
                 organisation_country=settings.organisation.country,
+                legal=settings.legal,
             )
             rendered = render_action(action, ctx, settings=settings, to=item.address)
         except (MessageTemplateError, ValueError) as exc:
             unrenderable.append((action.id, f"cannot render for {action.channel}: {exc}"))
+            continue
+        message = rendered.message
+        problems = letter_problems(
+            message.metadata.get("template", ""), action.channel, message.text, ctx
+        )
+        if problems:
+            refused.append((action.id, problems))
             continue
         planned.append(
             Planned(
@@ -323,7 +341,7 @@ def _render(
                 action.template,
             )
         )
-    return planned, unrenderable
+    return planned, unrenderable, refused
 
 
 def _prepare(

@@ -221,7 +221,7 @@ def _invoice_table(
             ]
         )
     rows.append([labels["total_open"], "", "", money(ctx.open_total)])
-    announced = rendered.template == "fourteen_day_letter"
+    announced = rendered.template in ("fourteen_day_letter", "final_notice_business")
     if ctx.costs is not None and not announced:
         rows.append([labels["costs"], "", "", money(ctx.costs)])
     if ctx.interest is not None:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from creditflow.config import ContactRules
+from creditflow.config import ContactRules, LegalRules
 from creditflow.strategy.conditions import compile_condition
 from creditflow.strategy.contact import CONTACT_KINDS, choose_channel, hold_back
 from creditflow.strategy.features import account_features, exclusions
@@ -115,6 +115,7 @@ def decide(
     *,
     now: datetime,
     rules: ContactRules,
+    legal: LegalRules | None = None,
 ) -> Decision:
     """Decide today's actions for every account in the snapshot."""
     invoices = exclusions(snapshot, as_of, rules)
@@ -179,7 +180,7 @@ def decide(
     chosen = chosen.join(covered, on="account").drop("account", "idx")
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     chosen = choose_channel(chosen, snapshot)
-    actions = charge_amounts(_finish(chosen, as_of, now, rules))
+    actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal))
     # an invoice belongs to one account and an account gets one action: no duplicates
     levels = (
         actions.select("invoice_ids", "level", "step")
@@ -254,25 +255,31 @@ def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.
     ).drop("__chargeable_from", strict=False)
 
 
-def charge_amounts(actions: pl.DataFrame, business_mode: str = "fixed") -> pl.DataFrame:
-    """Add `charge_minor`: WIK costs for consumers, the statutory compensation for businesses."""
-    from creditflow.compliance.wik import business_compensation, collection_costs
+def charge_amounts(actions: pl.DataFrame, legal: LegalRules | None = None) -> pl.DataFrame:
+    """Add `charge_minor`: the collection costs `compliance.costs.costs_due` gives."""
+    from creditflow.compliance.costs import costs_due
     from creditflow.money import Money
 
     amounts: list[int | None] = []
     for kind, charge, currency, due_minor, count in actions.select(
         "customer_kind", "charge", "currency", "amount_due_minor", pl.col("invoices").list.len()
     ).iter_rows():
-        if charge != "collection_costs" or currency != "EUR":
-            amounts.append(None)
-            continue
-        principal = Money.of_minor(due_minor, currency)
-        if kind == "consumer":
-            amounts.append(collection_costs(principal).minor)
-        else:
-            per_invoice = [Money.of_minor(due_minor // max(count, 1), currency)] * count
-            amounts.append(business_compensation(per_invoice, mode=business_mode).minor)
+        due = None
+        if charge == "collection_costs":
+            due = costs_due(kind, Money.of_minor(due_minor, currency), count, legal)
+        amounts.append(None if due is None else due.amount.minor)
     return actions.with_columns(pl.Series("charge_minor", amounts, dtype=pl.Int64))
+
+
+def notice_templates(actions: pl.DataFrame) -> pl.DataFrame:
+    """The final notice that fits the customer's kind (`compliance.costs.notice_template_for`)."""
+    from creditflow.compliance.costs import notice_template_for
+
+    templates = [
+        notice_template_for(kind, template)
+        for kind, template in actions.select("customer_kind", "template").iter_rows()
+    ]
+    return actions.with_columns(pl.Series("template", templates, dtype=pl.Utf8))
 
 
 def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRules) -> pl.DataFrame:

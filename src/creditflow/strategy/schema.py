@@ -166,6 +166,10 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     errors: list[tuple[int | None, str]] = []
     segments = _check_segments(model, lines, errors)
     steps = _check_steps(model, lines, errors)
+    from creditflow.compliance.strategy_rules import check_fourteen_day_steps
+
+    for path, problem in check_fourteen_day_steps(data):
+        errors.append((_line_of(lines, path), problem))
     if not errors:
         from creditflow.compliance.strategy_rules import check_strategy_compliance
 
