@@ -252,3 +252,16 @@ def test_a_fourteen_day_letter_for_a_eur_account_without_costs_is_refused():
     ctx = replace(realistic_context("fourteen_day_letter", "nl", "neutral"), costs=None)
     with pytest.raises(MessageTemplateError, match="exact collection costs"):
         render_message("fourteen_day_letter", "letter", ctx)
+
+
+@pytest.mark.parametrize(("language", "to_pay"), [("nl", "Te betalen"), ("en", "Amount to pay")])
+def test_a_thank_you_lists_the_paid_invoice_without_a_total_that_does_not_add_up(language, to_pay):
+    """Paid 2026-1001 in full, 2026-1002 still open elsewhere: the thanks lists what was paid."""
+    ctx = realistic_context("payment_thanks", language, "friendly", count=1)
+    paid = replace(ctx.invoices[0], open_amount=Money.zero("EUR"))
+    ctx = replace(ctx, invoices=(paid,), amount_due=Money(Decimal("162.50"), "EUR"))
+    message = render_message("payment_thanks", "email", ctx)
+    assert "2026-1001" in message.text
+    assert format_money(ctx.amount_due, language) in message.text  # the remainder, in words
+    assert f"{to_pay}:" not in message.text
+    assert f">{to_pay}<" not in (message.html or "")

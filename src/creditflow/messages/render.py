@@ -11,7 +11,9 @@ Templates live in `templates/` (Jinja2):
                            for one template only.
 
 A template that sets `offers_opt_out = false` (a login code, the confirmation of an
-opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts.
+opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts; one
+that sets `table_total = false` (a thank-you: the invoices listed are the paid ones)
+gets no "amount to pay" line under its invoice list.
 
 An organisation overrides any of these by putting a file with the same relative path
 in its override folder. HTML parts are rendered with autoescape on (wording included),
