@@ -95,3 +95,11 @@ def test_escape_character_is_not_split_between_segments():
 @pytest.mark.parametrize(("text", "gsm"), [("Beste Zoë, € 12", False), ("Café € 12,50 [x]", True)])
 def test_gsm7_alphabet(text, gsm):
     assert is_gsm7(text) is gsm
+
+
+def test_a_name_ending_in_a_period_ends_the_sentence_once():
+    from creditflow.messages.formatting import single_periods
+
+    assert single_periods("open with Bakkerij B.V..") == "open with Bakkerij B.V."
+    assert single_periods("open with Bakkerij B.V.. Pay now.") == "open with Bakkerij B.V. Pay now."
+    assert single_periods("Wait...") == "Wait..."

@@ -13,6 +13,9 @@ from creditflow.models import Base, JsonType, UtcDateTime, utcnow
 ACTION_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "cancelled", "done")
 OPEN_STATUSES = ("queued",)
 CONTACT_STATUSES = ("queued", "sent", "delivered", "done")
+# Payload key of the invoices a confirmation is about (promise, dispute, thanks): the
+# message lists them, the pre-send re-check does not guard them (`invoice_ids` does).
+CONTEXT_INVOICES = "context_invoice_ids"
 
 
 class Action(Base):

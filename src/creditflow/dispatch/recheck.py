@@ -10,7 +10,8 @@ zero, status paid or written_off), disputed, under an active promise (until its 
 plus the grace days) or under an active payment plan. When no covered invoice is
 left, the action is cancelled; when only some are, it is sent for the rest with the
 new amount. Actions without invoices (confirmations, access codes, replies) are
-checked for contact rules only.
+checked for contact rules only; a confirmation names the invoices it is about in its
+payload (`CONTEXT_INVOICES`), which the message shows but the re-check does not guard.
 
 Contact rules: a message is cancelled when the customer opted out of its channel,
 except the one confirmation of that opt-out (`is_opt_out_confirmation`). A message,
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from creditflow.compliance.service import CALL_CHANNELS, call_allowed, customer_zone, local_today
 from creditflow.config import ContactRules, Settings
-from creditflow.dispatch.models import Action
+from creditflow.dispatch.models import CONTEXT_INVOICES, Action
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import (
     ContactPoint,
@@ -55,6 +56,7 @@ from creditflow.ledger.models import (
 from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
 
 __all__ = [
+    "CONTEXT_INVOICES",
     "INTERNAL_TASK_CHANNELS",
     "OPT_OUT_CONFIRMATION",
     "BatchFacts",
@@ -62,6 +64,7 @@ __all__ = [
     "RecheckResult",
     "is_opt_out_confirmation",
     "load_facts",
+    "message_invoice_ids",
     "postpone",
     "recheck",
     "recheck_action",
@@ -240,6 +243,13 @@ class BatchFacts:
         return None
 
 
+def message_invoice_ids(action: Action) -> list[int]:
+    """The invoices a message is about: those the re-check guards, else those it names."""
+    if action.invoice_ids:
+        return list(action.invoice_ids)
+    return [int(pk) for pk in (action.payload or {}).get(CONTEXT_INVOICES, [])]
+
+
 def load_facts(
     session: Session,
     actions: Sequence[Action],
@@ -248,13 +258,13 @@ def load_facts(
     now: datetime | None = None,
     rules: ContactRules | None = None,
 ) -> BatchFacts:
-    """Read customers, contact points and the covered invoices' state for a batch.
+    """Read customers, contact points and the state of the invoices of a batch's messages.
 
     With `now` and `rules`, also the messages that must wait for quiet hours to end.
     """
     facts = BatchFacts()
     customer_pks = sorted({a.customer_id for a in actions})
-    invoice_pks = sorted({i for a in actions for i in (a.invoice_ids or [])})
+    invoice_pks = sorted({i for a in actions for i in message_invoice_ids(a)})
     if not customer_pks:
         return facts
     for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_pks))):

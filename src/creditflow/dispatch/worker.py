@@ -54,6 +54,7 @@ from creditflow.dispatch.recheck import (
     BatchFacts,
     is_opt_out_confirmation,
     load_facts,
+    message_invoice_ids,
     postpone,
     recheck_action,
 )
@@ -265,7 +266,9 @@ def _recheck(
                     session, action, f"no valid {action.channel} address", now, report
                 )
                 continue
-            invoices = [facts.invoices[i] for i in action.invoice_ids or []]
+            invoices = [
+                facts.invoices[i] for i in message_invoice_ids(action) if i in facts.invoices
+            ]
             out.append(_ToRender(action, customer, invoices, point.address, now, {}))
         typed = [item for item in out if item.action.channel in SHORT_LINK_CHANNELS]
         codes = ensure_short_links(

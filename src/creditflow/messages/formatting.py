@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -19,6 +20,7 @@ __all__ = [
     "format_money",
     "group_reference",
     "locale_for",
+    "single_periods",
 ]
 
 FALLBACK_LANGUAGE = "en"
@@ -60,6 +62,14 @@ def format_list(items: Sequence[str], language: str) -> str:
 @lru_cache(maxsize=65_536)
 def _format_list(items: tuple[str, ...], language: str) -> str:
     return str(babel_format_list(list(items), locale=locale_for(language)))
+
+
+_DOUBLED_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def single_periods(text: str) -> str:
+    """Write once a period doubled by a name ending in one ("Bakkerij B.V.." -> "B.V.")."""
+    return _DOUBLED_PERIOD.sub(".", text)
 
 
 def group_reference(reference: str) -> str:

@@ -16,7 +16,9 @@ letter) `pay_url` and `portal_url` are the context's short links when it has the
 the full signed links.
 
 A template that sets `offers_opt_out = false` (a login code, the confirmation of an
-opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts.
+opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts; one
+that sets `table_total = false` (a thank-you: the invoices listed are the paid ones)
+gets no "amount to pay" line under its invoice list.
 
 An organisation overrides any of these by putting a file with the same relative path
 in its override folder. HTML parts are rendered with autoescape on (wording included),
@@ -50,6 +52,7 @@ from creditflow.messages.formatting import (
     format_list,
     format_money,
     group_reference,
+    single_periods,
 )
 
 __all__ = [
@@ -188,7 +191,7 @@ def lower_first(text: str) -> str:
 
 
 def _tidy_text(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
+    lines = [line.rstrip() for line in single_periods(text).strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
@@ -241,9 +244,12 @@ def message_labels(language: str, *, override_dir: Path | None = None) -> Mappin
 
 
 def _check_data(template: str, ctx: MessageContext) -> None:
-    if template == "fourteen_day_letter" and ctx.costs is None:
+    if template == "fourteen_day_letter" and ctx.costs is None and ctx.amount_due.currency == "EUR":
+        # Outside EUR no WIK costs are charged (the scale is in euros), so the letter
+        # announces none; in EUR it must state the exact amount (art. 6:96 lid 6 BW).
         raise MessageTemplateError(
-            "fourteen_day_letter needs ctx.costs: the letter must state the exact collection costs"
+            "fourteen_day_letter for a EUR account needs ctx.costs: "
+            "the letter must state the exact collection costs"
         )
     missing = [key for key in _REQUIRED_EXTRA.get(template, ()) if key not in ctx.extra]
     if missing:
@@ -278,6 +284,7 @@ def _variables(template: str, channel: str, lang: str, tone: str, ctx: MessageCo
         "first_due": format_date(min(i.due_date for i in ctx.invoices), lang)
         if ctx.invoices
         else "",
+        "same_due": len({i.due_date for i in ctx.invoices}) <= 1,
         "invoice_numbers": [i.invoice_number for i in ctx.invoices],
         "invoice_list": format_list([i.invoice_number for i in ctx.invoices], lang),
         "count": len(ctx.invoices),
@@ -330,9 +337,9 @@ def render_message(
         ) from exc
     subject = parts.get("subject")
     return RenderedMessage(
-        subject=oneline(subject) if subject is not None else None,
+        subject=single_periods(oneline(subject)) if subject is not None else None,
         text=_tidy_text(parts["text"]),
-        html=parts["html"].strip() if "html" in parts else None,
+        html=single_periods(parts["html"]).strip() if "html" in parts else None,
         template=template,
         channel=channel,
         language=lang,

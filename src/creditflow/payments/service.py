@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from creditflow.config import Organisation
 from creditflow.ledger.models import Charge, Customer, Invoice
 from creditflow.ledger.service import add_event
+from creditflow.messages.formatting import single_periods
 from creditflow.money import Money
 from creditflow.payments.models import PaymentRequest
 from creditflow.payments.providers.base import (
@@ -331,7 +332,7 @@ def pay_page_context(
     totals = [account.total(c) for c in account.currencies()]
     return {
         "account": account,
-        "intro": labels["intro"].format(creditor=creditor),
+        "intro": single_periods(labels["intro"].format(creditor=creditor)),
         "invoices": [
             {
                 "pk": i.pk,

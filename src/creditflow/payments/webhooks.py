@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from creditflow.dispatch.models import Action
+from creditflow.dispatch.models import CONTEXT_INVOICES, Action
 from creditflow.ledger.models import ContactPoint, Customer, Event, Invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
@@ -269,6 +269,7 @@ def _queue_thanks(
                 "payment_id": payment_id,
                 "payment_request": request.id,
                 "paid_invoices": [numbers[pk] for pk in request.invoice_ids if pk in numbers],
+                CONTEXT_INVOICES: [pk for pk in request.invoice_ids if pk in numbers],
             },
             created_at=now,
             updated_at=now,

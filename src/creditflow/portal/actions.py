@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditflow.dispatch.models import Action
+from creditflow.dispatch.models import CONTEXT_INVOICES, Action
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 
 MESSAGE_CHANNELS = ("email", "sms", "whatsapp", "letter")
@@ -69,9 +69,10 @@ def queue_action(
 ) -> Action:
     """Queue one action (idempotent: an existing action with the same key is returned).
 
-    Confirmations are about invoices that are paused on purpose, so their invoice
-    numbers go in the payload and `invoice_ids` stays empty: the pre-send re-check
-    must not cancel a confirmation because the invoice is under a promise.
+    Confirmations are about invoices that are paused on purpose, so their invoices
+    go in the payload (`CONTEXT_INVOICES`, which the message lists) and `invoice_ids`
+    stays empty: the pre-send re-check must not cancel a confirmation because the
+    invoice is under a promise.
     """
     action_id = action_key(strategy, key)
     existing = session.scalars(select(Action).where(Action.action_id == action_id)).first()
@@ -102,7 +103,12 @@ def queue_action(
         status="queued",
         fallback_channels=[],
         attempts=0,
-        payload={"key": key, "invoices": numbers, **(payload or {})},
+        payload={
+            "key": key,
+            "invoices": numbers,
+            CONTEXT_INVOICES: [i.id for i in invoices],
+            **(payload or {}),
+        },
         created_at=now,
         updated_at=now,
     )

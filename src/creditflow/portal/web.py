@@ -97,7 +97,13 @@ class Page:
             environment()
             .get_template(template)
             .render(
-                _=self._, lang=self.lang, csrf=self.csrf, money=self.money, day=self.day, **context
+                _=self._,
+                lang=self.lang,
+                csrf=self.csrf,
+                money=self.money,
+                day=self.day,
+                creditor=self.request.app.state.settings.organisation,
+                **context,
             )
         )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -166,6 +172,7 @@ class PortalRoute(APIRoute):
                         lang=lang,
                         message=_(DENIAL_TEXT.get(denied.reason, "Not allowed.")),
                         status=denied.status,
+                        creditor=request.app.state.settings.organisation,
                     )
                 )
                 headers = dict(SECURITY_HEADERS)
