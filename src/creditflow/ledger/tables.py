@@ -17,7 +17,11 @@ import polars as pl
 
 from creditflow.spreadsheet import ESCAPED_FORMULA
 
-__all__ = ["ImportFileError", "read_table", "sniff_separator"]
+__all__ = ["REJECT_NOTES", "ImportFileError", "read_table", "sniff_separator"]
+
+# The columns a rejects file adds; read back (the file fixed and imported again) they are
+# left out, so that a rejects file imports as it is.
+REJECT_NOTES = ("line", "error")
 
 
 class ImportFileError(ValueError):
@@ -112,6 +116,8 @@ def _read_csv_fast(text: str, separator: str) -> pl.DataFrame | None:
     if physical != frame.height + 1 or frame.width != len(header):
         return None
     frame.columns = header
+    frame = frame.drop(REJECT_NOTES, strict=False)
+    header = [name for name in header if name not in REJECT_NOTES]
     frame = frame.with_columns(
         pl.col(c).str.strip_chars().replace("", None) for c in header
     ).with_row_index("line", offset=2)
@@ -174,4 +180,5 @@ def _frame(header: list[str], rows: list[list[str]], lines: list[int]) -> pl.Dat
             stripped = cell.strip()
             columns[name].append(stripped or None)
     frame = pl.DataFrame(columns, schema={n: pl.Utf8 for n in header})
+    frame = frame.drop(REJECT_NOTES, strict=False)
     return frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
