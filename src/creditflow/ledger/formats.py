@@ -64,6 +64,11 @@ class Normalised:
     warnings: list[str]
 
 
+def _distinct(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The column's distinct values: the form is judged on these (dates repeat a lot)."""
+    return frame.select(pl.col(name).drop_nulls().unique())
+
+
 def _first(frame: pl.DataFrame, name: str, mask: pl.Expr) -> tuple[int, str]:
     line, value = frame.filter(mask).select("line", name).row(0)
     return line, value
@@ -82,9 +87,15 @@ def _amount_form(frame: pl.DataFrame, name: str, chosen: bool | None) -> tuple[b
     dot, comma, whole = (value.str.contains(p).fill_null(False) for p in (_DOT, _COMMA, _WHOLE))
     dot_only, comma_only = dot & ~comma, comma & ~dot
     either = dot & comma & ~whole  # "1.250": 1250 or 1.25
-    found = frame.select(
-        dot_only.any().alias("dot"), comma_only.any().alias("comma"), either.any().alias("either")
-    ).row(0)
+    found = (
+        _distinct(frame, name)
+        .select(
+            dot_only.any().alias("dot"),
+            comma_only.any().alias("comma"),
+            either.any().alias("either"),
+        )
+        .row(0)
+    )
     has_dot, has_comma, has_either = found
     options = "pass --decimal-comma (1.250,00) or --decimal-dot (1250.00)"
     if has_either and not has_comma and not has_dot:
@@ -128,7 +139,9 @@ def _date_form(frame: pl.DataFrame, name: str, chosen: str | None) -> tuple[bool
         return chosen == "dd-mm-yyyy", None
     value = pl.col(name)
     iso, dutch = (value.str.contains(p).fill_null(False) for p in (_ISO_DATE, _DUTCH_DATE))
-    has_iso, has_dutch = frame.select(iso.any().alias("iso"), dutch.any().alias("nl")).row(0)
+    has_iso, has_dutch = (
+        _distinct(frame, name).select(iso.any().alias("iso"), dutch.any().alias("nl")).row(0)
+    )
     if has_iso and has_dutch:
         return False, (
             f"column {name} mixes ISO dates ({_example(frame, name, iso)}) and day-first "

@@ -93,7 +93,11 @@ def sniff_separator(header: str) -> str:
 
 def _unescaped(frame: pl.DataFrame) -> pl.DataFrame:
     """Cells written as `'=...` by creditflow (see `creditflow.spreadsheet`) read as `=...`."""
-    return frame.with_columns(pl.col(pl.Utf8).str.replace(ESCAPED_FORMULA, "$1").name.keep())
+    texts = frame.select(pl.col(pl.Utf8).str.starts_with("'").any())
+    quoted = [name for name, found in zip(texts.columns, texts.row(0), strict=True) if found]
+    if not quoted:
+        return frame
+    return frame.with_columns(pl.col(quoted).str.replace(ESCAPED_FORMULA, "$1"))
 
 
 def _read_csv_fast(text: str, separator: str) -> pl.DataFrame | None:

@@ -156,16 +156,18 @@ def _amount_checks(col: Column) -> list[pl.Expr]:
 def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.Expr]:
     source = pl.col(col.name)
     present = source.is_not_null()
-    control = source.str.extract(f"({CONTROL_CHARACTER})", 1)
-    errors: list[pl.Expr] = [
-        pl.when(control.is_not_null()).then(
-            pl.format(
-                "{}: contains the control character 0x{} (a NUL or similar byte); remove it",
-                pl.lit(col.name),
-                control.str.encode("hex"),
+    errors: list[pl.Expr] = []
+    if frame.select(source.str.join("").str.contains(CONTROL_CHARACTER)).item():
+        control = source.str.extract(f"({CONTROL_CHARACTER})", 1)
+        errors.append(
+            pl.when(control.is_not_null()).then(
+                pl.format(
+                    "{}: contains the control character 0x{} (a NUL or similar byte); remove it",
+                    pl.lit(col.name),
+                    control.str.encode("hex"),
+                )
             )
         )
-    ]
     value = source
     if col.required:
         errors.append(pl.when(~present).then(pl.lit(f"{col.name}: required value is empty")))
