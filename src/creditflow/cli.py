@@ -75,13 +75,13 @@ def _safe_url(url: str) -> str:
 
 EncodingOption = Annotated[
     str,
-    typer.Option("--encoding", help="Text encoding of a CSV file, e.g. cp1252 (default UTF-8)."),
+    typer.Option("--encoding", help="CSV text encoding, e.g. cp1252."),
 ]
 DecimalOption = Annotated[
     bool | None,
     typer.Option(
         "--decimal-comma/--decimal-dot",
-        help="Amounts written 1.250,00 or 1250.00 (default: found per column).",
+        help="Amounts written 1.250,00 or 1250.00 (default: per column).",
         show_default=False,
     ),
 ]
@@ -89,8 +89,8 @@ DateFormatOption = Annotated[
     str | None,
     typer.Option(
         "--date-format",
-        help="Dates written yyyy-mm-dd or dd-mm-yyyy (default: found per column).",
-        metavar="yyyy-mm-dd|dd-mm-yyyy",
+        help="yyyy-mm-dd or dd-mm-yyyy (default: per column).",
+        metavar="FORMAT",
     ),
 ]
 
