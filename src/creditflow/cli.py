@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from creditflow.config import ConfigError, Settings, load_settings
 
@@ -72,29 +73,57 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _run_import(kind: str, file: Path, db: str | None) -> None:
+EncodingOption = Annotated[
+    str,
+    typer.Option("--encoding", help="CSV text encoding, e.g. cp1252."),
+]
+DecimalOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--decimal-comma/--decimal-dot",
+        help="Amounts written 1.250,00 or 1250.00 (default: per column).",
+        show_default=False,
+    ),
+]
+DateFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="yyyy-mm-dd or dd-mm-yyyy (default: per column).",
+        metavar="FORMAT",
+    ),
+]
+
+
+def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
     if not file.is_file():
         err.print(f"no such file: {file}")
         raise typer.Exit(2)
+    from creditflow.ledger.formats import FileFormat
     from creditflow.ledger.validation import ImportFileError
 
+    try:
+        file_format = FileFormat(**written)
+    except ValueError as exc:
+        err.print(f"{exc}", markup=False)
+        raise typer.Exit(2) from exc
     settings = _settings(db)
     engine = _engine(settings)
     try:
         if kind == "customers":
             from creditflow.ledger.imports import import_customers
 
-            summary = import_customers(engine, file, settings)
+            summary = import_customers(engine, file, settings, file_format)
         elif kind == "invoices":
             from creditflow.ledger.imports import import_invoices
 
-            summary = import_invoices(engine, file, settings)
+            summary = import_invoices(engine, file, settings, file_format)
         else:
             from creditflow.ledger.payments import import_payments
 
-            summary = import_payments(engine, file, settings)
+            summary = import_payments(engine, file, settings, file_format)
     except ImportFileError as exc:
-        err.print(f"[red]cannot read {file}:[/red] {exc}")
+        err.print(f"[red]cannot read {file}:[/red] {escape(str(exc))}; nothing imported")
         raise typer.Exit(2) from exc
     for warning in summary.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}")
@@ -104,21 +133,37 @@ def _run_import(kind: str, file: Path, db: str | None) -> None:
 
 
 @import_app.command("customers")
-def import_customers_cmd(file: Path, db: DbOption = None) -> None:
+def import_customers_cmd(
+    file: Path, db: DbOption = None, encoding: EncodingOption = "utf-8"
+) -> None:
     """Import customers (CSV or XLSX, DESIGN 4.3)."""
-    _run_import("customers", file, db)
+    _run_import("customers", file, db, encoding=encoding)
 
 
 @import_app.command("invoices")
-def import_invoices_cmd(file: Path, db: DbOption = None) -> None:
+def import_invoices_cmd(
+    file: Path,
+    db: DbOption = None,
+    encoding: EncodingOption = "utf-8",
+    decimal_comma: DecimalOption = None,
+    date_format: DateFormatOption = None,
+) -> None:
     """Import invoices (CSV or XLSX, DESIGN 4.3)."""
-    _run_import("invoices", file, db)
+    _run_import("invoices", file, db, encoding=encoding, decimal_comma=decimal_comma,
+                date_format=date_format)  # fmt: skip
 
 
 @import_app.command("payments")
-def import_payments_cmd(file: Path, db: DbOption = None) -> None:
+def import_payments_cmd(
+    file: Path,
+    db: DbOption = None,
+    encoding: EncodingOption = "utf-8",
+    decimal_comma: DecimalOption = None,
+    date_format: DateFormatOption = None,
+) -> None:
     """Import payments and allocate them to invoices."""
-    _run_import("payments", file, db)
+    _run_import("payments", file, db, encoding=encoding, decimal_comma=decimal_comma,
+                date_format=date_format)  # fmt: skip
 
 
 @import_app.command("statement")

@@ -19,9 +19,12 @@ from typing import Any
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
 __all__ = [
+    "MAX_AMOUNT",
     "CurrencyMismatch",
     "InvalidAmount",
     "Money",
+    "amount_too_large_expr",
+    "check_amount_size",
     "check_currency",
     "from_minor",
     "minor_digits",
@@ -72,6 +75,20 @@ def from_minor(minor: int, currency: str) -> Decimal:
     """Convert integer minor units back to a Decimal amount with the currency's decimals."""
     digits = minor_digits(currency)
     return (Decimal(int(minor)).scaleb(-digits)).quantize(Decimal(1).scaleb(-digits))
+
+
+MAX_AMOUNT = Decimal(10) ** 11
+"""The largest amount an import or a bank statement takes, in any currency (100000000000).
+
+Far beyond any invoice, and its minor units stay far inside the signed 64-bit integer
+the database stores money in (at most 10^15 for a currency with 4 decimals)."""
+
+
+def check_amount_size(amount: Decimal) -> Decimal:
+    """The amount itself, or InvalidAmount when it is beyond MAX_AMOUNT either way."""
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmount(f"amount {amount} is too large (max {MAX_AMOUNT})")
+    return amount
 
 
 def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
@@ -208,6 +225,17 @@ def minor_units_expr(amount_text: Any, digits: Any) -> Any:
     )
     sign = pl.when(amount_text.str.starts_with("-")).then(-1).otherwise(1)
     return sign * (whole * scale + fraction_value * rest_scale)
+
+
+def amount_too_large_expr(amount_text: Any) -> Any:
+    """Polars expression: amount text (checked by `AMOUNT_PATTERN`) beyond MAX_AMOUNT."""
+    limit = str(MAX_AMOUNT)
+    whole = amount_text.str.extract(r"^[+-]?0*(\d+)", 1)
+    size = whole.str.len_chars()
+    fraction_above_zero = amount_text.str.contains(r"\.\d*[1-9]")
+    return (size > len(limit)) | (
+        (size == len(limit)) & ((whole > limit) | ((whole == limit) & fraction_above_zero))
+    )
 
 
 AMOUNT_PATTERN = _AMOUNT_TEXT.pattern

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from creditflow.config import Settings
 from creditflow.ledger import fields
+from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.validation import (
     Column,
     check_frame,
@@ -146,9 +147,11 @@ def _default_timezones(good: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     return filled, warnings
 
 
-def import_customers(engine: Engine, path: Path, settings: Settings) -> ImportSummary:
+def import_customers(
+    engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
+) -> ImportSummary:
     """Validate and upsert a customers file; write the rejects beside it."""
-    raw = read_table(path)
+    raw = read_table(path, (file_format or FileFormat()).encoding)
     file_columns = list(raw.columns)
     for name in ("phone", "whatsapp", "country"):
         if name not in raw.columns:
@@ -289,18 +292,21 @@ INVOICE_COLUMNS = (
 INVOICE_FIELDS = [c.name for c in INVOICE_COLUMNS]
 
 
-def import_invoices(engine: Engine, path: Path, settings: Settings) -> ImportSummary:
+def import_invoices(
+    engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
+) -> ImportSummary:
     """Validate and upsert an invoices file; write the rejects beside it."""
     from creditflow.ledger.invoices import prepare_invoices, write_invoices
 
-    raw = read_table(path)
+    file_format = file_format or FileFormat()
+    raw = read_table(path, file_format.encoding)
     with engine.begin() as conn:
         customers = read_frame(
             conn,
             "SELECT id AS customer_pk, customer_id FROM customer",
             {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
         )
-        checked, prepared = prepare_invoices(raw, customers, settings)
+        checked, prepared = prepare_invoices(raw, customers, settings, file_format)
         summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
         if checked.rejected.height:
             summary.rejects_path = write_rejects(path, checked.rejected)

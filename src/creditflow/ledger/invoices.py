@@ -6,6 +6,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from creditflow.config import Settings
+from creditflow.ledger.formats import FileFormat, normalise_formats
 from creditflow.ledger.validation import Checked, check_frame, currency_digits
 from creditflow.models import utcnow
 from creditflow.money import check_currency, minor_units_expr
@@ -47,12 +48,18 @@ def _reference_checks(raw: pl.DataFrame) -> tuple[dict[str, str], dict[str, str]
 
 
 def prepare_invoices(
-    raw: pl.DataFrame, customers: pl.DataFrame, settings: Settings
+    raw: pl.DataFrame,
+    customers: pl.DataFrame,
+    settings: Settings,
+    file_format: FileFormat | None = None,
 ) -> tuple[Checked, pl.DataFrame]:
     """Check an invoices frame and normalise the good rows (amounts in minor units)."""
     from creditflow.ledger.imports import INVOICE_COLUMNS, INVOICE_FIELDS, row_hashes
 
     file_columns = list(raw.columns)
+    as_read = raw
+    normal = normalise_formats(raw, INVOICE_COLUMNS, file_format or FileFormat())
+    raw = normal.frame
     default_currency = settings.organisation.default_currency
     for col in INVOICE_COLUMNS:
         if col.name not in raw.columns:
@@ -95,10 +102,17 @@ def prepare_invoices(
             )
         ).then(pl.lit("open_amount: larger than amount")),
         pl.col("payment_reference").replace_strict(ref_errors, default=None, return_dtype=pl.Utf8),
+        *normal.errors,
     ]
     checked = check_frame(
-        raw, INVOICE_COLUMNS, key="invoice_number", extra_errors=extra, file_columns=file_columns
+        raw,
+        normal.columns,
+        key="invoice_number",
+        extra_errors=extra,
+        file_columns=file_columns,
+        original=as_read,
     )
+    checked.warnings += normal.warnings
     good = checked.good.with_columns(
         pl.col("currency").fill_null(default_currency),
         pl.col("status").fill_null("open"),

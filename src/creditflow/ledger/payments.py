@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, text
 
 from creditflow.config import Settings
 from creditflow.ledger.allocator import PaymentAllocator
+from creditflow.ledger.formats import FileFormat, normalise_formats
 from creditflow.ledger.imports import ImportSummary, row_hashes
 from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
 from creditflow.models import utcnow
@@ -60,10 +61,15 @@ def parse_paid_at(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def import_payments(engine: Engine, path: Path, settings: Settings) -> ImportSummary:
+def import_payments(
+    engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
+) -> ImportSummary:
     """Validate, record and allocate a payments file; write the rejects beside it."""
-    raw = read_table(path)
-    file_columns = list(raw.columns)
+    file_format = file_format or FileFormat()
+    as_read = read_table(path, file_format.encoding)
+    file_columns = list(as_read.columns)
+    normal = normalise_formats(as_read, PAYMENT_COLUMNS, file_format)
+    raw = normal.frame
     for col in PAYMENT_COLUMNS:
         if col.name not in raw.columns:
             raw = raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
@@ -124,11 +130,19 @@ def import_payments(engine: Engine, path: Path, settings: Settings) -> ImportSum
                     pl.col("invoice_currency"),
                 )
             ),
+            *normal.errors,
         ]
         checked = check_frame(
-            frame, PAYMENT_COLUMNS, key="payment_id", extra_errors=extra, file_columns=file_columns
+            frame,
+            normal.columns,
+            key="payment_id",
+            extra_errors=extra,
+            file_columns=file_columns,
+            original=as_read,
         )
-        summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
+        summary = ImportSummary(
+            warnings=checked.warnings + normal.warnings, rejected=checked.rejected.height
+        )
         if checked.rejected.height:
             summary.rejects_path = write_rejects(path, checked.rejected)
         good = checked.good.with_columns(pl.col("currency").fill_null(default_currency))

@@ -8,9 +8,7 @@ distinct value. The result is the clean rows and the rejected rows with `line` a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -23,14 +21,30 @@ from typing import Any
 
 import polars as pl
 
-from creditflow.money import AMOUNT_PATTERN, check_currency, minor_digits
+from creditflow.ledger.tables import ImportFileError, read_table
+from creditflow.money import (
+    AMOUNT_PATTERN,
+    MAX_AMOUNT,
+    amount_too_large_expr,
+    check_currency,
+    minor_digits,
+)
+from creditflow.spreadsheet import safe_cell
+
+__all__ = [
+    "Checked",
+    "Column",
+    "ImportFileError",
+    "check_frame",
+    "check_values",
+    "read_table",
+    "write_rejects",
+]
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (encoding, format, no header)."""
+# C0 controls but tab, line feed and carriage return (which a quoted CSV cell may hold), and DEL
+CONTROL_CHARACTER = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class Column:
     choices: tuple[str, ...] = ()
     max_length: int = 400
     check_value: Callable[[str], str] | None = None  # returns normalised value or raises
+    written: str | None = None  # how the file writes a date or amount, when not the contract's
 
 
 @dataclass
@@ -52,114 +67,6 @@ class Checked:
     good: pl.DataFrame
     rejected: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
-
-
-def read_table(path: Path) -> pl.DataFrame:
-    """Read a CSV (UTF-8, header row) or XLSX file as text columns plus `line`."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
-    if not text.strip():
-        raise ImportFileError(f"{path.name}: the file is empty")
-    fast = _read_csv_fast(text)
-    if fast is not None:
-        return fast
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            rows.append(row)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise ImportFileError(f"{path.name}: line {reader.line_num}: {exc}") from exc
-    return _frame(header, rows, lines)
-
-
-def _read_csv_fast(text: str) -> pl.DataFrame | None:
-    """Polars' CSV reader when every record is one physical line (so lines are exact).
-
-    Returns None (the caller then reads with the csv module, which counts lines in
-    quoted multi-line fields and reports malformed files) when that does not hold.
-    """
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-    header = [h.strip().lower() for h in first]
-    if not header or len(set(header)) != len(header) or "" in header:
-        return None
-    try:
-        frame = pl.read_csv(io.BytesIO(text.encode()), infer_schema=False, has_header=True)
-    except pl.exceptions.PolarsError:
-        return None
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical != frame.height + 1 or frame.width != len(header):
-        return None
-    frame.columns = header
-    frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in header
-    ).with_row_index("line", offset=2)
-    frame = frame.with_columns(pl.col("line").cast(pl.Int64))
-    return frame.filter(~pl.all_horizontal(pl.col(header).is_null())).select(*header, "line")
-
-
-def _read_xlsx(path: Path) -> pl.DataFrame:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    try:
-        header = [str(h or "").strip().lower() for h in next(values)]
-    except StopIteration as exc:
-        raise ImportFileError(f"{path.name}: the sheet is empty") from exc
-    rows, lines = [], []
-    for number, row in enumerate(values, start=2):
-        cells = [_cell_text(v) for v in row]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
-            lines.append(number)
-    workbook.close()
-    return _frame(header, rows, lines)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _frame(header: list[str], rows: list[list[str]], lines: list[int]) -> pl.DataFrame:
-    if not header or not any(header):
-        raise ImportFileError("the file has no header row")
-    seen: set[str] = set()
-    for name in header:
-        if name in seen and name:
-            raise ImportFileError(f"column {name!r} appears twice in the header")
-        seen.add(name)
-    width = len(header)
-    columns: dict[str, list[str | None]] = {name: [] for name in header}
-    for row in rows:
-        padded = (row + [""] * width)[:width]
-        for name, cell in zip(header, padded, strict=True):
-            stripped = cell.strip()
-            columns[name].append(stripped or None)
-    frame = pl.DataFrame(columns, schema={n: pl.Utf8 for n in header})
-    return frame.with_columns(pl.Series("line", lines, dtype=pl.Int64))
 
 
 PARALLEL_THRESHOLD = 50_000
@@ -209,10 +116,58 @@ def _value_check(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, pl.Expr]:
     return err, value
 
 
+def _moment_errors(frame: pl.DataFrame, name: str) -> dict[str, str]:
+    """Date-times that have the ISO shape but no such moment (2026-13-45, 25:00)."""
+    errors: dict[str, str] = {}
+    shaped = frame.get_column(name).drop_nulls().unique()
+    for value in shaped.filter(shaped.str.contains(DATETIME_PATTERN)).to_list():
+        try:
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            errors[value] = f"{name}: '{value}' is not a date or ISO date-time ({exc})"
+    return errors
+
+
+def _amount_checks(col: Column) -> list[pl.Expr]:
+    source = pl.col(col.name)
+    present = source.is_not_null()
+    comma = present & source.str.contains(",", literal=True) & pl.lit(col.written is None)
+    bad = present & ~comma & ~source.str.contains(AMOUNT_PATTERN)
+    negative = present & ~bad & source.str.starts_with("-")
+    shown = f" ({col.written})" if col.written else ""
+    return [
+        pl.when(comma).then(
+            pl.format(
+                "{}: '{}' uses a comma; write decimals with a dot (12.50)", pl.lit(col.name), source
+            )
+        ),
+        pl.when(bad).then(
+            pl.format("{}: '{}' is not a number{}", pl.lit(col.name), source, pl.lit(shown))
+        ),
+        pl.when(negative).then(pl.format("{}: '{}' is negative", pl.lit(col.name), source)),
+        pl.when(present & ~bad & ~comma & amount_too_large_expr(source)).then(
+            pl.format(
+                "{}: '{}' is too large (max {})", pl.lit(col.name), source, pl.lit(str(MAX_AMOUNT))
+            )
+        ),  # fmt: skip
+    ]
+
+
 def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.Expr]:
     source = pl.col(col.name)
     present = source.is_not_null()
     errors: list[pl.Expr] = []
+    if frame.select(source.str.join("").str.contains(CONTROL_CHARACTER)).item():
+        control = source.str.extract(f"({CONTROL_CHARACTER})", 1)
+        errors.append(
+            pl.when(control.is_not_null()).then(
+                pl.format(
+                    "{}: contains the control character 0x{} (a NUL or similar byte); remove it",
+                    pl.lit(col.name),
+                    control.str.encode("hex"),
+                )
+            )
+        )
     value = source
     if col.required:
         errors.append(pl.when(~present).then(pl.lit(f"{col.name}: required value is empty")))
@@ -221,36 +176,32 @@ def _column_checks(frame: pl.DataFrame, col: Column) -> tuple[list[pl.Expr], pl.
         bad = present & (~source.str.contains(DATE_PATTERN) | parsed.is_null())
         errors.append(
             pl.when(bad).then(
-                pl.format("{}: '{}' is not a date (YYYY-MM-DD)", pl.lit(col.name), source)
+                pl.format(
+                    "{}: '{}' is not a date ({})",
+                    pl.lit(col.name),
+                    source,
+                    pl.lit(col.written or "YYYY-MM-DD"),
+                )
             )
         )
         value = pl.when(bad).then(None).otherwise(parsed)
     elif col.kind == "datetime":
         bad = present & ~source.str.contains(DATETIME_PATTERN)
+        written = f" ({col.written})" if col.written else ""
         errors.append(
             pl.when(bad).then(
-                pl.format("{}: '{}' is not a date or ISO date-time", pl.lit(col.name), source)
-            )
-        )
-    elif col.kind == "amount":
-        comma = present & source.str.contains(",", literal=True)
-        bad = present & ~comma & ~source.str.contains(AMOUNT_PATTERN)
-        negative = present & ~bad & source.str.starts_with("-")
-        errors.append(
-            pl.when(comma).then(
                 pl.format(
-                    "{}: '{}' uses a comma; write decimals with a dot (12.50)",
+                    "{}: '{}' is not a date or ISO date-time{}",
                     pl.lit(col.name),
                     source,
+                    pl.lit(written),
                 )
             )
         )
-        errors.append(
-            pl.when(bad).then(pl.format("{}: '{}' is not a number", pl.lit(col.name), source))
-        )
-        errors.append(
-            pl.when(negative).then(pl.format("{}: '{}' is negative", pl.lit(col.name), source))
-        )
+        moments = _moment_errors(frame, col.name)
+        errors.append(source.replace_strict(moments, default=None, return_dtype=pl.Utf8))
+    elif col.kind == "amount":
+        errors.extend(_amount_checks(col))
     elif col.kind == "enum":
         bad = present & ~source.str.to_lowercase().is_in(list(col.choices))
         errors.append(
@@ -284,11 +235,13 @@ def check_frame(
     key: str,
     extra_errors: Iterable[pl.Expr] = (),
     file_columns: Sequence[str] | None = None,
+    original: pl.DataFrame | None = None,
 ) -> Checked:
     """Validate every column; reject rows with any error; later duplicates of `key` too.
 
     `file_columns` are the columns as read from the file (the caller may have added
-    helper columns); rejected rows are written with exactly those plus line and error.
+    helper columns); rejected rows are written with exactly those plus line and error,
+    their values taken from `original` (the file as read) when the caller rewrote some.
     """
     warnings: list[str] = []
     known = {c.name for c in columns}
@@ -300,7 +253,7 @@ def check_frame(
     for col in columns:
         if col.name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
-    original = frame.select(["line", *in_file])
+    original = (frame if original is None else original).select(["line", *in_file])
     if missing:
         reason = "; ".join(f"required column {m!r} is missing from the header" for m in missing)
         rejected = original.with_columns(pl.lit(reason).alias("error"))
@@ -329,10 +282,16 @@ def check_frame(
 
 
 def write_rejects(path: Path, rejected: pl.DataFrame) -> Path:
-    """Write rejected rows beside the input as `<name>.rejects.csv` (line and error added)."""
+    """Write rejected rows beside the input as `<name>.rejects.csv` (line and error added).
+
+    Always UTF-8 and comma-separated; cells that a spreadsheet would run as a formula
+    are escaped (`creditflow.spreadsheet.safe_cell`), and the importers read them back.
+    """
     target = path.with_name(path.name + ".rejects.csv")
     columns = [c for c in rejected.columns if c not in ("line", "error")]
-    rejected.select([*columns, "line", "error"]).write_csv(target)
+    rejected.select([*columns, "line", "error"]).with_columns(
+        pl.col(pl.Utf8).map_elements(safe_cell, return_dtype=pl.Utf8, skip_nulls=True)
+    ).write_csv(target)
     return target
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from pypdf import PdfReader, PdfWriter
 
+from creditflow.spreadsheet import safe_cell
+
 __all__ = ["MANIFEST_COLUMNS", "merge_letters", "page_count", "print_manifest_csv"]
 
 MANIFEST_COLUMNS = (
@@ -20,7 +22,6 @@ MANIFEST_COLUMNS = (
     "pages",
     "template",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def page_count(pdf: bytes) -> int:
@@ -50,12 +51,6 @@ def merge_letters(pdfs: Sequence[bytes], *, duplex: bool = False) -> bytes:
     return out.getvalue()
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # a spreadsheet would run a cell that starts like a formula
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def print_manifest_csv(rows: Sequence[Mapping[str, object]]) -> str:
     """CSV with one row per letter: action_id, customer_id, name, postal_code, city,
     country, pages, template."""
@@ -71,5 +66,7 @@ def print_manifest_csv(rows: Sequence[Mapping[str, object]]) -> str:
             raise ValueError(
                 f"manifest row {number}: pages must be a positive integer, not {pages!r}"
             )
-        writer.writerow([_cell(row[c]) if c != "pages" else str(pages) for c in MANIFEST_COLUMNS])
+        writer.writerow(
+            [safe_cell(row[c]) if c != "pages" else str(pages) for c in MANIFEST_COLUMNS]
+        )
     return out.getvalue()

@@ -221,6 +221,8 @@ def import_statement(
     summary = StatementImportSummary(source, [s.statement_id for s in statements])
     entries: dict[str, tuple[StatementEntry, str]] = {}
     for statement in statements:
+        summary.rejected += statement.rejected
+        summary.entries += len(statement.rejected)
         for entry in statement.entries:
             summary.entries += 1
             summary.add(entry.amount.currency, "in" if entry.credit else "out", entry.amount.minor)
@@ -312,7 +314,8 @@ def import_statement_file(
 ) -> int:
     """`creditflow import statement FILE`: import, print the summary, return the exit code.
 
-    0 every entry handled, 1 some went to the unmatched queue, 2 the file cannot be read.
+    0 every entry handled, 1 some went to the unmatched queue or were rejected (an amount
+    beyond MAX_AMOUNT), 2 the file cannot be read.
     """
     try:
         data = path.read_bytes()

@@ -36,11 +36,12 @@ class StatementImportSummary:
     unmatched: int = 0
     unmatched_by_reason: dict[str, int] = field(default_factory=dict)
     amounts: dict[str, dict[str, int]] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)  # "line N: reason", not imported
 
     @property
     def exit_code(self) -> int:
-        """0 when every entry was handled, 1 when some wait in the unmatched queue."""
-        return 1 if self.unmatched else 0
+        """0 when every entry was handled, 1 when some wait in the queue or were rejected."""
+        return 1 if self.unmatched or self.rejected else 0
 
     def count(self, status: str, currency: str, minor: int, outcome: dict[str, Any]) -> None:
         """Count one stored entry under its status (and rule or reason) and its amount."""
@@ -77,6 +78,7 @@ class StatementImportSummary:
             "pending": self.pending,
             "unmatched": self.unmatched,
             "unmatched_by_reason": self.unmatched_by_reason,
+            "rejected": self.rejected,
             "amounts": {
                 currency: {k: str(from_minor(v, currency)) for k, v in totals.items()}
                 for currency, totals in self.amounts.items()
@@ -96,6 +98,7 @@ def print_summary(summary: StatementImportSummary, out: Console) -> None:
     lines += [("pending (not booked, skipped)", summary.pending)]
     lines += [("unmatched (queued)", summary.unmatched)]
     lines += [(f"  {reason}", n) for reason, n in sorted(summary.unmatched_by_reason.items())]
+    lines += [("rejected (not imported)", len(summary.rejected))]
     for label, count in lines:
         table.add_row(label, str(count))
     out.print(table)
@@ -109,6 +112,8 @@ def print_summary(summary: StatementImportSummary, out: Console) -> None:
     new = summary.entries - summary.already_imported
     if summary.entries and new == 0:
         out.print(f"all {summary.entries} entries were imported before: nothing changed")
+    for reason in summary.rejected:
+        out.print(f"rejected: {reason}", markup=False, soft_wrap=True)
     if summary.unmatched:
         out.print(
             f"{summary.unmatched} entries wait in the unmatched queue "

@@ -62,4 +62,5 @@ def parse_statement(data: bytes, filename: str | None = None) -> Statement:
         account_iban=first.account_iban,
         currency=first.currency,
         entries=[entry for statement in statements for entry in statement.entries],
+        rejected=[reason for statement in statements for reason in statement.rejected],
     )

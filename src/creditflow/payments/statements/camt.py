@@ -14,8 +14,15 @@ from datetime import date
 
 from lxml import etree
 
-from creditflow.money import InvalidAmount, Money, check_currency, parse_amount
+from creditflow.money import (
+    InvalidAmount,
+    Money,
+    check_amount_size,
+    check_currency,
+    parse_amount,
+)
 from creditflow.payments.statements.model import (
+    EntryRejected,
     Statement,
     StatementEntry,
     StatementError,
@@ -109,6 +116,10 @@ def _money(amount_element: etree._Element) -> Money:
         amount = parse_amount(amount_element.text or "")
     except (InvalidAmount, ValueError) as exc:
         raise StatementError(f"{where}: Amt: {exc}") from exc
+    try:
+        check_amount_size(amount)
+    except InvalidAmount as exc:
+        raise EntryRejected(f"{where}: Amt: {exc}") from exc
     return Money(amount, currency)
 
 
@@ -298,14 +309,20 @@ def parse_camt(data: bytes) -> list[Statement]:
         iban = _text(report, "Acct/Id/IBAN")
         own_iban = iban.replace(" ", "").upper() if iban else None
         currency = _currency(report, where)
-        drafts = [d for ntry in report.findall("Ntry") for d in _entry_drafts(ntry, own_iban)]
+        drafts: list[_Draft] = []
+        rejected: list[str] = []
+        for ntry in report.findall("Ntry"):
+            try:
+                drafts += _entry_drafts(ntry, own_iban)
+            except EntryRejected as exc:
+                rejected.append(str(exc))
         _drop_repeated_keys(drafts)
         hashed = iter(entry_keys("camt", [d.identity for d in drafts if d.key_base is None]))
         entries = [
             StatementEntry(entry_key=d.key_base or next(hashed), **d.fields)  # type: ignore[arg-type]
             for d in drafts
         ]
-        statements.append(Statement(kind, report_id, own_iban, currency, entries))  # type: ignore[arg-type]
+        statements.append(Statement(kind, report_id, own_iban, currency, entries, rejected))  # type: ignore[arg-type]
     if not statements:
         raise StatementError(f"{kind} document has no {report_tag} element")
     return statements

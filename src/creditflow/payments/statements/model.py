@@ -10,13 +10,24 @@ from typing import Literal
 
 from creditflow.money import Money
 
-__all__ = ["Statement", "StatementEntry", "StatementError", "StatementFormat", "entry_keys"]
+__all__ = [
+    "EntryRejected",
+    "Statement",
+    "StatementEntry",
+    "StatementError",
+    "StatementFormat",
+    "entry_keys",
+]
 
 StatementFormat = Literal["camt.053", "camt.054", "mt940"]
 
 
 class StatementError(ValueError):
     """A statement file cannot be read; the message names the place and the reason."""
+
+
+class EntryRejected(StatementError):
+    """One entry cannot be taken (an amount beyond MAX_AMOUNT); the others can."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,7 @@ class Statement:
     account_iban: str | None
     currency: str
     entries: list[StatementEntry] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "line N: reason" per entry left out
 
 
 def entry_keys(prefix: str, identities: list[tuple[object, ...]]) -> list[str]:

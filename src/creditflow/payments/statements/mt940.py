@@ -19,8 +19,15 @@ from datetime import date
 from babel.numbers import is_currency
 from stdnum import iban as iban_number
 
-from creditflow.money import InvalidAmount, Money, check_currency, parse_amount
+from creditflow.money import (
+    InvalidAmount,
+    Money,
+    check_amount_size,
+    check_currency,
+    parse_amount,
+)
 from creditflow.payments.statements.model import (
+    EntryRejected,
     Statement,
     StatementEntry,
     StatementError,
@@ -235,6 +242,10 @@ def _entry_fields(line61: _Field, line86: _Field | None, own: str | None, curren
         amount = parse_amount(match["amount"].replace(",", ".").rstrip("."))
     except InvalidAmount as exc:
         raise StatementError(f"{where} amount: {exc}") from exc
+    try:
+        check_amount_size(amount)
+    except InvalidAmount as exc:
+        raise EntryRejected(f"{where} amount: {exc}") from exc
     supplementary = "".join(part.strip() for part in line61.lines[1:])
     cref = match["cref"].strip()
     sup_iban = _iban_or_none(supplementary.split(" ")[0]) if supplementary else None
@@ -288,7 +299,7 @@ def parse_mt940(data: bytes) -> list[Statement]:
     raw_statements = _statements(_fields(text))
     if not raw_statements:
         raise StatementError("MT940 file has no statement (no :20: field)")
-    parsed: list[tuple[str, str | None, str, list[dict]]] = []
+    parsed: list[tuple[str, str | None, str, list[dict], list[str]]] = []
     for raw in raw_statements:
         account = _first(raw, "25")
         if account is None:
@@ -307,19 +318,23 @@ def parse_mt940(data: bytes) -> list[Statement]:
             f"{reference} {number.value(structured=True).strip()}" if number else reference
         )
         rows = []
+        rejected: list[str] = []
         for index, item in enumerate(raw.fields):
             if item.tag == "61":
                 following = raw.fields[index + 1] if index + 1 < len(raw.fields) else None
                 details = following if following is not None and following.tag == "86" else None
-                rows.append(_entry_fields(item, details, own, currency))
-        parsed.append((statement_id, own, currency, rows))
-    all_rows = [row for *_, rows in parsed for row in rows]
+                try:
+                    rows.append(_entry_fields(item, details, own, currency))
+                except EntryRejected as exc:
+                    rejected.append(str(exc))
+        parsed.append((statement_id, own, currency, rows, rejected))
+    all_rows = [row for _, _, _, rows, _ in parsed for row in rows]
     keys = iter(entry_keys("mt940", [row["_identity"] + row["_details"] for row in all_rows]))
     statements = []
-    for statement_id, own, currency, rows in parsed:
+    for statement_id, own, currency, rows, rejected in parsed:
         entries = []
         for row in rows:
             values = {k: v for k, v in row.items() if not k.startswith("_")}
             entries.append(StatementEntry(entry_key=next(keys), **values))
-        statements.append(Statement("mt940", statement_id, own, currency, entries))
+        statements.append(Statement("mt940", statement_id, own, currency, entries, rejected))
     return statements
