@@ -13,6 +13,10 @@ from creditflow.models import Base, JsonType, UtcDateTime, utcnow
 ACTION_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "cancelled", "done")
 OPEN_STATUSES = ("queued",)
 CONTACT_STATUSES = ("queued", "sent", "delivered", "done")
+# A payment plan request outside policy: a review task for a person, open while
+# queued or sent; dunning of its invoices pauses until it is decided.
+PLAN_REVIEW_STEP = "plan_review"
+OPEN_TASK_STATUSES = ("queued", "sent")
 
 
 class Action(Base):
@@ -59,6 +63,7 @@ class Action(Base):
 
 Index("ix_action_status_scheduled", Action.status, Action.scheduled_at)
 Index("ix_action_customer", Action.customer_id, Action.created_at)
+Index("ix_action_decided_on", Action.decided_on)
 
 
 class DeliveryAttempt(Base):

@@ -7,7 +7,9 @@ with a handful of set-based queries.
 
 Rules: an invoice no longer needs a reminder when it is paid or closed (open amount
 zero, status paid or written_off), disputed, under an active promise (until its date
-plus the grace days) or under an active payment plan. When no covered invoice is
+plus the grace days), under an active payment plan or named in a payment plan request
+waiting for review (that pauses it like a dispute; the review task itself, internal
+work, goes on). When no covered invoice is
 left, the action is cancelled; when only some are, it is sent for the rest with the
 new amount. Actions without invoices (confirmations, access codes, replies) are
 checked for contact rules only.
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from creditflow.compliance.service import CALL_CHANNELS, call_allowed, local_today
 from creditflow.config import Settings
-from creditflow.dispatch.models import Action
+from creditflow.dispatch.models import OPEN_TASK_STATUSES, PLAN_REVIEW_STEP, Action
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import (
     ContactPoint,
@@ -77,9 +79,14 @@ class InvoiceState:
     disputed: bool = False
     promised_until: date | None = None
     planned: bool = False
+    plan_requested: bool = False
 
-    def hold(self, today: date) -> str | None:
-        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None."""
+    def hold(self, today: date, *, internal: bool = False) -> str | None:
+        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None.
+
+        `internal` work for a collector (the review of a plan request) is not held
+        by the plan request it is about.
+        """
         if self.open_minor <= 0 or self.status in CLOSED_STATUSES:
             return "paid"
         if self.disputed or self.status == "disputed":
@@ -88,6 +95,8 @@ class InvoiceState:
             return "promise to pay"
         if self.planned:
             return "payment plan"
+        if self.plan_requested and not internal:
+            return "payment plan requested"
         return None
 
 
@@ -140,8 +149,9 @@ def recheck(
         return RecheckResult("the covered invoices no longer exist")
     keep: list[InvoiceState] = []
     held: dict[str, list[str]] = defaultdict(list)
+    internal = not reaches_debtor(kind, channel)
     for invoice in invoices:
-        reason = invoice.hold(today)
+        reason = invoice.hold(today, internal=internal)
         if reason is None:
             keep.append(invoice)
         else:
@@ -266,6 +276,7 @@ def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> 
             .where(plan_invoice.c.invoice_id.in_(invoice_pks), PaymentPlan.status == "active")
         )
     )
+    requested = _plan_requested(session, customer_pks)
     promised = _promised_until(session, customer_pks, grace_days)
     for invoice in facts.invoices.values():
         until = [
@@ -281,8 +292,22 @@ def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> 
             disputed=invoice.id in disputed,
             promised_until=max(until) if until else None,
             planned=invoice.id in planned,
+            plan_requested=(invoice.customer_id, invoice.invoice_number) in requested,
         )
     return facts
+
+
+def _plan_requested(session: Session, customer_pks: Sequence[int]) -> set[tuple[int, str]]:
+    """(customer, invoice number) named in a payment plan request that waits for review."""
+    rows = session.execute(
+        select(Action.customer_id, Action.invoice_numbers).where(
+            Action.customer_id.in_(customer_pks),
+            Action.kind == "task",
+            Action.step == PLAN_REVIEW_STEP,
+            Action.status.in_(OPEN_TASK_STATUSES),
+        )
+    )
+    return {(customer_pk, number) for customer_pk, numbers in rows for number in numbers or []}
 
 
 def _promised_until(
