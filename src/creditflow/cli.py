@@ -235,9 +235,16 @@ def run(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide but write nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per action.")] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, help="Seconds to wait for a run already under way (default: none)."
+        ),
+    ] = 0.0,
     db: DbOption = None,
 ) -> None:
     """The daily collection run: decide and queue today's actions."""
+    from creditflow.strategy.lease import RunInProgress
     from creditflow.strategy.run import action_json, collection_run
 
     settings = _settings(db)
@@ -246,7 +253,11 @@ def run(
     day = _parse_day(as_of) or now.date()
     if day != now.date():
         now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-    result = collection_run(engine, settings, day, now=now, dry_run=dry_run)
+    try:
+        result = collection_run(engine, settings, day, now=now, dry_run=dry_run, wait=wait)
+    except RunInProgress as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     if as_json:
         for row in result.actions.iter_rows(named=True):
             sys.stdout.write(json.dumps(action_json(row), ensure_ascii=False) + "\n")

@@ -7,7 +7,13 @@ from typing import Any
 
 import polars as pl
 
-from creditflow.strategy.snapshot import CUSTOMER_SCHEMA, INVOICE_SCHEMA, Snapshot
+from creditflow.strategy.snapshot import (
+    ACCOUNT_SCHEMA,
+    CUSTOMER_SCHEMA,
+    INVOICE_SCHEMA,
+    PLAN_REQUEST_SCHEMA,
+    Snapshot,
+)
 
 CUSTOMER_DEFAULTS: dict[str, Any] = {
     "kind": "consumer",
@@ -59,6 +65,8 @@ def snapshot(
     plans: list[tuple[int, date | None]] | None = None,
     contacts: list[tuple[int, datetime]] | None = None,
     pending: list[tuple[str, int, str, int, str]] | None = None,
+    plan_requests: list[int] | None = None,
+    acted_today: list[tuple[int, str]] | None = None,
 ) -> Snapshot:
     """A Snapshot for the engine from plain rows."""
     reach = [(c["customer_pk"], ch) for c in customers for ch in c["reach"]]
@@ -105,4 +113,6 @@ def snapshot(
             },
             orient="row",
         ),
+        plan_requests=pl.DataFrame({"invoice_pk": plan_requests or []}, schema=PLAN_REQUEST_SCHEMA),
+        acted_today=pl.DataFrame(acted_today or [], schema=ACCOUNT_SCHEMA, orient="row"),
     )

@@ -29,6 +29,10 @@ def check(invoices, kind="message", channel="email", **kw):
         ([inv("INV-1", promised_until=TODAY)], "nothing left to remind of (promise to pay: INV-1)"),
         ([inv("INV-1", planned=True)], "nothing left to remind of (payment plan: INV-1)"),
         (
+            [inv("INV-1", plan_requested=True)],
+            "nothing left to remind of (payment plan requested: INV-1)",
+        ),
+        (
             [inv("INV-1", 0, "paid"), inv("INV-2", disputed=True)],
             "nothing left to remind of (paid: INV-1; disputed: INV-2)",
         ),
@@ -125,3 +129,14 @@ def test_an_action_without_invoice_ids_is_not_held_by_invoice_state(state):
     assert not result.cancelled
     assert (result.invoice_ids, result.amount_due_minor, result.dropped) == ((), None, ())
     assert check([state]).cancelled  # the same state does hold a reminder about it
+
+
+@pytest.mark.parametrize(
+    ("kind", "channel", "cancelled"),
+    [("message", "letter", True), ("task", "call", True), ("task", "review", False)],
+)
+def test_a_plan_request_waiting_for_review_holds_contact_but_not_the_review_itself(
+    kind, channel, cancelled
+):
+    result = check([inv("INV-1", plan_requested=True)], kind=kind, channel=channel)
+    assert result.cancelled is cancelled

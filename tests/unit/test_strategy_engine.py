@@ -206,6 +206,102 @@ def test_nudge_before_the_due_date_covers_the_invoice_coming_due():
     assert (action["step"], action["invoices"]) == ("nudge", ["INV-1"])
 
 
+LETTER_SENT_TODAY = {"level": 4, "dunning_on": TODAY}  # final_notice reached today
+LETTER_SENT_YESTERDAY = {"level": 4, "dunning_on": TODAY - timedelta(days=1)}
+REMINDED = {"level": 2, "dunning_on": TODAY - timedelta(days=2)}  # reminder1, 2 days ago
+
+
+SECOND_RUN_CASES = [
+    (
+        "weeks overdue with one invoice coming due: the 14-day letter covers the overdue ones",
+        [
+            invoice(1, 1, TODAY - timedelta(days=40)),
+            invoice(2, 1, TODAY - timedelta(days=30)),
+            invoice(3, 1, TODAY + timedelta(days=3)),
+        ],
+        [],
+        [("final_notice", ["INV-1", "INV-2"])],
+    ),
+    (
+        "the same account later that day, the letter on record: nothing more today",
+        [
+            invoice(1, 1, TODAY - timedelta(days=40), **LETTER_SENT_TODAY),
+            invoice(2, 1, TODAY - timedelta(days=30), **LETTER_SENT_TODAY),
+            invoice(3, 1, TODAY + timedelta(days=3)),
+        ],
+        [(1, "EUR")],
+        [],
+    ),
+    (
+        "the day after the letter: the nudge names only the invoice coming due",
+        [
+            invoice(1, 1, TODAY - timedelta(days=41), **LETTER_SENT_YESTERDAY),
+            invoice(2, 1, TODAY - timedelta(days=31), **LETTER_SENT_YESTERDAY),
+            invoice(3, 1, TODAY + timedelta(days=2)),
+        ],
+        [],
+        [("nudge", ["INV-3"])],
+    ),
+    (
+        "reminded two days ago, next invoice due in three days: a nudge for that one only",
+        [
+            invoice(1, 1, TODAY - timedelta(days=9), **REMINDED),
+            invoice(2, 1, TODAY + timedelta(days=3)),
+        ],
+        [],
+        [("nudge", ["INV-2"])],
+    ),
+    (
+        "only an invoice one day overdue: too late for a nudge, too early for a reminder",
+        [invoice(1, 1, TODAY - timedelta(days=1))],
+        [],
+        [],
+    ),
+    (
+        "an account acted on today in another currency still gets its euro reminder",
+        [invoice(1, 1, TODAY - timedelta(days=8))],
+        [(1, "USD")],
+        [("reminder1", ["INV-1"])],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "invoices", "acted_today", "expected"),
+    SECOND_RUN_CASES,
+    ids=[case[0] for case in SECOND_RUN_CASES],
+)
+def test_pre_due_nudges_and_a_second_run_of_the_day(case, invoices, acted_today, expected):
+    decision = run(snapshot([customer(1)], invoices, acted_today=acted_today))
+    assert [(a["step"], a["invoices"]) for a in rows(decision)] == expected, case
+
+
+def test_the_account_held_back_by_an_earlier_run_of_the_day_is_reported():
+    snap = snapshot(
+        [customer(1)],
+        [
+            invoice(1, 1, TODAY - timedelta(days=40), **LETTER_SENT_TODAY),
+            invoice(2, 1, TODAY + timedelta(days=3)),
+        ],
+        acted_today=[(1, "EUR")],
+    )
+    decision = run(snap)
+    assert decision.actions.height == 0 and decision.invoice_levels.height == 0
+    assert decision.skipped.select("step", "reason").to_dicts() == [
+        {"step": "nudge", "reason": "already acted on by an earlier run today"}
+    ]
+
+
+def test_a_plan_request_waiting_for_review_pauses_its_invoices_like_a_dispute():
+    invoices = [
+        invoice(1, 1, TODAY - timedelta(days=22), "300.00"),
+        invoice(2, 1, TODAY - timedelta(days=8)),
+    ]
+    assert run(snapshot([customer(1)], invoices, plan_requests=[1, 2])).actions.height == 0
+    [action] = rows(run(snapshot([customer(1)], invoices, plan_requests=[1])))
+    assert (action["step"], action["invoices"]) == ("reminder1", ["INV-2"])
+
+
 def test_contact_pressure_holds_back_the_fourth_contact_in_seven_days():
     recent = [(1, NOW - timedelta(days=d)) for d in (1, 3, 5)]
     snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=8))], contacts=recent)

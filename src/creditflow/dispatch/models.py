@@ -17,6 +17,11 @@ CONTACT_STATUSES = ("queued", "sent", "delivered", "done")
 # message lists them, the pre-send re-check does not guard them (`invoice_ids` does).
 CONTEXT_INVOICES = "context_invoice_ids"
 
+# A payment plan request outside policy: a review task for a person, open while
+# queued or sent; dunning of its invoices pauses until it is decided.
+PLAN_REVIEW_STEP = "plan_review"
+OPEN_TASK_STATUSES = ("queued", "sent")
+
 
 class Action(Base):
     """A decided contact, task, charge or escalation (an outbox row)."""
@@ -62,6 +67,7 @@ class Action(Base):
 
 Index("ix_action_status_scheduled", Action.status, Action.scheduled_at)
 Index("ix_action_customer", Action.customer_id, Action.created_at)
+Index("ix_action_decided_on", Action.decided_on)
 
 
 class DeliveryAttempt(Base):

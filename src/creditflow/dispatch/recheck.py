@@ -7,7 +7,9 @@ with a handful of set-based queries.
 
 Rules: an invoice no longer needs a reminder when it is paid or closed (open amount
 zero, status paid or written_off), disputed, under an active promise (until its date
-plus the grace days) or under an active payment plan. When no covered invoice is
+plus the grace days), under an active payment plan or named in a payment plan request
+waiting for review (that pauses it like a dispute; the review task itself, internal
+work, goes on). When no covered invoice is
 left, the action is cancelled; when only some are, it is sent for the rest with the
 new amount. Actions without invoices (confirmations, access codes, replies) are
 checked for contact rules only; a confirmation names the invoices it is about in its
@@ -41,7 +43,12 @@ from sqlalchemy.orm import Session
 
 from creditflow.compliance.service import CALL_CHANNELS, call_allowed, customer_zone, local_today
 from creditflow.config import ContactRules, Settings
-from creditflow.dispatch.models import CONTEXT_INVOICES, Action
+from creditflow.dispatch.models import (
+    CONTEXT_INVOICES,
+    OPEN_TASK_STATUSES,
+    PLAN_REVIEW_STEP,
+    Action,
+)
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import (
     ContactPoint,
@@ -89,9 +96,14 @@ class InvoiceState:
     disputed: bool = False
     promised_until: date | None = None
     planned: bool = False
+    plan_requested: bool = False
 
-    def hold(self, today: date) -> str | None:
-        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None."""
+    def hold(self, today: date, *, internal: bool = False) -> str | None:
+        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None.
+
+        `internal` work for a collector (the review of a plan request) is not held
+        by the plan request it is about.
+        """
         if self.open_minor <= 0 or self.status in CLOSED_STATUSES:
             return "paid"
         if self.disputed or self.status == "disputed":
@@ -100,6 +112,8 @@ class InvoiceState:
             return "promise to pay"
         if self.planned:
             return "payment plan"
+        if self.plan_requested and not internal:
+            return "payment plan requested"
         return None
 
 
@@ -152,8 +166,9 @@ def recheck(
         return RecheckResult("the covered invoices no longer exist")
     keep: list[InvoiceState] = []
     held: dict[str, list[str]] = defaultdict(list)
+    internal = not reaches_debtor(kind, channel)
     for invoice in invoices:
-        reason = invoice.hold(today)
+        reason = invoice.hold(today, internal=internal)
         if reason is None:
             keep.append(invoice)
         else:
@@ -298,6 +313,7 @@ def load_facts(
             .where(plan_invoice.c.invoice_id.in_(invoice_pks), PaymentPlan.status == "active")
         )
     )
+    requested = _plan_requested(session, customer_pks)
     promised = _promised_until(session, customer_pks, grace_days)
     for invoice in facts.invoices.values():
         until = [
@@ -313,6 +329,7 @@ def load_facts(
             disputed=invoice.id in disputed,
             promised_until=max(until) if until else None,
             planned=invoice.id in planned,
+            plan_requested=(invoice.customer_id, invoice.invoice_number) in requested,
         )
     return facts
 
@@ -350,6 +367,19 @@ def quiet_hours_reason(customer: Customer, channel: str, now: datetime, rules: C
     if rules.quiet_start <= local.time() < rules.quiet_end:
         return f"no {channel} on a Sunday or public holiday in {customer.country}"
     return f"outside quiet hours {window} ({customer.timezone}, {local:%H:%M} there)"
+
+
+def _plan_requested(session: Session, customer_pks: Sequence[int]) -> set[tuple[int, str]]:
+    """(customer, invoice number) named in a payment plan request that waits for review."""
+    rows = session.execute(
+        select(Action.customer_id, Action.invoice_numbers).where(
+            Action.customer_id.in_(customer_pks),
+            Action.kind == "task",
+            Action.step == PLAN_REVIEW_STEP,
+            Action.status.in_(OPEN_TASK_STATUSES),
+        )
+    )
+    return {(customer_pk, number) for customer_pk, numbers in rows for number in numbers or []}
 
 
 def _promised_until(

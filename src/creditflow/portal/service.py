@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from creditflow.dispatch.models import Action
+from creditflow.dispatch.models import PLAN_REVIEW_STEP, Action
 from creditflow.ledger.models import (
     Customer,
     Dispute,
@@ -210,13 +210,17 @@ def request_plan(
     try:
         schedule = plan_schedule(total, months, today, policy)
     except PolicyRefusal as refusal:
+        # the request pauses dunning of its invoices until a person decides on it
+        cancel_queued_for_invoices(
+            session, customer.id, [i.id for i in invoices], "payment plan requested", now
+        )
         task = queue_action(
             session,
             customer,
             key=f"plan-review-{customer.id}-{today}-{months}",
             kind="task",
             channel="review",
-            step="plan_review",
+            step=PLAN_REVIEW_STEP,
             now=now,
             invoices=invoices,
             amount_due_minor=total.minor,

@@ -4,7 +4,12 @@ Per account (customer x currency) it picks the highest step that has come due fo
 any of its dunnable invoices and that those invoices have not reached yet, so a
 step that came due while the system was not run is done once, and a later step
 supersedes an earlier one. One action covers all the account's overdue invoices
-(charges and escalations cover only the invoices the step is due for).
+(a before-due step such as `due-3d` covers only the invoices not yet due; charges
+and escalations only the invoices the step is due for).
+
+The run is a function of the day: an account an earlier run of the same day acted
+on gets nothing more that day, so a second run creates nothing even though the
+first raised dunning levels (which lets a step it passed over come due).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from creditflow.strategy.sendtime import schedule
 from creditflow.strategy.snapshot import Snapshot
 
 LANGUAGES = ("nl", "en")
+ACTED_TODAY = "already acted on by an earlier run today"
 
 
 @dataclass(frozen=True)
@@ -155,11 +161,14 @@ def decide(
         .select("invoice_pk", "account")
     )
     overdue = dunnable.filter(pl.col("due_date") < pl.lit(as_of)).select("invoice_pk", "account")
-    contact_cover = (
-        pl.concat([overdue, due_for_step])
-        .unique()
-        .join(chosen.filter(pl.col("kind").is_in(CONTACT_KINDS)).select("account"), on="account")
-    )
+    contact = pl.col("kind").is_in(CONTACT_KINDS)
+    before_due = (pl.col("anchor_level") == 0) & (pl.col("offset_days") < 0)
+    contact_cover = pl.concat(
+        [
+            overdue.join(chosen.filter(contact & ~before_due).select("account"), on="account"),
+            due_for_step.join(chosen.filter(contact).select("account"), on="account"),
+        ]
+    ).unique()
     other_cover = due_for_step.join(
         chosen.filter(~pl.col("kind").is_in(CONTACT_KINDS)).select("account"), on="account"
     )
@@ -178,7 +187,9 @@ def decide(
         )
     )
     chosen = chosen.join(covered, on="account").drop("account", "idx")
+    chosen, acted = _acted_on_earlier_today(chosen, snapshot)
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
+    skipped = pl.concat([acted, skipped])
     chosen = choose_channel(chosen, snapshot)
     actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal))
     # an invoice belongs to one account and an account gets one action: no duplicates
@@ -204,6 +215,17 @@ def decide(
         .select("action_id", "by")
     )
     return Decision(actions=actions, superseded=superseded, invoice_levels=levels, skipped=skipped)
+
+
+def _acted_on_earlier_today(
+    chosen: pl.DataFrame, snapshot: Snapshot
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Hold back the accounts an earlier run of the same day acted on: (kept, skipped)."""
+    keys = ["customer_pk", "currency"]
+    skipped = chosen.join(snapshot.acted_today, on=keys, how="semi").select(
+        *keys, "step", pl.lit(ACTED_TODAY).alias("reason")
+    )
+    return chosen.join(snapshot.acted_today, on=keys, how="anti"), skipped
 
 
 def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.DataFrame:

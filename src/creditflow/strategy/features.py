@@ -18,8 +18,9 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
     """Open invoices with `excluded` set to the reason they must not be dunned (or null).
 
     Disputed invoices, invoices under an active promise to pay (until the promised
-    date plus the grace period) and invoices in a payment plan in good standing are
-    left out; a promise without invoices covers all the customer's invoices.
+    date plus the grace period), invoices in a payment plan in good standing and
+    invoices named in a payment plan request waiting for review are left out; a
+    promise without invoices covers all the customer's invoices.
     """
     promise_grace = pl.duration(days=rules.promise_grace_days)
     active_promises = snapshot.promises.filter(
@@ -47,11 +48,15 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
         .unique()
     )
     disputed = snapshot.disputes.select("invoice_pk", pl.lit(True).alias("__dispute")).unique()
+    requested = snapshot.plan_requests.select(
+        "invoice_pk", pl.lit(True).alias("__plan_request")
+    ).unique()
     inv = (
         snapshot.invoices.join(disputed, on="invoice_pk", how="left")
         .join(by_invoice, on="invoice_pk", how="left")
         .join(by_customer, on="customer_pk", how="left")
         .join(plan_ok, on="invoice_pk", how="left")
+        .join(requested, on="invoice_pk", how="left")
     )
     reason = (
         pl.when((pl.col("status") == "disputed") | pl.col("__dispute").fill_null(False))
@@ -60,10 +65,12 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
         .then(pl.lit("promise_to_pay"))
         .when(pl.col("__plan").fill_null(False))
         .then(pl.lit("payment_plan"))
+        .when(pl.col("__plan_request").fill_null(False))
+        .then(pl.lit("plan_requested"))
         .otherwise(None)
     )
     return inv.with_columns(reason.alias("excluded")).drop(
-        "__dispute", "__promise_inv", "__promise_all", "__plan"
+        "__dispute", "__promise_inv", "__promise_all", "__plan", "__plan_request"
     )
 
 

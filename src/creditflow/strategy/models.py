@@ -34,3 +34,16 @@ class CollectionRun(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class RunLease(Base):
+    """The collection run under way: one row per lease name while a run holds it."""
+
+    __tablename__ = "run_lease"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

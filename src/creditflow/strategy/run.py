@@ -21,6 +21,7 @@ from creditflow.store import (
     prepare_rows,
 )
 from creditflow.strategy.engine import Decision, decide
+from creditflow.strategy.lease import run_lease
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
 from creditflow.strategy.snapshot import load_snapshot
@@ -91,9 +92,28 @@ def summarise(decision: Decision) -> dict[str, Any]:
 
 
 def collection_run(
-    engine: Engine, settings: Settings, as_of: date, *, now: datetime, dry_run: bool = False
+    engine: Engine,
+    settings: Settings,
+    as_of: date,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    wait: float = 0.0,
 ) -> RunResult:
-    """Decide and queue today's actions; with dry_run nothing is written."""
+    """Decide and queue today's actions; with dry_run nothing is written.
+
+    One run at a time: a run that finds another under way waits up to `wait`
+    seconds for it, then raises RunInProgress (a dry run reads and needs no lease).
+    """
+    if dry_run:
+        return _run(engine, settings, as_of, now=now, dry_run=True)
+    with run_lease(engine, as_of, wait=wait):
+        return _run(engine, settings, as_of, now=now, dry_run=False)
+
+
+def _run(
+    engine: Engine, settings: Settings, as_of: date, *, now: datetime, dry_run: bool
+) -> RunResult:
     session = session_factory(engine)()
     with session.begin():
         strategy, version_id = active_strategy(session)

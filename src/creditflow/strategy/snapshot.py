@@ -7,12 +7,13 @@ queries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 from sqlalchemy import Connection
 
+from creditflow.dispatch.models import PLAN_REVIEW_STEP
 from creditflow.store import json_id_array, read_frame, read_table_columns
 
 CUSTOMER_SCHEMA = {
@@ -53,6 +54,9 @@ INVOICE_SCHEMA = {
     "dunning_on": pl.Date,
 }
 
+PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
+ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -67,6 +71,8 @@ class Snapshot:
     plans: invoice_pk, oldest_unpaid_due (date or null) of active plans.
     contacts: customer_pk, at (UTC) of contacts queued or made recently.
     pending: action_id, customer_pk, currency, level, kind of queued actions.
+    plan_requests: invoice_pk of payment plan requests waiting for a person's review.
+    acted_today: customer_pk, currency of accounts an earlier run of the same day acted on.
     """
 
     customers: pl.DataFrame
@@ -78,6 +84,10 @@ class Snapshot:
     plans: pl.DataFrame
     contacts: pl.DataFrame
     pending: pl.DataFrame
+    plan_requests: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=PLAN_REQUEST_SCHEMA)
+    )
+    acted_today: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))
 
 
 def _json_list(col: str) -> pl.Expr:
@@ -181,6 +191,42 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         plans=plans,
         contacts=contacts,
         pending=pending,
+        plan_requests=_plan_requests(conn, invoices),
+        acted_today=read_frame(
+            conn,
+            "SELECT DISTINCT customer_id, currency FROM action "
+            "WHERE decided_on = :as_of AND run_id IS NOT NULL",
+            ACCOUNT_SCHEMA,
+            {"as_of": as_of},
+        ),
+    )
+
+
+def _plan_requests(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
+    """Open invoices named in a payment plan request that waits for review.
+
+    The request is a review task (queued or sent: OPEN_TASK_STATUSES) naming its
+    invoices by number, as every portal action does.
+    """
+    requests = read_frame(
+        conn,
+        "SELECT customer_id, invoice_numbers FROM action WHERE kind = 'task' "
+        "AND step = :step AND status IN ('queued', 'sent')",
+        {"customer_pk": pl.Int64, "numbers": pl.Utf8},
+        {"step": PLAN_REVIEW_STEP},
+    )
+    named = (
+        requests.select(
+            "customer_pk",
+            pl.col("numbers").str.json_decode(pl.List(pl.Utf8)).alias("invoice_number"),
+        )
+        .explode("invoice_number")
+        .drop_nulls()
+    )
+    return (
+        invoices.join(named, on=["customer_pk", "invoice_number"], how="semi")
+        .select("invoice_pk")
+        .unique()
     )
 
 
