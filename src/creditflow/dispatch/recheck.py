@@ -37,11 +37,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.service import CALL_CHANNELS, call_allowed, customer_zone, local_today
+from creditflow.compliance.service import CALL_CHANNELS, call_allowed, local_today
 from creditflow.config import ContactRules, Settings
 from creditflow.dispatch.models import (
     CONTEXT_INVOICES,
@@ -50,6 +49,7 @@ from creditflow.dispatch.models import (
     Action,
 )
 from creditflow.dispatch.outcome import timeline
+from creditflow.dispatch.quiet_hours import quiet_hours_holds, quiet_hours_reason
 from creditflow.ledger.models import (
     ContactPoint,
     Customer,
@@ -60,7 +60,6 @@ from creditflow.ledger.models import (
     plan_invoice,
     promise_invoice,
 )
-from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
 
 __all__ = [
     "CONTEXT_INVOICES",
@@ -332,41 +331,6 @@ def load_facts(
             plan_requested=(invoice.customer_id, invoice.invoice_number) in requested,
         )
     return facts
-
-
-def quiet_hours_holds(
-    actions: Sequence[Action],
-    customers: dict[int, Customer],
-    now: datetime,
-    rules: ContactRules,
-) -> dict[int, datetime]:
-    """Action pk -> the first moment it may be sent, for those that may not go at `now`."""
-    held = [a for a in actions if keeps_quiet_hours(a.kind, a.channel, a.step)]
-    if not held:
-        return {}
-    frame = pl.DataFrame(
-        {
-            "action_pk": [a.id for a in held],
-            "timezone": [customers[a.customer_id].timezone for a in held],
-            "country": [customers[a.customer_id].country for a in held],
-            "channel": [a.channel for a in held],
-        }
-    )
-    allowed = next_allowed(frame, now=now, rules=rules)
-    return {
-        pk: moment
-        for pk, moment in zip(allowed["action_pk"], allowed["not_before"], strict=True)
-        if moment > now
-    }
-
-
-def quiet_hours_reason(customer: Customer, channel: str, now: datetime, rules: ContactRules) -> str:
-    """Why a message may not reach this customer at `now` (quiet hours or a rest day)."""
-    local = now.astimezone(customer_zone(customer))
-    window = f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}"
-    if rules.quiet_start <= local.time() < rules.quiet_end:
-        return f"no {channel} on a Sunday or public holiday in {customer.country}"
-    return f"outside quiet hours {window} ({customer.timezone}, {local:%H:%M} there)"
 
 
 def _plan_requested(session: Session, customer_pks: Sequence[int]) -> set[tuple[int, str]]:

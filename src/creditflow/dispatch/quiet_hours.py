@@ -1,0 +1,55 @@
+"""Quiet hours at the moment of sending: which messages of a batch must wait, and why.
+
+The rule is the one the collection run schedules with (`strategy.sendtime`), applied
+again to the moment dispatch actually sends (DESIGN invariant 9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+
+from creditflow.compliance.service import customer_zone
+from creditflow.config import ContactRules
+from creditflow.dispatch.models import Action
+from creditflow.ledger.models import Customer
+from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
+
+__all__ = ["quiet_hours_holds", "quiet_hours_reason"]
+
+
+def quiet_hours_holds(
+    actions: Sequence[Action],
+    customers: dict[int, Customer],
+    now: datetime,
+    rules: ContactRules,
+) -> dict[int, datetime]:
+    """Action pk -> the first moment it may be sent, for those that may not go at `now`."""
+    held = [a for a in actions if keeps_quiet_hours(a.kind, a.channel, a.step)]
+    if not held:
+        return {}
+    frame = pl.DataFrame(
+        {
+            "action_pk": [a.id for a in held],
+            "timezone": [customers[a.customer_id].timezone for a in held],
+            "country": [customers[a.customer_id].country for a in held],
+            "channel": [a.channel for a in held],
+        }
+    )
+    allowed = next_allowed(frame, now=now, rules=rules)
+    return {
+        pk: moment
+        for pk, moment in zip(allowed["action_pk"], allowed["not_before"], strict=True)
+        if moment > now
+    }
+
+
+def quiet_hours_reason(customer: Customer, channel: str, now: datetime, rules: ContactRules) -> str:
+    """Why a message may not reach this customer at `now` (quiet hours or a rest day)."""
+    local = now.astimezone(customer_zone(customer))
+    window = f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}"
+    if rules.quiet_start <= local.time() < rules.quiet_end:
+        return f"no {channel} on a Sunday or public holiday in {customer.country}"
+    return f"outside quiet hours {window} ({customer.timezone}, {local:%H:%M} there)"
