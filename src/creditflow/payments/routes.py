@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from itsdangerous import BadData, URLSafeSerializer
 from jinja2 import Environment, PackageLoader
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
@@ -332,7 +331,7 @@ def _webhook(request: Request, name: str, provider_id: str) -> Response:
         outcome = handle_webhook(_sessions(request), provider, provider_id, _now(request))
     except ProviderError as exc:  # the provider retries later
         return PlainTextResponse(f"could not fetch the payment: {exc}", 503)
-    except SQLAlchemyError:  # nothing was recorded: answer non-2xx so the provider retries
+    except Exception:  # noqa: BLE001 - nothing was recorded: answer non-2xx, the provider retries
         log.exception("webhook %s %s: the payment could not be recorded", name, provider_id)
         return PlainTextResponse("the payment could not be recorded; retry later", 503)
     return PlainTextResponse(outcome, 200)

@@ -45,7 +45,7 @@ router = APIRouter(prefix="/portal", tags=["portal"], route_class=PortalRoute)
 router.include_router(access_router)
 router.include_router(unsubscribe_router)
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 REFUSALS = {
     "promise_in_past": "The date is in the past. Choose today or a later day.",
