@@ -286,3 +286,21 @@ def test_a_portal_login_code_arrives_without_anyone_running_dispatch(
     assert code["status"] == "sent"
     mail = (tmp_path / "srv" / "outbox" / "email" / f"{code['action_id']}.eml").read_bytes()
     assert re.search(rb"\b\d{6}\b", mail), "the code is in the e-mail"
+
+
+def test_a_signed_stop_by_sms_is_kept_and_confirmed_at_once(ledger, settings, tmp_path):
+    from creditflow.channels.twilio import sign_twilio_request
+
+    config = ORGANISATION + '\n[providers.twilio]\nauth_token = "test-auth-token-123"\n'
+    with serve(settings.database_url, tmp_path / "srv", config=config) as server:
+        url = f"{server.base_url}/webhooks/twilio/inbound"
+        params = {"From": "+31612345678", "Body": "STOP", "MessageSid": "SM1"}
+        signature = sign_twilio_request(url, params, "test-auth-token-123")
+        answer = httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
+        assert answer.status_code == 200, answer.text
+    (jan,) = rows(ledger, "SELECT id, opt_out FROM customer WHERE customer_id = 'C001'")
+    assert "sms" in str(jan["opt_out"]), "the STOP is kept, not rolled back"
+    (confirmation,) = rows(
+        ledger, "SELECT channel, status FROM action WHERE step = 'opt_out_confirmation'"
+    )
+    assert confirmation == {"channel": "sms", "status": "sent"}
