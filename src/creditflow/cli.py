@@ -368,9 +368,29 @@ def serve(
     """API, portal and workbench."""
     import uvicorn
 
-    from creditflow.api.app import create_app
+    from creditflow.api.app import create_app, serve_settings
+    from creditflow.payments.providers import pay_page_provider, sandbox_enabled
 
-    settings = _settings(db)
+    settings = serve_settings(_settings(db), host, port)
+    _engine(settings).dispose()  # create or upgrade the schema before the first request
+    try:
+        provider = pay_page_provider(settings)
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if sandbox_enabled(settings):
+        err.print(
+            "[bold red]WARNING: the sandbox payment provider is ON.[/bold red] Anyone with a "
+            "pay link can mark invoices paid on its checkout page. Use it for tests and "
+            "demos only, never with real debtors.",
+            highlight=False,
+        )
+    elif provider is None:
+        err.print(
+            "no payment provider is configured: the pay page shows the bank transfer "
+            "details only (see docs/payments.md)."
+        )
+    err.print(f"serving on {settings.portal_base_url}", highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port)
 
 

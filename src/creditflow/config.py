@@ -6,6 +6,7 @@
 | CREDITFLOW_OUTBOX_DIR     | ./outbox                        |
 | CREDITFLOW_CONFIG         | ./creditflow.toml if present    |
 | CREDITFLOW_SECRET_KEY     | (none: generated per database)  |
+| CREDITFLOW_PAYMENT_PROVIDER | (none: `[payments] provider`) |
 
 The TOML file holds the organisation, contact rules, channels and providers. Secrets
 (SMTP password, Twilio token) may be given there or, better, as environment
@@ -233,6 +234,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: {exc}") from exc
+    if env.get("CREDITFLOW_PAYMENT_PROVIDER"):  # e.g. "sandbox" for a demo, without a file
+        data = {
+            **data,
+            "payments": {
+                **data.get("payments", {}),
+                "provider": env["CREDITFLOW_PAYMENT_PROVIDER"],
+            },
+        }
     database = data.get("database", {})
     portal = data.get("portal", {})
     template_dir = data.get("messages", {}).get("template_dir")

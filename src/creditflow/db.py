@@ -34,8 +34,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def register_models() -> None:
+    """Put every area's tables on the metadata, whatever the process imported so far.
+
+    A foreign key names its table as text ("collection_run.id"); the ORM resolves it
+    when it first flushes, and fails unless the model that maps that table was imported.
+    """
+    import creditflow.schema  # noqa: F401 - imports every models module
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A sessionmaker bound to the engine (objects stay usable after commit)."""
+    register_models()
     return sessionmaker(engine, expire_on_commit=False)
 
 

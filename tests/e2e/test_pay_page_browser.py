@@ -1,10 +1,12 @@
 """A debtor pays from the pay link in headless Chromium; the next run leaves them alone.
 
-Jan de Vries opens his pay link on 13 February 2026: two open invoices, EUR 150.50,
+Against a real `creditflow serve` subprocess on a fresh database, sandbox provider on.
+Jan de Vries opens his pay link: two open invoices, EUR 150.50,
 and an EPC QR code his banking app could scan. He presses "Alles betalen", the sandbox
 provider's checkout opens, he pays. A second tab that had the pay page open sees the
 status turn to paid by itself. The collection run of 14 February, which would have
-sent him a second reminder, creates nothing for his invoices. Screenshots go to
+sent him a second reminder, creates nothing for his invoices; his thank-you e-mail
+went out without anyone running dispatch. Screenshots go to
 test-artifacts/pay/.
 """
 
@@ -23,13 +25,12 @@ from creditflow.strategy.run import collection_run
 from tests.support.pay_scenario import (
     ORGANISATION,
     RUN_DAY,
-    RunningApp,
     app_settings,
     rows,
-    running_app,
     seed_ledger,
     token_for,
 )
+from tests.support.serve_process import ServeProcess, serve
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +46,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAY_DAY = datetime(2026, 2, 13, 19, 30, tzinfo=UTC)
 NEXT_DAY = datetime(2026, 2, 14, 7, 0, tzinfo=UTC)
+CONFIG = f"""
+[organisation]
+name = "{ORGANISATION.name}"
+iban = "{ORGANISATION.iban}"
+bic = "{ORGANISATION.bic}"
+email = "{ORGANISATION.email}"
+phone = "{ORGANISATION.phone}"
+
+[payments]
+provider = "sandbox"
+"""
 
 
 @pytest.fixture
@@ -61,12 +72,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def shop(engine: Engine, settings: Settings, tmp_path: Path) -> Iterator[RunningApp]:
+def shop(engine: Engine, settings: Settings, tmp_path: Path) -> Iterator[ServeProcess]:
     seed_ledger(engine, app_settings(settings), tmp_path)
     collection_run(engine, settings, RUN_DAY.date(), now=RUN_DAY)  # reminder 1 is queued
-    with running_app(settings) as app:
-        app.client.get("/api/health")  # the server is up
-        yield app
+    with serve(settings.database_url, tmp_path / "srv", config=CONFIG) as server:
+        yield server
 
 
 def c001_actions(engine: Engine, run_id: int | None) -> list[dict[str, object]]:
@@ -91,18 +101,17 @@ def test_pay_in_the_browser_and_the_next_run_stays_quiet(  # type: ignore[no-unt
     engine, settings, shop, browser
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shop_app = shop
-    shop_app.app.state.clock = lambda: PAY_DAY  # the app's clock: the day Jan pays
     would_remind = collection_run(engine, settings, NEXT_DAY.date(), now=NEXT_DAY, dry_run=True)
     assert "C001" in would_remind.actions.get_column("customer_id").to_list(), (
         "unpaid, Jan would get a reminder on the 14th"
     )
 
-    link = f"{shop_app.base_url}/p/{token_for(engine, shop_app.settings, 'C001', now=PAY_DAY)}"
+    link = f"{shop.base_url}/p/{token_for(engine, settings, 'C001')}"
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")  # type: ignore[attr-defined]
     page = context.new_page()
     page.goto(link)
     assert page.locator("h1").inner_text() == "Uw openstaande facturen"
+    assert "Testomgeving" in page.locator(".test-mode").inner_text()
     assert page.locator(".total").inner_text().replace("\xa0", " ") == "Totaal: € 150,50"
     page.screenshot(path=str(ARTIFACTS / "pay_page.png"), full_page=True)
     qr = decode_qr(page.locator(".qr-image").screenshot())
@@ -148,6 +157,9 @@ def test_pay_in_the_browser_and_the_next_run_stays_quiet(  # type: ignore[no-unt
         "SELECT status, status_reason FROM action WHERE step = 'reminder1' "
         "AND customer_id = (SELECT id FROM customer WHERE customer_id = 'C001')",
     ) == [{"status": "cancelled", "status_reason": "paid"}]
+
+    (thanks,) = rows(engine, "SELECT status FROM action WHERE step = 'payment_thanks'")
+    assert thanks["status"] == "sent", "thanked at once, not at the next dispatch"
 
     run = collection_run(engine, settings, NEXT_DAY.date(), now=NEXT_DAY)
     assert c001_actions(engine, run.run_id) == []

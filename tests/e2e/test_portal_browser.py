@@ -1,5 +1,6 @@
 """A debtor uses the portal in headless Chromium; the next collection run respects it.
 
+Against a real `creditflow serve` subprocess on a fresh database, on today's date.
 Customer A promises, disputes (with a PNG), sets preferences, gives feedback and
 chats; customer B takes a payment plan; customer C does nothing. The run three days
 later reminds C only. Screenshots go to test-artifacts/portal/.
@@ -7,24 +8,21 @@ later reminds C only. Screenshots go to test-artifacts/portal/.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
-from creditflow.api.app import create_app
 from creditflow.db import transaction
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Dispute, PaymentPlan, PromiseToPay
 from creditflow.portal.models import ConversationMessage, DisputeAttachment, Feedback
 from creditflow.strategy.run import collection_run
-from tests.support.portal_data import NOW, add_customer, add_invoice, portal_token
+from tests.support.portal_data import add_customer, add_invoice, portal_token
+from tests.support.serve_process import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
@@ -44,46 +42,40 @@ PNG = bytes.fromhex(
 )  # a 1x1 PNG
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+CONFIG = """
+[organisation]
+name = "Voorbeeld Installatie B.V."
+iban = "NL91ABNA0417164300"
+email = "debiteuren@voorbeeld-installatie.nl"
+"""
 
 
 @pytest.fixture
-def server(settings, engine) -> Iterator[str]:
-    """The app served by uvicorn on loopback, clock fixed at 2 March 2026."""
-    app = create_app(settings)
-    app.state.clock = lambda: NOW
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+def server(settings, engine, tmp_path) -> Iterator[str]:
+    """`creditflow serve` in a subprocess on the test's fresh database."""
+    with serve(settings.database_url, tmp_path / "srv", config=CONFIG) as running:
+        yield running.base_url
 
 
 def test_debtor_self_service_in_chromium(settings, engine, server, tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    due = today - timedelta(days=20)
     with transaction(engine) as session:
         a = add_customer(session, "A1", email="a@example.nl", phone="+31611111111")
         b = add_customer(session, "B1", language="en", email="b@example.com")
         c = add_customer(session, "C1", email="c@example.nl")
-        add_invoice(session, a, "INV-A1", 12_000, date(2026, 2, 1))
-        add_invoice(session, a, "INV-A2", 8_000, date(2026, 2, 3))
-        add_invoice(session, b, "INV-B1", 30_000, date(2026, 2, 1))
-        add_invoice(session, c, "INV-C1", 15_000, date(2026, 2, 1))
+        issued = due - timedelta(days=30)
+        add_invoice(session, a, "INV-A1", 12_000, due, issued=issued)
+        add_invoice(session, a, "INV-A2", 8_000, due + timedelta(days=2), issued=issued)
+        add_invoice(session, b, "INV-B1", 30_000, due, issued=issued)
+        add_invoice(session, c, "INV-C1", 15_000, due, issued=issued)
         pks = {"A": a.id, "B": b.id, "C": c.id}
-    token_a = portal_token(engine, settings, "A1")
-    token_b = portal_token(engine, settings, "B1")
+    token_a = portal_token(engine, settings, "A1", now=now)
+    token_b = portal_token(engine, settings, "B1", now=now)
     png = tmp_path / "receipt.png"
     png.write_bytes(PNG)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -105,7 +97,7 @@ def test_debtor_self_service_in_chromium(settings, engine, server, tmp_path):
         page.screenshot(path=ARTIFACTS / "02-dispute.png", full_page=True)
 
         page.goto(f"{server}/portal/{token_a}")
-        page.fill("#promised_date", "2026-03-10")
+        page.fill("#promised_date", (today + timedelta(days=8)).isoformat())
         page.click("text=Bewaar mijn belofte")
         page.wait_for_selector("h1:has-text('Belofte genoteerd')")
         page.screenshot(path=ARTIFACTS / "03-promise.png", full_page=True)
@@ -152,8 +144,8 @@ def test_debtor_self_service_in_chromium(settings, engine, server, tmp_path):
         assert customer_a.opt_out == ["voice"]
         assert len(session.scalars(select(ConversationMessage)).all()) == 2
 
-    later = datetime(2026, 3, 5, 6, 0, tzinfo=UTC)
-    collection_run(engine, settings, date(2026, 3, 5), now=later)
+    later = now + timedelta(days=3)
+    collection_run(engine, settings, later.date(), now=later)
     with transaction(engine) as session:
         run_actions = session.scalars(select(Action).where(Action.run_id.is_not(None))).all()
     reminded = {n for action in run_actions for n in action.invoice_numbers}

@@ -203,9 +203,11 @@ def test_registry_builds_configured_providers_with_secrets_from_environment(
     built = build_providers(
         configured, sessionmaker(), {"MY_MOLLIE_KEY": "test_abc", "MY_TIKKIE_APP": "app"}
     )
-    assert sorted(built) == ["mollie", "sandbox", "tikkie"]
+    assert sorted(built) == ["mollie", "tikkie"], "the sandbox only when named"
     assert pay_page_provider(configured) == "mollie"
-    assert pay_page_provider(settings) == "sandbox"
+    assert pay_page_provider(settings) is None, "no provider unless one is configured"
+    sandbox = replace(settings, raw={"payments": {"provider": "sandbox"}})
+    assert sorted(build_providers(sandbox, sessionmaker(), {})) == ["sandbox"]
     with pytest.raises(ConfigError, match="MY_MOLLIE_KEY"):
         build_providers(configured, sessionmaker(), {"MY_TIKKIE_APP": "app"})
     with pytest.raises(ConfigError, match="unknown setting"):

@@ -102,8 +102,13 @@ class RunningApp:
         return self.client.post(f"/p/{token}/pay", data=data)
 
 
+SANDBOX = {"payments": {"provider": "sandbox"}}
+
+
 def app_settings(settings: Settings, **changes: Any) -> Settings:
-    """Settings for the app under test: our organisation, and what the test changes."""
+    """Settings for the app under test: our organisation, the sandbox provider (named, as
+    it must be), and what the test changes."""
+    changes.setdefault("raw", {**settings.raw, **SANDBOX})
     return replace(settings, organisation=ORGANISATION, **changes)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -89,8 +90,13 @@ def portal_token(engine: Engine, settings: Settings, customer_id: str, now: date
 
 
 def make_client(settings: Settings, now: datetime = NOW) -> TestClient:
-    """A TestClient on the whole app with the clock fixed at `now`."""
-    app = create_app(settings)
+    """A TestClient on the whole app with the clock fixed at `now`.
+
+    Messages stay queued (`send_at_once` off): these tests look at what the portal
+    queues; sending at once is tested against a real `creditflow serve` (tests/e2e).
+    """
+    raw = {**settings.raw, "serve": {"send_at_once": False}}
+    app = create_app(replace(settings, raw=raw))
     app.state.clock = lambda: now
     return TestClient(app)
 

@@ -7,6 +7,7 @@ in ROUTERS below.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from creditflow.db import make_engine, session_factory
 ROUTERS: tuple[str, ...] = (
     "creditflow.api.routes",
     "creditflow.payments.routes",
+    "creditflow.payments.sandbox_routes",
     "creditflow.portal.routes",
     "creditflow.portal.short_link_routes",
     "creditflow.inbound.routes",
@@ -31,6 +33,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    if settings.raw.get("serve", {}).get("send_at_once", True):
+        from creditflow.dispatch.immediate import install
+
+        install(app, engine, settings, app.state.sessions)
     for module in ROUTERS:
         app.include_router(import_module(module).router)
     return app
+
+
+def serve_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Settings for `serve` on host:port: links point at this server unless configured."""
+    if settings.raw.get("portal", {}).get("base_url"):
+        return settings
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return replace(settings, portal_base_url=f"http://{shown}:{port}")

@@ -17,6 +17,11 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session in a transaction, committed when the request succeeds."""
+    """A session in a transaction, committed when the request succeeds.
+
+    Use it as `Depends(get_session, scope="function")`: the commit then happens before
+    the response is sent, so a client never sees a success that was not stored and
+    its next request sees what this one wrote.
+    """
     with request.app.state.sessions() as session, session.begin():
         yield session

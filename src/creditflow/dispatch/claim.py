@@ -26,7 +26,14 @@ from sqlalchemy import Connection, bindparam, text
 
 from creditflow.store import db_value
 
-__all__ = ["DUE_KINDS", "claim_batch", "confirm_claim", "confirm_claims", "release_claim"]
+__all__ = [
+    "DUE_KINDS",
+    "claim_actions",
+    "claim_batch",
+    "confirm_claim",
+    "confirm_claims",
+    "release_claim",
+]
 
 DUE_KINDS = ("message", "task", "escalation")
 
@@ -84,6 +91,34 @@ def claim_batch(
         {"ids": claimed},
     )
     return [row[0] for row in rows]
+
+
+def claim_actions(
+    conn: Connection,
+    worker_id: str,
+    action_pks: Sequence[int],
+    *,
+    now: datetime,
+    claim_timeout: float,
+) -> list[int]:
+    """Claim these actions for `worker_id` if they are due now (others are left alone)."""
+    if not action_pks:
+        return []
+    dialect = conn.dialect.name
+    rows = conn.execute(
+        text(
+            "UPDATE action SET claimed_by = :worker, claimed_at = :now "  # noqa: S608
+            "WHERE id IN :ids AND " + _DUE + " RETURNING id"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {
+            "until": db_value(now, dialect),
+            "now": db_value(now, dialect),
+            "stale": db_value(now - timedelta(seconds=claim_timeout), dialect),
+            "worker": worker_id,
+            "ids": list(action_pks),
+        },
+    )
+    return sorted(int(row[0]) for row in rows)
 
 
 def confirm_claim(conn: Connection, action_pk: int, worker_id: str, now: datetime) -> bool:

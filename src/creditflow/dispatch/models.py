@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables its foreign keys name
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
+from creditflow.strategy import models as _strategy_tables  # noqa: F401 - tables its foreign keys name
 
 ACTION_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "cancelled", "done")
 OPEN_STATUSES = ("queued",)

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from creditflow.channels.base import Attachment, OutboundMessage
+from creditflow.channels.mime import unsubscribe_url_ok
 from creditflow.compliance.costs import CostsDue, costs_due, notice_template_for
 from creditflow.config import ConfigError, LegalRules, Settings
 from creditflow.dispatch.models import Action
@@ -230,7 +231,7 @@ def render_action(
         pdf = render_letter_pdf(ctx, rendered)
         attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
     elif channel == "email":
-        if ctx.opt_out_url and ctx.opt_out_url.startswith("https://"):
+        if ctx.opt_out_url and unsubscribe_url_ok(ctx.opt_out_url):
             metadata["unsubscribe_url"] = ctx.opt_out_url
         mailbox = settings.organisation.email or settings.organisation.sender_email
         if mailbox:

@@ -36,7 +36,7 @@ from creditflow.dispatch.outcome import fail_over, mark_contact_invalid, timelin
 
 router = APIRouter(tags=["dispatch"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TWIML = "application/xml"
 _ACTION_ID = re.compile(r"^[0-9a-f]{32}$")

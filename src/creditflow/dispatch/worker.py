@@ -46,7 +46,7 @@ from creditflow.dispatch.batch import (
     send_all,
     start_attempts,
 )
-from creditflow.dispatch.claim import claim_batch
+from creditflow.dispatch.claim import claim_actions, claim_batch
 from creditflow.dispatch.legal_check import letter_problems, refuse_letter
 from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import cancel, timeline
@@ -75,7 +75,7 @@ from creditflow.portal.short_links import (
     short_base_url,
 )
 
-__all__ = ["DispatchReport", "default_worker_id", "dispatch_due"]
+__all__ = ["DispatchReport", "default_worker_id", "dispatch_actions", "dispatch_due"]
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,58 @@ def dispatch_due(
                 break
             report.claimed += len(ids)
             _process(engine, batch, ids, report)
+    finally:
+        if owned:
+            for adapter in channel_adapters.values():
+                adapter.close()
+    return report
+
+
+def dispatch_actions(
+    engine: Engine,
+    settings: Settings,
+    action_pks: Sequence[int],
+    *,
+    worker_id: str | None = None,
+    adapters: Mapping[str, ChannelAdapter] | None = None,
+) -> DispatchReport:
+    """Send these actions now if they are due, through the same phases as `dispatch_due`.
+
+    What is not due (a retry waiting, another worker's claim) is left to the workers.
+    """
+    policy = policy_from(settings.raw.get("dispatch"))
+    worker = worker_id or default_worker_id()
+    report = DispatchReport()
+    with engine.begin() as conn:
+        ids = claim_actions(
+            conn,
+            worker,
+            action_pks,
+            now=datetime.now(UTC),
+            claim_timeout=policy.claim_timeout_seconds,
+        )
+    if not ids:
+        return report
+    report.claimed = len(ids)
+    owned = adapters is None
+    channel_adapters = (
+        dict(adapters)
+        if adapters is not None
+        else build_adapters(settings.channels, settings.outbox_dir)
+    )
+    try:
+        secret = _ensure_link_secret(engine, settings)
+        batch = _Pass(
+            settings,
+            channel_adapters,
+            worker,
+            policy,
+            lambda: datetime.now(UTC),
+            secret,
+            short_base_url(settings),
+            link_lifetimes(settings),
+        )
+        _process(engine, batch, ids, report)
     finally:
         if owned:
             for adapter in channel_adapters.values():

@@ -32,7 +32,7 @@ from creditflow.portal.models import ConversationMessage
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TWIML = "application/xml"
 GATHER_ANSWERS = {

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables its foreign keys name
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
 
 
@@ -78,3 +79,19 @@ class CombinedReference(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SandboxPayment(Base):
+    """A payment as the sandbox provider knows it: the provider's state, not ours."""
+
+    __tablename__ = "sandbox_payment"
+    provider_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    payment_request_id: Mapped[int] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    checkout_url: Mapped[str] = mapped_column(String(1000))
+    method: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

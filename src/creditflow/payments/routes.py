@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import re
 import secrets
 from datetime import datetime
@@ -29,14 +30,13 @@ from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
 from creditflow.models import utcnow
-from creditflow.payments.models import PaymentRequest
 from creditflow.payments.providers import (
     PaymentProvider,
     ProviderError,
     build_providers,
     pay_page_provider,
+    sandbox_enabled,
 )
-from creditflow.payments.providers.sandbox import SandboxProvider
 from creditflow.payments.service import (
     PaymentRefused,
     epc_block,
@@ -48,12 +48,12 @@ from creditflow.payments.service import (
 from creditflow.payments.webhooks import handle_webhook
 from creditflow.portal.links import (
     LinkError,
-    make_customer_token,
     pay_url,
     read_token_for_any,
 )
 
 router = APIRouter(tags=["pay"])
+log = logging.getLogger(__name__)
 
 PAY_PURPOSES = ("pay", "portal")
 LANGUAGES = ("nl", "en")
@@ -223,12 +223,15 @@ def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = N
             creditor=settings.organisation.name,
         )
         context["qr"] = epc_block(settings.organisation, context["account"], _labels()[lang])
+    provider = pay_page_provider(settings)
     return _render(
         "pay.html",
         cookie=cookie,
         csrf=csrf,
         pay_action=f"{token}/pay",
         customer=customer,
+        online=provider is not None,
+        test_mode=sandbox_enabled(settings),
         **context,
         **_page_basics(request, lang),
     )
@@ -261,7 +264,12 @@ def pay(
             back=link,
             message=t["csrf_failed"],
         )
-    provider = _providers(request)[pay_page_provider(settings)]
+    name = pay_page_provider(settings)
+    if name is None:
+        return _refused(
+            request, lang, 503, heading=t["error_title"], back=link, message=t["no_online_payment"]
+        )
+    provider = _providers(request)[name]
     try:
         started = start_payment(
             _sessions(request),
@@ -323,6 +331,9 @@ def _webhook(request: Request, name: str, provider_id: str) -> Response:
         outcome = handle_webhook(_sessions(request), provider, provider_id, _now(request))
     except ProviderError as exc:  # the provider retries later
         return PlainTextResponse(f"could not fetch the payment: {exc}", 503)
+    except Exception:  # noqa: BLE001 - nothing was recorded: answer non-2xx, the provider retries
+        log.exception("webhook %s %s: the payment could not be recorded", name, provider_id)
+        return PlainTextResponse("the payment could not be recorded; retry later", 503)
     return PlainTextResponse(outcome, 200)
 
 
@@ -349,74 +360,6 @@ def sandbox_webhook(request: Request, id: Annotated[str, Form()] = "") -> Respon
     if not _TOKEN_ID.match(id):
         return PlainTextResponse("id: missing or malformed", 400)
     return _webhook(request, "sandbox", id)
-
-
-def _sandbox_row(session: Session, provider_id: str) -> tuple[PaymentRequest, Customer] | None:
-    row = session.scalars(
-        select(PaymentRequest).where(
-            PaymentRequest.provider == "sandbox", PaymentRequest.provider_id == provider_id
-        )
-    ).first()
-    if row is None:
-        return None
-    customer = session.get(Customer, row.customer_id)
-    assert customer is not None
-    return row, customer
-
-
-@router.get("/sandbox/checkout/{provider_id}", response_class=HTMLResponse)
-def sandbox_checkout(request: Request, provider_id: str) -> Response:
-    """The sandbox provider's checkout page: pay, fail or cancel."""
-    settings = _settings(request)
-    with _sessions(request)() as session, session.begin():
-        found = _sandbox_row(session, provider_id)
-        if found is None:
-            return _refused(request, _language(request, None), 404, message="No such payment.")
-        row, customer = found
-        lang = _language(request, customer.language)
-        csrf, cookie = _csrf(request, link_secret(session, settings))
-        view = status_view(row, _labels()[lang], "")
-    return _render(
-        "sandbox_checkout.html",
-        cookie=cookie,
-        csrf=csrf,
-        amount=view["amount"],
-        open=row.status in ("open", "pending"),
-        action=f"/sandbox/checkout/{provider_id}",
-        **_page_basics(request, lang),
-    )
-
-
-@router.post("/sandbox/checkout/{provider_id}")
-def sandbox_complete(
-    request: Request,
-    provider_id: str,
-    outcome: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    """Settle a sandbox payment, run the webhook handling, and return to the pay page."""
-    settings = _settings(request)
-    with _sessions(request)() as session, session.begin():
-        found = _sandbox_row(session, provider_id)
-        secret = link_secret(session, settings)
-        if found is None:
-            return _refused(request, _language(request, None), 404, message="No such payment.")
-        row, customer = found
-        request_id, customer_id = row.id, customer.customer_id
-        lang = _language(request, customer.language)
-    if not _csrf_ok(request, secret, csrf):
-        return _refused(request, lang, message=_labels()[lang]["csrf_failed"])
-    sandbox = _providers(request)["sandbox"]
-    assert isinstance(sandbox, SandboxProvider)
-    try:
-        sandbox.complete(provider_id, outcome, _now(request))
-    except ValueError as exc:
-        return _refused(request, lang, 400, message=str(exc))
-    _webhook(request, "sandbox", provider_id)
-    back = pay_url(
-        settings.portal_base_url, make_customer_token(secret, customer_id, "pay", now=_now(request))
-    )
-    return RedirectResponse(f"{back}?r={request_id}", status_code=303, headers=_SECURITY_HEADERS)
 
 
 @router.get(STATIC + "/{name}")

@@ -24,7 +24,7 @@ from creditflow.portal.web import (
 
 router = APIRouter(route_class=PortalRoute)
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

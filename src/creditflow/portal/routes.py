@@ -26,6 +26,8 @@ from creditflow.portal.policy import DISPUTE_REASONS, MAX_UPLOAD_BYTES, PolicyRe
 from creditflow.portal.preferences import CONSENT_CHANNELS, record_feedback, set_preferences
 from creditflow.portal.security import client_ip, rate_limited
 from creditflow.portal.service import record_promise, request_plan
+from creditflow.portal.unsubscribe import ONE_CLICK, unsubscribe_one_click
+from creditflow.portal.unsubscribe import router as unsubscribe_router
 from creditflow.portal.view import attachment_for, invoice_pdf_path, portal_view
 from creditflow.portal.web import (
     Page,
@@ -41,8 +43,9 @@ from creditflow.portal.web import (
 
 router = APIRouter(prefix="/portal", tags=["portal"], route_class=PortalRoute)
 router.include_router(access_router)
+router.include_router(unsubscribe_router)
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 REFUSALS = {
     "promise_in_past": "The date is in the past. Choose today or a later day.",
@@ -290,14 +293,17 @@ def preferences(
     token: str,
     session: SessionDep,
     settings: SettingsDep,
-    language: Annotated[str, Form()],
+    language: Annotated[str, Form()] = "",
     channel: Annotated[str, Form()] = "",
     preferred_hour: Annotated[str, Form()] = "",
     opt_out: Annotated[list[str] | None, Form()] = None,
     csrf_token: Annotated[str, Form()] = "",
     lang: Annotated[str, Form()] = "",
+    list_unsubscribe: Annotated[str, Form(alias="List-Unsubscribe")] = "",
 ) -> HTMLResponse:
-    """Store channel, language, time of day and opt-outs."""
+    """Store channel, language, time of day and opt-outs (or unsubscribe in one click)."""
+    if list_unsubscribe == ONE_CLICK:
+        return unsubscribe_one_click(request, session, settings, token)
     page, now, customer = posted_form(request, session, settings, token, csrf_token, language, lang)
     try:
         hour = int(preferred_hour) if preferred_hour.strip() else None

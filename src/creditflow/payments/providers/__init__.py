@@ -7,7 +7,11 @@ from creditflow.payments.providers.base import (
     ProviderError,
     ProviderPayment,
 )
-from creditflow.payments.providers.registry import build_providers, pay_page_provider
+from creditflow.payments.providers.registry import (
+    build_providers,
+    pay_page_provider,
+    sandbox_enabled,
+)
 
 __all__ = [
     "PAYMENT_STATUSES",
@@ -17,4 +21,5 @@ __all__ = [
     "ProviderPayment",
     "build_providers",
     "pay_page_provider",
+    "sandbox_enabled",
 ]

@@ -1,7 +1,7 @@
-"""Build the payment providers from configuration; the sandbox is the default.
+"""Build the payment providers from configuration; none is on unless configured.
 
     [payments]
-    provider = "mollie"             # the one the pay page uses (default "sandbox")
+    provider = "mollie"             # the one the pay page uses; "sandbox" for tests and demos
 
     [providers.mollie]
     api_key_env = "MOLLIE_API_KEY"
@@ -11,7 +11,10 @@
     app_token_env = "TIKKIE_APP_TOKEN"
 
 Every provider that is configured is built, so webhooks for payments started before
-a switch of provider are still handled. Other sections under [providers] are left to
+a switch of provider are still handled. The sandbox lets anyone with a pay link mark
+invoices paid, so it is built only when named (`provider = "sandbox"`, or a
+`[providers.sandbox]` section); without a provider the pay page shows the bank
+transfer details only. Other sections under [providers] are left to
 the areas they belong to.
 """
 
@@ -29,7 +32,7 @@ from creditflow.payments.providers.sandbox import SandboxProvider
 from creditflow.payments.providers.tikkie import DEFAULT_BASE_URL as TIKKIE_URL
 from creditflow.payments.providers.tikkie import TikkieProvider
 
-__all__ = ["PROVIDER_NAMES", "build_providers", "pay_page_provider"]
+__all__ = ["PROVIDER_NAMES", "build_providers", "pay_page_provider", "sandbox_enabled"]
 
 PROVIDER_NAMES = ("sandbox", "mollie", "tikkie")
 _ALLOWED = {
@@ -41,9 +44,12 @@ _ALLOWED = {
 }
 
 
-def pay_page_provider(settings: Settings) -> str:
-    """The provider name the pay page starts payments with (`[payments] provider`)."""
-    name = str(settings.raw.get("payments", {}).get("provider", "sandbox"))
+def pay_page_provider(settings: Settings) -> str | None:
+    """The provider the pay page starts payments with (`[payments] provider`); None: none."""
+    configured = settings.raw.get("payments", {}).get("provider")
+    if configured is None or configured == "":
+        return None
+    name = str(configured)
     if name not in PROVIDER_NAMES:
         raise ConfigError(
             f"[payments] provider: {name!r} is not one of {', '.join(PROVIDER_NAMES)}"
@@ -51,6 +57,11 @@ def pay_page_provider(settings: Settings) -> str:
     if name != "sandbox" and name not in settings.providers:
         raise ConfigError(f"[payments] provider: {name!r} has no [providers.{name}] section")
     return name
+
+
+def sandbox_enabled(settings: Settings) -> bool:
+    """True when the sandbox provider was asked for by name (it is never on by default)."""
+    return pay_page_provider(settings) == "sandbox" or "sandbox" in settings.providers
 
 
 def _section(settings: Settings, name: str) -> dict[str, Any]:
@@ -66,10 +77,11 @@ def _section(settings: Settings, name: str) -> dict[str, Any]:
 def build_providers(
     settings: Settings, sessions: sessionmaker[Session], environ: dict[str, str] | None = None
 ) -> dict[str, PaymentProvider]:
-    """The sandbox and every configured provider, by name."""
-    providers: dict[str, PaymentProvider] = {
-        "sandbox": SandboxProvider(sessions, settings.portal_base_url)
-    }
+    """Every configured provider, by name (the sandbox only when named)."""
+    providers: dict[str, PaymentProvider] = {}
+    if sandbox_enabled(settings):
+        _section(settings, "sandbox")
+        providers["sandbox"] = SandboxProvider(sessions, settings.portal_base_url)
     if "mollie" in settings.providers:
         section = _section(settings, "mollie")
         providers["mollie"] = MollieProvider(
