@@ -7,7 +7,13 @@ from typing import Any
 
 import polars as pl
 
-from creditflow.strategy.snapshot import CUSTOMER_SCHEMA, INVOICE_SCHEMA, Snapshot
+from creditflow.strategy.snapshot import (
+    CHARGED_SCHEMA,
+    CUSTOMER_SCHEMA,
+    INVOICE_SCHEMA,
+    LETTER_SCHEMA,
+    Snapshot,
+)
 
 CUSTOMER_DEFAULTS: dict[str, Any] = {
     "kind": "consumer",
@@ -46,6 +52,7 @@ def invoice(
         "status": values.pop("status", "open"),
         "dunning_level": values.pop("level", 0),
         "dunning_on": values.pop("dunning_on", None),
+        "dunning_step": values.pop("step", None),
     }
 
 
@@ -59,8 +66,14 @@ def snapshot(
     plans: list[tuple[int, date | None]] | None = None,
     contacts: list[tuple[int, datetime]] | None = None,
     pending: list[tuple[str, int, str, int, str]] | None = None,
+    letters: list[tuple[str, int, date, str, int]] | None = None,
+    charged: list[tuple[int, int, int]] | None = None,
 ) -> Snapshot:
-    """A Snapshot for the engine from plain rows."""
+    """A Snapshot for the engine from plain rows.
+
+    letters: (letter_id, invoice_pk, sent_on, channel, letter_due_minor) of sent
+    14-day letters in EUR; charged: (invoice_pk, charge_id, amount_minor).
+    """
     reach = [(c["customer_pk"], ch) for c in customers for ch in c["reach"]]
     cust_rows = [{k: c[k] for k in CUSTOMER_SCHEMA if k in c} for c in customers]
     schema = {**CUSTOMER_SCHEMA, "tags": pl.List(pl.Utf8), "opt_out": pl.List(pl.Utf8)}
@@ -105,4 +118,8 @@ def snapshot(
             },
             orient="row",
         ),
+        letters=pl.DataFrame(
+            [(*row, "EUR") for row in letters or []], schema=LETTER_SCHEMA, orient="row"
+        ),
+        charged=pl.DataFrame(charged or [], schema=CHARGED_SCHEMA, orient="row"),
     )

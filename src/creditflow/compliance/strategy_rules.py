@@ -14,7 +14,12 @@ from typing import Any
 import rule_engine
 import rule_engine.ast as ast
 
-__all__ = ["MIN_DAYS_AFTER_NOTICE", "check_strategy_compliance", "when_can_match_consumer"]
+__all__ = [
+    "MIN_DAYS_AFTER_NOTICE",
+    "check_strategy_compliance",
+    "double_costs_steps",
+    "when_can_match_consumer",
+]
 
 MIN_DAYS_AFTER_NOTICE = 15
 _AT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:([+-])\s*(\d+)\s*([dw]))?\s*$")
@@ -178,4 +183,29 @@ def check_strategy_compliance(
         if not isinstance(steps, list):
             continue
         problems.extend(_step_problems(f"strategy {name!r}{note}", steps, min_days_after_notice))
+    return problems
+
+
+def double_costs_steps(steps: list[Any]) -> list[tuple[int, str]]:
+    """(index, reason) of every `charge: collection_costs` step after the first in one strategy.
+
+    Collection costs are owed once per invoice; a second costs step would charge them
+    again, so a strategy may have one at most (for consumers and businesses alike).
+    """
+    first: str | None = None
+    problems: list[tuple[int, str]] = []
+    for index, step in enumerate(steps):
+        if not isinstance(step, Mapping) or step.get("charge") != "collection_costs":
+            continue
+        step_id = str(step.get("id") or f"#{index + 1}")
+        if first is None:
+            first = step_id
+            continue
+        problems.append(
+            (
+                index,
+                f"step {step_id!r} charges collection_costs a second time (step {first!r} "
+                f"already does); collection costs are charged once per invoice",
+            )
+        )
     return problems
