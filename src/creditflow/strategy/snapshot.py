@@ -235,9 +235,11 @@ def _sent_letters(conn: Connection) -> pl.DataFrame:
             Action.channel.in_(("letter", "post", "email")),
         )
     ).all()
-    out = []
+    out: list[tuple[str, int, date, str, int, str]] = []
     for action_id, invoice_ids, sent_at, channel, due_minor, currency, zone in rows:
         ids = json.loads(invoice_ids) if isinstance(invoice_ids, str) else invoice_ids
+        if sent_at is None:
+            continue
         sent_on = sent_at.astimezone(ZoneInfo(zone or "Europe/Amsterdam")).date()
         out.extend((action_id, pk, sent_on, channel, due_minor, currency) for pk in ids or [])
     return pl.DataFrame(out, schema=LETTER_SCHEMA, orient="row")
