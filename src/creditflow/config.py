@@ -19,6 +19,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,27 @@ class ContactRules:
     regulation_f: bool = False
 
 
+BUSINESS_COST_MODES = ("flat_40", "wik_scale", "contractual")
+
+
+@dataclass(frozen=True)
+class LegalRules:
+    """How collection costs are computed (`[legal]`); see docs/legal.md.
+
+    business_costs: "flat_40" (EUR 40 per invoice, art. 6:96 lid 4 BW), "wik_scale"
+    (the WIK scale on the principal) or "contractual" (the agreed amount per invoice
+    and/or percentage of the principal, never less than EUR 40 per invoice).
+    vat_on_costs: the creditor cannot deduct VAT, so VAT at vat_rate (percent) is
+    added to WIK-scale costs (Besluit art. 2 lid 3), and the letters say so.
+    """
+
+    business_costs: str = "flat_40"
+    contractual_amount: Decimal | None = None
+    contractual_percentage: Decimal | None = None
+    vat_on_costs: bool = False
+    vat_rate: Decimal = Decimal("21")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read once by `load_settings`."""
@@ -87,6 +109,7 @@ class Settings:
     config_path: Path | None = None
     organisation: Organisation = field(default_factory=Organisation)
     rules: ContactRules = field(default_factory=ContactRules)
+    legal: LegalRules = field(default_factory=LegalRules)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     portal_base_url: str = "http://127.0.0.1:8000"
@@ -141,6 +164,59 @@ def _rules(section: dict[str, Any]) -> ContactRules:
     return rules
 
 
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ConfigError(f"{name}: expected a number like 12.5, got {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise ConfigError(f"{name}: expected a number of at least 0, got {value!r}")
+    return number
+
+
+def _legal(section: dict[str, Any]) -> LegalRules:
+    unknown = set(section) - set(LegalRules.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"[legal]: unknown setting(s) {', '.join(sorted(unknown))}")
+    mode = section.get("business_costs", "flat_40")
+    if mode not in BUSINESS_COST_MODES:
+        raise ConfigError(
+            f"[legal] business_costs: expected one of {', '.join(BUSINESS_COST_MODES)}, "
+            f"got {mode!r}"
+        )
+    vat = section.get("vat_on_costs", False)
+    if not isinstance(vat, bool):
+        raise ConfigError(f"[legal] vat_on_costs: expected true or false, got {vat!r}")
+    amount = section.get("contractual_amount")
+    percentage = section.get("contractual_percentage")
+    rules = LegalRules(
+        business_costs=mode,
+        contractual_amount=None
+        if amount is None
+        else _decimal(amount, "[legal] contractual_amount"),
+        contractual_percentage=None
+        if percentage is None
+        else _decimal(percentage, "[legal] contractual_percentage"),
+        vat_on_costs=vat,
+        vat_rate=_decimal(section.get("vat_rate", "21"), "[legal] vat_rate"),
+    )
+    if mode == "contractual" and rules.contractual_amount is None and percentage is None:
+        raise ConfigError(
+            '[legal] business_costs = "contractual" needs contractual_amount (EUR per '
+            "invoice) or contractual_percentage (of the open principal), or both"
+        )
+    if mode != "contractual" and (amount is not None or percentage is not None):
+        raise ConfigError(
+            "[legal] contractual_amount/contractual_percentage: only used with "
+            f'business_costs = "contractual", not {mode!r}'
+        )
+    if rules.contractual_percentage is not None and rules.contractual_percentage > 100:
+        raise ConfigError("[legal] contractual_percentage: at most 100")
+    if rules.vat_rate > 100:
+        raise ConfigError("[legal] vat_rate: a percentage of at most 100")
+    return rules
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from the environment and the TOML file it points to."""
     env = dict(os.environ if environ is None else environ)
@@ -168,6 +244,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         config_path=config_path,
         organisation=_organisation(data.get("organisation", {})),
         rules=_rules(data.get("rules", {})),
+        legal=_legal(data.get("legal", {})),
         channels=dict(data.get("channels", {})),
         providers=dict(data.get("providers", {})),
         portal_base_url=str(portal.get("base_url", "http://127.0.0.1:8000")).rstrip("/"),

@@ -109,7 +109,7 @@ def test_forget_asks_first_then_pseudonymises(books, engine):
     assert rows(engine, "SELECT name FROM customer") == [{"name": "Jan de Vries"}]
     done = cli(books, "forget", "C001", "--yes")
     assert done.exit_code == 0, done.output
-    assert "is now 'pseudonymised " in done.output
+    assert "is now pseudonymised " in done.output
     [row] = rows(engine, "SELECT name, do_not_contact FROM customer")
     assert row["name"].startswith("pseudonymised ") and row["do_not_contact"] == "erased"
     assert rows(engine, "SELECT COUNT(*) AS n FROM contact_point") == [{"n": 0}]

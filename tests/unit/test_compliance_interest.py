@@ -162,3 +162,47 @@ def test_bad_rate_tables_are_refused_with_the_line(
 def test_commercial_default_date() -> None:
     assert commercial_default_date(date(2026, 1, 10), date(2026, 1, 31)) == date(2026, 1, 31)
     assert commercial_default_date(date(2026, 1, 10)) == date(2026, 2, 9)  # receipt + 30 days
+
+
+def test_commercial_rate_from_july_2015_is_the_ecb_rate_plus_eight(table: RateTable) -> None:
+    # ECB main refinancing rate 0.05% (2014-09-10 .. 2016-03-15) + 8 points = 8.05%
+    assert table.rate_on(date(2015, 7, 1), "commercial") == Decimal("8.05")
+    assert table.rate_on(date(2015, 12, 31), "commercial") == Decimal("8.05")
+    assert table.rate_on(date(2016, 6, 30), "commercial") == Decimal("8.05")
+    assert table.rate_on(date(2016, 7, 1), "commercial") == Decimal("8")
+    # 2015-07-01 .. 2016-06-30 is one commercial period: no change on 2016-01-01
+    assert date(2016, 1, 1) not in table.changes("commercial")
+
+
+def test_every_row_of_the_shipped_table_names_its_source(table: RateTable) -> None:
+    assert all(row.source for row in table.rows), [
+        row.valid_from for row in table.rows if not row.source
+    ]
+    years = {row.valid_from for row in table.rows if row.valid_from.year == 2026}
+    assert years == {date(2026, 1, 1), date(2026, 7, 1)}
+    for row in table.rows:
+        if row.valid_from.year == 2026:
+            assert "unverified" in row.note
+
+
+def test_commercial_interest_split_exactly_at_the_2016_rate_change(table: RateTable) -> None:
+    # A business owes EUR 10,000, due 2016-05-31; interest from 2016-06-01.
+    # 2016-06-01..2016-06-30: 30 days at 8.05%: 10000 * 0.0805 * 30 / 365 = 66.1644 -> 66.16
+    # 2016-07-01..2016-08-31: 62 days at 8.00%: 10000 * 0.08 * 62 / 365 = 135.8904 -> 135.89
+    result = statutory_interest(
+        eur("10000"), date(2016, 5, 31), date(2016, 8, 31), "commercial", table
+    )
+    assert [(p.start, p.end, p.days, p.rate, p.amount) for p in result.periods] == [
+        (date(2016, 6, 1), date(2016, 6, 30), 30, Decimal("8.05"), eur("66.16")),
+        (date(2016, 7, 1), date(2016, 8, 31), 62, Decimal("8"), eur("135.89")),
+    ]
+    assert result.total == eur("202.05")
+
+
+def test_commercial_interest_in_the_second_half_of_2015(table: RateTable) -> None:
+    # EUR 1,000 due 2015-06-30: 2015-07-01..2015-12-31 is 184 days at 8.05%:
+    # 1000 * 0.0805 * 184 / 365 = 40.5808 -> 40.58 (it was 40.33 at the wrong 8%)
+    result = statutory_interest(
+        eur("1000"), date(2015, 6, 30), date(2015, 12, 31), "commercial", table
+    )
+    assert result.total == eur("40.58")

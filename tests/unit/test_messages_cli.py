@@ -13,7 +13,7 @@ def test_preview_sms_prints_the_text():
     result = runner.invoke(app, ["preview", "reminder", "--channel", "sms", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "€412.50" in result.output
-    assert "Reply STOP to opt out." in result.output
+    assert "Opt out? Reply STOP" in result.output
 
 
 def test_preview_email_prints_subject_and_html_on_request():

@@ -16,6 +16,7 @@ from creditflow.messages.render import (
     TONES,
     MessageTemplateError,
     available_templates,
+    links_shown,
     message_labels,
     render_message,
 )
@@ -76,8 +77,9 @@ def test_confirmations_without_invoices_render_on_every_electronic_channel(
     assert message.language == language
     assert "{{" not in text and "{%" not in text
     assert "INV-" not in text and "  " not in text
-    assert SAMPLE_CREDITOR.phone in text
-    stop = {"nl": "Antwoord STOP", "en": "Reply STOP"}[language]
+    if channel != "sms" or not message.asks_payment:
+        assert SAMPLE_CREDITOR.phone in text
+    stop = {"nl": "Sms STOP", "en": "Reply STOP"}[language]
     opts_out = template not in ("opt_out_confirmation", "access_code")
     if channel in ("sms", "whatsapp"):
         assert (stop in text) is opts_out
@@ -194,12 +196,16 @@ def test_message_carries_amount_invoices_pay_link_contact_and_opt_out(
         assert "https://" not in text
         if template not in NO_PAYMENT_ASKED:
             assert SAMPLE_CREDITOR.website in text
-    elif template in NO_PAYMENT_ASKED:
-        assert ctx.portal_url in text
-        assert ctx.pay_url not in text
     else:
-        assert ctx.pay_url in text
-    assert SAMPLE_CREDITOR.phone in text
+        pay_url, portal_url = links_shown(ctx, channel)
+        if template in NO_PAYMENT_ASKED:
+            assert portal_url in text
+            assert pay_url not in text
+        else:
+            assert pay_url in text
+    if channel != "sms" or template in NO_PAYMENT_ASKED:
+        # an SMS asking for payment has no room for it: a reply reaches the creditor
+        assert SAMPLE_CREDITOR.phone in text
     if channel == "email":
         assert ctx.opt_out_url in text
         assert message.html is not None
@@ -208,7 +214,7 @@ def test_message_carries_amount_invoices_pay_link_contact_and_opt_out(
         if template not in NO_PAYMENT_ASKED:
             assert f'href="{ctx.pay_url}"' in message.html
     elif channel in ELECTRONIC:
-        assert {"nl": "Antwoord STOP", "en": "Reply STOP"}[language] in text
+        assert {"nl": "Sms STOP", "en": "Reply STOP"}[language] in text
     else:
         assert "STOP" not in text
     if channel in ("email", "letter", "push"):
@@ -297,7 +303,7 @@ def test_single_invoice_is_named_in_singular():
     ctx = sample_context("reminder", "nl")
     ctx = replace(ctx, invoices=ctx.invoices[:1], amount_due=ctx.invoices[0].open_amount)
     message = render_message("reminder", "sms", ctx)
-    assert "factuur INV-2026-1001 van € 250,00 is vervallen" in message.text
+    assert "Factuur INV-2026-1001 van € 250,00 is vervallen" in message.text
     subject = render_message("reminder", "email", ctx).subject
     assert subject == "Betalingsherinnering factuur INV-2026-1001"
 
@@ -389,7 +395,7 @@ def test_override_channel_layout_and_single_template_layout(tmp_path: Path):
     )
     assert reminder.text.startswith("ONLY REMINDER € 412,50")
     assert nudge.text.startswith("ALL ")
-    assert nudge.text.endswith("Antwoord STOP om af te melden.")
+    assert nudge.text.endswith("Afmelden? Sms STOP")
 
 
 def test_new_template_in_override_folder_is_available(tmp_path: Path):

@@ -18,6 +18,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.api.routes",
     "creditflow.payments.routes",
     "creditflow.portal.routes",
+    "creditflow.portal.short_link_routes",
     "creditflow.inbound.routes",
     "creditflow.dispatch.routes",
 )

@@ -103,6 +103,7 @@ def forget_cmd(
 ) -> None:
     """Pseudonymise one customer's personal data; the bookkeeping is kept (7 years)."""
     from creditflow.compliance.gdpr import forget_customer
+    from creditflow.compliance.stored_copies import remove_stored_copies
 
     if not yes and not typer.confirm(
         f"Pseudonymise customer {customer_id}? This cannot be undone.", default=False
@@ -113,12 +114,16 @@ def forget_cmd(
     report = _in_transaction(
         db, lambda s, st, pk: forget_customer(s, st, pk, who, now), customer_id
     )
-    removed = ", ".join(f"{k} {v}" for k, v in sorted(report.removed.items()) if v) or "nothing"
+    files = remove_stored_copies(report.files)
+    counts = {**report.removed, "stored_files": files.removed}
+    removed = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "nothing"
     out.print(
-        f"customer {customer_id} is now {report.pseudonym!r}; removed: {removed}; "
+        f"customer {customer_id} is now {report.pseudonym}; removed: {removed}; "
         f"kept: {', '.join(report.kept)}",
         highlight=False,
     )
+    for place, why in files.kept:
+        out.print(f"kept {place}: {why}", highlight=False, soft_wrap=True)
 
 
 @app.command("do-not-contact")

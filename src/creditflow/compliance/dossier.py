@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.compliance.costs import costs_due
 from creditflow.compliance.fourteen_day import (
     assumed_delivery_date,
     costs_chargeable_from,
@@ -24,8 +25,7 @@ from creditflow.compliance.fourteen_day import (
 )
 from creditflow.compliance.interest import RateTable, statutory_interest
 from creditflow.compliance.service import customer_zone, local_today
-from creditflow.compliance.wik import collection_costs
-from creditflow.config import Settings
+from creditflow.config import LegalRules, Settings
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Charge, ContactPoint, Customer, Event, Invoice, Payment
 from creditflow.money import Money
@@ -80,7 +80,7 @@ def _invoice_row(
     return row, result.total
 
 
-def _notice_row(action: Action, customer: Customer) -> dict[str, Any]:
+def _notice_row(action: Action, customer: Customer, legal: LegalRules) -> dict[str, Any]:
     """A legal notice from the outbox; for the 14-day letter, its dates and stated costs."""
     amount_due = Money.of_minor(action.amount_due_minor, action.currency)
     sent_on = (
@@ -102,7 +102,10 @@ def _notice_row(action: Action, customer: Customer) -> dict[str, Any]:
         "currency": action.currency,
     }
     if action.legal == "wik_notice" and action.currency == "EUR" and amount_due.amount > 0:
-        row["costs_stated"] = collection_costs(amount_due).text()
+        count = max(len(action.invoice_numbers or []), 1)
+        stated = costs_due(customer.kind, amount_due, count, legal)
+        if stated is not None:
+            row["costs_stated"] = stated.amount.text()
         if action.channel in LETTER_CHANNELS:
             delivered = assumed_delivery_date(sent_on, action.channel)
             row["assumed_delivery"] = _iso(delivered)
@@ -252,7 +255,7 @@ def build_dossier(
             }
             for currency, parts in sorted(totals.items())
         ],
-        "legal_notices": [_notice_row(a, customer) for a in actions if a.legal],
+        "legal_notices": [_notice_row(a, customer, settings.legal) for a in actions if a.legal],
         "contact_history": {
             "actions": [
                 {

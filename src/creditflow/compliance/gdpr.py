@@ -14,12 +14,14 @@ import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
 from creditflow.compliance.service import ERASED, get_customer, hold_contact
+from creditflow.compliance.stored_copies import ActionFiles, StoredCopies, find_stored_copies
 from creditflow.config import Settings
 from creditflow.dispatch.models import Action, DeliveryAttempt, Handover
 from creditflow.ledger.models import (
@@ -167,6 +169,7 @@ class ErasureReport:
     removed: dict[str, int] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
     kept: tuple[str, ...] = ("invoices", "payments", "allocations", "charges", "statement entries")
+    files: StoredCopies = field(default_factory=StoredCopies)
 
 
 def _personal_values(session: Session, customer: Customer) -> list[str]:
@@ -255,6 +258,7 @@ def forget_customer(
     for handover in session.scalars(select(Handover).where(Handover.customer_id == pk)):
         if handover.note:
             handover.note = scrub_text(handover.note, personal)
+    report.files = _stored_copies(session, settings, pk)
     add_event(
         session,
         pk,
@@ -273,6 +277,40 @@ def forget_customer(
             "removed": report.removed,
             "kept": list(report.kept),
             "cancelled": report.cancelled,
+            "files_to_remove": len(report.files.remove),
+            "files_kept": [place for place, _ in report.files.kept],
         },
     )
     return report
+
+
+def _stored_copies(session: Session, settings: Settings, customer_pk: int) -> StoredCopies:
+    """The customer's messages kept as files (removed by the caller after commit)."""
+    actions = [
+        ActionFiles(action_id, legal)
+        for action_id, legal in session.execute(
+            select(Action.action_id, Action.legal).where(Action.customer_id == customer_pk)
+        )
+    ]
+    charged = (
+        session.scalars(
+            select(Charge.id).where(
+                Charge.customer_id == customer_pk, Charge.kind == "collection_costs"
+            )
+        ).first()
+        is not None
+    )
+    letter = settings.channels.get("letter") or {}
+    folder = letter.get("folder") if letter.get("provider") == "print_folder" else None
+    dossiers = session.scalars(
+        select(Handover.dossier_path).where(
+            Handover.customer_id == customer_pk, Handover.dossier_path.is_not(None)
+        )
+    )
+    return find_stored_copies(
+        settings.outbox_dir,
+        actions,
+        costs_charged=charged,
+        print_folder=Path(folder) if folder else None,
+        delivered_dossiers=[d for d in dossiers if d],
+    )

@@ -2,7 +2,8 @@
 
 The rates are data (`data/statutory_interest.csv`), not a formula; a caller may give
 its own table file with the same columns: valid_from (ISO date), consumer and
-commercial (yearly percentages with a decimal dot), and an optional note.
+commercial (yearly percentages with a decimal dot), and optional source (where the
+figures were published) and note (e.g. "unverified").
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class RateRow:
     consumer: Decimal
     commercial: Decimal
     note: str = ""
+    source: str = ""
 
     def rate(self, kind: str) -> Decimal:
         """The percentage of this row for "consumer" or "commercial"."""
@@ -80,6 +82,7 @@ def _parse_rows(text: str, source: str) -> tuple[RateRow, ...]:
                 consumer=_parse_percent(record.get("consumer"), f"{where} consumer"),
                 commercial=_parse_percent(record.get("commercial"), f"{where} commercial"),
                 note=(record.get("note") or "").strip(),
+                source=(record.get("source") or "").strip(),
             )
         )
     if not rows:

@@ -15,13 +15,19 @@ import rule_engine
 import rule_engine.ast as ast
 
 __all__ = [
+    "FOURTEEN_DAY_CHANNELS",
+    "FOURTEEN_DAY_TEMPLATE",
     "MIN_DAYS_AFTER_NOTICE",
+    "check_fourteen_day_steps",
     "check_strategy_compliance",
     "double_costs_steps",
     "when_can_match_consumer",
 ]
 
 MIN_DAYS_AFTER_NOTICE = 15
+FOURTEEN_DAY_TEMPLATE = "fourteen_day_letter"
+# A letter, or an e-mail where the debtor agreed to electronic communication.
+FOURTEEN_DAY_CHANNELS = ("letter", "email")
 _AT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:([+-])\s*(\d+)\s*([dw]))?\s*$")
 _BOTH = frozenset({True, False})
 
@@ -183,6 +189,87 @@ def check_strategy_compliance(
         if not isinstance(steps, list):
             continue
         problems.extend(_step_problems(f"strategy {name!r}{note}", steps, min_days_after_notice))
+    return problems
+
+
+Path = tuple[Any, ...]
+
+
+def _notice_problems(label: str, step: Mapping[str, Any]) -> list[str]:
+    """Why a step marked `legal: wik_notice` is not a 14-day letter (empty when it is)."""
+    problems: list[str] = []
+    if step.get("task"):
+        problems.append(
+            f"{label}: is a {step.get('task')!r} task, but a step marked legal: wik_notice "
+            f"must send the 14-day letter (a call or visit states no term and no cost amount)"
+        )
+    channels = step.get("channels")
+    if not step.get("task"):
+        listed = channels if isinstance(channels, list) else []
+        wrong = [str(c) for c in listed if c not in FOURTEEN_DAY_CHANNELS]
+        if not listed:
+            problems.append(
+                f"{label}: a step marked legal: wik_notice must send the 14-day letter "
+                f"by {' or '.join(FOURTEEN_DAY_CHANNELS)}"
+            )
+        elif wrong:
+            problems.append(
+                f"{label}: channel(s) {', '.join(wrong)} cannot carry the 14-day letter "
+                f"(a short message names no term and no exact cost amount); use only "
+                f"{' or '.join(FOURTEEN_DAY_CHANNELS)} (e-mail only where the debtor agreed to it)"
+            )
+    template = step.get("template")
+    if not step.get("task") and template != FOURTEEN_DAY_TEMPLATE:
+        problems.append(
+            f"{label}: template {template!r} is not the 14-day letter; a step marked "
+            f"legal: wik_notice must use template: {FOURTEEN_DAY_TEMPLATE}"
+        )
+    return problems
+
+
+def _anchor(step: Mapping[str, Any]) -> str | None:
+    found = _AT.match(str(step.get("at") or ""))
+    return found.group(1) if found else None
+
+
+def check_fourteen_day_steps(strategy: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Steps marked `legal: wik_notice` that are no 14-day letter, and costs that follow them.
+
+    A 14-day letter (art. 6:96 lid 6 BW) is a message by letter or e-mail with the
+    `fourteen_day_letter` template: not a task, not an SMS ("zie onze aanmaning" names
+    no term), not a reminder template. A `charge: collection_costs` step placed after
+    such a step would charge costs no valid letter announced, so it is refused too.
+    Every problem comes with the path of its step in the file, for its line number;
+    every strategy is checked, whoever it reaches, and all problems are returned.
+    """
+    strategies = strategy.get("strategies") or {}
+    if not isinstance(strategies, Mapping):
+        return []
+    problems: list[tuple[Path, str]] = []
+    for name, body in strategies.items():
+        steps = body.get("steps") if isinstance(body, Mapping) else None
+        if not isinstance(steps, list):
+            continue
+        bad: set[str] = set()
+        for index, step in enumerate(steps):
+            if not isinstance(step, Mapping):
+                continue
+            path: Path = ("strategies", name, "steps", index)
+            label = f"strategy {name!r}, step {str(step.get('id') or f'#{index + 1}')!r}"
+            if step.get("legal") == "wik_notice":
+                found = _notice_problems(label, step)
+                problems.extend((path, problem) for problem in found)
+                if found:
+                    bad.add(str(step.get("id")))
+            anchor = _anchor(step)
+            if step.get("charge") == "collection_costs" and anchor in bad:
+                problems.append(
+                    (
+                        path,
+                        f"{label}: charges collection_costs after step {anchor!r}, which is "
+                        f"not a valid 14-day letter; the costs would be unlawful",
+                    )
+                )
     return problems
 
 

@@ -1,7 +1,7 @@
 """Dispatch commands: the long-running worker, the daily letters batch, closing tasks.
 
 Mounted by the main CLI as `creditflow worker`, `creditflow letters batch --date D`
-and `creditflow tasks complete ACTION_ID --outcome ...`; also runnable on its own as
+`creditflow tasks list` and `creditflow tasks complete ACTION_ID --outcome ...`; also runnable on its own as
 `python -m creditflow.dispatch.cli worker|letters|tasks ...`.
 Exit codes as DESIGN 4.2: 0 success, 1 input refused, 2 configuration error.
 """
@@ -18,7 +18,7 @@ from creditflow.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
 letters_app = typer.Typer(help="The daily print run of letters.", no_args_is_help=True)
-tasks_app = typer.Typer(help="Call tasks for collectors.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Work items for collectors: calls, reviews.", no_args_is_help=True)
 app.add_typer(letters_app, name="letters")
 app.add_typer(tasks_app, name="tasks")
 out = Console()
@@ -98,6 +98,45 @@ def letters_batch_command(
     out.print(batch.line())
     if batch.missing:
         raise typer.Exit(1)
+
+
+@tasks_app.command("list")
+def list_tasks_command(
+    include_closed: Annotated[
+        bool, typer.Option("--all", help="Also tasks that are done, failed or cancelled.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Open work items: calls to make, reviews (e.g. a 14-day letter that failed its check)."""
+    import json
+
+    from rich import box
+    from rich.table import Table
+
+    from creditflow.db import transaction
+    from creditflow.dispatch.tasks import list_tasks
+
+    settings = _settings(db)
+    with transaction(_engine(settings)) as session:
+        tasks = list_tasks(session, include_closed=include_closed)
+    if as_json:
+        for task in tasks:
+            print(json.dumps(task, ensure_ascii=False))
+        return
+    if not tasks:
+        out.print("no open tasks")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("task (action id)", no_wrap=True, min_width=32)
+    table.add_column("customer", no_wrap=True)
+    table.add_column("what", overflow="fold")
+    for task in tasks:
+        what = f"{task['task']}: {task['step']} ({task['status']})"
+        if task["reason"]:
+            what += f"\n{task['reason']}"
+        table.add_row(task["action_id"], task["customer_id"], what)
+    out.print(table)
 
 
 @tasks_app.command("complete")

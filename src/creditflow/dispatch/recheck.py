@@ -18,6 +18,13 @@ or a task that reaches the debtor (a call, a visit), is cancelled when the custo
 is in a do-not-contact state; internal work items for collectors (channel "review")
 are not. With Regulation F on, a call or voice message the rules refuse now is
 postponed to the moment they allow it (`recheck_action`, `postpone`).
+
+Quiet hours (DESIGN invariant 9): a message that reaches the debtor outside the
+quiet-hours window of their own time zone, or on a Sunday or public holiday for the
+channels that rest then, is postponed to the first moment allowed, whatever time it
+was scheduled for: a dispatch that runs late never sends at night. Letters (posted,
+not received, at send time) and the answers to something the debtor just did (an
+access code, a confirmation) are exempt (`sendtime.keeps_quiet_hours`).
 """
 
 from __future__ import annotations
@@ -27,11 +34,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.service import CALL_CHANNELS, call_allowed, local_today
-from creditflow.config import Settings
+from creditflow.compliance.service import CALL_CHANNELS, call_allowed, customer_zone, local_today
+from creditflow.config import ContactRules, Settings
 from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import (
@@ -44,6 +52,7 @@ from creditflow.ledger.models import (
     plan_invoice,
     promise_invoice,
 )
+from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
 
 __all__ = [
     "INTERNAL_TASK_CHANNELS",
@@ -193,6 +202,7 @@ class BatchFacts:
     invoices: dict[int, Invoice] = field(default_factory=dict)
     states: dict[int, InvoiceState] = field(default_factory=dict)
     contacts: dict[int, list[ContactFact]] = field(default_factory=lambda: defaultdict(list))
+    not_before: dict[int, datetime] = field(default_factory=dict)
 
     def opted_out(self, customer_pk: int) -> set[str]:
         """Channels the customer opted out of (customer list or every point opted out)."""
@@ -230,8 +240,18 @@ class BatchFacts:
         return None
 
 
-def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> BatchFacts:
-    """Read customers, contact points and the covered invoices' state for a batch."""
+def load_facts(
+    session: Session,
+    actions: Sequence[Action],
+    grace_days: int,
+    *,
+    now: datetime | None = None,
+    rules: ContactRules | None = None,
+) -> BatchFacts:
+    """Read customers, contact points and the covered invoices' state for a batch.
+
+    With `now` and `rules`, also the messages that must wait for quiet hours to end.
+    """
     facts = BatchFacts()
     customer_pks = sorted({a.customer_id for a in actions})
     invoice_pks = sorted({i for a in actions for i in (a.invoice_ids or [])})
@@ -239,6 +259,8 @@ def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> 
         return facts
     for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_pks))):
         facts.customers[customer.id] = customer
+    if now is not None and rules is not None:
+        facts.not_before = quiet_hours_holds(actions, facts.customers, now, rules)
     points = select(
         ContactPoint.customer_id,
         ContactPoint.channel,
@@ -285,6 +307,41 @@ def load_facts(session: Session, actions: Sequence[Action], grace_days: int) -> 
     return facts
 
 
+def quiet_hours_holds(
+    actions: Sequence[Action],
+    customers: dict[int, Customer],
+    now: datetime,
+    rules: ContactRules,
+) -> dict[int, datetime]:
+    """Action pk -> the first moment it may be sent, for those that may not go at `now`."""
+    held = [a for a in actions if keeps_quiet_hours(a.kind, a.channel, a.step)]
+    if not held:
+        return {}
+    frame = pl.DataFrame(
+        {
+            "action_pk": [a.id for a in held],
+            "timezone": [customers[a.customer_id].timezone for a in held],
+            "country": [customers[a.customer_id].country for a in held],
+            "channel": [a.channel for a in held],
+        }
+    )
+    allowed = next_allowed(frame, now=now, rules=rules)
+    return {
+        pk: moment
+        for pk, moment in zip(allowed["action_pk"], allowed["not_before"], strict=True)
+        if moment > now
+    }
+
+
+def quiet_hours_reason(customer: Customer, channel: str, now: datetime, rules: ContactRules) -> str:
+    """Why a message may not reach this customer at `now` (quiet hours or a rest day)."""
+    local = now.astimezone(customer_zone(customer))
+    window = f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}"
+    if rules.quiet_start <= local.time() < rules.quiet_end:
+        return f"no {channel} on a Sunday or public holiday in {customer.country}"
+    return f"outside quiet hours {window} ({customer.timezone}, {local:%H:%M} there)"
+
+
 def _promised_until(
     session: Session, customer_pks: Sequence[int], grace_days: int
 ) -> dict[tuple[int, int | None], date]:
@@ -322,6 +379,12 @@ def recheck_action(
         do_not_contact=customer.do_not_contact,
         opt_out_confirmation=is_opt_out_confirmation(action),
     )
+    if not verdict.cancelled and action.id in facts.not_before:
+        return replace(
+            verdict,
+            postpone_until=facts.not_before[action.id],
+            postpone_reason=quiet_hours_reason(customer, action.channel, now, settings.rules),
+        )
     if (
         verdict.cancelled
         or not settings.rules.regulation_f

@@ -4,9 +4,11 @@ The context is built from what the re-check found still open: the creditor from 
 settings, the customer, the open invoices with their current open amounts, the
 payment reference of the oldest invoice, signed links (pay page, portal, the portal's
 preferences page to opt out) and "today" in the customer's own time zone. The
-fourteen_day_letter states the exact costs that will be charged if the debtor does
-not pay: WIK costs on the open principal for consumers, the statutory compensation
-for businesses (the same rules the collection run charges by).
+fourteen_day_letter (consumers) and the final_notice_business (businesses) state the
+exact costs that will be charged if the debtor does not pay, from
+`compliance.costs.costs_due`, the function the collection run charges by. A business
+never gets the consumer letter, nor a consumer the business notice
+(`notice_template_for`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from creditflow.channels.base import Attachment, OutboundMessage
-from creditflow.compliance.wik import business_compensation, collection_costs
-from creditflow.config import ConfigError, Settings
+from creditflow.compliance.costs import CostsDue, costs_due, notice_template_for
+from creditflow.config import ConfigError, LegalRules, Settings
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.messages.context import Creditor, InvoiceLine, MessageContext
@@ -28,6 +30,7 @@ from creditflow.messages.llm import personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
 from creditflow.portal.links import make_customer_token, pay_url
+from creditflow.portal.short_links import short_url
 
 __all__ = ["Links", "RenderedAction", "build_context", "creditor_of", "links_for", "render_action"]
 
@@ -39,6 +42,8 @@ class Links:
     pay_url: str
     portal_url: str
     opt_out_url: str
+    pay_short_url: str | None = None
+    portal_short_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,16 +77,31 @@ def creditor_of(settings: Settings) -> Creditor:
 
 
 def links_for(
-    settings: Settings, secret: str, customer_id: str, action_id: str, now: datetime
+    settings: Settings,
+    secret: str,
+    customer_id: str,
+    action_id: str,
+    now: datetime,
+    *,
+    short_codes: Mapping[str, str] | None = None,
+    short_base: str | None = None,
 ) -> Links:
-    """Signed, expiring links scoped to this customer (and the sending action)."""
+    """Signed, expiring links scoped to this customer (and the sending action).
+
+    `short_codes` (purpose -> code, from `portal.short_links.ensure_short_links`) adds
+    the short links under `short_base` for SMS, WhatsApp and letters.
+    """
     base = settings.portal_base_url.rstrip("/")
     pay_token = make_customer_token(secret, customer_id, "pay", action_id, now=now)
     portal_token = make_customer_token(secret, customer_id, "portal", action_id, now=now)
+    codes = short_codes or {}
+    short_base = short_base or base
     return Links(
         pay_url=pay_url(base, pay_token),
         portal_url=f"{base}/portal/{portal_token}",
         opt_out_url=f"{base}/portal/{portal_token}/preferences",
+        pay_short_url=short_url(short_base, codes["pay"]) if "pay" in codes else None,
+        portal_short_url=short_url(short_base, codes["portal"]) if "portal" in codes else None,
     )
 
 
@@ -113,16 +133,28 @@ def _extra(payload: Mapping[str, Any], currency: str) -> dict[str, Any]:
     return extra
 
 
-def _costs(customer: Customer, invoices: Sequence[Invoice], currency: str) -> Money | None:
-    if currency != "EUR" or not invoices:
+ANNOUNCING_TEMPLATES = ("fourteen_day_letter", "final_notice_business")
+
+
+def _costs(
+    customer: Customer, invoices: Sequence[Invoice], currency: str, legal: LegalRules | None
+) -> CostsDue | None:
+    if not invoices:
         return None
-    principals = [Money.of_minor(i.open_minor, currency) for i in invoices]
-    if customer.kind == "consumer":
-        total = Money.zero(currency)
-        for principal in principals:
-            total = total + principal
-        return collection_costs(total)
-    return business_compensation(principals)
+    total = Money.zero(currency)
+    for invoice in invoices:
+        total = total + Money.of_minor(invoice.open_minor, currency)
+    return costs_due(customer.kind, total, len(invoices), legal)
+
+
+def _costs_extra(due: CostsDue | None) -> dict[str, Any]:
+    """What the notices say about how the costs were reached."""
+    if due is None:
+        return {}
+    extra: dict[str, Any] = {"costs_basis": due.basis, "costs_include_vat": due.includes_vat}
+    if due.per_invoice is not None:
+        extra["costs_per_invoice"] = due.per_invoice
+    return extra
 
 
 def build_context(
@@ -135,6 +167,7 @@ def build_context(
     links: Links,
     today: date,
     organisation_country: str = "NL",
+    legal: LegalRules | None = None,
 ) -> MessageContext:
     """The MessageContext of an action from the store rows that are still open."""
     currency = action.currency
@@ -150,9 +183,8 @@ def build_context(
         )
         for i in ordered
     ]
-    costs = (
-        _costs(customer, ordered, currency) if action.template == "fourteen_day_letter" else None
-    )
+    template = notice_template_for(customer.kind, action.template)
+    due = _costs(customer, ordered, currency, legal) if template in ANNOUNCING_TEMPLATES else None
     return MessageContext(
         creditor=creditor,
         customer_id=customer.customer_id,
@@ -165,12 +197,15 @@ def build_context(
         pay_url=str((action.payload or {}).get("pay_url") or links.pay_url),
         portal_url=links.portal_url,
         opt_out_url=links.opt_out_url,
+        pay_short_url=links.pay_short_url,
+        portal_short_url=links.portal_short_url,
         today=today,
         address_lines=_address_lines(customer, organisation_country),
-        costs=costs,
-        payment_reference=ordered[0].payment_reference if ordered else None,
+        costs=None if due is None else due.amount,
+        payment_reference=(action.payload or {}).get("payment_reference")
+        or (ordered[0].payment_reference if ordered else None),
         step=action.step,
-        extra=_extra(action.payload or {}, currency),
+        extra={**_extra(action.payload or {}, currency), **_costs_extra(due)},
     )
 
 
@@ -183,7 +218,7 @@ def render_action(
 ) -> RenderedAction:
     """Render the action for its channel into an OutboundMessage (PDF for letters)."""
     channel = action.channel
-    template = action.template or ""
+    template = notice_template_for(ctx.customer_kind, action.template) or ""
     rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
     rendered = personalise_message(rendered, ctx, settings)
     base = settings.portal_base_url.rstrip("/")

@@ -195,3 +195,27 @@ def complete_task(
         data={"outcome": outcome, "note": note},
     )
     return action
+
+
+def list_tasks(session: Session, *, include_closed: bool = False) -> list[dict[str, Any]]:
+    """The collectors' work items (calls, reviews), oldest first; open ones unless asked."""
+    query = (
+        select(Action, Customer.customer_id)
+        .join(Customer, Customer.id == Action.customer_id)
+        .where(Action.kind == "task")
+        .order_by(Action.scheduled_at, Action.id)
+    )
+    if not include_closed:
+        query = query.where(Action.status.in_(("queued", "sent")))
+    return [
+        {
+            "action_id": action.action_id,
+            "customer_id": customer_id,
+            "task": action.channel,
+            "step": action.step,
+            "status": action.status,
+            "scheduled_at": action.scheduled_at.isoformat(),
+            "reason": action.status_reason or "",
+        }
+        for action, customer_id in session.execute(query)
+    ]

@@ -27,8 +27,8 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from creditflow.dispatch.batch import (
     start_attempts,
 )
 from creditflow.dispatch.claim import claim_batch
+from creditflow.dispatch.legal_check import letter_problems, refuse_letter
 from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import cancel, timeline
 from creditflow.dispatch.recheck import (
@@ -65,6 +66,13 @@ from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
 from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
+from creditflow.payments.combined import ensure_combined_references
+from creditflow.portal.short_links import (
+    SHORT_LINK_CHANNELS,
+    ensure_short_links,
+    link_lifetimes,
+    short_base_url,
+)
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_due"]
 
@@ -81,6 +89,8 @@ class _Pass:
     policy: DispatchPolicy
     clock: Callable[[], datetime]
     secret: str
+    short_base: str
+    lifetimes: Mapping[str, timedelta]
     _creditor: Creditor | None = None
 
     def creditor(self) -> Creditor:
@@ -99,6 +109,7 @@ class _ToRender:
     invoices: list[Invoice]
     address: str
     now: datetime
+    short_codes: Mapping[str, str]
 
 
 def default_worker_id() -> str:
@@ -134,7 +145,16 @@ def dispatch_due(
     report = DispatchReport()
     try:
         secret = _ensure_link_secret(engine, settings)
-        batch = _Pass(settings, channel_adapters, worker, policy, clock, secret)
+        batch = _Pass(
+            settings,
+            channel_adapters,
+            worker,
+            policy,
+            clock,
+            secret,
+            short_base_url(settings),
+            link_lifetimes(settings),
+        )
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -181,13 +201,18 @@ def _ensure_link_secret(engine: Engine, settings: Settings) -> str:
 def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport) -> None:
     """One claimed batch through re-check, render, attempts, send and record."""
     to_render = _recheck(engine, batch, ids, report)
-    planned, unrenderable = _render(batch, to_render)
+    planned, unrenderable, refused = _render(batch, to_render)
     with transaction(engine) as session:
         now = batch.clock()
         for action_pk, reason in unrenderable:
             action = session.get(Action, action_pk)
             if action is not None and action.claimed_by == batch.worker:
                 fail_over_and_count(session, action, reason, now, report)
+        for action_pk, problems in refused:
+            action = session.get(Action, action_pk)
+            if action is not None and action.claimed_by == batch.worker:
+                refuse_letter(session, action, problems, now)
+                report.failed += 1
         started = start_attempts(session, batch.worker, planned, now)
     report.lost += len(planned) - len(started)
     if not started:
@@ -208,7 +233,10 @@ def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchRepor
 def _recheck(
     engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport
 ) -> list[_ToRender]:
-    """Re-check the batch in one transaction; the message actions still to be sent."""
+    """Re-check the batch in one transaction; the message actions still to be sent.
+
+    Messages read from a phone or paper get their short links in the same transaction.
+    """
     settings = batch.settings
     out: list[_ToRender] = []
     with transaction(engine) as session:
@@ -217,7 +245,13 @@ def _recheck(
             .where(Action.id.in_(ids), Action.claimed_by == batch.worker, Action.status == "queued")
             .order_by(Action.scheduled_at, Action.id)
         ).all()
-        facts = load_facts(session, actions, settings.rules.promise_grace_days)
+        facts = load_facts(
+            session,
+            actions,
+            settings.rules.promise_grace_days,
+            now=batch.clock(),
+            rules=settings.rules,
+        )
         for action in actions:
             now = batch.clock()
             if _prepare(session, settings, action, facts, now, report) is None:
@@ -232,17 +266,35 @@ def _recheck(
                 )
                 continue
             invoices = [facts.invoices[i] for i in action.invoice_ids or []]
-            out.append(_ToRender(action, customer, invoices, point.address, now))
-    return out
+            out.append(_ToRender(action, customer, invoices, point.address, now, {}))
+        typed = [item for item in out if item.action.channel in SHORT_LINK_CHANNELS]
+        codes = ensure_short_links(
+            session,
+            batch.secret,
+            [(item.customer.id, item.action.action_id) for item in typed],
+            now=batch.clock(),
+            lifetimes=batch.lifetimes,
+        )
+        ensure_combined_references(
+            session,
+            [item.action for item in out],
+            settings.organisation.reference_scheme,
+            batch.clock(),
+        )
+    return [replace(item, short_codes=codes.get(item.action.action_id, {})) for item in out]
 
 
 def _render(
     batch: _Pass, items: Sequence[_ToRender]
-) -> tuple[list[Planned], list[tuple[int, str]]]:
-    """Render every message (no transaction: the rows stay usable after commit)."""
+) -> tuple[list[Planned], list[tuple[int, str]], list[tuple[int, list[str]]]]:
+    """Render every message (no transaction: the rows stay usable after commit).
+
+    Also returns the 14-day letters that fail the legal check, with the reasons.
+    """
     settings = batch.settings
     planned: list[Planned] = []
     unrenderable: list[tuple[int, str]] = []
+    refused: list[tuple[int, list[str]]] = []
     for item in items:
         action, customer = item.action, item.customer
         try:
@@ -253,14 +305,28 @@ def _render(
                 action.amount_due_minor,
                 creditor=batch.creditor(),
                 links=links_for(
-                    settings, batch.secret, customer.customer_id, action.action_id, item.now
+                    settings,
+                    batch.secret,
+                    customer.customer_id,
+                    action.action_id,
+                    item.now,
+                    short_codes=item.short_codes,
+                    short_base=batch.short_base,
                 ),
                 today=local_today(customer, item.now),
                 organisation_country=settings.organisation.country,
+                legal=settings.legal,
             )
             rendered = render_action(action, ctx, settings=settings, to=item.address)
         except (MessageTemplateError, ValueError) as exc:
             unrenderable.append((action.id, f"cannot render for {action.channel}: {exc}"))
+            continue
+        message = rendered.message
+        problems = letter_problems(
+            message.metadata.get("template", ""), action.channel, message.text, ctx
+        )
+        if problems:
+            refused.append((action.id, problems))
             continue
         planned.append(
             Planned(
@@ -275,7 +341,7 @@ def _render(
                 action.template,
             )
         )
-    return planned, unrenderable
+    return planned, unrenderable, refused
 
 
 def _prepare(

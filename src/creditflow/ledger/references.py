@@ -11,6 +11,7 @@ weighted modulus 11 over everything after it (L included).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -143,6 +144,26 @@ def reference_for_invoice(invoice_number: str, sequence: int, scheme: str = "rf"
         return rf_reference(seed)
     if scheme == "betalingskenmerk":
         return betalingskenmerk(sequence)
+    raise ValueError(f"reference scheme {scheme!r} is unknown (use 'rf' or 'betalingskenmerk')")
+
+
+def reference_for_message(action_id: str, scheme: str = "rf") -> str:
+    """The structured reference of a message about several invoices, derived from its id.
+
+    "rf": RF + check digits + "M" and 12 characters of a hash of the action id;
+    "betalingskenmerk": 16 digits whose 15-digit body comes from the same hash (never
+    below 10^14, so it cannot meet a sequence-numbered invoice's kenmerk).
+    """
+    digest = int.from_bytes(hashlib.sha256(action_id.encode()).digest()[:10], "big")
+    if scheme == "rf":
+        alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        seed = ""
+        for _ in range(12):
+            digest, index = divmod(digest, len(alphabet))
+            seed += alphabet[index]
+        return rf_reference("M" + seed)
+    if scheme == "betalingskenmerk":
+        return betalingskenmerk(10**14 + digest % (9 * 10**14))
     raise ValueError(f"reference scheme {scheme!r} is unknown (use 'rf' or 'betalingskenmerk')")
 
 

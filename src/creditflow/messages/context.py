@@ -83,6 +83,9 @@ class MessageContext:
     - access_code: code (str), expires_minutes (int)
     - conversation_reply: text (str, the assistant's answer)
     - pay_link and opt_out_confirmation need nothing extra (`pay_url`, the channel)
+
+    `pay_short_url` and `portal_short_url` are the short links (/l/K7QM-4XPD) of the
+    same pages: SMS, WhatsApp and letters show them instead of the signed links.
     """
 
     creditor: Creditor
@@ -103,6 +106,8 @@ class MessageContext:
     opt_out_url: str | None = None
     step: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    pay_short_url: str | None = None
+    portal_short_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.customer_kind not in CUSTOMER_KINDS:

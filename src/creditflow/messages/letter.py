@@ -41,7 +41,7 @@ from reportlab.platypus import (
 from creditflow.messages.context import MessageContext
 from creditflow.messages.formatting import format_date, format_money, group_reference
 from creditflow.messages.printing import merge_letters, print_manifest_csv
-from creditflow.messages.render import RenderedMessage, message_labels
+from creditflow.messages.render import RenderedMessage, links_shown, message_labels
 from creditflow.money import Money
 from creditflow.payments.epc import epc_payload, epc_qr
 
@@ -221,7 +221,7 @@ def _invoice_table(
             ]
         )
     rows.append([labels["total_open"], "", "", money(ctx.open_total)])
-    announced = rendered.template == "fourteen_day_letter"
+    announced = rendered.template in ("fourteen_day_letter", "final_notice_business")
     if ctx.costs is not None and not announced:
         rows.append([labels["costs"], "", "", money(ctx.costs)])
     if ctx.interest is not None:
@@ -267,7 +267,7 @@ def _payment_block(ctx: MessageContext, labels: Mapping[str, str], language: str
     else:
         numbers = ", ".join(i.invoice_number for i in ctx.invoices)
         lines.append(f"{_markup(labels['description'])}: {_markup(numbers)}")
-    lines.append(f"{_markup(labels['pay_online'])}: {_markup(ctx.pay_url)}")
+    lines.append(f"{_markup(labels['pay_online'])}: {_markup(links_shown(ctx, 'letter')[0])}")
     details = Paragraph("<br/>".join(lines), _BODY)
     cells: list = [details]
     widths = [TEXT_WIDTH]
@@ -354,7 +354,8 @@ def _story(
     # the invoice table goes just before the paragraph with the pay link, else
     # before the closing and signature
     closing_from = max(1, len(blocks) - 2)  # closing and signature stay on one page
-    at = next((i for i, b in enumerate(blocks) if ctx.pay_url in b), closing_from)
+    shown = links_shown(ctx, rendered.channel or "letter")[0]
+    at = next((i for i, b in enumerate(blocks) if shown in b), closing_from)
     at = min(at, closing_from)
     story: list[Flowable] = []
     if rendered.subject:

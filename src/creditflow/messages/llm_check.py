@@ -163,6 +163,9 @@ def message_facts(ctx: MessageContext, original: str) -> Facts:
     }
     shown_urls = set(find_urls(original))
     required += [(what, url) for what, url in links.items() if url and url in shown_urls]
+    # short links are shown without "https://", so they are found as text
+    shorts = {"pay link": ctx.pay_short_url, "portal link": ctx.portal_short_url}
+    required += [(what, url) for what, url in shorts.items() if url and url in original]
     numbers = [i.invoice_number for i in ctx.invoices if _has_word(i.invoice_number, original)]
     required += [("invoice number", number) for number in numbers]
     count = len(ctx.invoices)

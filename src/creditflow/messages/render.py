@@ -10,6 +10,11 @@ Templates live in `templates/` (Jinja2):
 - `{lang}/{template}/{channel}/{part}.{txt|html}.j2`  optional: replaces the layout
                            for one template only.
 
+On channels read from a phone screen or paper (`TYPED_LINK_CHANNELS`: SMS, WhatsApp,
+letter) `pay_url` and `portal_url` are the context's short links when it has them
+(/l/K7QM-4XPD), so every wording macro shows the typeable form there; e-mail keeps
+the full signed links.
+
 A template that sets `offers_opt_out = false` (a login code, the confirmation of an
 opt-out) gets no "reply STOP" line and no unsubscribe footer from the layouts.
 
@@ -53,8 +58,10 @@ __all__ = [
     "TEMPLATES_DIR",
     "TONES",
     "MessageTemplateError",
+    "TYPED_LINK_CHANNELS",
     "RenderedMessage",
     "available_templates",
+    "links_shown",
     "message_labels",
     "render_message",
     "resolve_language",
@@ -74,6 +81,7 @@ CHANNEL_PARTS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "letter": (("subject", "txt"), ("text", "txt")),
 }
 CHANNELS = tuple(CHANNEL_PARTS)
+TYPED_LINK_CHANNELS = frozenset({"sms", "whatsapp", "letter"})
 
 # What a template cannot be rendered without, beyond the context's required fields.
 _REQUIRED_EXTRA: Mapping[str, tuple[str, ...]] = {
@@ -242,8 +250,16 @@ def _check_data(template: str, ctx: MessageContext) -> None:
         raise MessageTemplateError(f"{template} needs ctx.extra[{', '.join(map(repr, missing))}]")
 
 
+def links_shown(ctx: MessageContext, channel: str) -> tuple[str, str]:
+    """The (pay, portal) links a message on `channel` shows: short ones where typed."""
+    if channel in TYPED_LINK_CHANNELS:
+        return ctx.pay_short_url or ctx.pay_url, ctx.portal_short_url or ctx.portal_url
+    return ctx.pay_url, ctx.portal_url
+
+
 def _variables(template: str, channel: str, lang: str, tone: str, ctx: MessageContext) -> dict:
     creditor = ctx.creditor
+    pay_url, portal_url = links_shown(ctx, channel)
     return {
         "ctx": ctx,
         "creditor": creditor,
@@ -267,9 +283,9 @@ def _variables(template: str, channel: str, lang: str, tone: str, ctx: MessageCo
         "count": len(ctx.invoices),
         "iban": group_reference(creditor.iban),
         "reference": group_reference(ctx.payment_reference) if ctx.payment_reference else None,
-        "pay_url": ctx.pay_url,
-        "portal_url": ctx.portal_url,
-        "opt_out_url": ctx.opt_out_url or ctx.portal_url,
+        "pay_url": pay_url,
+        "portal_url": portal_url,
+        "opt_out_url": ctx.opt_out_url or portal_url,
     }
 
 

@@ -50,6 +50,8 @@ def sample_extra(template: str, today: date) -> dict[str, Any]:
         return {"paid_amount": _eur("250.00")}
     if template == "access_code":
         return {"code": "482913", "expires_minutes": 10}
+    if template == "final_notice_business":
+        return {"costs_basis": "flat_40", "costs_per_invoice": _eur("40.00")}
     if template == "conversation_reply":
         return {"text": "Thank you, we have noted that you will pay on Friday."}
     return {}
@@ -87,6 +89,8 @@ def sample_context(
     costs = None
     if template == "fourteen_day_letter":
         costs = _eur("61.88")
+    if template == "final_notice_business":
+        costs = _eur("80.00")  # EUR 40 per invoice, art. 6:96 lid 4 BW
     if template in ("payment_plan_installment_due", "payment_plan_missed"):
         amount_due = _eur("103.13")
     if template == "payment_thanks":

@@ -3,7 +3,8 @@
 Rules, in order; an entry matched by one rule is not looked at by the next:
 
 1. ``reference``: the entry's structured reference, or an RF reference / betalingskenmerk
-   found in its remittance text, equals an invoice's payment reference.
+   found in its remittance text, equals an invoice's payment reference, or the combined
+   reference of a message about several invoices (then it names all of them).
 2. ``invoice_number``: invoice numbers named in the remittance text (tokens and pairs of
    adjacent tokens, compared upper-cased without punctuation; keys shorter than 4
    characters or without a digit are not looked for). Several invoices may be named.
@@ -184,6 +185,19 @@ def _reference_hits(cands: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame
     return refs.unique().join(invoices, left_on="ref", right_on="ref_norm")
 
 
+def _with_combined(invoices: pl.DataFrame, combined: pl.DataFrame | None) -> pl.DataFrame:
+    """The invoices, plus one row per (combined reference, open invoice it names)."""
+    if combined is None or combined.height == 0:
+        return invoices
+    checked = _checked(
+        combined, {"reference": pl.String, "invoice_id": pl.Int64}, "combined_references"
+    )
+    extra = checked.select("invoice_id", ref_norm=_compact("reference")).join(
+        invoices.drop("ref_norm"), on="invoice_id"
+    )
+    return pl.concat([invoices, extra.select(invoices.columns)])
+
+
 def _number_hits(cands: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
     """Rule 2 candidates: text tokens and adjacent token pairs equal to an invoice number."""
     text = pl.col("remittance_text").str.to_uppercase()
@@ -208,10 +222,13 @@ def match_statement(
     open_invoices: pl.DataFrame,
     customer_ibans: pl.DataFrame,
     customers: pl.DataFrame | None = None,
+    combined_references: pl.DataFrame | None = None,
 ) -> MatchResult:
     """Match statement entries to open invoices by the four rules (see the module docstring).
 
-    `customers` (customer_id, name) is optional and only feeds name-based suggestions.
+    `customers` (customer_id, name) is optional and only feeds name-based suggestions;
+    `combined_references` (reference, invoice_id), one row per invoice a message's
+    combined reference names, extends rule 1.
     """
     rows = _checked(entries, _ENTRY_COLUMNS, "entries", _ENTRY_REQUIRED).with_row_index("_row")
     rows = rows.with_columns(
@@ -222,6 +239,7 @@ def match_statement(
         ref_norm=_compact("payment_reference"),
         number_key=pl.col("invoice_number").str.to_uppercase().str.replace_all("[^0-9A-Z]", ""),
     )
+    referenced = _with_combined(invoices, combined_references)
     ibans = _checked(customer_ibans, _IBAN_COLUMNS, "customer_ibans")
     ibans = ibans.select("customer_id", iban_norm=_compact("iban")).unique()
     currencies = invoices.select("currency").unique()
@@ -251,7 +269,7 @@ def match_statement(
         (RULES[0], _reference_hits, "references"),
         (RULES[1], _number_hits, "invoice numbers"),
     ):
-        all_hits = finder(cands, invoices)
+        all_hits = finder(cands, referenced if rule == RULES[0] else invoices)
         hits = same_currency(all_hits)
         other = all_hits.join(hits, on="_row", how="anti").select("_row").unique()
         matched, ambiguous, hits_ambiguous = _resolve(hits, pair_keys, rule, what)

@@ -61,3 +61,20 @@ class PaymentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CombinedReference(Base):
+    """One structured reference for a message about several invoices (its EPC QR code).
+
+    A bank transfer quoting it is matched back to every invoice the message named.
+    """
+
+    __tablename__ = "combined_reference"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(35), unique=True)
+    action_id: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    invoice_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -31,6 +31,7 @@ from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import audit
 from creditflow.models import utcnow
 from creditflow.money import from_minor
+from creditflow.payments.combined import combined_reference_frame
 from creditflow.payments.matching import match_statement
 from creditflow.payments.statement_reversals import undo_reversals
 from creditflow.payments.statement_summary import StatementImportSummary, print_summary
@@ -272,7 +273,9 @@ def _match_and_record(
     """Match entries against the ledger; record matched credits, queue the rest."""
     invoices, ibans, customers = _ledger(conn)
     people = customers.select("customer_id", "name")
-    result = match_statement(_match_frame(to_match), invoices, ibans, people)
+    result = match_statement(
+        _match_frame(to_match), invoices, ibans, people, combined_reference_frame(conn)
+    )
     by_key = {entry.entry_key: entry for entry in to_match}
     numbers = dict(invoices.select("invoice_id", "invoice_number").iter_rows())
     payments = []

@@ -15,6 +15,9 @@ Settings come from the `[portal]` section of the configuration file:
 | rate_per_minute       | 30      | how fast the allowance refills                   |
 | code_rate_capacity    | 5       | code requests / attempts per client (burst)      |
 | code_rate_per_minute  | 2       | refill of the code allowance                     |
+| short_base_url        | base_url| the address short links (/l/K7QM-4XPD) start with |
+| short_rate_capacity   | 10      | short link visits per client (burst)             |
+| short_rate_per_minute | 6       | refill of the short link allowance               |
 """
 
 from __future__ import annotations
@@ -63,6 +66,9 @@ class PortalPolicy:
     rate_per_minute: float = 30
     code_rate_capacity: int = 5
     code_rate_per_minute: float = 2
+    short_base_url: str | None = None
+    short_rate_capacity: int = 10
+    short_rate_per_minute: float = 6
 
 
 def portal_policy(settings: Settings) -> PortalPolicy:
@@ -76,6 +82,7 @@ def portal_policy(settings: Settings) -> PortalPolicy:
         "plan_reminder_days",
         "rate_capacity",
         "code_rate_capacity",
+        "short_rate_capacity",
     )
     for key in ints:
         if key in section:
@@ -83,7 +90,12 @@ def portal_policy(settings: Settings) -> PortalPolicy:
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"[portal] {key}: expected a whole number >= 1, got {value!r}")
             values[key] = value
-    for key in ("link_max_age_days", "rate_per_minute", "code_rate_per_minute"):
+    for key in (
+        "link_max_age_days",
+        "rate_per_minute",
+        "code_rate_per_minute",
+        "short_rate_per_minute",
+    ):
         if key in section:
             value = section[key]
             if not isinstance(value, int | float) or value <= 0:
@@ -94,6 +106,11 @@ def portal_policy(settings: Settings) -> PortalPolicy:
             values["plan_min_installment"] = parse_amount(str(section["plan_min_installment"]))
         except InvalidAmount as exc:
             raise ConfigError(f"[portal] plan_min_installment: {exc}") from exc
+    if section.get("short_base_url"):
+        base = str(section["short_base_url"]).rstrip("/")
+        if not base.startswith(("https://", "http://")):
+            raise ConfigError(f"[portal] short_base_url: expected an http(s) address, got {base!r}")
+        values["short_base_url"] = base
     if section.get("invoice_pdf_dir"):
         values["invoice_pdf_dir"] = Path(str(section["invoice_pdf_dir"]))
     return PortalPolicy(**values)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from creditflow.compliance.costs import costs_due
 from creditflow.compliance.fourteen_day import earliest_costs_date
-from creditflow.compliance.wik import collection_costs
+from creditflow.config import LegalRules
 from creditflow.money import Money
 from creditflow.strategy.snapshot import Snapshot
 
@@ -46,7 +47,13 @@ def cost_facts(snapshot: Snapshot) -> pl.DataFrame:
     )
 
 
-def _stated_left(snapshot: Snapshot) -> dict[str, int]:
+def _consumer_costs(minor: int, currency: str, legal: LegalRules | None) -> int:
+    """The consumer costs on an amount (WIK, VAT as `[legal]` says), 0 when none apply."""
+    due = costs_due("consumer", Money.of_minor(minor, currency), 1, legal)
+    return 0 if due is None else due.amount.minor
+
+
+def _stated_left(snapshot: Snapshot, legal: LegalRules | None) -> dict[str, int]:
     """Per sent letter: the costs it stated, less the charges already on its invoices."""
     letters = snapshot.letters
     stated = letters.select("letter_id", "letter_due_minor", "currency").unique("letter_id")
@@ -59,16 +66,15 @@ def _stated_left(snapshot: Snapshot) -> dict[str, int]:
     )
     left: dict[str, int] = {}
     for letter_id, due_minor, currency in stated.iter_rows():
-        if currency != "EUR" or due_minor <= 0:
-            left[letter_id] = 0
-            continue
-        left[letter_id] = collection_costs(Money.of_minor(due_minor, currency)).minor
+        left[letter_id] = _consumer_costs(due_minor, currency, legal)
     for letter_id, already in charged.iter_rows():
         left[letter_id] = max(left.get(letter_id, 0) - already, 0)
     return left
 
 
-def lawful_consumer_costs(covered: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
+def lawful_consumer_costs(
+    covered: pl.DataFrame, snapshot: Snapshot, legal: LegalRules | None = None
+) -> pl.DataFrame:
     """Per account (`account`, `charge_minor`): the costs a consumer may be charged today.
 
     `covered` holds account, invoice_pk, open_minor, currency of the invoices a costs
@@ -78,7 +84,7 @@ def lawful_consumer_costs(covered: pl.DataFrame, snapshot: Snapshot) -> pl.DataF
     """
     if covered.height == 0:
         return pl.DataFrame(schema={"account": pl.UInt32, "charge_minor": pl.Int64})
-    left = _stated_left(snapshot)
+    left = _stated_left(snapshot, legal)
     by_letter = (
         covered.filter(pl.col("currency") == "EUR")
         .join(letter_terms(snapshot.letters), on="invoice_pk")
@@ -87,7 +93,7 @@ def lawful_consumer_costs(covered: pl.DataFrame, snapshot: Snapshot) -> pl.DataF
     )
     totals: dict[int, int] = {}
     for account, letter_id, currency, open_minor in by_letter.iter_rows():
-        wik = collection_costs(Money.of_minor(open_minor, currency)).minor if open_minor > 0 else 0
+        wik = _consumer_costs(open_minor, currency, legal)
         totals[account] = totals.get(account, 0) + min(wik, left.get(letter_id, 0))
     return pl.DataFrame(
         {"account": list(totals), "charge_minor": list(totals.values())},

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from creditflow.config import ContactRules
+from creditflow.config import ContactRules, LegalRules
 from creditflow.strategy.conditions import compile_condition
 from creditflow.strategy.contact import CONTACT_KINDS, choose_channel, hold_back
 from creditflow.strategy.costs import cost_facts, lawful_consumer_costs
@@ -116,6 +116,7 @@ def decide(
     *,
     now: datetime,
     rules: ContactRules,
+    legal: LegalRules | None = None,
 ) -> Decision:
     """Decide today's actions for every account in the snapshot."""
     invoices = exclusions(snapshot, as_of, rules)
@@ -188,6 +189,7 @@ def decide(
             on="account",
         ).join(invoices.select("invoice_pk", "open_minor", "currency"), on="invoice_pk"),
         snapshot,
+        legal,
     ).rename({"charge_minor": "lawful_costs_minor"})
     chosen = (
         chosen.join(covered, on="account")
@@ -196,7 +198,9 @@ def decide(
     )
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     chosen = choose_channel(chosen, snapshot)
-    actions = charge_amounts(_finish(chosen, as_of, now, rules)).drop("lawful_costs_minor")
+    actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal)).drop(
+        "lawful_costs_minor"
+    )
     # an invoice belongs to one account and an account gets one action: no duplicates
     levels = (
         actions.select("invoice_ids", "level", "step")
@@ -308,13 +312,13 @@ def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.
     ).drop("__entry", "__start", "__fresh", "__letter", "__lawful_from", "__charged")
 
 
-def charge_amounts(actions: pl.DataFrame, business_mode: str = "fixed") -> pl.DataFrame:
-    """Add `charge_minor`: WIK costs for consumers, the statutory compensation for businesses.
+def charge_amounts(actions: pl.DataFrame, legal: LegalRules | None = None) -> pl.DataFrame:
+    """Add `charge_minor`: the collection costs `compliance.costs.costs_due` gives.
 
-    A consumer's amount is `lawful_costs_minor` (see `strategy.costs`): what the sent
-    14-day letter stated, never more.
+    A consumer's amount is `lawful_costs_minor` (see `strategy.costs`): the costs on
+    what is open of the sent 14-day letter's invoices, never more than it stated.
     """
-    from creditflow.compliance.wik import business_compensation
+    from creditflow.compliance.costs import costs_due
     from creditflow.money import Money
 
     amounts: list[int | None] = []
@@ -326,15 +330,25 @@ def charge_amounts(actions: pl.DataFrame, business_mode: str = "fixed") -> pl.Da
         pl.col("invoices").list.len(),
         "lawful_costs_minor",
     ).iter_rows():
-        if charge != "collection_costs" or currency != "EUR":
-            amounts.append(None)
-            continue
-        if kind == "consumer":
+        due = None
+        if charge == "collection_costs":
+            due = costs_due(kind, Money.of_minor(due_minor, currency), count, legal)
+        if due is not None and kind == "consumer":
             amounts.append(lawful or None)
         else:
-            per_invoice = [Money.of_minor(due_minor // max(count, 1), currency)] * count
-            amounts.append(business_compensation(per_invoice, mode=business_mode).minor)
+            amounts.append(None if due is None else due.amount.minor)
     return actions.with_columns(pl.Series("charge_minor", amounts, dtype=pl.Int64))
+
+
+def notice_templates(actions: pl.DataFrame) -> pl.DataFrame:
+    """The final notice that fits the customer's kind (`compliance.costs.notice_template_for`)."""
+    from creditflow.compliance.costs import notice_template_for
+
+    templates = [
+        notice_template_for(kind, template)
+        for kind, template in actions.select("customer_kind", "template").iter_rows()
+    ]
+    return actions.with_columns(pl.Series("template", templates, dtype=pl.Utf8))
 
 
 def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRules) -> pl.DataFrame:

@@ -115,7 +115,9 @@ def collection_run(
             session.flush()
         conn = session.connection()
         snapshot = load_snapshot(conn, as_of)
-        decision = decide(snapshot, strategy, as_of, now=now, rules=settings.rules)
+        decision = decide(
+            snapshot, strategy, as_of, now=now, rules=settings.rules, legal=settings.legal
+        )
         summary = summarise(decision)
         if dry_run:
             actions = decision.actions.with_columns(pl.lit("planned").alias("status"))

@@ -167,6 +167,10 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     segments = _check_segments(model, lines, errors)
     steps = _check_steps(model, lines, errors)
     _check_double_costs(data, lines, errors)
+    from creditflow.compliance.strategy_rules import check_fourteen_day_steps
+
+    for path, problem in check_fourteen_day_steps(data):
+        errors.append((_line_of(lines, path), problem))
     if not errors:
         from creditflow.compliance.strategy_rules import check_strategy_compliance
 

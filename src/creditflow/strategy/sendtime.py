@@ -6,7 +6,7 @@ done per (time zone, country) group, so each group is a handful of vectorised st
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
@@ -112,3 +112,46 @@ def _schedule_group(
         .dt.convert_time_zone("UTC")
     )
     return frame.with_columns(pl.coalesce(scheduled, fallback).alias("scheduled_at")).drop("__t")
+
+
+# Messages that answer something the debtor just did; they go at once, at any hour.
+RESPONSE_STEPS = frozenset(
+    {
+        "access_code",
+        "conversation_reply",
+        "pay_link",
+        "promise_confirmation",
+        "dispute_received",
+        "opt_out_confirmation",
+        "payment_thanks",
+    }
+)
+# A letter is posted, not received, at the moment it is sent: no quiet hours.
+NO_QUIET_HOURS_CHANNELS = frozenset({"letter"})
+
+
+def keeps_quiet_hours(kind: str, channel: str, step: str) -> bool:
+    """True for a message that may reach the debtor only inside the quiet-hours window."""
+    return (
+        kind == "message" and channel not in NO_QUIET_HOURS_CHANNELS and step not in RESPONSE_STEPS
+    )
+
+
+def next_allowed(frame: pl.DataFrame, *, now: datetime, rules: ContactRules) -> pl.DataFrame:
+    """Add `not_before` (UTC): the first moment at or after `now` each contact may happen.
+
+    `frame` has timezone, country and channel per contact. This is `schedule` asked for
+    the start of the window with `now` as the earliest moment, so the pre-send re-check
+    and the collection run keep one rule for quiet hours, Sundays and holidays.
+    """
+    # Two days back, no zone's local day is later than this day, so `now` decides.
+    as_of = (now.astimezone(UTC) - timedelta(days=2)).date()
+    rows = frame.with_columns(
+        pl.lit(rules.quiet_start.hour, dtype=pl.Int32).alias("hour"),
+        pl.lit(now.astimezone(UTC), dtype=pl.Datetime("us", "UTC")).alias("earliest"),
+    )
+    return (
+        schedule(rows, as_of=as_of, now=now, rules=rules)
+        .rename({"scheduled_at": "not_before"})
+        .drop("hour", "earliest")
+    )

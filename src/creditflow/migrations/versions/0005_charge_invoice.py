@@ -1,7 +1,7 @@
 """Charges linked to their invoices; collection costs at most once per invoice.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-04
 
 `charge_invoice` names the invoices a charge is for, unique per (invoice, kind), so
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
