@@ -125,6 +125,32 @@ def test_an_invalid_strategy_is_refused_with_every_error_and_its_line(cli, tmp_p
     assert any(e.startswith("rules.yaml:14:") and "unknown feature 'amount'" in e for e in errors)
 
 
+def test_a_strategy_that_charges_collection_costs_twice_is_refused_by_check_and_load(
+    cli, tmp_path: Path
+):
+    from creditflow.strategy.service import default_strategy_text
+
+    twice = default_strategy_text().replace(
+        "      - id: handover\n        at: final_notice+30d\n        escalate: agency\n"
+        "        when: overdue_total >= 50\n",
+        "      - id: costs_again\n        at: final_notice+45d\n"
+        "        charge: collection_costs\n"
+        "      - id: handover\n        at: final_notice+30d\n        escalate: agency\n"
+        "        when: overdue_total >= 50\n",
+    )
+    (tmp_path / "twice.yaml").write_text(twice)
+    charges = [
+        n for n, text in enumerate(twice.splitlines(), 1) if text.endswith("collection_costs")
+    ]
+    line = charges[1]  # the consumers' second costs step
+    checked = cli("strategy", "check", "twice.yaml")
+    assert checked.returncode == 1
+    assert checked.stderr.startswith(f"twice.yaml:{line}: consumers: step 'costs_again'")
+    assert "once per invoice" in checked.stderr
+    assert cli("init").returncode == 0
+    assert cli("strategy", "load", "twice.yaml").returncode == 1
+
+
 def test_the_shipped_strategy_checks_and_loads(cli, tmp_path: Path):
     from creditflow.strategy.service import default_strategy_text
 

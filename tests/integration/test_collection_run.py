@@ -72,10 +72,13 @@ def test_actions_are_written_in_the_public_json_shape(ledger, settings):
     assert nudge["channel"] == "call"  # nudge needs email or sms; she has neither
     assert by_customer["C001"]["invoices"] == ["INV-1", "INV-2"]
     assert by_customer["C001"]["amount_due"] == "200.00"
-    assert by_customer["C002"]["step"] == "final_notice"  # 29 days late: the latest step due
+    # 29 days late in a newly imported ledger: the business's first reminder, not a later step
+    assert by_customer["C002"]["step"] == "reminder1"
 
 
 def test_a_later_step_cancels_the_queued_earlier_one_and_levels_rise(ledger, settings):
+    reminded = date(2026, 2, 4)  # INV-3 is 3 days late: reminder1
+    collection_run(ledger, settings, reminded, now=at(reminded))
     first_day = date(2026, 2, 16)  # INV-3 is 15 days late: reminder2
     collection_run(ledger, settings, first_day, now=at(first_day))
     later = first_day + timedelta(days=4)  # 19 days late: call (900 >= 500)
@@ -93,9 +96,9 @@ def test_a_later_step_cancels_the_queued_earlier_one_and_levels_rise(ledger, set
                 "WHERE i.invoice_number = 'INV-3'"
             )
         ).scalar_one()
-    assert rows[0][0] == "reminder2" and rows[0][1] == "cancelled"
-    assert rows[0][2].startswith("superseded by")
-    assert (rows[1][0], rows[1][1]) == ("call", "queued")
+    assert rows[1][0] == "reminder2" and rows[1][1] == "cancelled"
+    assert rows[1][2].startswith("superseded by")
+    assert (rows[2][0], rows[2][1]) == ("call", "queued")
     assert level == "call"
 
 

@@ -1,7 +1,8 @@
 """The collection run is a function of the day, and a plan request waiting for review pauses.
 
 C001 is a Dutch consumer (e-mail and letter) who is weeks overdue on INV-1 and INV-2
-(due 22 January and 5 February) and has INV-3 coming due on Thursday 12 March.
+(due 22 January and 5 February, each reminded twice already) and has INV-3 coming due
+on Thursday 12 March.
 The run is for Monday 9 March 2026 with the shipped strategy.
 """
 
@@ -38,6 +39,9 @@ COMING_DUE = {"invoice_number": "INV-3", "customer_id": "C001", "issue_date": "2
               "due_date": "2026-03-12", "amount": "45.00"}  # fmt: skip
 
 
+REMINDED_TWICE = {"INV-1": date(2026, 2, 5), "INV-2": date(2026, 2, 19)}
+
+
 def numbers(value: str | list[str]) -> list[str]:
     """A JSON column as read back: text on SQLite, decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else list(value)
@@ -54,11 +58,25 @@ def steps_of(engine, customer_id: str = "C001") -> list[tuple[str, str, list[str
     return [(r["step"], r["status"], numbers(r["invoice_numbers"])) for r in found]
 
 
+def reminded_twice(engine, reached: dict[str, date]) -> None:
+    """The account's history: each invoice reached the second reminder on its day."""
+    with engine.begin() as conn:
+        for number, day in reached.items():
+            conn.execute(
+                text(
+                    "INSERT INTO invoice_dunning (invoice_id, level, step, reached_on) "
+                    "SELECT id, 3, 'reminder2', :day FROM invoice WHERE invoice_number = :n"
+                ),
+                {"day": day, "n": number},
+            )
+
+
 def test_an_account_weeks_overdue_that_just_got_the_14_day_letter_gets_no_pre_due_nudge(
     engine, settings, tmp_path
 ):
     settings = with_organisation(settings)
     seed(engine, settings, tmp_path, [consumer("C001")], [*WEEKS_OVERDUE, COMING_DUE])
+    reminded_twice(engine, REMINDED_TWICE)
 
     first = run_on(engine, settings, DAY)
     second = run_on(engine, settings, DAY)
@@ -148,11 +166,12 @@ def test_a_plan_request_waiting_for_review_pauses_dunning_until_it_is_decided(
     engine, settings, tmp_path
 ):
     seed(engine, settings, tmp_path, [consumer("C001")], WEEKS_OVERDUE)
+    reminded_twice(engine, REMINDED_TWICE)
     review = _plan_request(engine)
 
     waiting = run_on(engine, settings, DAY)
     assert waiting.actions.height == 0  # the 14-day letter was due today
-    assert rows(engine, "SELECT COUNT(*) AS n FROM invoice_dunning") == [{"n": 0}]
+    assert rows(engine, "SELECT DISTINCT step FROM invoice_dunning") == [{"step": "reminder2"}]
 
     with transaction(engine) as session:
         complete_task(session, review, "refused: nine months is too long", None, morning(DAY))
@@ -167,6 +186,7 @@ def test_a_letter_that_slipped_past_a_plan_request_is_not_sent_but_the_review_is
 ):
     settings = with_organisation(settings)
     seed(engine, settings, tmp_path, [consumer("C001")], WEEKS_OVERDUE)
+    reminded_twice(engine, REMINDED_TWICE)
     run_on(engine, settings, DAY)  # the 14-day letter is queued
     _plan_request(engine)
     assert steps_of(engine) == [

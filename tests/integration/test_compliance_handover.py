@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import paramiko
@@ -44,6 +44,10 @@ def escalated(engine, settings, tmp_path):
             }
         ],
     )
+    day = DUE - timedelta(days=5)
+    while day < date(2026, 1, 26):  # the reminders before the letter, day by day
+        run_on(engine, settings, day)
+        day += timedelta(days=1)
     [letter] = run_on(engine, settings, date(2026, 1, 26)).actions.to_dicts()
     with transaction(engine) as session:
         sent = session.query(Action).filter_by(action_id=letter["action_id"]).one()
@@ -126,7 +130,7 @@ def test_the_dossier_holds_the_claim_interest_history_and_the_14_day_letter(
         "payment_term_ends": "2026-02-11",
     }
     steps = [a["step"] for a in dossier["contact_history"]["actions"]]
-    assert steps == ["final_notice", "costs", "handover"]
+    assert steps == ["nudge", "reminder1", "reminder2", "call", "final_notice", "costs", "handover"]
     assert dossier["charges"][0]["amount"] == "150.00"
 
     pdf = "".join(

@@ -8,7 +8,7 @@ and ends on Wednesday 11 February; costs may be charged from Thursday 12 Februar
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,9 +26,11 @@ from tests.support.compliance_ledger import (
     load_strategy,
     pay,
     rows,
+    run_and_dispatch,
     run_on,
     seed,
 )
+from tests.support.dispatch_ledger import with_organisation
 
 DUE = date(2026, 1, 5)
 LETTER_DAY = date(2026, 1, 26)
@@ -39,7 +41,7 @@ PRINCIPAL = "1000.00"
 
 @pytest.fixture
 def letter_sent(engine, settings, tmp_path):
-    """A consumer owing EUR 1,000 who was sent the 14-day letter on 26 January."""
+    """A consumer owing EUR 1,000 who was sent the 14-day letter by post on 26 January."""
     seed(
         engine,
         settings,
@@ -55,7 +57,12 @@ def letter_sent(engine, settings, tmp_path):
             }
         ],
     )
-    result = run_on(engine, settings, LETTER_DAY)
+    sending = with_organisation(settings)
+    day = DUE - timedelta(days=5)
+    while day < LETTER_DAY:  # run and dispatch every day, as in production
+        run_and_dispatch(engine, sending, day)
+        day += timedelta(days=1)
+    result = run_and_dispatch(engine, sending, LETTER_DAY)
     [letter] = result.actions.to_dicts()
     assert (letter["step"], letter["legal"], letter["channel"]) == (
         "final_notice",

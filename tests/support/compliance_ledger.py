@@ -98,3 +98,13 @@ def rows(engine: Engine, sql: str, **params: Any) -> list[dict[str, Any]]:
     """Rows of a query as dicts."""
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def run_and_dispatch(engine: Engine, settings: Settings, day: date) -> RunResult:
+    """One working day: the run at 06:00 UTC, then dispatch of what is due by 18:00 UTC."""
+    from creditflow.dispatch.worker import dispatch_due
+
+    result = run_on(engine, settings, day)
+    evening = datetime.combine(day, time(18, 0), tzinfo=UTC)
+    dispatch_due(engine, settings, until=evening, now=evening)
+    return result

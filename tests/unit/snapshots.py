@@ -9,8 +9,10 @@ import polars as pl
 
 from creditflow.strategy.snapshot import (
     ACCOUNT_SCHEMA,
+    CHARGED_SCHEMA,
     CUSTOMER_SCHEMA,
     INVOICE_SCHEMA,
+    LETTER_SCHEMA,
     PLAN_REQUEST_SCHEMA,
     Snapshot,
 )
@@ -52,6 +54,7 @@ def invoice(
         "status": values.pop("status", "open"),
         "dunning_level": values.pop("level", 0),
         "dunning_on": values.pop("dunning_on", None),
+        "dunning_step": values.pop("step", None),
     }
 
 
@@ -67,8 +70,14 @@ def snapshot(
     pending: list[tuple[str, int, str, int, str]] | None = None,
     plan_requests: list[int] | None = None,
     acted_today: list[tuple[int, str]] | None = None,
+    letters: list[tuple[str, int, date, str, int]] | None = None,
+    charged: list[tuple[int, int, int]] | None = None,
 ) -> Snapshot:
-    """A Snapshot for the engine from plain rows."""
+    """A Snapshot for the engine from plain rows.
+
+    letters: (letter_id, invoice_pk, sent_on, channel, letter_due_minor) of sent
+    14-day letters in EUR; charged: (invoice_pk, charge_id, amount_minor).
+    """
     reach = [(c["customer_pk"], ch) for c in customers for ch in c["reach"]]
     cust_rows = [{k: c[k] for k in CUSTOMER_SCHEMA if k in c} for c in customers]
     schema = {**CUSTOMER_SCHEMA, "tags": pl.List(pl.Utf8), "opt_out": pl.List(pl.Utf8)}
@@ -115,4 +124,8 @@ def snapshot(
         ),
         plan_requests=pl.DataFrame({"invoice_pk": plan_requests or []}, schema=PLAN_REQUEST_SCHEMA),
         acted_today=pl.DataFrame(acted_today or [], schema=ACCOUNT_SCHEMA, orient="row"),
+        letters=pl.DataFrame(
+            [(*row, "EUR") for row in letters or []], schema=LETTER_SCHEMA, orient="row"
+        ),
+        charged=pl.DataFrame(charged or [], schema=CHARGED_SCHEMA, orient="row"),
     )

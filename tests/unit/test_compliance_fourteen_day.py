@@ -9,6 +9,7 @@ from creditflow.compliance.fourteen_day import (
     assumed_delivery_date,
     check_fourteen_day_letter,
     costs_chargeable_from,
+    earliest_costs_date,
     is_working_day,
     payment_term_end,
 )
@@ -147,3 +148,33 @@ def test_check_fourteen_day_letter(text: str, cost: str, problems: list[str]) ->
 def test_a_missing_amount_message_shows_the_amount() -> None:
     (message,) = check_fourteen_day_letter(GOOD_NL.format(amount="€ 40,00"), eur("391.70"))
     assert "€ 391,70" in message
+
+
+@pytest.mark.parametrize(
+    ("sent_on", "channel", "first_day"),
+    [
+        # posted Thursday, delivered Monday 19/1 (2 working days), 14 days to Monday 2/2
+        (date(2026, 1, 15), "letter", date(2026, 2, 3)),
+        # posted Friday, delivered Tuesday 20/1
+        (date(2026, 1, 16), "letter", date(2026, 2, 4)),
+        # posted Thursday before Easter: Good Friday and Easter Monday are no working days
+        (date(2026, 4, 2), "post", date(2026, 4, 23)),
+        # posted on Christmas Eve: delivered Tuesday 29/12, term into the new year
+        (date(2026, 12, 24), "letter", date(2027, 1, 13)),
+        # an e-mail is delivered the day it was sent: term to Monday 16/3
+        (date(2026, 3, 2), "email", date(2026, 3, 17)),
+        # an e-mail on a Saturday: the term ends on a Saturday and runs on to Monday 23/3
+        (date(2026, 3, 7), "email", date(2026, 3, 24)),
+        # the term would end on King's Day (Monday 27/4) and runs on to Tuesday
+        (date(2026, 4, 13), "email", date(2026, 4, 29)),
+    ],
+)
+def test_costs_count_from_the_day_the_letter_was_sent(
+    sent_on: date, channel: str, first_day: date
+) -> None:
+    assert earliest_costs_date(sent_on, channel) == first_day
+
+
+def test_no_costs_date_for_a_letter_that_was_not_sent_on_paper_or_by_email() -> None:
+    with pytest.raises(ValueError, match="letter or email"):
+        earliest_costs_date(date(2026, 3, 2), "sms")

@@ -138,7 +138,11 @@ def test_the_preferred_channel_goes_first_when_the_step_allows_it():
 
 
 def test_a_step_that_came_due_while_not_run_is_done_once_and_the_latest_wins():
-    snap = snapshot([customer(1)], [invoice(1, 1, TODAY - timedelta(days=22), "300.00")])
+    reminded = TODAY - timedelta(days=15)  # reminder1 on its day, due+7d
+    overdue = invoice(
+        1, 1, TODAY - timedelta(days=22), "300.00", level=2, step="reminder1", dunning_on=reminded
+    )
+    snap = snapshot([customer(1)], [overdue])
     [action] = rows(run(snap))
     assert action["step"] == "final_notice"
     levels = run(snap).invoice_levels.to_dicts()
@@ -213,14 +217,15 @@ REMINDED = {"level": 2, "dunning_on": TODAY - timedelta(days=2)}  # reminder1, 2
 
 SECOND_RUN_CASES = [
     (
-        "weeks overdue with one invoice coming due: the 14-day letter covers the overdue ones",
+        "new to the system, weeks overdue, one invoice coming due: the first reminder "
+        "covers the overdue ones, no nudge",
         [
             invoice(1, 1, TODAY - timedelta(days=40)),
             invoice(2, 1, TODAY - timedelta(days=30)),
             invoice(3, 1, TODAY + timedelta(days=3)),
         ],
         [],
-        [("final_notice", ["INV-1", "INV-2"])],
+        [("reminder1", ["INV-1", "INV-2"])],
     ),
     (
         "the same account later that day, the letter on record: nothing more today",
@@ -358,7 +363,7 @@ def test_no_sms_on_kings_day_in_the_netherlands():
 def test_consumer_costs_wait_for_the_fourteen_day_term_after_assumed_delivery():
     letter_day = date(2026, 3, 2)  # Monday; delivered Wednesday 4 March
     inv = invoice(1, 1, letter_day - timedelta(days=21), "1000.00", level=4, dunning_on=letter_day)
-    snap = snapshot([customer(1)], [inv])
+    snap = snapshot([customer(1)], [inv], letters=[("L1", 1, letter_day, "letter", 100000)])
     on_day_15 = letter_day + timedelta(days=15)
     assert run(snap, as_of=on_day_15, now=NOW + timedelta(days=15)).actions.height == 0
     chargeable = date(2026, 3, 19)  # term ends 18 March

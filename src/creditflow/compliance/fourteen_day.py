@@ -23,6 +23,7 @@ __all__ = [
     "assumed_delivery_date",
     "check_fourteen_day_letter",
     "costs_chargeable_from",
+    "earliest_costs_date",
     "is_working_day",
     "payment_term_end",
 ]
@@ -115,6 +116,17 @@ def costs_chargeable_from(
         delivered_on, extend_past_non_working_days=extend_past_non_working_days, country=country
     )
     return end + timedelta(days=1)
+
+
+def earliest_costs_date(sent_on: date, channel: str, *, country: str = "NL") -> date:
+    """The first day a consumer may be charged the costs a 14-day letter stated.
+
+    `sent_on` is the day the letter was posted (or the e-mail delivered), never the day
+    it was decided: delivery is assumed `posting + 2 working days` for a letter, then
+    the debtor has 14 full days from the day after delivery.
+    """
+    delivered = assumed_delivery_date(sent_on, channel, country=country)
+    return costs_chargeable_from(delivered, country=country)
 
 
 def _amount_pattern(cost_amount: Money) -> re.Pattern[str]:

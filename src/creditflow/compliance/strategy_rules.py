@@ -20,6 +20,7 @@ __all__ = [
     "MIN_DAYS_AFTER_NOTICE",
     "check_fourteen_day_steps",
     "check_strategy_compliance",
+    "double_costs_steps",
     "when_can_match_consumer",
 ]
 
@@ -269,4 +270,29 @@ def check_fourteen_day_steps(strategy: Mapping[str, Any]) -> list[tuple[Path, st
                         f"not a valid 14-day letter; the costs would be unlawful",
                     )
                 )
+    return problems
+
+
+def double_costs_steps(steps: list[Any]) -> list[tuple[int, str]]:
+    """(index, reason) of every `charge: collection_costs` step after the first in one strategy.
+
+    Collection costs are owed once per invoice; a second costs step would charge them
+    again, so a strategy may have one at most (for consumers and businesses alike).
+    """
+    first: str | None = None
+    problems: list[tuple[int, str]] = []
+    for index, step in enumerate(steps):
+        if not isinstance(step, Mapping) or step.get("charge") != "collection_costs":
+            continue
+        step_id = str(step.get("id") or f"#{index + 1}")
+        if first is None:
+            first = step_id
+            continue
+        problems.append(
+            (
+                index,
+                f"step {step_id!r} charges collection_costs a second time (step {first!r} "
+                f"already does); collection costs are charged once per invoice",
+            )
+        )
     return problems

@@ -206,6 +206,17 @@ class Charge(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+# The invoices a charge is for: collection costs at most once per invoice (invariant 9).
+charge_invoice = Table(
+    "charge_invoice",
+    Base.metadata,
+    Column("charge_id", ForeignKey("charge.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", ForeignKey("invoice.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    UniqueConstraint("invoice_id", "kind"),
+)
+
+
 class Dispute(Base):
     """A debtor's objection to an invoice; the invoice is paused while it is open."""
 

@@ -23,6 +23,7 @@ import polars as pl
 from creditflow.config import ContactRules, LegalRules
 from creditflow.strategy.conditions import compile_condition
 from creditflow.strategy.contact import CONTACT_KINDS, choose_channel, hold_back
+from creditflow.strategy.costs import cost_facts, lawful_consumer_costs
 from creditflow.strategy.features import account_features, exclusions
 from creditflow.strategy.schema import Strategy
 from creditflow.strategy.sendtime import schedule
@@ -141,9 +142,12 @@ def decide(
     steps = _steps_frame(strategy).with_row_index("idx")
     ok_columns = [f"__ok{i}" for i in range(len(strategy.steps))]
     dunnable = invoices.filter(pl.col("excluded").is_null()).join(
-        accounts.select("customer_pk", "currency", "account", "customer_kind", *ok_columns),
+        accounts.select(
+            "customer_pk", "currency", "account", "customer_kind", "strategy", *ok_columns
+        ),
         on=["customer_pk", "currency"],
     )
+    dunnable = _position(dunnable, steps).join(cost_facts(snapshot), on="invoice_pk", how="left")
     dunnable = _eligibility(dunnable, strategy, as_of).drop(ok_columns)
     eligible = dunnable.filter(pl.col("__top") > 0)
     chosen = (
@@ -186,18 +190,34 @@ def decide(
             pl.col("open_minor").sum().alias("amount_due_minor"),
         )
     )
-    chosen = chosen.join(covered, on="account").drop("account", "idx")
+    consumer_costs = lawful_consumer_costs(
+        due_for_step.join(
+            chosen.filter(
+                (pl.col("charge") == "collection_costs") & (pl.col("customer_kind") == "consumer")
+            ).select("account"),
+            on="account",
+        ).join(invoices.select("invoice_pk", "open_minor", "currency"), on="invoice_pk"),
+        snapshot,
+        legal,
+    ).rename({"charge_minor": "lawful_costs_minor"})
+    chosen = (
+        chosen.join(covered, on="account")
+        .join(consumer_costs, on="account", how="left")
+        .drop("account", "idx")
+    )
     chosen, acted = _acted_on_earlier_today(chosen, snapshot)
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     skipped = pl.concat([acted, skipped])
     chosen = choose_channel(chosen, snapshot)
-    actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal))
+    actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal)).drop(
+        "lawful_costs_minor"
+    )
     # an invoice belongs to one account and an account gets one action: no duplicates
     levels = (
         actions.select("invoice_ids", "level", "step")
         .explode("invoice_ids")
         .rename({"invoice_ids": "invoice_pk"})
-        .join(invoices.select("invoice_pk", "dunning_level"), on="invoice_pk")
+        .join(dunnable.select("invoice_pk", "dunning_level"), on="invoice_pk")
         .filter(pl.col("level") > pl.col("dunning_level"))
         .select("invoice_pk", "level", "step", pl.lit(as_of).alias("on"))
     )
@@ -228,45 +248,82 @@ def _acted_on_earlier_today(
     return chosen.join(snapshot.acted_today, on=keys, how="anti"), skipped
 
 
+def _position(dunnable: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
+    """Where each invoice stands in its account's current strategy, keyed by step id.
+
+    `dunning_level` becomes the level of the step the invoice last reached in the
+    current strategy (the stored level only when that step id is gone), so a revised
+    strategy with steps inserted or removed neither repeats nor skips a step. `__start`
+    is the day due-relative steps count from: when a due-relative step was reached
+    later than its offset (a newly imported ledger), later steps keep their spacing
+    from the day it was actually made. `__fresh` marks accounts with no dunning yet.
+    """
+    current = steps.select(
+        "strategy",
+        pl.col("step").alias("dunning_step"),
+        pl.col("level").alias("__level"),
+        pl.col("anchor_level").alias("__anchor"),
+        pl.col("offset_days").alias("__offset"),
+    )
+    frame = dunnable.join(current, on=["strategy", "dunning_step"], how="left")
+    late = (pl.col("dunning_on") - pl.duration(days=pl.col("__offset"))).fill_null(
+        pl.col("due_date")
+    )
+    due_relative = (pl.col("__anchor") == 0) & (pl.col("__offset") >= 0)
+    return (
+        frame.with_columns(
+            pl.coalesce(pl.col("__level"), pl.col("dunning_level")).alias("dunning_level"),
+            pl.when(due_relative.fill_null(False))
+            .then(pl.max_horizontal(pl.col("due_date"), late))
+            .otherwise(pl.col("due_date"))
+            .alias("__start"),
+        )
+        .with_columns((pl.col("dunning_level").max().over("account") == 0).alias("__fresh"))
+        .drop("__level", "__anchor", "__offset")
+    )
+
+
 def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.DataFrame:
     """Per invoice: `__mask` (bit i = step i is due for it) and `__top` (highest due level).
 
     A step is due for an invoice when its condition holds for the account, the
-    invoice has not reached it, its time has come (due date or the date the invoice
+    invoice has not reached it, its time has come (`__start` or the date the invoice
     reached the step it follows, plus the offset), a before-due step is not yet
-    overdue, and, for consumers' collection costs, the 14-day term after the
-    letter's assumed delivery has passed: a step written as `final_notice+15d` can
-    still be too early, so such invoices wait.
+    overdue, and an account with no dunning yet starts at its first reminder. A
+    collection costs step is due only for an invoice never charged them, and, for a
+    consumer, only once the term of a sent 14-day letter naming it has passed
+    (`strategy.costs`): the strategy's own timing never suffices.
     """
-    from creditflow.compliance.fourteen_day import assumed_delivery_date, costs_chargeable_from
-
     today = pl.lit(as_of)
-    consumer_costs = any(s.charge == "collection_costs" for s in strategy.steps)
-    if consumer_costs:
-        days = dunnable.get_column("dunning_on").drop_nulls().unique().to_list()
-        chargeable = {d: costs_chargeable_from(assumed_delivery_date(d, "letter")) for d in days}
-        dunnable = dunnable.with_columns(
-            pl.col("dunning_on")
-            .replace_strict(chargeable, default=None, return_dtype=pl.Date)
-            .alias("__chargeable_from")
-        )
+    first_reminder = pl.min_horizontal(
+        [
+            pl.when(pl.col(f"__ok{i}")).then(pl.lit(step.level)).otherwise(None)
+            for i, step in enumerate(strategy.steps)
+            if step.kind == "message" and step.anchor_level == 0 and step.offset_days >= 0
+        ]
+        or [pl.lit(None, dtype=pl.Int64)]
+    )
+    dunnable = dunnable.with_columns(first_reminder.alias("__entry"))
     masks: list[pl.Expr] = []
     levels: list[pl.Expr] = []
     for i, step in enumerate(strategy.steps):
         if step.anchor_level == 0:
-            timing = pl.col("due_date") + pl.duration(days=step.offset_days) <= today
+            timing = pl.col("__start") + pl.duration(days=step.offset_days) <= today
             if step.offset_days < 0:
                 timing = timing & (pl.col("due_date") >= today)
         else:
             timing = (pl.col("dunning_level") >= step.anchor_level) & (
                 pl.col("dunning_on") + pl.duration(days=step.offset_days) <= today
             )
-        due = pl.col(f"__ok{i}") & (pl.col("dunning_level") < step.level) & timing
+        starts_here = ~pl.col("__fresh") | ~(pl.lit(step.level) > pl.col("__entry")).fill_null(
+            False
+        )
+        due = pl.col(f"__ok{i}") & (pl.col("dunning_level") < step.level) & timing & starts_here
         if step.charge == "collection_costs":
-            waiting = (pl.col("customer_kind") == "consumer") & ~(
-                pl.col("__chargeable_from") <= today
+            lawful = (pl.col("customer_kind") != "consumer") | (
+                pl.col("__lawful_from") <= today
             ).fill_null(False)
-            due = due & ~waiting
+            due = due & ~pl.col("__charged").fill_null(False) & lawful
         due = due.fill_null(False)
         masks.append(pl.when(due).then(pl.lit(1 << i, dtype=pl.Int64)).otherwise(0))
         levels.append(pl.when(due).then(pl.lit(step.level, dtype=pl.Int64)).otherwise(0))
@@ -274,22 +331,34 @@ def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.
         return dunnable.with_columns(pl.lit(0).alias("__mask"), pl.lit(0).alias("__top"))
     return dunnable.with_columns(
         pl.sum_horizontal(masks).alias("__mask"), pl.max_horizontal(levels).alias("__top")
-    ).drop("__chargeable_from", strict=False)
+    ).drop("__entry", "__start", "__fresh", "__letter", "__lawful_from", "__charged")
 
 
 def charge_amounts(actions: pl.DataFrame, legal: LegalRules | None = None) -> pl.DataFrame:
-    """Add `charge_minor`: the collection costs `compliance.costs.costs_due` gives."""
+    """Add `charge_minor`: the collection costs `compliance.costs.costs_due` gives.
+
+    A consumer's amount is `lawful_costs_minor` (see `strategy.costs`): the costs on
+    what is open of the sent 14-day letter's invoices, never more than it stated.
+    """
     from creditflow.compliance.costs import costs_due
     from creditflow.money import Money
 
     amounts: list[int | None] = []
-    for kind, charge, currency, due_minor, count in actions.select(
-        "customer_kind", "charge", "currency", "amount_due_minor", pl.col("invoices").list.len()
+    for kind, charge, currency, due_minor, count, lawful in actions.select(
+        "customer_kind",
+        "charge",
+        "currency",
+        "amount_due_minor",
+        pl.col("invoices").list.len(),
+        "lawful_costs_minor",
     ).iter_rows():
         due = None
         if charge == "collection_costs":
             due = costs_due(kind, Money.of_minor(due_minor, currency), count, legal)
-        amounts.append(None if due is None else due.amount.minor)
+        if due is not None and kind == "consumer":
+            amounts.append(lawful or None)
+        else:
+            amounts.append(None if due is None else due.amount.minor)
     return actions.with_columns(pl.Series("charge_minor", amounts, dtype=pl.Int64))
 
 

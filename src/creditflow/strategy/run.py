@@ -247,22 +247,40 @@ def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
                 for r in charges.iter_rows(named=True)
             ),
         )
+        conn.execute(text(_LINK_CHARGES_SQL[dialect]), {"run_id": run_id})
+
+
+# Each charge booked by this run is linked to the invoices of its action; the unique
+# (invoice, kind) of charge_invoice makes the database refuse a second costs charge.
+_LINK_CHARGES_SQL = {
+    "postgresql": "INSERT INTO charge_invoice (charge_id, invoice_id, kind) "
+    "SELECT c.id, CAST(j.value AS INTEGER), c.kind FROM charge c "
+    "JOIN action a ON a.action_id = c.action_id "
+    "CROSS JOIN LATERAL json_array_elements_text(CAST(a.invoice_ids AS json)) AS j(value) "
+    "WHERE a.run_id = :run_id",
+    "sqlite": "INSERT INTO charge_invoice (charge_id, invoice_id, kind) "
+    "SELECT c.id, j.value, c.kind FROM charge c JOIN action a ON a.action_id = c.action_id, "
+    "json_each(a.invoice_ids) j WHERE a.run_id = :run_id",
+}
 
 
 _RAISE_LEVEL_SQL = {
     "postgresql": "INSERT INTO invoice_dunning (invoice_id, level, step, reached_on) "
     "SELECT unnest(CAST(:ids AS BIGINT[])), :level, :step, :on_day "
     "ON CONFLICT (invoice_id) DO UPDATE SET level = excluded.level, step = excluded.step, "
-    "reached_on = excluded.reached_on WHERE excluded.level > invoice_dunning.level",
+    "reached_on = excluded.reached_on WHERE excluded.step <> invoice_dunning.step",
     "sqlite": "INSERT INTO invoice_dunning (invoice_id, level, step, reached_on) "
     "SELECT value, :level, :step, :on_day FROM json_each(:ids) WHERE true "
     "ON CONFLICT (invoice_id) DO UPDATE SET level = excluded.level, step = excluded.step, "
-    "reached_on = excluded.reached_on WHERE excluded.level > invoice_dunning.level",
+    "reached_on = excluded.reached_on WHERE excluded.step <> invoice_dunning.step",
 }
 
 
 def _raise_levels(conn: Any, levels: pl.DataFrame) -> None:
     """Raise the dunning level of covered invoices: one upsert per (level, step).
+
+    The engine only raises an invoice to a step after the one it reached (by step id,
+    so a revised strategy's levels may differ from the stored ones): a new step id wins.
 
     The invoice ids travel as one parameter (a JSON array read by SQLite's json_each,
     an array on PostgreSQL), so a million ids cost one statement, not a million; the

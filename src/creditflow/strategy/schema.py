@@ -166,6 +166,7 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     errors: list[tuple[int | None, str]] = []
     segments = _check_segments(model, lines, errors)
     steps = _check_steps(model, lines, errors)
+    _check_double_costs(data, lines, errors)
     from creditflow.compliance.strategy_rules import check_fourteen_day_steps
 
     for path, problem in check_fourteen_day_steps(data):
@@ -178,6 +179,18 @@ def parse_strategy(text: str, source: str = "strategy") -> Strategy:
     if errors:
         raise StrategyError(errors, source)
     return Strategy(segments=tuple(segments), steps=tuple(steps), text=text)
+
+
+def _check_double_costs(
+    data: dict[str, Any], lines: dict[tuple[Any, ...], int], errors: list[tuple[int | None, str]]
+) -> None:
+    """Refuse a strategy with more than one collection_costs step, naming the line."""
+    from creditflow.compliance.strategy_rules import double_costs_steps
+
+    for name, body in (data.get("strategies") or {}).items():
+        for index, reason in double_costs_steps(list(body.get("steps") or [])):
+            path = ("strategies", name, "steps", index, "charge")
+            errors.append((_line_of(lines, path), f"{name}: {reason}"))
 
 
 def _check_condition(

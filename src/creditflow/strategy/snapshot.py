@@ -7,11 +7,13 @@ queries.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from creditflow.dispatch.models import PLAN_REVIEW_STEP
 from creditflow.store import json_id_array, read_frame, read_table_columns
@@ -41,6 +43,7 @@ INVOICE_COLUMNS = (
     "i.status",
     "COALESCE(d.level, 0)",
     "d.reached_on",
+    "d.step",
 )
 INVOICE_SCHEMA = {
     "invoice_pk": pl.Int64,
@@ -52,7 +55,17 @@ INVOICE_SCHEMA = {
     "status": pl.Utf8,
     "dunning_level": pl.Int64,
     "dunning_on": pl.Date,
+    "dunning_step": pl.Utf8,
 }
+LETTER_SCHEMA = {
+    "letter_id": pl.Utf8,
+    "invoice_pk": pl.Int64,
+    "sent_on": pl.Date,
+    "channel": pl.Utf8,
+    "letter_due_minor": pl.Int64,
+    "currency": pl.Utf8,
+}
+CHARGED_SCHEMA = {"invoice_pk": pl.Int64, "charge_id": pl.Int64, "amount_minor": pl.Int64}
 
 PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
 ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
@@ -73,6 +86,9 @@ class Snapshot:
     pending: action_id, customer_pk, currency, level, kind of queued actions.
     plan_requests: invoice_pk of payment plan requests waiting for a person's review.
     acted_today: customer_pk, currency of accounts an earlier run of the same day acted on.
+    letters: LETTER_SCHEMA, one row per invoice named in a 14-day letter that was sent
+        (sent_on is the posting day in the customer's time zone).
+    charged: CHARGED_SCHEMA, invoices collection costs were charged for, with the charge.
     """
 
     customers: pl.DataFrame
@@ -88,6 +104,8 @@ class Snapshot:
         default_factory=lambda: pl.DataFrame(schema=PLAN_REQUEST_SCHEMA)
     )
     acted_today: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))
+    letters: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LETTER_SCHEMA))
+    charged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHARGED_SCHEMA))
 
 
 def _json_list(col: str) -> pl.Expr:
@@ -199,6 +217,13 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             ACCOUNT_SCHEMA,
             {"as_of": as_of},
         ),
+        letters=_sent_letters(conn),
+        charged=read_frame(
+            conn,
+            "SELECT l.invoice_id, c.id, c.amount_minor FROM charge_invoice l "
+            "JOIN charge c ON c.id = l.charge_id WHERE l.kind = 'collection_costs'",
+            CHARGED_SCHEMA,
+        ),
     )
 
 
@@ -228,6 +253,42 @@ def _plan_requests(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
         .select("invoice_pk")
         .unique()
     )
+
+
+def _sent_letters(conn: Connection) -> pl.DataFrame:
+    """The invoices named in 14-day letters that were sent, with the posting day.
+
+    Few rows (only sent 14-day letters), so the day is taken in each customer's zone here.
+    """
+    from creditflow.dispatch.models import Action
+    from creditflow.ledger.models import Customer
+
+    rows = conn.execute(
+        select(
+            Action.action_id,
+            Action.invoice_ids,
+            Action.sent_at,
+            Action.channel,
+            Action.amount_due_minor,
+            Action.currency,
+            Customer.timezone,
+        )
+        .join(Customer, Customer.id == Action.customer_id)
+        .where(
+            Action.template == "fourteen_day_letter",
+            Action.status.in_(("sent", "delivered")),
+            Action.sent_at.is_not(None),
+            Action.channel.in_(("letter", "post", "email")),
+        )
+    ).all()
+    out: list[tuple[str, int, date, str, int, str]] = []
+    for action_id, invoice_ids, sent_at, channel, due_minor, currency, zone in rows:
+        ids = json.loads(invoice_ids) if isinstance(invoice_ids, str) else invoice_ids
+        if sent_at is None:
+            continue
+        sent_on = sent_at.astimezone(ZoneInfo(zone or "Europe/Amsterdam")).date()
+        out.extend((action_id, pk, sent_on, channel, due_minor, currency) for pk in ids or [])
+    return pl.DataFrame(out, schema=LETTER_SCHEMA, orient="row")
 
 
 _CUSTOMER_SELECT = (

@@ -1,6 +1,6 @@
 """One structured reference per message about several invoices.
 
-Revision ID: 0007
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-04
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

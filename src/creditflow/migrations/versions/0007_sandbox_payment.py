@@ -4,16 +4,16 @@ Until now the sandbox settled a payment by writing "paid" into our own
 `payment_request` row, so a webhook that then failed left a request marked paid with
 no payment recorded. Like a real provider, the sandbox now answers from its own table.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """One collection run at a time (run_lease) and actions found by the day they were decided.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
