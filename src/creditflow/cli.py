@@ -13,22 +13,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.terminal import console
 
 app = typer.Typer(
     help="creditflow: decides, every day, the next contact with each customer who owes money.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: Rich's Markdown help costs a second of start-up
 )
 import_app = typer.Typer(help="Import customers, invoices, payments or a bank statement.")
 strategy_app = typer.Typer(help="Validate and activate strategy files.")
 app.add_typer(import_app, name="import")
 app.add_typer(strategy_app, name="strategy")
 
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")

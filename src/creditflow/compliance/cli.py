@@ -12,17 +12,19 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from sqlalchemy import Engine
 
 from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.terminal import console
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="One debtor: export, forget, do-not-contact, opt-out.", no_args_is_help=True)
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 T = TypeVar("T")
 
 DbOption = Annotated[

@@ -12,17 +12,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.terminal import console
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
 letters_app = typer.Typer(help="The daily print run of letters.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Call tasks for collectors.", no_args_is_help=True)
 app.add_typer(letters_app, name="letters")
 app.add_typer(tasks_app, name="tasks")
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")

@@ -7,14 +7,16 @@ configuration error.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine
 
 from creditflow.config import ConfigError, load_settings
+from creditflow.terminal import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="Bank statement payments: the unmatched queue.", no_args_is_help=True)
 
@@ -55,7 +57,7 @@ def unmatched(
     """List the statement entries waiting in the unmatched queue, with suggestions."""
     from creditflow.payments.unmatched import list_unmatched
 
-    out, err = Console(), Console(stderr=True)
+    out, err = console(), console(stderr=True)
     entries = list_unmatched(_engine(db, err))
     if as_json:
         for entry in entries:
@@ -64,6 +66,8 @@ def unmatched(
     if not entries:
         out.print("the unmatched queue is empty")
         return
+    from rich.table import Table
+
     table = Table(title=f"unmatched statement entries ({len(entries)})")
     for heading in ("id", "booked", "amount", "counterparty", "description", "reason"):
         table.add_column(heading, justify="right" if heading in ("id", "amount") else "left")
@@ -104,7 +108,7 @@ def resolve(
     from creditflow.models import utcnow
     from creditflow.payments.unmatched import ResolveError, resolve_entry
 
-    out, err = Console(), Console(stderr=True)
+    out, err = console(), console(stderr=True)
     chosen = sum((bool(invoice), customer is not None, ignore))
     if chosen != 1:
         err.print("give exactly one of --invoice INV (repeatable), --customer ID or --ignore")
