@@ -133,14 +133,22 @@ def import_statement_cmd(file: Path, db: DbOption = None) -> None:
     raise typer.Exit(code)
 
 
+def _message_templates(settings: Settings) -> list[str]:
+    """The templates a strategy may name: shipped ones and the organisation's own."""
+    from creditflow.messages.render import available_templates
+
+    return available_templates(override_dir=settings.template_dir)
+
+
 @strategy_app.command("check")
 def strategy_check(file: Path) -> None:
     """Validate a strategy file; every error names its line."""
     from creditflow.strategy.schema import StrategyError
     from creditflow.strategy.service import check_strategy_file
 
+    templates = _message_templates(_settings(None))
     try:
-        strategy = check_strategy_file(file)
+        strategy = check_strategy_file(file, templates)
     except FileNotFoundError as exc:
         err.print(f"no such file: {file}")
         raise typer.Exit(2) from exc
@@ -166,7 +174,9 @@ def strategy_load(file: Path, db: DbOption = None) -> None:
     engine = _engine(settings)
     try:
         with transaction(engine) as session:
-            version = activate_strategy(session, file.read_text(encoding="utf-8"), str(file))
+            version = activate_strategy(
+                session, file.read_text(encoding="utf-8"), str(file), _message_templates(settings)
+            )
             version_id = version.id
     except StrategyError as exc:
         for line in exc.lines():
