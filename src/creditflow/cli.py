@@ -14,8 +14,14 @@ from typing import Annotated, Any
 
 import typer
 
-from creditflow.config import ConfigError, Settings, load_settings
-from creditflow.terminal import console
+from creditflow.config import (
+    ConfigError,
+    Settings,
+    check_organisation_iban,
+    check_sending_settings,
+    load_settings,
+)
+from creditflow.terminal import console, show_config_error
 
 app = typer.Typer(
     help="creditflow: decides, every day, the next contact with each customer who owes money.",
@@ -40,7 +46,7 @@ def _settings(db: str | None) -> Settings:
     try:
         return load_settings().with_database(db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
 
 
@@ -62,9 +68,19 @@ def init(db: DbOption = None) -> None:
     from creditflow.ledger.service import ensure_organisation
 
     settings = _settings(db)
+    _configured(check_organisation_iban, settings)
     engine = _engine(settings)
     ensure_organisation(engine, settings)
-    out.print(f"database ready: {_safe_url(settings.database_url)}")
+    out.print(f"database ready: {_safe_url(settings.database_url)}", soft_wrap=True)
+
+
+def _configured(check: Any, settings: Settings) -> None:
+    """Run a configuration check; a problem is exit 2 with the setting named."""
+    try:
+        check(settings)
+    except ConfigError as exc:
+        show_config_error(err, exc)
+        raise typer.Exit(2) from exc
 
 
 def _safe_url(url: str) -> str:
@@ -283,6 +299,7 @@ def dispatch(
     from creditflow.dispatch.worker import dispatch_due
 
     settings = _settings(db)
+    _configured(check_sending_settings, settings)
     engine = _engine(settings)
     moment = datetime.now(UTC)
     if until:
@@ -295,23 +312,38 @@ def dispatch(
     try:
         report = dispatch_due(engine, settings, until=moment)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
-    out.print(report.line())
+    out.print(report.line(), soft_wrap=True)
 
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(help="Number of sample customers.")] = 300,
-    days: Annotated[int, typer.Option(help="Days to simulate.")] = 5,
-    folder: Annotated[Path, typer.Option(help="Where the demo writes its files.")] = Path("demo"),
-    db: DbOption = None,
+    customers: Annotated[int, typer.Option(min=1, help="Number of sample customers.")] = 300,
+    days: Annotated[int, typer.Option(min=1, help="Days to simulate, ending yesterday.")] = 5,
+    folder: Annotated[
+        Path, typer.Option(help="The demo's own folder: files, outbox and database.")
+    ] = Path("demo"),
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="An empty database for the demo (default: its own FOLDER/demo.db; "
+            "CREDITFLOW_DATABASE_URL is not used).",
+        ),
+    ] = None,
 ) -> None:
-    """The whole loop on a sample Dutch company."""
-    from creditflow.simulation.demo import run_demo
+    """The whole loop on a sample Dutch company, in its own folder and database."""
+    from creditflow.simulation.demo import DemoRefused, run_demo
 
-    settings = _settings(db)
-    run_demo(settings, customers=customers, days=days, folder=folder, console=out)
+    settings = _settings(None)
+    try:
+        run_demo(
+            settings, customers=customers, days=days, folder=folder, console=out, database_url=db
+        )
+    except DemoRefused as exc:
+        err.print(f"demo: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()

@@ -26,3 +26,10 @@ class _LazyConsole:
 def console(*, stderr: bool = False) -> Console:
     """A console for stdout (or stderr) that imports Rich only when it first prints."""
     return cast("Console", _LazyConsole(stderr=stderr))
+
+
+def show_config_error(err: Console, exc: Exception) -> None:
+    """Print a configuration error as written: `[organisation]` is a setting, not markup."""
+    from rich.markup import escape
+
+    err.print(f"[red]configuration error:[/red] {escape(str(exc))}", soft_wrap=True)

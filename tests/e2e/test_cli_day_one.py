@@ -88,3 +88,106 @@ def test_a_template_of_the_organisations_own_folder_passes_the_check(cli, tmp_pa
     (tmp_path / "own.yaml").write_text(text)
     checked = cli("strategy", "check", "own.yaml")
     assert checked.returncode == 0, checked.stderr
+
+
+def _ledger_with_queued_actions(cli, tmp_path: Path) -> None:
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "invoices.csv").write_text(INVOICES)
+    assert cli("init").returncode == 0
+    assert cli("import", "customers", "customers.csv").returncode == 0
+    assert cli("import", "invoices", "invoices.csv").returncode == 0
+    assert cli("run", "--as-of", "2026-03-02").returncode == 0
+
+
+def _statuses(cli) -> list[str]:
+    import json
+
+    listed = cli("actions", "--json")
+    return [json.loads(line)["status"] for line in listed.stdout.splitlines()]
+
+
+def test_dispatch_without_an_organisation_iban_is_a_configuration_error_and_sends_nothing(
+    cli, tmp_path: Path
+):
+    _ledger_with_queued_actions(cli, tmp_path)
+    queued = _statuses(cli)
+    assert queued and set(queued) == {"queued"}
+    sent = cli("dispatch", "--until", "2026-03-03T00:00:00+00:00")
+    assert sent.returncode == 2
+    assert "[organisation] iban is not set in creditflow.toml" in sent.stderr
+    assert "bank transfer details" in sent.stderr
+    _no_traceback(sent)
+    assert _statuses(cli) == queued  # still queued: not failed, not attempted
+    assert not (tmp_path / "outbox").exists() or not any((tmp_path / "outbox").rglob("*.*"))
+
+
+def test_dispatch_with_a_mistyped_iban_names_the_setting(cli, tmp_path: Path):
+    _ledger_with_queued_actions(cli, tmp_path)
+    (tmp_path / "creditflow.toml").write_text(ORGANISATION.format(iban="NL91ABNA0417164301"))
+    sent = cli("dispatch", "--until", "2026-03-03T00:00:00+00:00")
+    assert sent.returncode == 2
+    assert "[organisation] iban 'NL91ABNA0417164301' is not a valid IBAN" in sent.stderr
+    assert set(_statuses(cli)) == {"queued"}
+
+
+def test_dispatch_with_the_organisation_configured_sends(cli, tmp_path: Path):
+    _ledger_with_queued_actions(cli, tmp_path)
+    (tmp_path / "creditflow.toml").write_text(ORGANISATION.format(iban="NL91 ABNA 0417 1643 00"))
+    sent = cli("dispatch", "--until", "2026-03-03T00:00:00+00:00")
+    assert sent.returncode == 0, sent.stderr
+    assert "queued" not in _statuses(cli)
+
+
+def test_init_refuses_an_iban_with_wrong_check_digits(cli, tmp_path: Path):
+    (tmp_path / "creditflow.toml").write_text(ORGANISATION.format(iban="NL91ABNA0417164301"))
+    refused = cli("init")
+    assert refused.returncode == 2
+    assert "[organisation] iban 'NL91ABNA0417164301' is not a valid IBAN" in refused.stderr
+    _no_traceback(refused)
+    (tmp_path / "creditflow.toml").write_text(ORGANISATION.format(iban="NL91ABNA0417164300"))
+    assert cli("init").returncode == 0
+
+
+def test_the_demo_keeps_to_its_own_folder_runs_twice_and_a_run_afterwards_carries_on(
+    cli, tmp_path: Path
+):
+    import json
+
+    for _ in range(2):
+        shown = cli("demo", "--customers", "80", "--days", "3")
+        assert shown.returncode == 0, shown.stderr
+        _no_traceback(shown)
+    assert (tmp_path / "demo" / "demo.db").is_file()
+    assert any((tmp_path / "demo" / "outbox").iterdir())
+    assert not (tmp_path / "outbox").exists()
+    # CREDITFLOW_DATABASE_URL was not touched: it is still an empty database.
+    untouched = cli("actions")
+    assert untouched.returncode == 2 and "run `creditflow init` first" in untouched.stderr
+    demo_db = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+    first = cli("run", "--db", demo_db, "--json")
+    assert first.returncode == 0, first.stderr
+    steps = [json.loads(line)["step"] for line in first.stdout.splitlines()]
+    # The sample company is dated up to yesterday: today brings a few new steps, not
+    # a backlog of months of final notices and hand-overs.
+    assert steps, "a day after the demo has something to do"
+    assert steps.count("handover") == 0
+    assert steps.count("final_notice") <= len(steps) // 2
+    assert len(steps) < 80
+    for _ in range(2):
+        again = cli("run", "--db", demo_db)
+        assert again.returncode == 0
+        _no_traceback(again)
+
+
+def test_the_demo_refuses_a_folder_it_did_not_make_and_a_database_in_use(
+    cli, tmp_path: Path, database_url: str
+):
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    refused = cli("demo", "--customers", "5", "--days", "1")
+    assert refused.returncode == 2 and "was not made by the demo" in refused.stderr
+    assert (tmp_path / "demo" / "notes.txt").read_text() == "mine"
+    _ledger_with_queued_actions(cli, tmp_path)
+    used = cli("demo", "--customers", "5", "--days", "1", "--folder", "d2", "--db", database_url)
+    assert used.returncode == 2 and "already holds 2 customers" in used.stderr
+    _no_traceback(used)
