@@ -111,10 +111,10 @@ def _run_import(kind: str, file: Path, db: str | None) -> None:
 
             summary = import_payments(engine, file, settings)
     except ImportFileError as exc:
-        err.print(f"[red]cannot read {file}:[/red] {exc}")
+        err.print(f"cannot read {file}: {exc}", style="red", markup=False)
         raise typer.Exit(2) from exc
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"warning: {warning}", style="yellow", markup=False)
     print(summary.line())
     if summary.rejected:
         raise typer.Exit(1)
@@ -258,12 +258,26 @@ def _print_run_summary(result: Any) -> None:
 def actions(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     customer: Annotated[str | None, typer.Option("--customer", help="Customer id.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Action status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="planned, queued, sent, delivered, failed, cancelled, done"),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="All columns (needs a wide terminal).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List actions from the outbox."""
+    from creditflow.dispatch.models import ACTION_STATUSES
     from creditflow.dispatch.service import list_actions
 
+    if status is not None and status not in ACTION_STATUSES:
+        err.print(
+            f"--status {status}: not an action status; use one of {', '.join(ACTION_STATUSES)}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     settings = _settings(db)
     engine = _engine(settings, migrate=False)
     rows = list_actions(engine, customer=customer, status=status)
@@ -271,21 +285,36 @@ def actions(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    from rich.table import Table
+    table = _actions_table(rows, wide=wide)
+    if wide:  # the table's natural width, however narrow the terminal: nothing cropped
+        from rich.console import Console
 
-    table = Table("action", "customer", "kind", "channel", "step", "amount", "scheduled", "status")
-    for row in rows:
-        table.add_row(
-            row["action_id"][:10],
-            row["customer_id"],
-            row["kind"],
-            row["channel"],
-            row["step"],
-            f"{row['currency']} {row['amount_due']}",
-            row["scheduled_at"],
-            row["status"],
-        )
+        Console(width=1000).print(table)
+        return
     out.print(table)
+
+
+def _actions_table(rows: list[dict[str, Any]], *, wide: bool) -> Any:
+    """Actions as a table: ids and amounts are never cut; --wide adds kind, channel, time."""
+    from rich.table import Column, Table
+
+    columns = [
+        Column("action", no_wrap=True, min_width=32),
+        Column("customer", overflow="fold"),
+        Column("step", overflow="ellipsis", min_width=12),
+        Column("amount", justify="right", no_wrap=True),
+        Column("status", no_wrap=True),
+    ]
+    if wide:
+        columns[3:3] = [Column("kind"), Column("channel"), Column("scheduled", no_wrap=True)]
+    table = Table(*columns, box=None, header_style="bold underline", pad_edge=False)
+    for row in rows:
+        amount = f"{row['currency']} {row['amount_due']}"
+        cells = [row["action_id"], row["customer_id"], row["step"] or "", amount, row["status"]]
+        if wide:
+            cells[3:3] = [row["kind"], row["channel"] or "", row["scheduled_at"] or ""]
+        table.add_row(*cells)
+    return table
 
 
 @app.command()
@@ -349,7 +378,7 @@ def demo(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port (1-65535).")] = 8000,
     db: DbOption = None,
 ) -> None:
     """API, portal and workbench."""
@@ -385,5 +414,37 @@ _mount_areas()
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script: database failures are reported, not traced."""
+    try:
+        app()
+    except Exception as exc:
+        message = _database_failure(exc)
+        if message is None:
+            raise
+        err.print(message, markup=False, soft_wrap=True)
+        sys.exit(2)
+
+
+def _database_failure(exc: Exception) -> str | None:
+    """A user's sentence for a database that cannot be reached or opened, else None."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError) or not exc.connection_invalidated and not _is_connect(exc):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return (
+        f"cannot use the database: {reason}\n"
+        "check CREDITFLOW_DATABASE_URL or --db (and that the database server is running)"
+    )
+
+
+def _is_connect(exc: Exception) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError | InterfaceError) and any(
+        hint in text
+        for hint in ("connect", "unable to open database", "could not translate host", "password")
+    )

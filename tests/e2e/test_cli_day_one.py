@@ -157,6 +157,8 @@ def test_the_demo_keeps_to_its_own_folder_runs_twice_and_a_run_afterwards_carrie
         shown = cli("demo", "--customers", "80", "--days", "3")
         assert shown.returncode == 0, shown.stderr
         _no_traceback(shown)
+        assert "{'" not in shown.stdout and "Decimal(" not in shown.stdout  # no reprs
+        assert max(map(len, shown.stdout.splitlines())) <= 80
     assert (tmp_path / "demo" / "demo.db").is_file()
     assert any((tmp_path / "demo" / "outbox").iterdir())
     assert not (tmp_path / "outbox").exists()
@@ -191,3 +193,37 @@ def test_the_demo_refuses_a_folder_it_did_not_make_and_a_database_in_use(
     used = cli("demo", "--customers", "5", "--days", "1", "--folder", "d2", "--db", database_url)
     assert used.returncode == 2 and "already holds 2 customers" in used.stderr
     _no_traceback(used)
+
+
+def test_the_actions_table_at_80_columns_shows_whole_ids_and_amounts(cli, tmp_path: Path):
+    import json
+
+    _ledger_with_queued_actions(cli, tmp_path)
+    rows = [json.loads(line) for line in cli("actions", "--json").stdout.splitlines()]
+    for args in (("actions",), ("actions", "--wide")):
+        shown = cli(*args)
+        assert shown.returncode == 0, shown.stderr
+        for row in rows:
+            assert row["action_id"] in shown.stdout  # `tasks complete` needs it whole
+            assert f"{row['currency']} {row['amount_due']}" in shown.stdout
+        assert "None" not in shown.stdout
+    narrow = cli("actions").stdout.splitlines()
+    assert max(map(len, narrow)) <= 80
+
+
+def test_misuse_gets_exit_2_and_a_sentence_not_a_traceback(cli, tmp_path: Path):
+    bogus = cli("actions", "--status", "bogus")
+    assert bogus.returncode == 2
+    assert "use one of planned, queued, sent, delivered, failed, cancelled, done" in bogus.stderr
+    german = cli("template", "preview", "reminder", "--lang", "de")
+    assert german.returncode == 2
+    assert "--lang de: not a supported language; use one of nl, en" in german.stdout
+    port = cli("serve", "--port", "99999")
+    assert port.returncode == 2 and "--port" in port.stderr
+    refused = cli("actions", "--db", "postgresql+psycopg://postgres@127.0.0.1:9/creditflow")
+    assert refused.returncode == 2
+    assert "cannot use the database" in refused.stderr and "refused" in refused.stderr
+    missing = cli("init", "--db", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+    assert missing.returncode == 2 and "unable to open database file" in missing.stderr
+    for done in (bogus, german, port, refused, missing):
+        _no_traceback(done)

@@ -64,7 +64,7 @@ def preview(
         ctx = sample_context(name, lang, tone, today=today)
         rendered = render_message(name, channel, ctx, override_dir=override_dir)
     except MessageTemplateError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
     if channel == "letter":
         from creditflow.messages.letter import render_letter_pdf

@@ -52,6 +52,9 @@ def _short(text: str | None, width: int) -> str:
 @app.command()
 def unmatched(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per entry.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Also the description and suggestions.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List the statement entries waiting in the unmatched queue, with suggestions."""
@@ -66,27 +69,42 @@ def unmatched(
     if not entries:
         out.print("the unmatched queue is empty")
         return
-    from rich.table import Table
+    from rich.console import Console
+    from rich.table import Column, Table
 
-    table = Table(title=f"unmatched statement entries ({len(entries)})")
-    for heading in ("id", "booked", "amount", "counterparty", "description", "reason"):
-        table.add_column(heading, justify="right" if heading in ("id", "amount") else "left")
-    table.add_column("suggestions")
+    columns = [
+        Column("id", justify="right", no_wrap=True),
+        Column("booked", no_wrap=True),
+        Column("amount", justify="right", no_wrap=True),
+        Column("counterparty", overflow="fold"),
+        Column("reason", overflow="fold"),
+    ]
+    if wide:
+        columns += [Column("description", overflow="fold"), Column("suggestions", no_wrap=True)]
+    title = f"unmatched statement entries ({len(entries)})"
+    table = Table(*columns, title=title, box=None, header_style="bold underline")
     for entry in entries:
         data = entry.as_json()
-        ideas = "\n".join(
-            f"{s['invoice']} ({s['customer']}, {s['currency']} {s['open_amount']}) {s['score']}"
-            for s in entry.suggestions[:3]
-        )
-        table.add_row(
+        cells = [
             str(entry.entry_id),
             data["booking_date"],
             f"{data['currency']} {data['amount']}",
             _short(" ".join(filter(None, (entry.counterparty_name, entry.counterparty_iban))), 40),
-            _short(entry.structured_reference or entry.remittance_text, 40),
             entry.reason or "",
-            ideas,
-        )
+        ]
+        if wide:
+            cells += [
+                _short(entry.structured_reference or entry.remittance_text, 40),
+                "\n".join(
+                    f"{s['invoice']} ({s['customer']}, {s['currency']} {s['open_amount']}) "
+                    f"{s['score']}"
+                    for s in entry.suggestions[:3]
+                ),
+            ]
+        table.add_row(*cells)
+    if wide:  # the table's natural width, however narrow the terminal: nothing cropped
+        Console(width=1000).print(table)
+        return
     out.print(table)
 
 

@@ -39,8 +39,8 @@ class StatementImportSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every entry was handled, 1 when some wait in the unmatched queue."""
-        return 1 if self.unmatched else 0
+        """0: the statement was read; entries left unmatched are a normal outcome (queued)."""
+        return 0
 
     def count(self, status: str, currency: str, minor: int, outcome: dict[str, Any]) -> None:
         """Count one stored entry under its status (and rule or reason) and its amount."""
@@ -111,6 +111,7 @@ def print_summary(summary: StatementImportSummary, out: Console) -> None:
         out.print(f"all {summary.entries} entries were imported before: nothing changed")
     if summary.unmatched:
         out.print(
-            f"{summary.unmatched} entries wait in the unmatched queue "
-            "(creditflow payments unmatched)"
+            f"{summary.unmatched} unmatched, see `creditflow payments unmatched`",
+            markup=False,
+            soft_wrap=True,
         )

@@ -108,7 +108,8 @@ def run_demo(
     ensure_organisation(engine, settings)
     ledger = generate_company(customers, as_of=start, seed=seed)
     files = ledger.write_csv(folder)
-    console.print(f"[bold]Sample company[/bold]: {ledger.counts()} written to {folder}/")
+    counts = ", ".join(f"{n} {what}" for what, n in ledger.counts().items())
+    console.print(f"[bold]Sample company[/bold]: {counts} written to {folder}/", soft_wrap=True)
     for kind, importer in (
         ("customers", import_customers),
         ("invoices", import_invoices),
