@@ -126,7 +126,7 @@ def test_every_real_bank_file_imports_with_the_right_counts(
     entries, matched, ignored, unmatched, reasons = REAL_FILES[name]
     console = Console(width=200, record=True)
     code = import_statement_file(real_counterparties, path, settings, console, console)
-    assert code == (1 if unmatched else 0)
+    assert code == 0  # unmatched entries are a normal outcome, queued
     report = console.export_text()
     assert table_value(report, "entries in the file") == entries
     assert table_value(report, "unmatched (queued)") == unmatched
