@@ -56,6 +56,25 @@ def _fresh_folder(folder: Path) -> None:
     (folder / DEMO_MARKER).write_text("written by creditflow demo\n")
 
 
+def _write_config(path: Path, settings: Settings, *, with_database: bool) -> None:
+    """A configuration to carry on with the demo: its database, outbox and organisation."""
+    import json
+    from dataclasses import asdict
+
+    def value(v: object) -> str:
+        return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
+
+    lines = [
+        "# written by creditflow demo: CREDITFLOW_CONFIG=demo/creditflow.toml creditflow run",
+        f"outbox_dir = {value(settings.outbox_dir.resolve())}",
+        "",
+        *(["[database]", f"url = {value(settings.database_url)}", ""] if with_database else []),
+        "[organisation]",
+        *(f"{k} = {value(v)}" for k, v in asdict(settings.organisation).items() if v),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -103,6 +122,7 @@ def run_demo(
     settings = replace(settings, database_url=url, outbox_dir=folder / "outbox")
     if not settings.organisation.iban:
         settings = replace(settings, organisation=sample_organisation())
+    _write_config(folder / "creditflow.toml", settings, with_database=own_database)
     engine = make_engine(url)
     upgrade(engine)
     ensure_organisation(engine, settings)
@@ -359,8 +379,6 @@ def _print_summary(
     for currency, minor in received:
         console.print(f"collected during the demo: {Money.of_minor(int(minor), currency)}")
     console.print(f"what the sandbox channels sent is in {settings.outbox_dir}/", soft_wrap=True)
-    console.print(
-        f"carry on from here, today: creditflow run --db {settings.database_url}",
-        soft_wrap=True,
-        highlight=False,
-    )
+    config = settings.outbox_dir.parent / "creditflow.toml"
+    console.print("carry on from here, today (then dispatch, actions, ...):")
+    console.print(f"  CREDITFLOW_CONFIG={config} creditflow run", soft_wrap=True, highlight=False)
