@@ -21,7 +21,7 @@ from creditflow.config import (
     check_sending_settings,
     load_settings,
 )
-from creditflow.terminal import console, show_config_error
+from creditflow.terminal import actions_table, console, database_failure, show_config_error
 
 app = typer.Typer(
     help="creditflow: decides, every day, the next contact with each customer who owes money.",
@@ -285,36 +285,13 @@ def actions(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    table = _actions_table(rows, wide=wide)
+    table = actions_table(rows, wide=wide)
     if wide:  # the table's natural width, however narrow the terminal: nothing cropped
         from rich.console import Console
 
         Console(width=1000).print(table)
         return
     out.print(table)
-
-
-def _actions_table(rows: list[dict[str, Any]], *, wide: bool) -> Any:
-    """Actions as a table: ids and amounts are never cut; --wide adds kind, channel, time."""
-    from rich.table import Column, Table
-
-    columns = [
-        Column("action", no_wrap=True, min_width=32),
-        Column("customer", overflow="fold"),
-        Column("step", overflow="ellipsis", min_width=12),
-        Column("amount", justify="right", no_wrap=True),
-        Column("status", no_wrap=True),
-    ]
-    if wide:
-        columns[3:3] = [Column("kind"), Column("channel"), Column("scheduled", no_wrap=True)]
-    table = Table(*columns, box=None, header_style="bold underline", pad_edge=False)
-    for row in rows:
-        amount = f"{row['currency']} {row['amount_due']}"
-        cells = [row["action_id"], row["customer_id"], row["step"] or "", amount, row["status"]]
-        if wide:
-            cells[3:3] = [row["kind"], row["channel"] or "", row["scheduled_at"] or ""]
-        table.add_row(*cells)
-    return table
 
 
 @app.command()
@@ -418,33 +395,8 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        message = _database_failure(exc)
+        message = database_failure(exc)
         if message is None:
             raise
         err.print(message, markup=False, soft_wrap=True)
         sys.exit(2)
-
-
-def _database_failure(exc: Exception) -> str | None:
-    """A user's sentence for a database that cannot be reached or opened, else None."""
-    if "sqlalchemy" not in sys.modules:
-        return None
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(exc, DBAPIError) or not exc.connection_invalidated and not _is_connect(exc):
-        return None
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return (
-        f"cannot use the database: {reason}\n"
-        "check CREDITFLOW_DATABASE_URL or --db (and that the database server is running)"
-    )
-
-
-def _is_connect(exc: Exception) -> bool:
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    text = str(exc).lower()
-    return isinstance(exc, OperationalError | InterfaceError) and any(
-        hint in text
-        for hint in ("connect", "unable to open database", "could not translate host", "password")
-    )
