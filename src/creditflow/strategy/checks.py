@@ -239,13 +239,21 @@ _NAMED_STEP = re.compile(r"strategy '(?P<strategy>[^']+)'.*?step '(?P<step>[^']+
 
 
 def compliance_errors(data: dict[str, Any], lines: Lines) -> Errors:
-    """The legal rules (compliance/strategy_rules.py), each on the line of the step it names."""
+    """The legal rules (compliance/strategy_rules.py), each on the line of the step it names.
+
+    A rule gives a message naming "strategy 'x' ... step 'y'", or a (path, message) pair
+    with the path of the node it concerns, e.g. ("strategies", "x", "steps", 2).
+    """
     from creditflow.compliance.strategy_rules import check_strategy_compliance
 
-    return [
-        (_problem_line(data, lines, problem), problem)
-        for problem in check_strategy_compliance(data)
-    ]
+    errors: Errors = []
+    for problem in check_strategy_compliance(data):
+        if isinstance(problem, tuple):
+            path, message = problem
+            errors.append((line_of(lines, tuple(path)), str(message)))
+        else:
+            errors.append((_problem_line(data, lines, problem), problem))
+    return errors
 
 
 def _problem_line(data: dict[str, Any], lines: Lines, problem: str) -> int | None:
