@@ -13,23 +13,29 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.config import (
+    ConfigError,
+    Settings,
+    check_organisation_iban,
+    check_sending_settings,
+    load_settings,
+)
+from creditflow.terminal import actions_table, console, database_failure, show_config_error
 
 app = typer.Typer(
     help="creditflow: decides, every day, the next contact with each customer who owes money.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: Rich's Markdown help costs a second of start-up
 )
 import_app = typer.Typer(help="Import customers, invoices, payments or a bank statement.")
 strategy_app = typer.Typer(help="Validate and activate strategy files.")
 app.add_typer(import_app, name="import")
 app.add_typer(strategy_app, name="strategy")
 
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
@@ -40,7 +46,7 @@ def _settings(db: str | None) -> Settings:
     try:
         return load_settings().with_database(db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
 
 
@@ -62,9 +68,19 @@ def init(db: DbOption = None) -> None:
     from creditflow.ledger.service import ensure_organisation
 
     settings = _settings(db)
+    _configured(check_organisation_iban, settings)
     engine = _engine(settings)
     ensure_organisation(engine, settings)
-    out.print(f"database ready: {_safe_url(settings.database_url)}")
+    out.print(f"database ready: {_safe_url(settings.database_url)}", soft_wrap=True)
+
+
+def _configured(check: Any, settings: Settings) -> None:
+    """Run a configuration check; a problem is exit 2 with the setting named."""
+    try:
+        check(settings)
+    except ConfigError as exc:
+        show_config_error(err, exc)
+        raise typer.Exit(2) from exc
 
 
 def _safe_url(url: str) -> str:
@@ -123,10 +139,10 @@ def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
 
             summary = import_payments(engine, file, settings, file_format)
     except ImportFileError as exc:
-        err.print(f"[red]cannot read {file}:[/red] {escape(str(exc))}; nothing imported")
+        err.print(f"cannot read {file}: {exc}", style="red", markup=False)
         raise typer.Exit(2) from exc
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"warning: {warning}", style="yellow", markup=False)
     print(summary.line())
     if summary.rejected:
         raise typer.Exit(1)
@@ -177,14 +193,22 @@ def import_statement_cmd(file: Path, db: DbOption = None) -> None:
     raise typer.Exit(code)
 
 
+def _message_templates(settings: Settings) -> list[str]:
+    """The templates a strategy may name: shipped ones and the organisation's own."""
+    from creditflow.messages.render import available_templates
+
+    return available_templates(override_dir=settings.template_dir)
+
+
 @strategy_app.command("check")
 def strategy_check(file: Path) -> None:
     """Validate a strategy file; every error names its line."""
     from creditflow.strategy.schema import StrategyError
     from creditflow.strategy.service import check_strategy_file
 
+    templates = _message_templates(_settings(None))
     try:
-        strategy = check_strategy_file(file)
+        strategy = check_strategy_file(file, templates)
     except FileNotFoundError as exc:
         err.print(f"no such file: {file}")
         raise typer.Exit(2) from exc
@@ -210,7 +234,9 @@ def strategy_load(file: Path, db: DbOption = None) -> None:
     engine = _engine(settings)
     try:
         with transaction(engine) as session:
-            version = activate_strategy(session, file.read_text(encoding="utf-8"), str(file))
+            version = activate_strategy(
+                session, file.read_text(encoding="utf-8"), str(file), _message_templates(settings)
+            )
             version_id = version.id
     except StrategyError as exc:
         for line in exc.lines():
@@ -287,12 +313,26 @@ def _print_run_summary(result: Any) -> None:
 def actions(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     customer: Annotated[str | None, typer.Option("--customer", help="Customer id.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Action status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="planned, queued, sent, delivered, failed, cancelled, done"),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="All columns (needs a wide terminal).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List actions from the outbox."""
+    from creditflow.dispatch.models import ACTION_STATUSES
     from creditflow.dispatch.service import list_actions
 
+    if status is not None and status not in ACTION_STATUSES:
+        err.print(
+            f"--status {status}: not an action status; use one of {', '.join(ACTION_STATUSES)}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     settings = _settings(db)
     engine = _engine(settings, migrate=False)
     rows = list_actions(engine, customer=customer, status=status)
@@ -300,20 +340,12 @@ def actions(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    from rich.table import Table
+    table = actions_table(rows, wide=wide)
+    if wide:  # the table's natural width, however narrow the terminal: nothing cropped
+        from rich.console import Console
 
-    table = Table("action", "customer", "kind", "channel", "step", "amount", "scheduled", "status")
-    for row in rows:
-        table.add_row(
-            row["action_id"][:10],
-            row["customer_id"],
-            row["kind"],
-            row["channel"],
-            row["step"],
-            f"{row['currency']} {row['amount_due']}",
-            row["scheduled_at"],
-            row["status"],
-        )
+        Console(width=1000).print(table)
+        return
     out.print(table)
 
 
@@ -328,6 +360,7 @@ def dispatch(
     from creditflow.dispatch.worker import dispatch_due
 
     settings = _settings(db)
+    _configured(check_sending_settings, settings)
     engine = _engine(settings)
     moment = datetime.now(UTC)
     if until:
@@ -340,29 +373,44 @@ def dispatch(
     try:
         report = dispatch_due(engine, settings, until=moment)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
-    out.print(report.line())
+    out.print(report.line(), soft_wrap=True)
 
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(help="Number of sample customers.")] = 300,
-    days: Annotated[int, typer.Option(help="Days to simulate.")] = 5,
-    folder: Annotated[Path, typer.Option(help="Where the demo writes its files.")] = Path("demo"),
-    db: DbOption = None,
+    customers: Annotated[int, typer.Option(min=1, help="Number of sample customers.")] = 300,
+    days: Annotated[int, typer.Option(min=1, help="Days to simulate, ending yesterday.")] = 5,
+    folder: Annotated[
+        Path, typer.Option(help="The demo's own folder: files, outbox and database.")
+    ] = Path("demo"),
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="An empty database for the demo (default: its own FOLDER/demo.db; "
+            "CREDITFLOW_DATABASE_URL is not used).",
+        ),
+    ] = None,
 ) -> None:
-    """The whole loop on a sample Dutch company."""
-    from creditflow.simulation.demo import run_demo
+    """The whole loop on a sample Dutch company, in its own folder and database."""
+    from creditflow.simulation.demo import DemoRefused, run_demo
 
-    settings = _settings(db)
-    run_demo(settings, customers=customers, days=days, folder=folder, console=out)
+    settings = _settings(None)
+    try:
+        run_demo(
+            settings, customers=customers, days=days, folder=folder, console=out, database_url=db
+        )
+    except DemoRefused as exc:
+        err.print(f"demo: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port (1-65535).")] = 8000,
     db: DbOption = None,
 ) -> None:
     """API, portal and workbench."""
@@ -418,5 +466,12 @@ _mount_areas()
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script: database failures are reported, not traced."""
+    try:
+        app()
+    except Exception as exc:
+        message = database_failure(exc)
+        if message is None:
+            raise
+        err.print(message, markup=False, soft_wrap=True)
+        sys.exit(2)

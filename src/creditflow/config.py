@@ -272,3 +272,39 @@ def secret_from(section: dict[str, Any], key: str, environ: dict[str, str] | Non
             raise ConfigError(f"{key}_env: environment variable {section[f'{key}_env']} is unset")
         return value
     return str(section.get(key, ""))
+
+
+def check_organisation_iban(settings: Settings) -> None:
+    """Refuse an `[organisation] iban` whose check digits (mod 97) or format are wrong."""
+    iban = settings.organisation.iban
+    if not iban.strip():
+        return
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(iban)
+    except SchwiftyException as exc:
+        raise ConfigError(
+            f"[organisation] iban {iban!r} is not a valid IBAN ({exc}) in {_config_name(settings)}"
+        ) from exc
+
+
+def check_sending_settings(settings: Settings) -> None:
+    """Refuse to send when messages cannot say who they are from and where to pay."""
+    org = settings.organisation
+    where = _config_name(settings)
+    if not org.name.strip():
+        raise ConfigError(
+            f"[organisation] name is not set in {where}: every message says who sends it"
+        )
+    if not org.iban.strip():
+        raise ConfigError(
+            f"[organisation] iban is not set in {where}: letters and e-mails need it "
+            "for bank transfer details"
+        )
+    check_organisation_iban(settings)
+
+
+def _config_name(settings: Settings) -> str:
+    return str(settings.config_path) if settings.config_path else "creditflow.toml"

@@ -12,17 +12,19 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from sqlalchemy import Engine
 
 from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.terminal import console, show_config_error
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="One debtor: export, forget, do-not-contact, opt-out.", no_args_is_help=True)
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 T = TypeVar("T")
 
 DbOption = Annotated[
@@ -42,7 +44,7 @@ def _settings(db: str | None) -> Settings:
     try:
         return load_settings().with_database(db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
 
 
@@ -78,7 +80,7 @@ def _in_transaction(db: str | None, work: Callable[[Any, Settings, int], T], cus
         err.print(f"[red]refused:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()

@@ -12,17 +12,17 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.config import ConfigError, Settings, check_sending_settings, load_settings
+from creditflow.terminal import console, show_config_error
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
 letters_app = typer.Typer(help="The daily print run of letters.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Work items for collectors: calls, reviews.", no_args_is_help=True)
 app.add_typer(letters_app, name="letters")
 app.add_typer(tasks_app, name="tasks")
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
@@ -33,7 +33,7 @@ def _settings(db: str | None) -> Settings:
     try:
         return load_settings().with_database(db)
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
 
 
@@ -61,6 +61,11 @@ def worker_command(
     from creditflow.dispatch.worker import DispatchReport
 
     settings = _settings(db)
+    try:
+        check_sending_settings(settings)
+    except ConfigError as exc:
+        show_config_error(err, exc)
+        raise typer.Exit(2) from exc
     engine = _engine(settings)
 
     def show(report: DispatchReport) -> None:
@@ -76,7 +81,7 @@ def worker_command(
             on_report=show,
         )
     except (ConfigError, ValueError) as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+        show_config_error(err, exc)
         raise typer.Exit(2) from exc
 
 

@@ -6,10 +6,9 @@ import json
 from datetime import datetime
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from creditflow.inbound.dataset import LANGUAGES
+from creditflow.terminal import console as lazy_console
 
 app = typer.Typer(
     help="Understand debtor replies (SMS, WhatsApp, e-mail, chat): intent, date and amount.",
@@ -63,6 +62,8 @@ def evaluate_command() -> None:
     from creditflow.inbound.evaluate import evaluate
 
     report = evaluate()
+    from rich.table import Table
+
     table = Table(title="Intent accuracy on the held-out split of inbound/data/intents.csv")
     table.add_column("language")
     table.add_column("messages", justify="right")
@@ -78,7 +79,7 @@ def evaluate_command() -> None:
             f"{scores['language_detection']:.1%}",
         )
     table.add_row("all", str(report["examples"]), "", f"{report['accuracy']:.1%}", "")
-    console = Console()
+    console = lazy_console()
     console.print(table)
     confusions = report["confusions"][:5]
     if confusions:

@@ -7,14 +7,16 @@ configuration error.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine
 
 from creditflow.config import ConfigError, load_settings
+from creditflow.terminal import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="Bank statement payments: the unmatched queue.", no_args_is_help=True)
 
@@ -50,12 +52,15 @@ def _short(text: str | None, width: int) -> str:
 @app.command()
 def unmatched(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per entry.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Also the description and suggestions.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List the statement entries waiting in the unmatched queue, with suggestions."""
     from creditflow.payments.unmatched import list_unmatched
 
-    out, err = Console(), Console(stderr=True)
+    out, err = console(), console(stderr=True)
     entries = list_unmatched(_engine(db, err))
     if as_json:
         for entry in entries:
@@ -64,25 +69,42 @@ def unmatched(
     if not entries:
         out.print("the unmatched queue is empty")
         return
-    table = Table(title=f"unmatched statement entries ({len(entries)})")
-    for heading in ("id", "booked", "amount", "counterparty", "description", "reason"):
-        table.add_column(heading, justify="right" if heading in ("id", "amount") else "left")
-    table.add_column("suggestions")
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    columns = [
+        Column("id", justify="right", no_wrap=True),
+        Column("booked", no_wrap=True),
+        Column("amount", justify="right", no_wrap=True),
+        Column("counterparty", overflow="fold"),
+        Column("reason", overflow="fold"),
+    ]
+    if wide:
+        columns += [Column("description", overflow="fold"), Column("suggestions", no_wrap=True)]
+    title = f"unmatched statement entries ({len(entries)})"
+    table = Table(*columns, title=title, box=None, header_style="bold underline")
     for entry in entries:
         data = entry.as_json()
-        ideas = "\n".join(
-            f"{s['invoice']} ({s['customer']}, {s['currency']} {s['open_amount']}) {s['score']}"
-            for s in entry.suggestions[:3]
-        )
-        table.add_row(
+        cells = [
             str(entry.entry_id),
             data["booking_date"],
             f"{data['currency']} {data['amount']}",
             _short(" ".join(filter(None, (entry.counterparty_name, entry.counterparty_iban))), 40),
-            _short(entry.structured_reference or entry.remittance_text, 40),
             entry.reason or "",
-            ideas,
-        )
+        ]
+        if wide:
+            cells += [
+                _short(entry.structured_reference or entry.remittance_text, 40),
+                "\n".join(
+                    f"{s['invoice']} ({s['customer']}, {s['currency']} {s['open_amount']}) "
+                    f"{s['score']}"
+                    for s in entry.suggestions[:3]
+                ),
+            ]
+        table.add_row(*cells)
+    if wide:  # the table's natural width, however narrow the terminal: nothing cropped
+        Console(width=1000).print(table)
+        return
     out.print(table)
 
 
@@ -104,7 +126,7 @@ def resolve(
     from creditflow.models import utcnow
     from creditflow.payments.unmatched import ResolveError, resolve_entry
 
-    out, err = Console(), Console(stderr=True)
+    out, err = console(), console(stderr=True)
     chosen = sum((bool(invoice), customer is not None, ignore))
     if chosen != 1:
         err.print("give exactly one of --invoice INV (repeatable), --customer ID or --ignore")

@@ -314,8 +314,8 @@ def import_statement_file(
 ) -> int:
     """`creditflow import statement FILE`: import, print the summary, return the exit code.
 
-    0 every entry handled, 1 some went to the unmatched queue or were rejected (an amount
-    beyond MAX_AMOUNT), 2 the file cannot be read.
+    0 the statement was read (unmatched entries wait in their queue), 1 some entries were
+    rejected (an amount beyond MAX_AMOUNT), 2 the file cannot be read.
     """
     try:
         data = path.read_bytes()

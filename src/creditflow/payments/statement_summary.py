@@ -40,8 +40,9 @@ class StatementImportSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every entry was handled, 1 when some wait in the queue or were rejected."""
-        return 1 if self.unmatched or self.rejected else 0
+        """0: the statement was read (unmatched entries are a normal outcome, queued);
+        1: some entries were rejected (an amount beyond the limit) and not stored."""
+        return 1 if self.rejected else 0
 
     def count(self, status: str, currency: str, minor: int, outcome: dict[str, Any]) -> None:
         """Count one stored entry under its status (and rule or reason) and its amount."""
@@ -116,6 +117,7 @@ def print_summary(summary: StatementImportSummary, out: Console) -> None:
         out.print(f"rejected: {reason}", markup=False, soft_wrap=True)
     if summary.unmatched:
         out.print(
-            f"{summary.unmatched} entries wait in the unmatched queue "
-            "(creditflow payments unmatched)"
+            f"{summary.unmatched} unmatched, see `creditflow payments unmatched`",
+            markup=False,
+            soft_wrap=True,
         )

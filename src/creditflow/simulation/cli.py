@@ -8,8 +8,6 @@ from pathlib import Path
 
 import typer
 
-from creditflow.simulation.company import generate_company
-
 app = typer.Typer(help="Synthetic ledgers for demos, tests and benchmarks.", no_args_is_help=True)
 
 
@@ -42,6 +40,8 @@ def generate(
     ),
 ) -> None:
     """Write customers.csv, invoices.csv and payments.csv of a sample Dutch company."""
+    from creditflow.simulation.company import generate_company
+
     day = _as_of(as_of)
     started = time.perf_counter()
     ledger = generate_company(

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy import Engine, text
 
 from creditflow.config import Organisation, Settings
@@ -35,12 +35,61 @@ from creditflow.strategy.run import collection_run
 DEMO_MARKER = ".creditflow-demo"
 
 
+class DemoRefused(ValueError):
+    """The demo would overwrite something it did not make; the message says what."""
+
+
+def demo_database_url(folder: Path) -> str:
+    """The demo's own SQLite database inside its folder."""
+    return f"sqlite:///{(folder / 'demo.db').resolve()}"
+
+
 def _fresh_folder(folder: Path) -> None:
     """Empty a folder the demo made before; never touch a folder it did not make."""
     if folder.exists() and (folder / DEMO_MARKER).exists():
         shutil.rmtree(folder)
+    elif folder.exists() and any(folder.iterdir()):
+        raise DemoRefused(
+            f"{folder}/ exists and was not made by the demo; remove it or give another --folder"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / DEMO_MARKER).write_text("written by creditflow demo\n")
+
+
+def _write_config(path: Path, settings: Settings, *, with_database: bool) -> None:
+    """A configuration to carry on with the demo: its database, outbox and organisation."""
+    import json
+    from dataclasses import asdict
+
+    def value(v: object) -> str:
+        return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
+
+    lines = [
+        "# written by creditflow demo: CREDITFLOW_CONFIG=demo/creditflow.toml creditflow run",
+        f"outbox_dir = {value(settings.outbox_dir.resolve())}",
+        "",
+        *(["[database]", f"url = {value(settings.database_url)}", ""] if with_database else []),
+        "[organisation]",
+        *(f"{k} = {value(v)}" for k, v in asdict(settings.organisation).items() if v),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _refuse_a_used_database(engine: Engine, url: str) -> None:
+    """The demo adds hundreds of sample customers: only to an empty database."""
+    with engine.connect() as conn:
+        held = conn.execute(text("SELECT COUNT(*) FROM customer")).scalar_one()
+    if held:
+        raise DemoRefused(
+            f"the database {_shown(url)} already holds {held} customers; the demo needs an "
+            "empty one (without --db it uses its own, demo/demo.db)"
+        )
 
 
 def run_demo(
@@ -50,25 +99,37 @@ def run_demo(
     days: int,
     folder: Path,
     console: Console,
+    database_url: str | None = None,
     start: date | None = None,
     seed: int = 7,
 ) -> dict[str, Any]:
-    """Run the demo and print a readable summary; returns the figures."""
-    start = start or date(2026, 3, 2)
+    """Run the demo and print a readable summary; returns the figures.
+
+    The demo writes into `folder` (made afresh on every run: its sample files, the
+    sandbox outbox and, unless `database_url` is given, its own SQLite database).
+    It simulates `days` days from `start` (default: that many days before today), so
+    that a `creditflow run` afterwards, today, carries on where the demo stopped.
+    """
+    start = start or date.today() - timedelta(days=days)
+    own_database = database_url is None
+    url = database_url or demo_database_url(folder)
+    if not own_database:
+        engine = make_engine(url)
+        upgrade(engine)
+        _refuse_a_used_database(engine, url)
+        engine.dispose()
     _fresh_folder(folder)
-    _fresh_folder(settings.outbox_dir)
-    url = settings.database_url
-    if url == "sqlite:///./creditflow.db":  # the untouched default: keep the demo apart
-        url = f"sqlite:///{(folder / 'demo.db').resolve()}"
-    settings = replace(settings, database_url=url)
+    settings = replace(settings, database_url=url, outbox_dir=folder / "outbox")
     if not settings.organisation.iban:
         settings = replace(settings, organisation=sample_organisation())
+    _write_config(folder / "creditflow.toml", settings, with_database=own_database)
     engine = make_engine(url)
     upgrade(engine)
     ensure_organisation(engine, settings)
     ledger = generate_company(customers, as_of=start, seed=seed)
     files = ledger.write_csv(folder)
-    console.print(f"[bold]Sample company[/bold]: {ledger.counts()} written to {folder}/")
+    counts = ", ".join(f"{n} {what}" for what, n in ledger.counts().items())
+    console.print(f"[bold]Sample company[/bold]: {counts} written to {folder}/", soft_wrap=True)
     for kind, importer in (
         ("customers", import_customers),
         ("invoices", import_invoices),
@@ -263,16 +324,18 @@ def _print_summary(
     console: Console, engine: Engine, daily: list[dict[str, Any]], settings: Settings
 ) -> None:
     table = Table(
-        "day",
+        Column("day", no_wrap=True),
         "decided",
         "sent",
         "tasks",
-        "cancelled",
-        "payments",
-        "promises",
-        "disputes",
-        "opt-outs",
+        "cancel",
+        "paid",
+        "promised",
+        "disputed",
+        "opt-out",
         title="Simulated days",
+        box=None,
+        header_style="bold underline",
     )
     for d in daily:
         report = d["report"]
@@ -315,4 +378,7 @@ def _print_summary(
         console.print(f"open receivables: {Money.of_minor(int(minor), currency)}")
     for currency, minor in received:
         console.print(f"collected during the demo: {Money.of_minor(int(minor), currency)}")
-    console.print(f"what the sandbox channels sent is in {settings.outbox_dir}/")
+    console.print(f"what the sandbox channels sent is in {settings.outbox_dir}/", soft_wrap=True)
+    config = settings.outbox_dir.parent / "creditflow.toml"
+    console.print("carry on from here, today (then dispatch, actions, ...):")
+    console.print(f"  CREDITFLOW_CONFIG={config} creditflow run", soft_wrap=True, highlight=False)

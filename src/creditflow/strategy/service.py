@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 
@@ -18,14 +19,19 @@ def default_strategy_text() -> str:
     return resources.files("creditflow.strategy").joinpath("data/default.yaml").read_text("utf-8")
 
 
-def check_strategy_file(path: Path) -> Strategy:
-    """Validate a strategy file; raises StrategyError listing every error with its line."""
-    return parse_strategy(path.read_text(encoding="utf-8"), source=str(path))
+def check_strategy_file(path: Path, templates: Collection[str] | None = None) -> Strategy:
+    """Validate a strategy file; raises StrategyError listing every error with its line.
+
+    `templates`, the message templates that exist, makes an unknown `template:` an error.
+    """
+    return parse_strategy(path.read_text(encoding="utf-8"), source=str(path), templates=templates)
 
 
-def activate_strategy(session: Session, text: str, source_name: str) -> StrategyVersion:
+def activate_strategy(
+    session: Session, text: str, source_name: str, templates: Collection[str] | None = None
+) -> StrategyVersion:
     """Validate and store a strategy, making it the active one (idempotent per content)."""
-    parse_strategy(text, source=source_name)
+    parse_strategy(text, source=source_name, templates=templates)
     checksum = hashlib.sha256(text.encode()).hexdigest()
     session.execute(update(StrategyVersion).values(active=False))
     existing = session.scalars(
