@@ -55,6 +55,15 @@ class Organisation:
     sender_sms: str = ""
 
 
+# `quiet_end = "24:00"`: the window runs to midnight.
+END_OF_DAY = time.max
+
+
+def minute_of_day(moment: time) -> int:
+    """Minutes since midnight; END_OF_DAY ("24:00") is 1440."""
+    return 1440 if moment == END_OF_DAY else moment.hour * 60 + moment.minute
+
+
 @dataclass(frozen=True)
 class ContactRules:
     """Contact pressure, quiet hours and grace periods used by the collection run."""
@@ -124,6 +133,8 @@ class Settings:
 
 
 def _parse_time(value: str, name: str) -> time:
+    if value == "24:00" and name.endswith("quiet_end"):
+        return END_OF_DAY
     try:
         hours, minutes = value.split(":")
         return time(int(hours), int(minutes))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.any_hour import ANY_HOUR_RULES
 from tests.unit.test_strategy_check import BILLION_LAUGHS
 
 CREDITFLOW = Path(sys.executable).with_name("creditflow")
@@ -22,10 +23,13 @@ INVOICES = """invoice_number,customer_id,issue_date,due_date,amount
 INV-1,C001,2026-01-01,2026-02-20,120.00
 INV-2,C002,2026-01-01,2026-02-01,900.00
 """
-ORGANISATION = """[organisation]
+ORGANISATION = (
+    """[organisation]
 name = "Voorbeeld B.V."
 iban = "{iban}"
 """
+    + ANY_HOUR_RULES
+)
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         'bic = "RABONL2U"\naddress_line1 = "Energieweg 21"\npostal_code = "3542 DZ"\n'
         'city = "Utrecht"\nemail = "debiteuren@zonnepaneelservice.example"\n'
         'phone = "+31302070450"\n\n'
-        '[rules]\nquiet_start = "00:00"\nquiet_end = "23:59"\n\n'
+        '[rules]\nquiet_start = "00:00"\nquiet_end = "24:00"\nno_weekend_rest_channels = []\n\n'
         f'[portal]\nbase_url = "{base}"\n',
         encoding="utf-8",
     )

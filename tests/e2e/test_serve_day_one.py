@@ -23,16 +23,20 @@ from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
 from creditflow.strategy.run import collection_run
+from tests.support.any_hour import ANY_HOUR_RULES
 from tests.support.pay_scenario import RUN_DAY, app_settings, rows, seed_ledger, token_for
 from tests.support.serve_process import CREDITFLOW, ServeProcess, serve
 
-ORGANISATION = """
+ORGANISATION = (
+    """
 [organisation]
 name = "Voorbeeld Installatie B.V."
 iban = "NL91ABNA0417164300"
 bic = "ABNANL2A"
 email = "debiteuren@voorbeeld-installatie.nl"
 """
+    + ANY_HOUR_RULES
+)
 SANDBOX = '\n[payments]\nprovider = "sandbox"\n'
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

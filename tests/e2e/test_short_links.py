@@ -69,7 +69,7 @@ short_rate_per_minute = 1
 
 [rules]
 quiet_start = "00:00"
-quiet_end = "23:59"
+quiet_end = "24:00"
 no_weekend_rest_channels = []
 """,
         encoding="utf-8",

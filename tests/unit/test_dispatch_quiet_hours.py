@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from creditflow.config import ContactRules
+from creditflow.config import ConfigError, ContactRules, _rules
 from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed, schedule
 
 RULES = ContactRules()
@@ -164,3 +164,21 @@ def test_a_wider_window_from_the_settings_is_kept():
 )
 def test_which_actions_keep_quiet_hours(kind, channel, step, kept):
     assert keeps_quiet_hours(kind, channel, step) is kept
+
+
+def test_a_window_to_midnight_lets_a_message_go_at_23_59():
+    rules = load_settings_rules({"quiet_start": "00:00", "quiet_end": "24:00"})
+    frame = pl.DataFrame({"timezone": ["Europe/Amsterdam"], "country": ["NL"], "channel": ["sms"]})
+    now = at(AMS, 2026, 3, 10, 23, 59)
+    [moment] = next_allowed(frame, now=now, rules=rules)["not_before"].to_list()
+    assert moment == now.astimezone(UTC)
+
+
+def test_24_00_is_only_an_end_of_the_window():
+    with pytest.raises(ConfigError, match="quiet_start"):
+        load_settings_rules({"quiet_start": "24:00", "quiet_end": "24:00"})
+
+
+def load_settings_rules(values):
+    """The [rules] section as creditflow.toml gives it."""
+    return _rules(values)

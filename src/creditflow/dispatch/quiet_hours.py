@@ -12,7 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from creditflow.compliance.service import customer_zone
-from creditflow.config import ContactRules
+from creditflow.config import END_OF_DAY, ContactRules
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer
 from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
@@ -49,7 +49,8 @@ def quiet_hours_holds(
 def quiet_hours_reason(customer: Customer, channel: str, now: datetime, rules: ContactRules) -> str:
     """Why a message may not reach this customer at `now` (quiet hours or a rest day)."""
     local = now.astimezone(customer_zone(customer))
-    window = f"{rules.quiet_start:%H:%M}-{rules.quiet_end:%H:%M}"
+    end = "24:00" if rules.quiet_end == END_OF_DAY else f"{rules.quiet_end:%H:%M}"
+    window = f"{rules.quiet_start:%H:%M}-{end}"
     if rules.quiet_start <= local.time() < rules.quiet_end:
         return f"no {channel} on a Sunday or public holiday in {customer.country}"
     return f"outside quiet hours {window} ({customer.timezone}, {local:%H:%M} there)"

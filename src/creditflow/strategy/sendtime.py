@@ -12,7 +12,7 @@ from functools import lru_cache
 import holidays
 import polars as pl
 
-from creditflow.config import ContactRules
+from creditflow.config import ContactRules, minute_of_day
 
 MAX_SHIFT_DAYS = 6
 
@@ -46,8 +46,8 @@ def schedule(
         return frame.with_columns(
             pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at")
         )
-    start_min = rules.quiet_start.hour * 60 + rules.quiet_start.minute
-    end_min = rules.quiet_end.hour * 60 + rules.quiet_end.minute
+    start_min = minute_of_day(rules.quiet_start)
+    end_min = minute_of_day(rules.quiet_end)
     restricted = list(rules.no_weekend_rest_channels)
     parts = []
     indexed = frame.with_row_index("__row")
