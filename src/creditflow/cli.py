@@ -139,7 +139,7 @@ def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
 
             summary = import_payments(engine, file, settings, file_format)
     except ImportFileError as exc:
-        err.print(f"cannot read {file}: {exc}", style="red", markup=False)
+        err.print(f"cannot read {file}: {exc}; nothing imported", style="red", markup=False)
         raise typer.Exit(2) from exc
     for warning in summary.warnings:
         err.print(f"warning: {warning}", style="yellow", markup=False)

@@ -17,6 +17,7 @@ from creditflow.channels.base import OutboundMessage, SendResult
 from creditflow.channels.registry import build_adapters
 from creditflow.channels.sandbox import SandboxAdapter
 from creditflow.dispatch.worker import dispatch_due
+from tests.support.any_hour import any_hour
 from tests.support.compliance_ledger import consumer, rows
 from tests.support.dispatch_ledger import END_OF_DAY, invoice, queued_reminders, with_organisation
 
@@ -141,7 +142,7 @@ def test_two_workers_drain_one_queue_on_postgresql_sending_each_action_once(
 ):
     if not database_url.startswith("postgresql"):
         pytest.skip("SKIP LOCKED sharing needs PostgreSQL; SQLite has a single writer")
-    settings = with_organisation(settings)
+    settings = any_hour(with_organisation(settings))  # dispatch_due on the wall clock
     queued = ledger(engine, settings, tmp_path, 60)
     adapters = build_adapters({}, settings.outbox_dir)
     counting = CountingSandbox(settings.outbox_dir)

@@ -7,9 +7,22 @@ creditor may choose too); tests/integration/test_dispatch_quiet_hours.py and
 tests/unit/test_dispatch_quiet_hours.py pin the rule itself on a fixed clock.
 """
 
+from dataclasses import replace
+from datetime import time
+
+from creditflow.config import END_OF_DAY, Settings
+
 ANY_HOUR_RULES = """
 [rules]
 quiet_start = "00:00"
 quiet_end = "24:00"
 no_weekend_rest_channels = []
 """
+
+
+def any_hour(settings: Settings) -> Settings:
+    """The settings with contact allowed at any hour, for a worker on the wall clock."""
+    rules = replace(
+        settings.rules, quiet_start=time(0, 0), quiet_end=END_OF_DAY, no_weekend_rest_channels=()
+    )
+    return replace(settings, rules=rules)

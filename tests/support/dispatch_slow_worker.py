@@ -19,6 +19,7 @@ from creditflow.channels.sandbox import SandboxAdapter
 from creditflow.config import load_settings
 from creditflow.db import make_engine
 from creditflow.dispatch.loop import run_worker
+from tests.support.any_hour import any_hour
 from tests.support.dispatch_ledger import with_organisation
 
 
@@ -39,8 +40,8 @@ class SlowSandbox(SandboxAdapter):
 
 def main() -> None:
     url, outbox, log, delay, timeout = sys.argv[1:6]
-    settings = with_organisation(
-        replace(load_settings({}), database_url=url, outbox_dir=Path(outbox))
+    settings = any_hour(
+        with_organisation(replace(load_settings({}), database_url=url, outbox_dir=Path(outbox)))
     )
     settings = replace(settings, raw={"dispatch": {"claim_timeout_seconds": float(timeout)}})
     adapters = build_adapters({}, Path(outbox))

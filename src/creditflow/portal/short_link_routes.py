@@ -87,6 +87,7 @@ def _page(settings: Settings, lang: str, status: int) -> HTMLResponse:
             status=status,
             phone=org.phone,
             email=org.email,
+            creditor=org,
         )
     )
     headers = dict(SECURITY_HEADERS)
