@@ -300,10 +300,11 @@ def _print_run_summary(result: Any) -> None:
         f"[bold]{label} for {result.as_of}[/bold]: {summary['actions']} actions, "
         f"{summary['superseded']} superseded, {summary['invoices_covered']} invoices covered"
     )
-    table = Table("step", "actions")
-    for step, n in summary["by_step"].items():
-        table.add_row(str(step), str(n))
-    out.print(table)
+    if summary["by_step"]:
+        table = Table("step", "actions")
+        for step, n in summary["by_step"].items():
+            table.add_row(str(step), str(n))
+        out.print(table)
     if summary["held_back"]:
         for reason, n in summary["held_back"].items():
             out.print(f"held back: {n} ({reason})")
@@ -469,6 +470,9 @@ def main() -> None:
     """Entry point of the console script: database failures are reported, not traced."""
     try:
         app()
+    except ConfigError as exc:
+        show_config_error(err, exc)
+        sys.exit(2)
     except Exception as exc:
         message = database_failure(exc)
         if message is None:

@@ -31,11 +31,16 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names the setting."""
 
 
+# The creditor's name until [organisation] name is set: fine for trying things out,
+# never sent to a debtor (`check_sending_settings`).
+PLACEHOLDER_NAME = "creditflow demo B.V."
+
+
 @dataclass(frozen=True)
 class Organisation:
     """The creditor: who sends the reminders and receives the money."""
 
-    name: str = "creditflow demo B.V."
+    name: str = PLACEHOLDER_NAME
     iban: str = ""
     bic: str = ""
     address_line1: str = ""
@@ -305,15 +310,18 @@ def check_sending_settings(settings: Settings) -> None:
     """Refuse to send when messages cannot say who they are from and where to pay."""
     org = settings.organisation
     where = _config_name(settings)
-    if not org.name.strip():
-        raise ConfigError(
+    missing = []
+    if not org.name.strip() or org.name == PLACEHOLDER_NAME:
+        missing.append(
             f"[organisation] name is not set in {where}: every message says who sends it"
         )
     if not org.iban.strip():
-        raise ConfigError(
+        missing.append(
             f"[organisation] iban is not set in {where}: letters and e-mails need it "
             "for bank transfer details"
         )
+    if missing:
+        raise ConfigError("; ".join(missing))
     check_organisation_iban(settings)
 
 

@@ -13,8 +13,31 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a database URL creditflow cannot use, with the form it takes (ConfigError)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from creditflow.config import ConfigError
+
+    hint = "use sqlite:///path/to/creditflow.db or postgresql+psycopg://user@host:5432/name"
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"the database URL cannot be read: {hint}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.drivername in ("postgresql", "postgres"):
+        raise ConfigError(f"database URL {shown}: name the driver, postgresql+psycopg:// ({hint})")
+    if parsed.drivername not in SUPPORTED_DATABASES:
+        raise ConfigError(f"database URL {shown}: {parsed.drivername} is not supported; {hint}")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    check_database_url(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)

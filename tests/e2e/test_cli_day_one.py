@@ -235,3 +235,29 @@ def test_misuse_gets_exit_2_and_a_sentence_not_a_traceback(cli, tmp_path: Path):
     assert missing.returncode == 2 and "unable to open database file" in missing.stderr
     for done in (bogus, german, port, refused, missing):
         _no_traceback(done)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("foo", "the database URL cannot be read"),
+        ("postgres://clerk:s3cret@127.0.0.1:5432/test", "name the driver, postgresql+psycopg://"),
+        ("mysql://x@y/z", "mysql is not supported"),
+    ],
+)
+def test_a_database_url_creditflow_cannot_use_is_a_sentence_not_a_traceback(cli, url, said):
+    done = cli("actions", "--db", url)
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "s3cret" not in done.stderr  # the password is never shown
+    _no_traceback(done)
+
+
+def test_dispatch_with_an_iban_but_no_name_does_not_send_under_a_placeholder(cli, tmp_path: Path):
+    _ledger_with_queued_actions(cli, tmp_path)
+    (tmp_path / "creditflow.toml").write_text('[organisation]\niban = "NL91ABNA0417164300"\n')
+    sent = cli("dispatch", "--until", "2026-03-03T00:00:00+00:00")
+    assert sent.returncode == 2
+    assert "[organisation] name is not set in creditflow.toml" in sent.stderr
+    assert set(_statuses(cli)) == {"queued"}
+    assert not (tmp_path / "outbox").exists() or not any((tmp_path / "outbox").rglob("*.eml"))

@@ -112,13 +112,14 @@ def snapshot(
             orient="row",
         ),
         pending=pl.DataFrame(
-            pending or [],
+            [(*row, None)[:6] for row in pending or []],
             schema={
                 "action_id": pl.Utf8,
                 "customer_pk": pl.Int64,
                 "currency": pl.Utf8,
                 "level": pl.Int64,
                 "kind": pl.Utf8,
+                "legal": pl.Utf8,
             },
             orient="row",
         ),

@@ -178,6 +178,61 @@ def test_a_later_step_supersedes_a_queued_earlier_one():
     ]
 
 
+AFTER_THE_LETTER = parse_strategy(
+    """
+segments:
+  - name: everyone
+strategies:
+  everyone:
+    steps:
+      - id: reminder1
+        at: due+7d
+        channels: [letter]
+        template: reminder
+      - id: final_notice
+        at: due+21d
+        channels: [letter]
+        template: fourteen_day_letter
+        legal: wik_notice
+      - id: after_letter
+        at: final_notice+3d
+        channels: [letter]
+        template: second_reminder
+      - id: costs
+        at: final_notice+15d
+        charge: collection_costs
+"""
+)
+
+
+def test_a_14_day_letter_still_waiting_to_be_sent_is_never_superseded():
+    """The letter was decided four days ago and held by the contact gap since: the step
+    counted from it has come due, but the account waits for the letter to go out."""
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=30), level=2, dunning_on=TODAY - timedelta(days=4))],
+        pending=[("the-letter", 1, "EUR", 2, "message", "wik_notice")],
+    )
+    decision = run(snap, AFTER_THE_LETTER)
+    assert rows(decision) == []
+    assert decision.superseded.height == 0
+    assert decision.skipped.select("customer_pk", "step", "reason").to_dicts() == [
+        {
+            "customer_pk": 1,
+            "step": "after_letter",
+            "reason": "a 14-day letter is still waiting to be sent",
+        }
+    ]
+
+
+def test_once_the_14_day_letter_is_sent_the_next_step_comes():
+    snap = snapshot(
+        [customer(1)],
+        [invoice(1, 1, TODAY - timedelta(days=30), level=2, dunning_on=TODAY - timedelta(days=4))],
+    )
+    assert [a["step"] for a in rows(run(snap, AFTER_THE_LETTER))] == ["after_letter"]
+
+
 def test_a_step_whose_condition_fails_is_skipped():
     small = snapshot(
         [customer(1)],

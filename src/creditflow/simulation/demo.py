@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -186,10 +187,15 @@ def sample_organisation() -> Organisation:
     )
 
 
+DISPATCH_AT = time(17, 0)
+
+
 def _dispatch(engine: Engine, settings: Settings, day: date) -> Any:
     from creditflow.dispatch.worker import dispatch_due
 
-    until = datetime.combine(day, time(23, 59), tzinfo=UTC)
+    # The day's sending ends late in the afternoon, inside every customer's quiet hours
+    # window here: contacts a run scheduled for later wait for the next day.
+    until = datetime.combine(day, DISPATCH_AT, tzinfo=ZoneInfo("Europe/Amsterdam"))
     return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
 
 

@@ -31,6 +31,10 @@ from creditflow.strategy.snapshot import Snapshot
 
 LANGUAGES = ("nl", "en")
 ACTED_TODAY = "already acted on by an earlier run today"
+# A 14-day letter decided but not yet sent (held by the contact gap, quiet hours or a
+# retry) is never superseded: the account waits for it, so the law's letter goes out.
+LEGAL_LETTER = "wik_notice"
+LETTER_WAITING = "a 14-day letter is still waiting to be sent"
 
 
 @dataclass(frozen=True)
@@ -205,9 +209,15 @@ def decide(
         .join(consumer_costs, on="account", how="left")
         .drop("account", "idx")
     )
-    chosen, acted = _acted_on_earlier_today(chosen, snapshot)
+    chosen, acted = _held_back(chosen, snapshot.acted_today, ACTED_TODAY)
+    letter_waiting = (
+        snapshot.pending.filter(pl.col("legal") == LEGAL_LETTER)
+        .select("customer_pk", "currency")
+        .unique()
+    )
+    chosen, waiting = _held_back(chosen, letter_waiting, LETTER_WAITING)
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
-    skipped = pl.concat([acted, skipped])
+    skipped = pl.concat([acted, waiting, skipped])
     chosen = choose_channel(chosen, snapshot)
     actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal)).drop(
         "lawful_costs_minor"
@@ -237,15 +247,15 @@ def decide(
     return Decision(actions=actions, superseded=superseded, invoice_levels=levels, skipped=skipped)
 
 
-def _acted_on_earlier_today(
-    chosen: pl.DataFrame, snapshot: Snapshot
+def _held_back(
+    chosen: pl.DataFrame, accounts: pl.DataFrame, reason: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Hold back the accounts an earlier run of the same day acted on: (kept, skipped)."""
+    """Hold back these accounts (customer_pk, currency) today, for `reason`: (kept, skipped)."""
     keys = ["customer_pk", "currency"]
-    skipped = chosen.join(snapshot.acted_today, on=keys, how="semi").select(
-        *keys, "step", pl.lit(ACTED_TODAY).alias("reason")
+    skipped = chosen.join(accounts, on=keys, how="semi").select(
+        *keys, "step", pl.lit(reason).alias("reason")
     )
-    return chosen.join(snapshot.acted_today, on=keys, how="anti"), skipped
+    return chosen.join(accounts, on=keys, how="anti"), skipped
 
 
 def _position(dunnable: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:

@@ -83,7 +83,7 @@ class Snapshot:
     promises: customer_pk, invoice_pk (null = all the customer's invoices), promised_date.
     plans: invoice_pk, oldest_unpaid_due (date or null) of active plans.
     contacts: customer_pk, at (UTC) of contacts queued or made recently.
-    pending: action_id, customer_pk, currency, level, kind of queued actions.
+    pending: action_id, customer_pk, currency, level, kind, legal of queued actions.
     plan_requests: invoice_pk of payment plan requests waiting for a person's review.
     acted_today: customer_pk, currency of accounts an earlier run of the same day acted on.
     letters: LETTER_SCHEMA, one row per invoice named in a 14-day letter that was sent
@@ -189,7 +189,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     )
     pending = read_frame(
         conn,
-        "SELECT action_id, customer_id, currency, level, kind FROM action "
+        "SELECT action_id, customer_id, currency, level, kind, legal FROM action "
         "WHERE status = 'queued' AND kind IN ('message', 'task') AND level > 0",
         {
             "action_id": pl.Utf8,
@@ -197,6 +197,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             "currency": pl.Utf8,
             "level": pl.Int64,
             "kind": pl.Utf8,
+            "legal": pl.Utf8,
         },
     )
     return Snapshot(
