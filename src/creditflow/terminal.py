@@ -42,11 +42,12 @@ def actions_table(rows: list[dict[str, Any]], *, wide: bool) -> Any:
     from rich.table import Column, Table
 
     columns = [
-        Column("action", no_wrap=True, min_width=32),
+        # a run's ids are 32 characters; a longer one (a confirmation's) folds, never cut
+        Column("action", overflow="fold", min_width=32),
         Column("customer", overflow="fold"),
         Column("step", overflow="ellipsis", min_width=12),
         Column("amount", justify="right", no_wrap=True),
-        Column("status", no_wrap=True),
+        Column("status", no_wrap=True, min_width=9),
     ]
     if wide:
         columns[3:3] = [Column("kind"), Column("channel"), Column("scheduled", no_wrap=True)]
