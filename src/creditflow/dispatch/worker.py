@@ -138,24 +138,10 @@ def dispatch_due(
         (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     )
     owned = adapters is None
-    channel_adapters = (
-        dict(adapters)
-        if adapters is not None
-        else build_adapters(settings.channels, settings.outbox_dir)
-    )
+    channel_adapters = _adapters(settings, adapters)
     report = DispatchReport()
     try:
-        secret = _ensure_link_secret(engine, settings)
-        batch = _Pass(
-            settings,
-            channel_adapters,
-            worker,
-            policy,
-            clock,
-            secret,
-            short_base_url(settings),
-            link_lifetimes(settings),
-        )
+        batch = _new_pass(engine, settings, channel_adapters, worker, policy, clock)
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -215,29 +201,46 @@ def dispatch_actions(
         return report
     report.claimed = len(ids)
     owned = adapters is None
-    channel_adapters = (
-        dict(adapters)
-        if adapters is not None
-        else build_adapters(settings.channels, settings.outbox_dir)
-    )
+    channel_adapters = _adapters(settings, adapters)
     try:
-        secret = _ensure_link_secret(engine, settings)
-        batch = _Pass(
-            settings,
-            channel_adapters,
-            worker,
-            policy,
-            lambda: datetime.now(UTC),
-            secret,
-            short_base_url(settings),
-            link_lifetimes(settings),
-        )
+        clock = lambda: datetime.now(UTC)  # noqa: E731 - the wall clock of this pass
+        batch = _new_pass(engine, settings, channel_adapters, worker, policy, clock)
         _process(engine, batch, ids, report)
     finally:
         if owned:
             for adapter in channel_adapters.values():
                 adapter.close()
     return report
+
+
+def _adapters(
+    settings: Settings, given: Mapping[str, ChannelAdapter] | None
+) -> dict[str, ChannelAdapter]:
+    """The channel adapters given, or those the settings configure."""
+    if given is not None:
+        return dict(given)
+    return build_adapters(settings.channels, settings.outbox_dir)
+
+
+def _new_pass(
+    engine: Engine,
+    settings: Settings,
+    adapters: Mapping[str, ChannelAdapter],
+    worker: str,
+    policy: DispatchPolicy,
+    clock: Callable[[], datetime],
+) -> _Pass:
+    """What every batch of a pass shares: the link secret and short-link settings too."""
+    return _Pass(
+        settings,
+        adapters,
+        worker,
+        policy,
+        clock,
+        _ensure_link_secret(engine, settings),
+        short_base_url(settings),
+        link_lifetimes(settings),
+    )
 
 
 def _ensure_link_secret(engine: Engine, settings: Settings) -> str:
