@@ -225,6 +225,20 @@ def test_a_14_day_letter_still_waiting_to_be_sent_is_never_superseded():
     ]
 
 
+def test_a_nudge_for_a_new_invoice_does_not_wait_for_the_letter():
+    snap = snapshot(
+        [customer(1)],
+        [
+            invoice(1, 1, TODAY - timedelta(days=30), **LETTER_SENT_YESTERDAY),
+            invoice(2, 1, TODAY + timedelta(days=3)),
+        ],
+        pending=[("the-letter", 1, "EUR", 4, "message", "wik_notice")],
+    )
+    decision = run(snap, SIMPLE)
+    assert [(a["step"], a["invoices"]) for a in rows(decision)] == [("nudge", ["INV-2"])]
+    assert decision.superseded.height == 0
+
+
 def test_once_the_14_day_letter_is_sent_the_next_step_comes():
     snap = snapshot(
         [customer(1)],

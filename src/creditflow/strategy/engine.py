@@ -32,7 +32,7 @@ from creditflow.strategy.snapshot import Snapshot
 LANGUAGES = ("nl", "en")
 ACTED_TODAY = "already acted on by an earlier run today"
 # A 14-day letter decided but not yet sent (held by the contact gap, quiet hours or a
-# retry) is never superseded: the account waits for it, so the law's letter goes out.
+# retry) is never superseded: a later step waits for it, so the law's letter goes out.
 LEGAL_LETTER = "wik_notice"
 LETTER_WAITING = "a 14-day letter is still waiting to be sent"
 
@@ -210,12 +210,7 @@ def decide(
         .drop("account", "idx")
     )
     chosen, acted = _held_back(chosen, snapshot.acted_today, ACTED_TODAY)
-    letter_waiting = (
-        snapshot.pending.filter(pl.col("legal") == LEGAL_LETTER)
-        .select("customer_pk", "currency")
-        .unique()
-    )
-    chosen, waiting = _held_back(chosen, letter_waiting, LETTER_WAITING)
+    chosen, waiting = _held_back(chosen, _after_a_waiting_letter(chosen, snapshot), LETTER_WAITING)
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     skipped = pl.concat([acted, waiting, skipped])
     chosen = choose_channel(chosen, snapshot)
@@ -245,6 +240,22 @@ def decide(
         .select("action_id", "by")
     )
     return Decision(actions=actions, superseded=superseded, invoice_levels=levels, skipped=skipped)
+
+
+def _after_a_waiting_letter(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
+    """Accounts whose step today comes after their 14-day letter that is not sent yet."""
+    keys = ["customer_pk", "currency"]
+    letters = (
+        snapshot.pending.filter(pl.col("legal") == LEGAL_LETTER)
+        .group_by(keys)
+        .agg(pl.col("level").min().alias("__letter_level"))
+    )
+    return (
+        chosen.join(letters, on=keys)
+        .filter(pl.col("level") > pl.col("__letter_level"))
+        .select(keys)
+        .unique()
+    )
 
 
 def _held_back(
