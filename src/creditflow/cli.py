@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
+from creditflow.commandline import DbOption, command_engine, command_settings
 from creditflow.config import (
     ConfigError,
     Settings,
     check_organisation_iban,
     check_sending_settings,
-    load_settings,
 )
 from creditflow.terminal import actions_table, console, database_failure, show_config_error
 
@@ -37,39 +37,15 @@ app.add_typer(strategy_app, name="strategy")
 err = console(stderr=True)
 out = console()
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
-]
-
-
-def _settings(db: str | None) -> Settings:
-    try:
-        return load_settings().with_database(db)
-    except ConfigError as exc:
-        show_config_error(err, exc)
-        raise typer.Exit(2) from exc
-
-
-def _engine(settings: Settings, *, migrate: bool = True) -> Any:
-    from creditflow.db import current_revision, make_engine, upgrade
-
-    engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    elif current_revision(engine) is None:
-        err.print("the database is empty: run `creditflow init` first")
-        raise typer.Exit(2)
-    return engine
-
 
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create or upgrade the database and record the organisation."""
     from creditflow.ledger.service import ensure_organisation
 
-    settings = _settings(db)
+    settings = command_settings(db)
     _configured(check_organisation_iban, settings)
-    engine = _engine(settings)
+    engine = command_engine(settings)
     ensure_organisation(engine, settings)
     out.print(f"database ready: {_safe_url(settings.database_url)}", soft_wrap=True)
 
@@ -123,8 +99,8 @@ def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
     except ValueError as exc:
         err.print(f"{exc}", markup=False)
         raise typer.Exit(2) from exc
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     try:
         if kind == "customers":
             from creditflow.ledger.imports import import_customers
@@ -187,8 +163,8 @@ def import_statement_cmd(file: Path, db: DbOption = None) -> None:
     """Import a CAMT.053/054 or MT940 bank statement and match its payments."""
     from creditflow.payments.statement_import import import_statement_file
 
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     code = import_statement_file(engine, file, settings, out, err)
     raise typer.Exit(code)
 
@@ -206,7 +182,7 @@ def strategy_check(file: Path) -> None:
     from creditflow.strategy.schema import StrategyError
     from creditflow.strategy.service import check_strategy_file
 
-    templates = _message_templates(_settings(None))
+    templates = _message_templates(command_settings(None))
     try:
         strategy = check_strategy_file(file, templates)
     except FileNotFoundError as exc:
@@ -230,8 +206,8 @@ def strategy_load(file: Path, db: DbOption = None) -> None:
     if not file.is_file():
         err.print(f"no such file: {file}")
         raise typer.Exit(2)
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     try:
         with transaction(engine) as session:
             version = activate_strategy(
@@ -273,8 +249,8 @@ def run(
     from creditflow.strategy.lease import RunInProgress
     from creditflow.strategy.run import action_json, collection_run
 
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     now = datetime.now(UTC)
     day = _parse_day(as_of) or now.date()
     if day != now.date():
@@ -334,8 +310,8 @@ def actions(
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    settings = _settings(db)
-    engine = _engine(settings, migrate=False)
+    settings = command_settings(db)
+    engine = command_engine(settings, migrate=False)
     rows = list_actions(engine, customer=customer, status=status)
     if as_json:
         for row in rows:
@@ -360,9 +336,9 @@ def dispatch(
     """Send what is due through the channels."""
     from creditflow.dispatch.worker import dispatch_due
 
-    settings = _settings(db)
+    settings = command_settings(db)
     _configured(check_sending_settings, settings)
-    engine = _engine(settings)
+    engine = command_engine(settings)
     moment = datetime.now(UTC)
     if until:
         try:
@@ -398,7 +374,7 @@ def demo(
     """The whole loop on a sample Dutch company, in its own folder and database."""
     from creditflow.simulation.demo import DemoRefused, run_demo
 
-    settings = _settings(None)
+    settings = command_settings(None)
     try:
         run_demo(
             settings, customers=customers, days=days, folder=folder, console=out, database_url=db
@@ -420,8 +396,8 @@ def serve(
     from creditflow.api.app import create_app, serve_settings
     from creditflow.payments.providers import pay_page_provider, sandbox_enabled
 
-    settings = serve_settings(_settings(db), host, port)
-    _engine(settings).dispose()  # create or upgrade the schema before the first request
+    settings = serve_settings(command_settings(db), host, port)
+    command_engine(settings).dispose()  # create or upgrade the schema before the first request
     try:
         provider = pay_page_provider(settings)
     except ConfigError as exc:

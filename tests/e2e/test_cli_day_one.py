@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,12 +173,14 @@ def test_the_demo_keeps_to_its_own_folder_runs_twice_and_a_run_afterwards_carrie
     # The demo leaves a configuration to carry on with: its database, outbox, creditor.
     carry_on = {"CREDITFLOW_CONFIG": str(tmp_path / "demo" / "creditflow.toml")}
     carry_on["CREDITFLOW_DATABASE_URL"] = ""
-    first = cli("run", "--json", **carry_on)
+    # The sample company is dated up to yesterday: the days after it bring a few new
+    # steps, not a backlog of months of final notices and hand-overs. (One quiet day
+    # can have none at 80 customers, so look three days ahead.)
+    three_days_on = (date.today() + timedelta(days=3)).isoformat()
+    first = cli("run", "--json", "--as-of", three_days_on, **carry_on)
     assert first.returncode == 0, first.stderr
     steps = [json.loads(line)["step"] for line in first.stdout.splitlines()]
-    # The sample company is dated up to yesterday: today brings a few new steps, not
-    # a backlog of months of final notices and hand-overs.
-    assert steps, "a day after the demo has something to do"
+    assert steps, "the days after the demo have something to do"
     assert steps.count("handover") == 0
     assert steps.count("final_notice") <= len(steps) // 2
     assert len(steps) < 80

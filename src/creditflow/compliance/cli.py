@@ -16,20 +16,18 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.config import ConfigError, Settings
 from creditflow.terminal import console, show_config_error
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 app = typer.Typer(help="One debtor: export, forget, do-not-contact, opt-out.", no_args_is_help=True)
 err = console(stderr=True)
 out = console()
 T = TypeVar("T")
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
-]
 ActorOption = Annotated[
     str | None, typer.Option("--actor", help="Who does this (default: the OS user).")
 ]
@@ -38,22 +36,6 @@ ActorOption = Annotated[
 @app.callback()
 def main() -> None:
     """Staff commands on one debtor; every access is audited."""
-
-
-def _settings(db: str | None) -> Settings:
-    try:
-        return load_settings().with_database(db)
-    except ConfigError as exc:
-        show_config_error(err, exc)
-        raise typer.Exit(2) from exc
-
-
-def _engine(settings: Settings) -> Engine:
-    from creditflow.db import make_engine, upgrade
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 def _actor(actor: str | None) -> str:
@@ -70,8 +52,8 @@ def _in_transaction(db: str | None, work: Callable[[Any, Settings, int], T], cus
     from creditflow.compliance.service import customer_by_external_id
     from creditflow.db import transaction
 
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     try:
         with transaction(engine) as session:
             customer = customer_by_external_id(session, customer_id)

@@ -9,11 +9,12 @@ Exit codes as DESIGN 4.2: 0 success, 1 input refused, 2 configuration error.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from creditflow.config import ConfigError, Settings, check_sending_settings, load_settings
+from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.config import ConfigError, check_sending_settings
 from creditflow.terminal import console, show_config_error
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
@@ -23,26 +24,6 @@ app.add_typer(letters_app, name="letters")
 app.add_typer(tasks_app, name="tasks")
 out = console()
 err = console(stderr=True)
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
-]
-
-
-def _settings(db: str | None) -> Settings:
-    try:
-        return load_settings().with_database(db)
-    except ConfigError as exc:
-        show_config_error(err, exc)
-        raise typer.Exit(2) from exc
-
-
-def _engine(settings: Settings) -> Any:
-    from creditflow.db import make_engine, upgrade
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 @app.command("worker")
@@ -60,13 +41,13 @@ def worker_command(
     from creditflow.dispatch.loop import run_worker
     from creditflow.dispatch.worker import DispatchReport
 
-    settings = _settings(db)
+    settings = command_settings(db)
     try:
         check_sending_settings(settings)
     except ConfigError as exc:
         show_config_error(err, exc)
         raise typer.Exit(2) from exc
-    engine = _engine(settings)
+    engine = command_engine(settings)
 
     def show(report: DispatchReport) -> None:
         out.print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {report.line()}")
@@ -98,8 +79,8 @@ def letters_batch_command(
         when = date.fromisoformat(day) if day else datetime.now(UTC).date()
     except ValueError as exc:
         raise typer.BadParameter(f"--date {day!r} is not YYYY-MM-DD") from exc
-    settings = _settings(db)
-    batch = letters_batch(_engine(settings), settings.outbox_dir, when, duplex=duplex)
+    settings = command_settings(db)
+    batch = letters_batch(command_engine(settings), settings.outbox_dir, when, duplex=duplex)
     out.print(batch.line())
     if batch.missing:
         raise typer.Exit(1)
@@ -122,8 +103,8 @@ def list_tasks_command(
     from creditflow.db import transaction
     from creditflow.dispatch.tasks import list_tasks
 
-    settings = _settings(db)
-    with transaction(_engine(settings)) as session:
+    settings = command_settings(db)
+    with transaction(command_engine(settings)) as session:
         tasks = list_tasks(session, include_closed=include_closed)
     if as_json:
         for task in tasks:
@@ -156,8 +137,8 @@ def complete_task_command(
     from creditflow.db import transaction
     from creditflow.dispatch.tasks import complete_task
 
-    settings = _settings(db)
-    engine = _engine(settings)
+    settings = command_settings(db)
+    engine = command_engine(settings)
     try:
         with transaction(engine) as session:
             complete_task(session, action_id, outcome, note, datetime.now(UTC), actor=actor)

@@ -11,37 +11,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from creditflow.config import ConfigError, load_settings
+from creditflow.commandline import DbOption, command_engine, command_settings
 from creditflow.terminal import console
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from sqlalchemy import Engine
+    pass
 
 app = typer.Typer(help="Bank statement payments: the unmatched queue.", no_args_is_help=True)
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
-]
 
 
 @app.callback()
 def payments() -> None:
     """Bank statement payments: the unmatched queue."""
-
-
-def _engine(db: str | None, err: Console) -> Engine:
-    """The migrated engine of the configured (or --db) database; configuration errors exit 2."""
-    from creditflow.db import make_engine, upgrade
-
-    try:
-        settings = load_settings().with_database(db)
-    except ConfigError as exc:
-        err.print(f"configuration error: {exc}", markup=False)
-        raise typer.Exit(2) from exc
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 def _short(text: str | None, width: int) -> str:
@@ -60,8 +41,8 @@ def unmatched(
     """List the statement entries waiting in the unmatched queue, with suggestions."""
     from creditflow.payments.unmatched import list_unmatched
 
-    out, err = console(), console(stderr=True)
-    entries = list_unmatched(_engine(db, err))
+    out = console()
+    entries = list_unmatched(command_engine(command_settings(db)))
     if as_json:
         for entry in entries:
             typer.echo(json.dumps(entry.as_json(), ensure_ascii=False))
@@ -139,7 +120,7 @@ def resolve(
         raise typer.Exit(2)
     try:
         done = resolve_entry(
-            _engine(db, err),
+            command_engine(command_settings(db)),
             entry_id,
             invoices=invoice,
             customer_id=customer,

@@ -1,0 +1,43 @@
+"""What every `creditflow` command shares: the --db option, settings and the database.
+
+Settings are read once per command here; a configuration error exits with code 2
+(DESIGN 4.2) after saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from creditflow.config import ConfigError, Settings, load_settings
+from creditflow.terminal import console, show_config_error
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (overrides CREDITFLOW_DATABASE_URL).")
+]
+
+
+def command_settings(db: str | None) -> Settings:
+    """The settings for one command, with `--db` applied; exit 2 on a configuration error."""
+    try:
+        return load_settings().with_database(db)
+    except ConfigError as exc:
+        show_config_error(console(stderr=True), exc)
+        raise typer.Exit(2) from exc
+
+
+def command_engine(settings: Settings, *, migrate: bool = True) -> Engine:
+    """The engine of the command's database, migrated first (or refused when empty)."""
+    from creditflow.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    elif current_revision(engine) is None:
+        console(stderr=True).print("the database is empty: run `creditflow init` first")
+        raise typer.Exit(2)
+    return engine
