@@ -138,6 +138,7 @@ def test_sandbox_failure_then_success(ledger_ready, shop) -> None:  # type: igno
     page = shop.client.get(back)
     assert "Betaald. Hartelijk dank!" in page.text
     assert "Er staat niets meer open" in page.text
+    assert "nog openstaat" not in page.text, "a settled account is not told what is still open"
     status = shop.client.get(f"/p/{token}/status.json").json()
     assert status["status"] == "paid" and status["paid"] is True
     (payment,) = rows(ledger_ready, "SELECT payment_id, amount_minor, source FROM payment")
