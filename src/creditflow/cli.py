@@ -431,7 +431,9 @@ def _mount_areas() -> None:
     app.add_typer(inbound_app, name="inbound", help="Understand debtor replies.")
     app.add_typer(template_app, name="template", help="Preview message templates.")
     app.add_typer(payments_app, name="payments", help="The unmatched payments queue.")
-    app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
+    app.add_typer(
+        simulate_app, name="simulate", help="Sample ledgers; strategies tried on simulated debtors."
+    )
     from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
 
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
