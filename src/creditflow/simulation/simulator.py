@@ -230,7 +230,8 @@ def _outcome(
         ).fetchall()
         contacts = conn.execute(
             text(
-                "SELECT channel, COUNT(*) FROM action WHERE status IN ('sent', 'delivered', 'done')"
+                "SELECT channel, COUNT(*) FROM action WHERE status IN ('sent', 'delivered', 'done') "
+                "AND kind IN ('message', 'task')"
                 " AND decided_on BETWEEN :start AND :end AND channel IS NOT NULL "
                 "GROUP BY channel ORDER BY channel"
             ),
