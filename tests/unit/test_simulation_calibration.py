@@ -1,4 +1,4 @@
-"""Payer types drawn from a debtor's own history: the weights, and the seeded draw."""
+"""Payer types drawn from a debtor's own history: the posterior, and the seeded draw."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from creditflow.simulation.calibration import PRIOR_INVOICES, payer_type_weights, payer_types
+from creditflow.simulation.calibration import PAYMENT_HABITS, payer_type_weights, payer_types
 from creditflow.simulation.schema import CONSUMER_PAYER_MIX, PAYER_TYPES
 
 AS_OF = date(2026, 6, 1)
@@ -48,7 +48,7 @@ def _weights(customer_kind: str, invoices: list[dict]) -> dict[str, float]:
         ("twenty invoices paid on time", [0] * 20, 0, "punctual"),
         ("twenty paid a week late", [7] * 20, 0, "forgetful"),
         ("twenty paid a month late", [30] * 20, 0, "struggling"),
-        ("twenty paid three months late", [90] * 20, 0, "ghost"),
+        ("twenty paid three months late: they do pay, in the end", [90] * 20, 0, "struggling"),
         ("an invoice open 100 days counts as 100 days late", [None] * 20, 0, "ghost"),
         ("half of twenty disputed", [0] * 10 + [30] * 10, 10, "disputer"),
     ],
@@ -66,12 +66,22 @@ def test_a_debtor_without_history_gets_the_shipped_mix():
     assert [weights[t] for t in PAYER_TYPES] == pytest.approx(list(CONSUMER_PAYER_MIX))
 
 
-def test_one_invoice_weighs_less_than_the_mix():
-    """n / (n + PRIOR_INVOICES) of the weight is the debtor's own: 1/4 for one invoice."""
+def test_one_invoice_moves_the_mix_by_bayes_rule():
+    """P(type | one on-time invoice) = mix x P(on time | type), normalised (floored at 1%)."""
     weights = _weights("consumer", _invoices("C1", [0]))
-    trust = 1 / (1 + PRIOR_INVOICES)
-    expected = trust * 1.0 + (1 - trust) * CONSUMER_PAYER_MIX[0]
-    assert weights["punctual"] == pytest.approx(expected)
+    on_time = {t: max(PAYMENT_HABITS[t][0], 0.01) for t in PAYER_TYPES}
+    norm = {t: on_time[t] / sum(max(p, 0.01) for p in PAYMENT_HABITS[t]) for t in PAYER_TYPES}
+    mix = dict(zip(PAYER_TYPES, CONSUMER_PAYER_MIX, strict=True))
+    total = sum(mix[t] * norm[t] for t in PAYER_TYPES)
+    for payer_type in PAYER_TYPES:
+        assert weights[payer_type] == pytest.approx(mix[payer_type] * norm[payer_type] / total)
+
+
+def test_invoices_not_yet_due_say_nothing():
+    not_due = [{"customer_id": "C1", "due_date": AS_OF + timedelta(days=5), "paid_on": None,
+                "disputed": 0}]  # fmt: skip
+    weights = _weights("business", not_due)
+    assert weights["punctual"] == pytest.approx(0.40)
 
 
 def test_the_draw_is_the_same_for_a_seed_and_only_knows_the_five_types():

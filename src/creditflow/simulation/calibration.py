@@ -1,20 +1,18 @@
 """Which kind of payer each debtor of a real ledger is, learned from their own history.
 
-The behaviour model (`behaviour.py`) knows five payer types. A real ledger does not say
-which type a debtor is, so each is drawn, seeded, from weights that blend the shipped
-mix for consumers or businesses with what the debtor's invoices show as of the start
-of the simulation:
+The behaviour model (`behaviour.py`) knows five payer types; a real ledger does not
+say which type a debtor is. Each of the debtor's invoices as of the start of the
+simulation falls in one category: paid by the due date, paid 1-14 days late, paid
+later, still open past its due date, or disputed (invoices not yet due say nothing).
+`PAYMENT_HABITS` says how often each type's invoices end up in each category, as the
+shipped model of payers makes them (measured on 3,000 sample debtors). The debtor's
+type is then drawn, seeded, from the posterior
 
-    punctual    share of their invoices paid by the due date
-    forgetful   share paid (or still open) 1-14 days late
-    struggling  share paid (or still open) 15-45 days late
-    ghost       share paid (or still open) more than 45 days late
-    disputer    3 x the share of their invoices that were disputed (at most 1)
+    P(type | invoices) ~ P(type) x product over invoices of P(category | type)
 
-An open invoice past its due date counts as late by the days it is overdue so far.
-With n such invoices the history weighs n / (n + PRIOR_INVOICES), the shipped mix the
-rest: a debtor with one invoice is mostly the mix, one with twenty mostly their own.
-Pure: no database, no clock; the same frames and seed give the same types.
+with P(type) the shipped mix for consumers or businesses. A debtor without invoices
+gets the mix; one with twenty on-time invoices is punctual. Pure: no database, no
+clock; the same frames and seed give the same types.
 """
 
 from __future__ import annotations
@@ -26,65 +24,69 @@ import polars as pl
 
 from creditflow.simulation.schema import BUSINESS_PAYER_MIX, CONSUMER_PAYER_MIX, PAYER_TYPES
 
-__all__ = ["PRIOR_INVOICES", "payer_type_weights", "payer_types"]
+__all__ = ["CATEGORIES", "PAYMENT_HABITS", "payer_type_weights", "payer_types"]
 
-PRIOR_INVOICES = 3
 MILD_DAYS = 14
-MODERATE_DAYS = 45
+CATEGORIES = ("on_time", "late_short", "late_long", "open_overdue", "disputed")
+# P(category | payer type), in the order of CATEGORIES; no category is impossible.
+PAYMENT_HABITS: dict[str, tuple[float, ...]] = {
+    "punctual": (0.726, 0.223, 0.027, 0.021, 0.003),
+    "forgetful": (0.0, 0.567, 0.273, 0.155, 0.006),
+    "struggling": (0.0, 0.024, 0.503, 0.465, 0.007),
+    "disputer": (0.034, 0.398, 0.344, 0.094, 0.131),
+    "ghost": (0.0, 0.0, 0.012, 0.974, 0.014),
+}
+FLOOR = 0.01
 INVOICE_COLUMNS = ("customer_id", "due_date", "paid_on", "disputed")
+
+
+def _log_habits() -> np.ndarray:
+    table = np.array([PAYMENT_HABITS[t] for t in PAYER_TYPES], dtype=float).clip(FLOOR)
+    return np.log(table / table.sum(axis=1, keepdims=True))
 
 
 def payer_type_weights(
     customers: pl.DataFrame, invoices: pl.DataFrame, as_of: date
 ) -> pl.DataFrame:
-    """Per customer the weight of each payer type (columns named after PAYER_TYPES, sum 1)."""
+    """Per customer the posterior weight of each payer type (columns PAYER_TYPES, sum 1)."""
     missing = [c for c in INVOICE_COLUMNS if c not in invoices.columns]
     if missing:
         raise ValueError(f"invoices lacks column(s) {', '.join(missing)}")
-    settled_or_due = invoices.filter(
-        pl.col("paid_on").is_not_null() | (pl.col("due_date") < pl.lit(as_of))
+    late = (pl.col("paid_on") - pl.col("due_date")).dt.total_days()
+    category = (
+        pl.when(pl.col("disputed") > 0)
+        .then(pl.lit("disputed"))
+        .when(pl.col("paid_on").is_null() & (pl.col("due_date") < pl.lit(as_of)))
+        .then(pl.lit("open_overdue"))
+        .when(pl.col("paid_on").is_null())
+        .then(None)
+        .when(late <= 0)
+        .then(pl.lit("on_time"))
+        .when(late <= MILD_DAYS)
+        .then(pl.lit("late_short"))
+        .otherwise(pl.lit("late_long"))
     )
-    late_days = (
-        (pl.coalesce(pl.col("paid_on"), pl.lit(as_of)) - pl.col("due_date")).dt.total_days()
-    ).clip(lower_bound=0)
-    history = (
-        settled_or_due.with_columns(late_days.alias("late_days"))
+    counts = (
+        invoices.with_columns(category.alias("category"))
+        .filter(pl.col("category").is_not_null())
         .group_by("customer_id")
-        .agg(
-            pl.len().alias("n"),
-            (pl.col("late_days") == 0).mean().alias("on_time"),
-            pl.col("late_days").is_between(1, MILD_DAYS).mean().alias("mild"),
-            pl.col("late_days").is_between(MILD_DAYS + 1, MODERATE_DAYS).mean().alias("moderate"),
-            (pl.col("late_days") > MODERATE_DAYS).mean().alias("severe"),
-        )
-    )
-    disputed = invoices.group_by("customer_id").agg(
-        (pl.col("disputed").cast(pl.Float64).mean() * 3).clip(upper_bound=1.0).alias("dispute")
+        .agg(*((pl.col("category") == c).sum().alias(c) for c in CATEGORIES))
     )
     frame = (
         customers.select("customer_id", "kind")
-        .join(history, on="customer_id", how="left")
-        .join(disputed, on="customer_id", how="left")
-        .with_columns(pl.col("n").fill_null(0), pl.col("dispute").fill_null(0.0))
+        .join(counts, on="customer_id", how="left")
+        .with_columns(*(pl.col(c).fill_null(0) for c in CATEGORIES))
     )
-    own = {
-        "punctual": pl.col("on_time"),
-        "forgetful": pl.col("mild"),
-        "struggling": pl.col("moderate"),
-        "disputer": pl.col("dispute"),
-        "ghost": pl.col("severe"),
-    }
-    own_total = sum((own[t].fill_null(0.0) for t in PAYER_TYPES), pl.lit(0.0))
-    trust = pl.col("n") / (pl.col("n") + PRIOR_INVOICES)
-    consumer = pl.col("kind") == "consumer"
-    weights = []
-    for index, payer_type in enumerate(PAYER_TYPES):
-        prior = (
-            pl.when(consumer).then(CONSUMER_PAYER_MIX[index]).otherwise(BUSINESS_PAYER_MIX[index])
-        )
-        mine = pl.when(own_total > 0).then(own[payer_type].fill_null(0.0) / own_total)
-        weights.append((trust * mine.fill_null(0.0) + (1 - trust) * prior).alias(payer_type))
-    return frame.select("customer_id", "kind", *weights)
+    observed = frame.select(CATEGORIES).to_numpy().astype(float)
+    consumer = (frame["kind"] == "consumer").to_numpy()
+    prior = np.where(consumer[:, None], np.array(CONSUMER_PAYER_MIX), np.array(BUSINESS_PAYER_MIX))
+    log_posterior = np.log(prior) + observed @ _log_habits().T
+    log_posterior -= log_posterior.max(axis=1, keepdims=True)
+    posterior = np.exp(log_posterior)
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    return frame.select("customer_id", "kind").with_columns(
+        *(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES))
+    )
 
 
 def payer_types(weights: pl.DataFrame, seed: int) -> pl.DataFrame:
