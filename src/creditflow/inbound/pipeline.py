@@ -25,8 +25,8 @@ from creditflow.inbound.classify import Classification, classify
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
 from creditflow.messages.llm import phrase_reply
+from creditflow.outbox.service import queue_action
 from creditflow.portal.access import normalise_contact
-from creditflow.portal.actions import queue_action
 from creditflow.portal.disputes import open_dispute
 from creditflow.portal.links import make_customer_token, pay_url
 from creditflow.portal.models import ConversationMessage
