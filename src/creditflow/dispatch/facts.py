@@ -216,16 +216,17 @@ def _plan_until(session: Session, invoice_pks: Sequence[int], grace_days: int) -
     ).all()
     if not plans:
         return {}
-    oldest_unpaid: dict[int, date] = dict(
-        session.execute(
+    oldest_unpaid: dict[int, date] = {
+        plan_pk: due
+        for plan_pk, due in session.execute(
             select(PlanInstallment.plan_id, func.min(PlanInstallment.due_date))
             .where(
                 PlanInstallment.plan_id.in_({plan_pk for _, plan_pk in plans}),
                 PlanInstallment.paid_minor < PlanInstallment.amount_minor,
             )
             .group_by(PlanInstallment.plan_id)
-        ).tuples()
-    )
+        )
+    }
     out: dict[int, date] = {}
     for invoice_pk, plan_pk in plans:
         until = plan_pauses_until(oldest_unpaid.get(plan_pk), grace_days)

@@ -115,8 +115,8 @@ def customer_reachable(session: Session, customer: Customer) -> set[str]:
         select(ContactPoint.channel, ContactPoint.valid, ContactPoint.opted_out).where(
             ContactPoint.customer_id == customer.id
         )
-    ).tuples()
-    return reachable_channels(points, customer.opt_out)
+    )
+    return reachable_channels(((c, v, o) for c, v, o in points), customer.opt_out)
 
 
 def choose_channel(session: Session, customer: Customer, first: str | None = None) -> str | None:
