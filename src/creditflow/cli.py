@@ -246,8 +246,9 @@ def run(
     db: DbOption = None,
 ) -> None:
     """The daily collection run: decide and queue today's actions."""
+    from creditflow.outbox.shape import action_json
     from creditflow.strategy.lease import RunInProgress
-    from creditflow.strategy.run import action_json, collection_run
+    from creditflow.strategy.run import collection_run
 
     settings = command_settings(db)
     engine = command_engine(settings)
@@ -300,8 +301,8 @@ def actions(
     db: DbOption = None,
 ) -> None:
     """List actions from the outbox."""
-    from creditflow.dispatch.models import ACTION_STATUSES
     from creditflow.dispatch.service import list_actions
+    from creditflow.outbox.models import ACTION_STATUSES
 
     if status is not None and status not in ACTION_STATUSES:
         err.print(

@@ -16,9 +16,10 @@ from creditflow.compliance.handover import hand_over, reconcile_handovers
 from creditflow.compliance.interest import RateTable, statutory_interest
 from creditflow.config import ConfigError
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action, Handover
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Customer
 from creditflow.money import Money
+from creditflow.outbox.models import Action
 from tests.support.compliance_ledger import consumer, customer_pk, pay, rows, run_on, seed
 from tests.support.sftp_server import sftp_server
 

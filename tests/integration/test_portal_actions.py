@@ -11,7 +11,6 @@ from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import (
     Consent,
     Customer,
@@ -22,6 +21,7 @@ from creditflow.ledger.models import (
     PlanInstallment,
     PromiseToPay,
 )
+from creditflow.outbox.models import Action
 from creditflow.portal.models import DisputeAttachment, Feedback
 from tests.support.portal_data import (
     NOW,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from creditflow.api.app import create_app
 from creditflow.config import Settings
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import link_secret
+from creditflow.outbox.models import Action
 from creditflow.portal.links import make_customer_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

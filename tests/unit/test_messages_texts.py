@@ -201,9 +201,9 @@ def test_a_fourteen_day_letter_for_a_usd_account_gives_the_term_and_announces_no
     language,
 ):
     """As the dispatcher builds it: WIK costs exist only in EUR, so none are announced."""
-    from creditflow.dispatch.models import Action
     from creditflow.dispatch.render import Links, build_context
     from creditflow.ledger.models import Customer, Invoice
+    from creditflow.outbox.models import Action
 
     customer = Customer(customer_id="C-US1", name="John Miller", kind="consumer")
     invoices = [

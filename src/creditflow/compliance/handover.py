@@ -37,10 +37,11 @@ from creditflow.compliance.service import (
     local_today,
 )
 from creditflow.config import ConfigError, Settings, secret_from
-from creditflow.dispatch.models import Action, Handover
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Allocation, Event, Invoice, Payment
 from creditflow.ledger.service import add_event, audit
 from creditflow.money import Money
+from creditflow.outbox.models import Action
 
 __all__ = [
     "HandoverConfig",

@@ -31,8 +31,8 @@ from creditflow.api.deps import get_session, get_settings
 from creditflow.channels.twilio import INVALID_CONTACT_CODES, verify_twilio_signature
 from creditflow.channels.twiml import machine_message_twiml, reminder_call_twiml
 from creditflow.config import ConfigError, Settings, secret_from
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import fail_over, mark_contact_invalid, timeline
+from creditflow.outbox.models import Action
 
 router = APIRouter(tags=["dispatch"])
 

@@ -14,7 +14,6 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +24,9 @@ from creditflow.inbound.classify import Classification, classify
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
 from creditflow.messages.llm import phrase_reply
+from creditflow.outbox.clock import local_today
+from creditflow.outbox.service import queue_action
 from creditflow.portal.access import normalise_contact
-from creditflow.portal.actions import queue_action
 from creditflow.portal.disputes import open_dispute
 from creditflow.portal.links import make_customer_token, pay_url
 from creditflow.portal.models import ConversationMessage
@@ -321,7 +321,7 @@ def _act(
             )
             reply.actions.append(action.action_id)
     elif intent == "promise":
-        today = now.astimezone(ZoneInfo(customer.timezone)).date()
+        today = local_today(customer, now)
         if classified.date is None:
             intent = "promise_no_date"
         else:

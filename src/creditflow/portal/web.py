@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from fastapi import Request, Response
@@ -20,6 +19,7 @@ from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
 from creditflow.money import Money
+from creditflow.outbox.clock import local_today
 from creditflow.portal.i18n import gettext_for, pick_language
 from creditflow.portal.links import LinkError, read_customer_token
 from creditflow.portal.policy import PortalPolicy, portal_policy
@@ -62,11 +62,8 @@ def policy_of(request: Request) -> PortalPolicy:
 
 
 def today_for(customer: Customer, now: datetime) -> date:
-    """Today in the customer's own time zone."""
-    try:
-        return now.astimezone(ZoneInfo(customer.timezone)).date()
-    except (KeyError, ValueError):
-        return now.date()
+    """Today in the customer's own time zone (`outbox.clock.local_today`)."""
+    return local_today(customer, now)
 
 
 @dataclass

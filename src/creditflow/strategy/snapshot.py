@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Connection, select
 
-from creditflow.dispatch.models import PLAN_REVIEW_STEP
+from creditflow.outbox.reach import USABLE_POINT_SQL
 from creditflow.store import json_id_array, read_frame, read_table_columns
 
 CUSTOMER_SCHEMA = {
@@ -76,7 +76,7 @@ class Snapshot:
     """Everything the engine needs to decide one day, as frames.
 
     customers: CUSTOMER_SCHEMA with tags and opt_out as list[str].
-    reachable: customer_pk, channel (valid contact point, not opted out).
+    reachable: customer_pk, channel of usable contact points (`outbox.reach`).
     invoices: INVOICE_SCHEMA, open invoices only.
     history: customer_pk, avg_days_late, on_time_ratio, paid_count, broken_promises.
     disputes: invoice_pk of open disputes.
@@ -121,7 +121,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     """Read the snapshot for `as_of` from the ledger store (before anything is written)."""
     reachable = read_frame(
         conn,
-        "SELECT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
+        "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL,  # noqa: S608
         {"customer_pk": pl.Int64, "channel": pl.Utf8},
     ).unique()
     invoices = read_table_columns(
@@ -231,23 +231,19 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
 def _plan_requests(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
     """Open invoices named in a payment plan request that waits for review.
 
-    The request is a review task (queued or sent: OPEN_TASK_STATUSES) naming its
-    invoices by number, as every portal action does.
+    The requests are `outbox.service.plan_requests_waiting` (few rows: open review
+    tasks), the same the pre-send re-check reads; they name invoices by number.
     """
-    requests = read_frame(
-        conn,
-        "SELECT customer_id, invoice_numbers FROM action WHERE kind = 'task' "
-        "AND step = :step AND status IN ('queued', 'sent')",
-        {"customer_pk": pl.Int64, "numbers": pl.Utf8},
-        {"step": PLAN_REVIEW_STEP},
-    )
-    named = (
-        requests.select(
-            "customer_pk",
-            pl.col("numbers").str.json_decode(pl.List(pl.Utf8)).alias("invoice_number"),
-        )
-        .explode("invoice_number")
-        .drop_nulls()
+    from creditflow.outbox.service import plan_requests_waiting
+
+    named = pl.DataFrame(
+        [
+            (customer_pk, number)
+            for customer_pk, numbers in conn.execute(plan_requests_waiting())
+            for number in (json.loads(numbers) if isinstance(numbers, str) else numbers) or []
+        ],
+        schema={"customer_pk": pl.Int64, "invoice_number": pl.Utf8},
+        orient="row",
     )
     return (
         invoices.join(named, on=["customer_pk", "invoice_number"], how="semi")
@@ -261,8 +257,8 @@ def _sent_letters(conn: Connection) -> pl.DataFrame:
 
     Few rows (only sent 14-day letters), so the day is taken in each customer's zone here.
     """
-    from creditflow.dispatch.models import Action
     from creditflow.ledger.models import Customer
+    from creditflow.outbox.models import Action
 
     rows = conn.execute(
         select(
