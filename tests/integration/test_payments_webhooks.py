@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from creditflow.config import Settings
+from creditflow.config.sections import PaymentsSettings
 from creditflow.strategy.run import collection_run
 from tests.support.mollie_emulator import MollieEmulator
 from tests.support.pay_scenario import (
@@ -49,7 +50,7 @@ def shop(
     with running_app(
         settings,
         providers={"mollie": {"api_key": emulator.api_key, "base_url": base}},
-        raw={"payments": {"provider": "mollie"}},
+        payments=PaymentsSettings(provider="mollie"),
     ) as app:
         yield app
 

@@ -61,7 +61,7 @@ from creditflow.dispatch.recheck import (
 from creditflow.dispatch.reconcile import reconcile_unfinished
 from creditflow.dispatch.render import build_context, creditor_of, links_for, render_action
 from creditflow.dispatch.report import DispatchReport
-from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at, policy_from
+from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at
 from creditflow.dispatch.tasks import send_task
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
@@ -132,7 +132,7 @@ def dispatch_due(
     """Send every action due by `until`, in batches, and report what happened."""
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
-    policy = policy_from(settings.raw.get("dispatch"))
+    policy = settings.dispatch
     worker = worker_id or default_worker_id()
     clock: Callable[[], datetime] = (
         (lambda: now) if now is not None else (lambda: datetime.now(UTC))
@@ -186,7 +186,7 @@ def dispatch_actions(
 
     What is not due (a retry waiting, another worker's claim) is left to the workers.
     """
-    policy = policy_from(settings.raw.get("dispatch"))
+    policy = settings.dispatch
     worker = worker_id or default_worker_id()
     report = DispatchReport()
     with engine.begin() as conn:
@@ -460,6 +460,6 @@ def _escalate(
         report.failed += 1
     except Exception as exc:  # noqa: BLE001 - delivery of the dossier failed: try again later
         action.claimed_by = None
-        action.next_attempt_at = next_attempt_at(policy_from(settings.raw.get("dispatch")), 1, now)
+        action.next_attempt_at = next_attempt_at(settings.dispatch, 1, now)
         action.error = f"hand-over delivery failed: {exc!r}"[:2000]
         report.retried += 1

@@ -198,10 +198,6 @@ def _customer(
     return customer
 
 
-def _link_days(settings: Settings) -> float:
-    return float(settings.raw.get("payments", {}).get("link_days", 30))
-
-
 @router.get("/p/{token}", response_class=HTMLResponse)
 def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = None) -> Response:
     """The pay page: open invoices and charges, totals, pay buttons, EPC QR, latest status."""
@@ -209,7 +205,7 @@ def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = N
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError:
             return _refused(request, _language(request, None))
         lang = _language(request, customer.language)
@@ -250,7 +246,7 @@ def pay(
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError:
             return _refused(request, _language(request, None))
         customer_pk, lang = customer.id, _language(request, customer.language)
@@ -304,7 +300,7 @@ def payment_status(
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError as exc:
             return JSONResponse({"error": exc.reason}, 403, headers=_SECURITY_HEADERS)
         lang = _language(request, customer.language)
