@@ -117,12 +117,19 @@ def test_an_accepted_rewording_replaces_only_the_text() -> None:
     assert model.calls[0]["user"] == rendered.text
 
 
-def test_a_configuration_error_falls_back_instead_of_failing_the_send() -> None:
+def test_a_missing_api_key_falls_back_instead_of_failing_the_send(monkeypatch) -> None:
+    monkeypatch.delenv("CF_TEST_UNSET_LLM_KEY", raising=False)
     ctx = sample_context("reminder")
     rendered = render_message("reminder", "sms", ctx)
-    result = personalise_message(rendered, ctx, _settings({"enabled": True}))
-    assert result.text == rendered.text
-    assert (result.fallback_reason or "").startswith("configuration")
+    settings = _settings({**ON, "api_key_env": "CF_TEST_UNSET_LLM_KEY"})
+    result = personalise_message(rendered, ctx, settings)
+    assert result.text == rendered.text and not result.personalised
+    assert "CF_TEST_UNSET_LLM_KEY is unset" in (result.fallback_reason or "")
+
+
+def test_a_wrong_llm_section_is_refused_at_load_not_at_send() -> None:
+    with pytest.raises(ConfigError, match=r"\[llm\] base_url"):
+        _settings({"enabled": True})
 
 
 def test_the_system_prompt_states_creditor_language_tone_facts_and_limits() -> None:

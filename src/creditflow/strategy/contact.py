@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from creditflow.config import ContactRules
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = ["CONTACT_KINDS", "choose_channel", "hold_back"]
 

@@ -27,7 +27,7 @@ from creditflow.strategy.costs import cost_facts, lawful_consumer_costs
 from creditflow.strategy.features import account_features, exclusions
 from creditflow.strategy.schema import Strategy
 from creditflow.strategy.sendtime import schedule
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 LANGUAGES = ("nl", "en")
 ACTED_TODAY = "already acted on by an earlier run today"

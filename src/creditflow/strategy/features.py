@@ -11,7 +11,7 @@ import polars as pl
 
 from creditflow.config import ContactRules
 from creditflow.money import minor_digits
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 
 def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataFrame:
