@@ -14,7 +14,6 @@ from creditflow.config.sections import PaymentsSettings
 from creditflow.money import Money
 from creditflow.payments.providers import PaymentOrder, ProviderError, build_providers
 from creditflow.payments.providers.mollie import MollieProvider
-from creditflow.payments.providers.registry import pay_page_provider
 from creditflow.payments.providers.tikkie import TikkieProvider
 from tests.support.mollie_emulator import MollieEmulator
 from tests.support.serve_asgi import serving
@@ -205,8 +204,8 @@ def test_registry_builds_configured_providers_with_secrets_from_environment(
         configured, sessionmaker(), {"MY_MOLLIE_KEY": "test_abc", "MY_TIKKIE_APP": "app"}
     )
     assert sorted(built) == ["mollie", "tikkie"], "the sandbox only when named"
-    assert pay_page_provider(configured) == "mollie"
-    assert pay_page_provider(settings) is None, "no provider unless one is configured"
+    assert configured.payments.provider == "mollie"
+    assert settings.payments.provider is None, "no provider unless one is configured"
     sandbox = replace(settings, payments=PaymentsSettings(provider="sandbox"))
     assert sorted(build_providers(sandbox, sessionmaker(), {})) == ["sandbox"]
     with pytest.raises(ConfigError, match="MY_MOLLIE_KEY"):

@@ -34,7 +34,6 @@ from creditflow.payments.providers import (
     PaymentProvider,
     ProviderError,
     build_providers,
-    pay_page_provider,
     sandbox_enabled,
 )
 from creditflow.payments.service import (
@@ -219,7 +218,7 @@ def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = N
             creditor=settings.organisation.name,
         )
         context["qr"] = epc_block(settings.organisation, context["account"], _labels()[lang])
-    provider = pay_page_provider(settings)
+    provider = settings.payments.provider
     return _render(
         "pay.html",
         cookie=cookie,
@@ -260,7 +259,7 @@ def pay(
             back=link,
             message=t["csrf_failed"],
         )
-    name = pay_page_provider(settings)
+    name = settings.payments.provider
     if name is None:
         return _refused(
             request, lang, 503, heading=t["error_title"], back=link, message=t["no_online_payment"]

@@ -34,7 +34,7 @@ from creditflow.payments.providers.sandbox import SandboxProvider
 from creditflow.payments.providers.tikkie import DEFAULT_BASE_URL as TIKKIE_URL
 from creditflow.payments.providers.tikkie import TikkieProvider
 
-__all__ = ["PROVIDER_NAMES", "build_providers", "pay_page_provider", "sandbox_enabled"]
+__all__ = ["PROVIDER_NAMES", "build_providers", "sandbox_enabled"]
 
 PROVIDER_NAMES = PAYMENT_PROVIDERS
 _ALLOWED = {
@@ -46,14 +46,9 @@ _ALLOWED = {
 }
 
 
-def pay_page_provider(settings: Settings) -> str | None:
-    """The provider the pay page starts payments with (`[payments] provider`); None: none."""
-    return settings.payments.provider
-
-
 def sandbox_enabled(settings: Settings) -> bool:
     """True when the sandbox provider was asked for by name (it is never on by default)."""
-    return pay_page_provider(settings) == "sandbox" or "sandbox" in settings.providers
+    return settings.payments.provider == "sandbox" or "sandbox" in settings.providers
 
 
 def _section(settings: Settings, name: str) -> dict[str, Any]:
