@@ -395,15 +395,11 @@ def serve(
     import uvicorn
 
     from creditflow.api.app import create_app, serve_settings
-    from creditflow.payments.providers import pay_page_provider, sandbox_enabled
+    from creditflow.payments.providers import sandbox_enabled
 
     settings = serve_settings(command_settings(db), host, port)
     command_engine(settings).dispose()  # create or upgrade the schema before the first request
-    try:
-        provider = pay_page_provider(settings)
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    provider = settings.payments.provider
     if sandbox_enabled(settings):
         err.print(
             "[bold red]WARNING: the sandbox payment provider is ON.[/bold red] Anyone with a "

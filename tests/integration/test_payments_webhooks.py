@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
+from creditflow.config.sections import PaymentsSettings
 from creditflow.strategy.run import collection_run
 from tests.support.mollie_emulator import MollieEmulator
 from tests.support.pay_scenario import (
@@ -50,7 +51,7 @@ def shop(
     with running_app(
         settings,
         providers={"mollie": {"api_key": emulator.api_key, "base_url": base}},
-        raw={"payments": {"provider": "mollie"}},
+        payments=PaymentsSettings(provider="mollie"),
     ) as app:
         yield app
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from creditflow.config import Settings
+from creditflow.config.sections import PaymentsSettings
 from tests.support.pay_scenario import (
     RunningApp,
     app_settings,
@@ -172,7 +173,7 @@ def tikkie_shop(
                     "base_url": f"{base}{PREFIX}",
                 }
             },
-            raw={"payments": {"provider": "tikkie"}},
+            payments=PaymentsSettings(provider="tikkie"),
         ) as app,
     ):
         yield app, emulator

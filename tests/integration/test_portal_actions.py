@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
+from creditflow.config.sections import PortalPolicy
 from creditflow.db import transaction
 from creditflow.ledger.models import (
     Consent,
@@ -251,8 +252,7 @@ def test_invoice_pdf_is_served_as_an_attachment(engine, settings, tmp_path, acco
     folder = tmp_path / "pdf"
     folder.mkdir()
     (folder / "INV-1001.pdf").write_bytes(b"%PDF-1.4\n%test\n")
-    raw = {**settings.raw, "portal": {"invoice_pdf_dir": str(folder)}}
-    client = make_client(replace(settings, raw=raw))
+    client = make_client(replace(settings, portal=PortalPolicy(invoice_pdf_dir=folder)))
     html, _ = _page(client, account["token"])
     assert f"/portal/{account['token']}/invoices/INV-1001.pdf" in html
     assert "INV-1002.pdf" not in html

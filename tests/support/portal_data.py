@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from creditflow.api.app import create_app
 from creditflow.config import Settings
+from creditflow.config.sections import ServeSettings
 from creditflow.db import transaction
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import link_secret
@@ -95,8 +96,7 @@ def make_client(settings: Settings, now: datetime = NOW) -> TestClient:
     Messages stay queued (`send_at_once` off): these tests look at what the portal
     queues; sending at once is tested against a real `creditflow serve` (tests/e2e).
     """
-    raw = {**settings.raw, "serve": {"send_at_once": False}}
-    app = create_app(replace(settings, raw=raw))
+    app = create_app(replace(settings, serve=ServeSettings(send_at_once=False)))
     app.state.clock = lambda: now
     return TestClient(app)
 

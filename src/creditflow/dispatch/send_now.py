@@ -12,7 +12,6 @@ from creditflow.config import Settings
 from creditflow.dispatch.claim import claim_actions
 from creditflow.dispatch.dispatch_pass import adapters_for, default_worker_id, new_pass
 from creditflow.dispatch.report import DispatchReport
-from creditflow.dispatch.retry import policy_from
 from creditflow.dispatch.worker import process_batch
 
 __all__ = ["dispatch_actions"]
@@ -30,7 +29,7 @@ def dispatch_actions(
 
     What is not due (a retry waiting, another worker's claim) is left to the workers.
     """
-    policy = policy_from(settings.raw.get("dispatch"))
+    policy = settings.dispatch
     worker = worker_id or default_worker_id()
     report = DispatchReport()
     with engine.begin() as conn:

@@ -55,7 +55,7 @@ from creditflow.dispatch.recheck import is_opt_out_confirmation, postpone, reche
 from creditflow.dispatch.reconcile import reconcile_unfinished
 from creditflow.dispatch.render import build_context, links_for, render_action
 from creditflow.dispatch.report import DispatchReport
-from creditflow.dispatch.retry import next_attempt_at, policy_from
+from creditflow.dispatch.retry import next_attempt_at
 from creditflow.dispatch.tasks import send_task
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.messages.render import MessageTemplateError
@@ -98,7 +98,7 @@ def dispatch_due(
     """Send every action due by `until`, in batches, and report what happened."""
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
-    policy = policy_from(settings.raw.get("dispatch"))
+    policy = settings.dispatch
     worker = worker_id or default_worker_id()
     clock: Callable[[], datetime] = (
         (lambda: now) if now is not None else (lambda: datetime.now(UTC))
@@ -342,6 +342,6 @@ def _escalate(
         report.failed += 1
     except Exception as exc:  # noqa: BLE001 - delivery of the dossier failed: try again later
         action.claimed_by = None
-        action.next_attempt_at = next_attempt_at(policy_from(settings.raw.get("dispatch")), 1, now)
+        action.next_attempt_at = next_attempt_at(settings.dispatch, 1, now)
         action.error = f"hand-over delivery failed: {exc!r}"[:2000]
         report.retried += 1

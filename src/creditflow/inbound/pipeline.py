@@ -30,7 +30,7 @@ from creditflow.portal.access import normalise_contact
 from creditflow.portal.disputes import open_dispute
 from creditflow.portal.links import make_customer_token, pay_url
 from creditflow.portal.models import ConversationMessage
-from creditflow.portal.policy import PolicyRefusal, portal_policy
+from creditflow.portal.policy import PolicyRefusal
 from creditflow.portal.service import open_invoices, record_promise
 
 REPLY_CHANNELS = ("sms", "whatsapp", "email")
@@ -297,7 +297,7 @@ def _act(
     portal = (
         f"{base.rstrip('/')}/portal/{make_customer_token(secret, customer.customer_id, now=now)}"
     )
-    policy = portal_policy(settings)
+    policy = settings.portal
     reply = Reply("", intent, lang, customer.id)
     key = f"{provider_id or now.isoformat()}-{customer.id}"
     values: dict[str, object] = {"portal_url": portal, "days": policy.max_promise_days}

@@ -22,7 +22,7 @@ from creditflow.money import Money
 from creditflow.outbox.clock import local_today
 from creditflow.portal.i18n import gettext_for, pick_language
 from creditflow.portal.links import LinkError, read_customer_token
-from creditflow.portal.policy import PortalPolicy, portal_policy
+from creditflow.portal.policy import PortalPolicy
 from creditflow.portal.security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
@@ -53,11 +53,8 @@ def now_of(request: Request) -> datetime:
 
 
 def policy_of(request: Request) -> PortalPolicy:
-    """The portal policy of the app's settings (read once per app)."""
-    policy: PortalPolicy | None = getattr(request.app.state, "portal_policy", None)
-    if policy is None:
-        policy = portal_policy(request.app.state.settings)
-        request.app.state.portal_policy = policy
+    """The portal policy of the app's settings (`[portal]`, read once at load)."""
+    policy: PortalPolicy = request.app.state.settings.portal
     return policy
 
 

@@ -52,8 +52,6 @@ CONTACT_PRICES: dict[str, Decimal] = {
     "letter": Decimal("1.10"),
     "call": Decimal("3.00"),
 }
-# Sections that could reach a real provider, agency or language model: never used here.
-LIVE_SECTIONS = ("channels", "providers", "payments", "handover", "llm", "dispatch")
 
 
 @dataclass(frozen=True)
@@ -157,14 +155,18 @@ def _payer_types(source: Engine, start: date, seed: int) -> pl.DataFrame:
 
 
 def _simulation_settings(settings: Settings, copy: Engine, outbox: Path) -> Settings:
-    raw = {k: v for k, v in settings.raw.items() if k not in LIVE_SECTIONS}
+    """The settings on the copy: sandbox channels, no payment provider, agency or model."""
+    from creditflow.config import HandoverSettings, LlmSettings, PaymentsSettings
+
     return replace(
         settings,
         database_url=copy.url.render_as_string(hide_password=False),
         outbox_dir=outbox,
         channels={},
         providers={},
-        raw=raw,
+        payments=PaymentsSettings(),
+        handover=HandoverSettings(),
+        llm=LlmSettings(),
     )
 
 

@@ -16,7 +16,7 @@ import polars as pl
 
 from creditflow.config import ContactRules
 from creditflow.outbox.reach import reachable_frame
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = ["CONTACT_KINDS", "choose_channel", "hold_accounts", "hold_back", "set_aside"]
 

@@ -15,7 +15,7 @@ from creditflow.compliance.costs import claim_costs, costs_due, notice_template_
 from creditflow.compliance.fourteen_day import earliest_costs_date
 from creditflow.config import LegalRules
 from creditflow.money import Money
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = [
     "charge_amounts",

@@ -34,7 +34,7 @@ from creditflow.strategy.features import account_features
 from creditflow.strategy.pause import exclusions
 from creditflow.strategy.schema import Strategy
 from creditflow.strategy.sendtime import schedule
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 ACTED_TODAY = "already acted on by an earlier run today"
 # A 14-day letter decided but not yet sent (held by the contact gap, quiet hours or a

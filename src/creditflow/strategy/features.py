@@ -10,7 +10,7 @@ from datetime import date
 import polars as pl
 
 from creditflow.money import minor_digits
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 
 def account_features(invoices: pl.DataFrame, snapshot: Snapshot, as_of: date) -> pl.DataFrame:

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from creditflow.config import ContactRules
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = [
     "DISPUTED",

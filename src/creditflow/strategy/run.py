@@ -89,7 +89,6 @@ def _run(
         strategy, version_id = active_strategy(session)
         if not dry_run:
             from creditflow.portal.plans import settle_payment_plans
-            from creditflow.portal.policy import portal_policy
             from creditflow.portal.service import detect_broken_promises
 
             detect_broken_promises(
@@ -99,7 +98,7 @@ def _run(
                 session,
                 as_of,
                 grace_days=settings.rules.plan_grace_days,
-                reminder_days=portal_policy(settings).plan_reminder_days,
+                reminder_days=settings.portal.plan_reminder_days,
                 now=now,
             )
             session.flush()
