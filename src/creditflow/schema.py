@@ -1,7 +1,10 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
+from creditflow.arrangements import models as arrangements_models
 from creditflow.dispatch import models as dispatch_models
+from creditflow.inbound import models as inbound_models
 from creditflow.ledger import models as ledger_models
+from creditflow.links import models as links_models
 from creditflow.models import Base
 from creditflow.payments import models as payments_models
 from creditflow.portal import models as portal_models
@@ -9,8 +12,11 @@ from creditflow.strategy import models as strategy_models
 
 __all__ = [
     "Base",
+    "arrangements_models",
     "dispatch_models",
+    "inbound_models",
     "ledger_models",
+    "links_models",
     "payments_models",
     "portal_models",
     "strategy_models",

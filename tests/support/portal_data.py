@@ -17,7 +17,7 @@ from creditflow.db import transaction
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import link_secret
-from creditflow.portal.links import make_customer_token
+from creditflow.links.tokens import make_customer_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

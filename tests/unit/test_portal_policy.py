@@ -8,20 +8,18 @@ from decimal import Decimal
 
 import pytest
 
-from creditflow.config import ConfigError, Settings
-from creditflow.money import Money
-from creditflow.portal.policy import (
-    PolicyRefusal,
-    PortalPolicy,
-    TokenBucket,
+from creditflow.arrangements.policy import PolicyRefusal
+from creditflow.arrangements.rules import (
     add_months,
     check_promise_date,
     plan_schedule,
-    portal_policy,
     safe_filename,
     sniff_upload,
     split_minor,
 )
+from creditflow.config import ConfigError, Settings
+from creditflow.money import Money
+from creditflow.portal.policy import PortalPolicy, TokenBucket, portal_policy
 
 TODAY = date(2026, 3, 2)
 POLICY = PortalPolicy()

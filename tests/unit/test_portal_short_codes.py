@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from creditflow.config import ConfigError, Settings
-from creditflow.portal.policy import portal_policy
-from creditflow.portal.short_codes import (
+from creditflow.links.short_codes import (
     ALPHABET,
     CODE_LENGTH,
     derive_code,
@@ -14,7 +13,8 @@ from creditflow.portal.short_codes import (
     lookup_key,
     parse_code,
 )
-from creditflow.portal.short_links import short_base_url, short_url
+from creditflow.links.short_links import short_base_url, short_url
+from creditflow.portal.policy import portal_policy
 
 SECRET = "a-link-secret-of-the-organisation"
 

@@ -65,15 +65,15 @@ from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at, policy_fr
 from creditflow.dispatch.tasks import send_task
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import link_secret
-from creditflow.messages.context import Creditor
-from creditflow.messages.render import MessageTemplateError
-from creditflow.payments.combined import ensure_combined_references
-from creditflow.portal.short_links import (
+from creditflow.links.short_links import (
     SHORT_LINK_CHANNELS,
     ensure_short_links,
     link_lifetimes,
     short_base_url,
 )
+from creditflow.messages.context import Creditor
+from creditflow.messages.render import MessageTemplateError
+from creditflow.payments.combined import ensure_combined_references
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_actions", "dispatch_due"]
 

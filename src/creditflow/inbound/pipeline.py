@@ -19,19 +19,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.disputes import open_dispute
+from creditflow.arrangements.policy import PolicyRefusal, arrangement_policy
+from creditflow.arrangements.service import open_invoices, record_promise
 from creditflow.compliance.consent import handle_inbound_text, record_opt_out
 from creditflow.config import Settings
 from creditflow.inbound.classify import Classification, classify
+from creditflow.inbound.models import ConversationMessage
+from creditflow.ledger.contacts import normalise_contact
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
+from creditflow.links.tokens import make_customer_token, pay_url
 from creditflow.messages.llm import phrase_reply
-from creditflow.portal.access import normalise_contact
 from creditflow.portal.actions import queue_action
-from creditflow.portal.disputes import open_dispute
-from creditflow.portal.links import make_customer_token, pay_url
-from creditflow.portal.models import ConversationMessage
-from creditflow.portal.policy import PolicyRefusal, portal_policy
-from creditflow.portal.service import open_invoices, record_promise
 
 REPLY_CHANNELS = ("sms", "whatsapp", "email")
 REPLIES: dict[str, dict[str, str]] = {
@@ -297,7 +297,7 @@ def _act(
     portal = (
         f"{base.rstrip('/')}/portal/{make_customer_token(secret, customer.customer_id, now=now)}"
     )
-    policy = portal_policy(settings)
+    policy = arrangement_policy(settings)
     reply = Reply("", intent, lang, customer.id)
     key = f"{provider_id or now.isoformat()}-{customer.id}"
     values: dict[str, object] = {"portal_url": portal, "days": policy.max_promise_days}

@@ -1,14 +1,12 @@
-"""Portal policy: what a debtor may arrange alone (pure functions of data, no I/O).
+"""Portal policy: the limits of the portal's pages (pure functions of data, no I/O).
 
-Settings come from the `[portal]` section of the configuration file:
+Settings come from the `[portal]` section of the configuration file. The limits of
+what a debtor may arrange (`max_promise_days`, `plan_*`) are `ArrangementPolicy`
+(`creditflow.arrangements.policy`), which `PortalPolicy` extends; the link settings
+are `creditflow.links.settings`. The portal's own keys:
 
 | key                   | default | meaning                                          |
 |-----------------------|---------|--------------------------------------------------|
-| max_promise_days      | 14      | a promise may be at most this many days ahead    |
-| plan_min_installment  | "25.00" | smallest installment approved without review     |
-| plan_max_months       | 6       | longest plan approved without review             |
-| plan_first_due_days   | 7       | the first installment is due this many days on   |
-| plan_reminder_days    | 3       | an installment is announced this many days ahead |
 | link_max_age_days     | 30      | how long a portal link stays valid               |
 | invoice_pdf_dir       | (none)  | folder with `<invoice_number>.pdf` files         |
 | rate_capacity         | 30      | requests per client before the limiter refuses   |
@@ -22,44 +20,19 @@ Settings come from the `[portal]` section of the configuration file:
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from creditflow.arrangements.policy import ArrangementPolicy, arrangement_values
 from creditflow.config import ConfigError, Settings
-from creditflow.money import InvalidAmount, Money, from_minor, parse_amount
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-DISPUTE_REASONS = (
-    "amount_wrong",
-    "not_delivered",
-    "quality",
-    "already_paid",
-    "not_ordered",
-    "other",
-)
-
-
-class PolicyRefusal(ValueError):
-    """A request falls outside what the portal may approve; `code` names the rule."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+from creditflow.links.settings import link_settings
 
 
 @dataclass(frozen=True)
-class PortalPolicy:
-    """The limits of self-service (see the module docstring for the settings)."""
+class PortalPolicy(ArrangementPolicy):
+    """The limits of self-service: the arrangement limits and the portal's own."""
 
-    max_promise_days: int = 14
-    plan_min_installment: Decimal = Decimal("25.00")
-    plan_max_months: int = 6
-    plan_first_due_days: int = 7
-    plan_reminder_days: int = 3
     link_max_age_days: float = 30
     invoice_pdf_dir: Path | None = None
     rate_capacity: int = 30
@@ -74,137 +47,25 @@ class PortalPolicy:
 def portal_policy(settings: Settings) -> PortalPolicy:
     """Read the `[portal]` section; errors name the setting."""
     section: dict[str, Any] = dict(settings.raw.get("portal", {}))
-    values: dict[str, Any] = {}
-    ints = (
-        "max_promise_days",
-        "plan_max_months",
-        "plan_first_due_days",
-        "plan_reminder_days",
-        "rate_capacity",
-        "code_rate_capacity",
-        "short_rate_capacity",
-    )
-    for key in ints:
+    values: dict[str, Any] = arrangement_values(section)
+    for key in ("rate_capacity", "code_rate_capacity", "short_rate_capacity"):
         if key in section:
             value = section[key]
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"[portal] {key}: expected a whole number >= 1, got {value!r}")
             values[key] = value
-    for key in (
-        "link_max_age_days",
-        "rate_per_minute",
-        "code_rate_per_minute",
-        "short_rate_per_minute",
-    ):
+    for key in ("rate_per_minute", "code_rate_per_minute", "short_rate_per_minute"):
         if key in section:
             value = section[key]
             if not isinstance(value, int | float) or value <= 0:
                 raise ConfigError(f"[portal] {key}: expected a positive number, got {value!r}")
             values[key] = value
-    if "plan_min_installment" in section:
-        try:
-            values["plan_min_installment"] = parse_amount(str(section["plan_min_installment"]))
-        except InvalidAmount as exc:
-            raise ConfigError(f"[portal] plan_min_installment: {exc}") from exc
-    if section.get("short_base_url"):
-        base = str(section["short_base_url"]).rstrip("/")
-        if not base.startswith(("https://", "http://")):
-            raise ConfigError(f"[portal] short_base_url: expected an http(s) address, got {base!r}")
-        values["short_base_url"] = base
+    links = link_settings(settings)
+    values["link_max_age_days"] = links.link_max_age_days
+    values["short_base_url"] = links.short_base_url
     if section.get("invoice_pdf_dir"):
         values["invoice_pdf_dir"] = Path(str(section["invoice_pdf_dir"]))
     return PortalPolicy(**values)
-
-
-def check_promise_date(promised: date, today: date, policy: PortalPolicy) -> date:
-    """The promised date if it is today or later and within `max_promise_days`."""
-    if promised < today:
-        raise PolicyRefusal("promise_in_past", f"promise date {promised} is before today {today}")
-    latest = today + timedelta(days=policy.max_promise_days)
-    if promised > latest:
-        raise PolicyRefusal(
-            "promise_too_far",
-            f"promise date {promised} is more than {policy.max_promise_days} days ahead "
-            f"(latest {latest})",
-        )
-    return promised
-
-
-@dataclass(frozen=True)
-class Installment:
-    """One installment of a proposed plan."""
-
-    seq: int
-    due_date: date
-    amount: Money
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the 31st becomes the last day of a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def split_minor(total_minor: int, parts: int) -> list[int]:
-    """Split whole minor units into `parts` amounts that add up exactly (larger ones first)."""
-    base, rest = divmod(total_minor, parts)
-    return [base + (1 if i < rest else 0) for i in range(parts)]
-
-
-def plan_schedule(
-    total: Money, months: int, today: date, policy: PortalPolicy
-) -> list[Installment]:
-    """Monthly installments for `total`, or PolicyRefusal when it needs a person's review."""
-    if months < 1:
-        raise PolicyRefusal("plan_months", f"number of months must be at least 1, got {months}")
-    if months > policy.plan_max_months:
-        raise PolicyRefusal(
-            "plan_too_long", f"{months} months is more than the {policy.plan_max_months} allowed"
-        )
-    if total.amount <= 0:
-        raise PolicyRefusal("plan_nothing_open", "there is nothing open to spread")
-    amounts = split_minor(total.minor, months)
-    smallest = from_minor(min(amounts), total.currency)
-    if smallest < policy.plan_min_installment:
-        raise PolicyRefusal(
-            "plan_installment_too_small",
-            f"installments of {smallest} are below the minimum {policy.plan_min_installment}",
-        )
-    first = today + timedelta(days=policy.plan_first_due_days)
-    return [
-        Installment(seq, add_months(first, seq - 1), Money.of_minor(minor, total.currency))
-        for seq, minor in enumerate(amounts, start=1)
-    ]
-
-
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
-
-def sniff_upload(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
-    """The content type of an attachment from its first bytes (PDF, JPEG or PNG only)."""
-    if not data:
-        raise PolicyRefusal("upload_empty", "the attachment is empty")
-    if len(data) > max_bytes:
-        raise PolicyRefusal(
-            "upload_too_large", f"the attachment is {len(data)} bytes; at most {max_bytes} allowed"
-        )
-    for magic, content_type in _SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    raise PolicyRefusal("upload_type", "only PDF, JPEG and PNG files are accepted")
-
-
-def safe_filename(name: str, content_type: str) -> str:
-    """A plain file name for storage and download: no path, no odd characters, right suffix."""
-    stem = Path(name or "attachment").name.rsplit(".", 1)[0]
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:80] or "attachment"
-    return cleaned + EXTENSIONS[content_type]
 
 
 class TokenBucket:

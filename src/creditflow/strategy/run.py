@@ -118,9 +118,9 @@ def _run(
     with session.begin():
         strategy, version_id = active_strategy(session)
         if not dry_run:
-            from creditflow.portal.plans import settle_payment_plans
-            from creditflow.portal.policy import portal_policy
-            from creditflow.portal.service import detect_broken_promises
+            from creditflow.arrangements.plans import settle_payment_plans
+            from creditflow.arrangements.policy import arrangement_policy
+            from creditflow.arrangements.service import detect_broken_promises
 
             detect_broken_promises(
                 session, as_of, grace_days=settings.rules.promise_grace_days, now=now
@@ -129,7 +129,7 @@ def _run(
                 session,
                 as_of,
                 grace_days=settings.rules.plan_grace_days,
-                reminder_days=portal_policy(settings).plan_reminder_days,
+                reminder_days=arrangement_policy(settings).plan_reminder_days,
                 now=now,
             )
             session.flush()
