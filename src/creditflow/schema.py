@@ -1,6 +1,7 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
 from creditflow.arrangements import models as arrangements_models
+from creditflow.compliance import models as compliance_models
 from creditflow.dispatch import models as dispatch_models
 from creditflow.inbound import models as inbound_models
 from creditflow.ledger import models as ledger_models
@@ -13,6 +14,7 @@ from creditflow.strategy import models as strategy_models
 __all__ = [
     "Base",
     "arrangements_models",
+    "compliance_models",
     "dispatch_models",
     "inbound_models",
     "ledger_models",

@@ -21,10 +21,11 @@ from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
 from creditflow.arrangements.models import DisputeAttachment
+from creditflow.compliance.models import Handover
 from creditflow.compliance.service import ERASED, get_customer, hold_contact
 from creditflow.compliance.stored_copies import ActionFiles, StoredCopies, find_stored_copies
 from creditflow.config import Settings
-from creditflow.dispatch.models import Action, DeliveryAttempt, Handover
+from creditflow.dispatch.models import Action, DeliveryAttempt
 from creditflow.inbound.models import ConversationMessage
 from creditflow.ledger.models import (
     Allocation,

@@ -26,8 +26,9 @@ from creditflow.compliance.contact_rules import (
     regf_call_allowed,
     regf_convenient_time,
 )
+from creditflow.compliance.models import OPEN_STATUSES, Handover
 from creditflow.config import ContactRules
-from creditflow.dispatch.models import Action, Handover
+from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Event
 from creditflow.ledger.service import add_event, audit
 from creditflow.models import utcnow
@@ -267,7 +268,7 @@ def set_do_not_contact(
     if value is None and customer.do_not_contact == HANDED_OVER:
         open_handover = session.scalars(
             select(Handover.id).where(
-                Handover.customer_id == customer_pk, Handover.status == HANDED_OVER
+                Handover.customer_id == customer_pk, Handover.status.in_(OPEN_STATUSES)
             )
         ).first()
         if open_handover is not None:

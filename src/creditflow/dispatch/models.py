@@ -90,20 +90,3 @@ class DeliveryAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(24))
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
-
-
-class Handover(Base):
-    """A dossier handed to a collection agency; own contact stops."""
-
-    __tablename__ = "handover"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    action_id: Mapped[str | None] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(64))
-    dossier_path: Mapped[str | None] = mapped_column(String(1000))
-    invoice_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="handed_over")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    note: Mapped[str | None] = mapped_column(Text)
-    closed_on: Mapped[date | None] = mapped_column(Date)

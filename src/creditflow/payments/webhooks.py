@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.dispatch.models import CONTEXT_INVOICES, Action
 from creditflow.ledger.models import ContactPoint, Customer, Event, Invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
@@ -162,6 +163,7 @@ def _record_paid(
             ],
             now,
         )[0]
+        note_payments_on_handovers(conn, now)
     request.status = "paid"
     request.payment_id = int(existing)
     request.paid_at = paid_at

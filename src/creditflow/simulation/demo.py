@@ -22,13 +22,15 @@ from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy import Engine, text
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.config import Organisation, Settings
 from creditflow.db import make_engine, transaction, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
-from creditflow.ledger.payments import IncomingPayment, import_payments, record_payments
+from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event, ensure_organisation
 from creditflow.money import Money
+from creditflow.payments.payment_import import import_payment_file
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.company import generate_company, organisation
 from creditflow.strategy.run import collection_run
@@ -134,7 +136,7 @@ def run_demo(
     for kind, importer in (
         ("customers", import_customers),
         ("invoices", import_invoices),
-        ("payments", import_payments),
+        ("payments", import_payment_file),
     ):
         summary = importer(engine, files[kind], settings)
         console.print(f"  import {kind}: {summary.line()}")
@@ -240,6 +242,7 @@ def _book_payments_due(
     if ready:
         with engine.begin() as conn:
             record_payments(conn, ready, now)
+            note_payments_on_handovers(conn, now)
     return len(ready)
 
 
