@@ -21,6 +21,7 @@ from creditflow.db import transaction
 from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer
 from creditflow.money import Money
+from creditflow.payments.statement_import import import_statement
 from tests.support.compliance_ledger import (
     ESCALATION_DUE as DUE,
 )
@@ -33,6 +34,7 @@ from tests.support.compliance_ledger import (
     run_on,
     seed,
 )
+from tests.support.payments_statements import Tx, camt053
 from tests.support.sftp_server import sftp_server
 
 HANDOVER_AT = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)  # a Saturday
@@ -321,3 +323,25 @@ def test_dossier_pdf_is_deterministic_for_the_same_data():
     first = dossier_pdf(data)
     assert first == dossier_pdf(data)
     assert "Dossier C9: hand-over to agency" in PdfReader(io.BytesIO(first)).pages[0].extract_text()
+
+
+def test_a_bank_transfer_after_the_hand_over_is_noted_on_it_by_the_statement_import(
+    engine, settings, escalated
+):
+    handover_id, _ = _hand_over(engine, settings, escalated)
+    summary = import_statement(
+        engine,
+        camt053(
+            Tx("400.00", "Jan de Vries", "NL91ABNA0417164300", text="INV-1", booked="2026-03-16")
+        ),
+        "statement.xml",
+        datetime(2026, 3, 17, 7, 0, tzinfo=UTC),
+    )
+    assert summary.exit_code == 0
+    [noted] = rows(engine, "SELECT summary FROM event WHERE kind = 'handover.payment'")
+    # the collection costs (150.00) are paid first, the rest goes to the invoice
+    assert "EUR 400.00 received, EUR 250.00 of it on the handed-over invoices" in noted["summary"]
+    with transaction(engine) as session:
+        handover = session.get(Handover, handover_id)
+        assert handover.status == "handed_over"
+        assert "EUR 400.00 received" in handover.note
