@@ -222,7 +222,8 @@ def hand_over_cmd(
             markup=False,
         )
         raise typer.Exit(1)
+    location = delivery.locations.get(handover.id, handover.dossier_path)
     out.print(
-        f"customer {customer_id} handed over to {handover.target}: {handover.dossier_path}",
+        f"customer {customer_id} handed over to {handover.target}: {location}",
         highlight=False,
     )

@@ -22,6 +22,7 @@ import io
 import json
 import logging
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+CONNECT_TIMEOUT = 15.0  # seconds to reach the SFTP server
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def _server_key(config: HandoverConfig) -> Any:
 def _upload(config: HandoverConfig, files: dict[str, bytes]) -> str:
     import paramiko
 
-    transport = paramiko.Transport((config.sftp_host, config.sftp_port))
+    # a bounded connect: an unreachable agency must not hold up a dispatch pass for long
+    sock = socket.create_connection((config.sftp_host, config.sftp_port), timeout=CONNECT_TIMEOUT)
+    transport = paramiko.Transport(sock)
     try:
         transport.connect(
             hostkey=_server_key(config), username=config.username, password=config.password
@@ -181,10 +185,11 @@ def dossier_name(customer_id: str, handed_over_at: datetime) -> str:
 
 @dataclass
 class DossierDelivery:
-    """What one delivery sweep did: hand-overs delivered, and those still pending (why)."""
+    """What one delivery sweep did: hand-overs delivered (where to), still pending (why)."""
 
     delivered: list[int] = field(default_factory=list)
     pending: dict[int, str] = field(default_factory=dict)
+    locations: dict[int, str] = field(default_factory=dict)
 
 
 def deliver_pending_dossiers(
@@ -208,7 +213,7 @@ def deliver_pending_dossiers(
                 continue  # delivered or closed by someone else meanwhile
             location = deliver_dossier(handover_config(settings), files)
         except Exception as exc:  # noqa: BLE001 - the agency is unreachable or refused: retry later
-            log.warning("hand-over %s: dossier not delivered: %r", handover_pk, exc)
+            log.info("hand-over %s: dossier not delivered yet: %r", handover_pk, exc)
             result.pending[handover_pk] = f"{type(exc).__name__}: {exc}"[:400]
             continue
         with transaction(engine) as session:
@@ -226,6 +231,7 @@ def deliver_pending_dossiers(
                 data={"handover_id": handover.id, "dossier": location},
             ).occurred_at = now
         result.delivered.append(handover_pk)
+        result.locations[handover_pk] = location
     return result
 
 
