@@ -111,9 +111,9 @@ def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
 
             summary = import_invoices(engine, file, settings, file_format)
         else:
-            from creditflow.ledger.payments import import_payments
+            from creditflow.payments.payment_import import import_payment_file
 
-            summary = import_payments(engine, file, settings, file_format)
+            summary = import_payment_file(engine, file, settings, file_format)
     except ImportFileError as exc:
         err.print(f"cannot read {file}: {exc}; nothing imported", style="red", markup=False)
         raise typer.Exit(2) from exc

@@ -88,8 +88,8 @@ def _run(
     with session.begin():
         strategy, version_id = active_strategy(session)
         if not dry_run:
-            from creditflow.portal.plans import settle_payment_plans
-            from creditflow.portal.service import detect_broken_promises
+            from creditflow.arrangements.plans import settle_payment_plans
+            from creditflow.arrangements.service import detect_broken_promises
 
             detect_broken_promises(
                 session, as_of, grace_days=settings.rules.promise_grace_days, now=now
