@@ -11,7 +11,6 @@ from creditflow.portal.security import CSRF_COOKIE, CSRF_FIELD, csrf_from_cookie
 from creditflow.staff.access import (
     LOGIN_PATH,
     SESSION_COOKIE,
-    _lookup,
     client_ip,
     current_staff,
     now_of,
@@ -90,9 +89,7 @@ def login_form(
     next: str | None = None,  # noqa: A002
     signed_out: str | None = None,
 ) -> Response:
-    """The sign-in page; a signed-in user goes straight to the workbench."""
-    if request.cookies.get(SESSION_COOKIE) and _lookup(request, bearer=False) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+    """The sign-in page (signing in again replaces the current session)."""
     return _login_page(request, next_path=next, signed_out=bool(signed_out))
 
 
