@@ -49,6 +49,12 @@ def test_user_and_api_key_commands_guard_the_api_of_a_running_server(database_ur
     assert PASSWORD not in added.stdout + added.stderr
     listed = creditflow(database_url, tmp_path, "user", "list")
     assert "anna@example.nl" in listed.stdout and "admin" in listed.stdout
+    assert creditflow(database_url, tmp_path, "user", "disable", "anna@example.nl").returncode == 0
+    assert " no " in creditflow(database_url, tmp_path, "user", "list").stdout
+    assert creditflow(database_url, tmp_path, "user", "enable", "anna@example.nl").returncode == 0
+    assert (
+        creditflow(database_url, tmp_path, "user", "disable", "nobody@example.nl").returncode == 1
+    )
     assert max(len(line) for line in listed.stdout.splitlines()) <= 80
     created = creditflow(database_url, tmp_path, "apikey", "create", "ERP sync", "--scope", "read")
     assert created.returncode == 0, created.stderr

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from creditflow.db import transaction
 from creditflow.ledger.models import AuditEntry
 from creditflow.staff.models import StaffSession
-from creditflow.staff.service import revoke_api_key
+from creditflow.staff.service import revoke_api_key, set_active
 from tests.support.staff import (
     NOW,
     PASSWORD,
@@ -237,3 +237,17 @@ def test_an_anonymous_page_request_goes_to_the_sign_in_page_and_back(settings, s
     assert response.headers["location"] == "/workbench/login?next=%2Fworkbench%3Ftab%3Dtoday"
     page = client.get(response.headers["location"])
     assert 'value="/workbench?tab=today"' in page.text
+
+
+def test_a_disabled_user_is_signed_out_at_once_and_cannot_sign_in(settings, engine, staff):
+    client = staff_client(settings)
+    sign_in(client, "anna@example.nl")
+    with transaction(engine) as session:
+        set_active(session, "anna@example.nl", False, "test")
+    assert client.get("/workbench", follow_redirects=False).status_code == 303
+    assert _try(client, "anna@example.nl", PASSWORD).status_code == 401
+    with transaction(engine) as session:
+        set_active(session, "anna@example.nl", True, "test")
+        verbs = list(session.scalars(select(AuditEntry.verb)))
+    assert _try(client, "anna@example.nl", PASSWORD).status_code == 303
+    assert "staff_user_disabled" in verbs and "staff_user_enabled" in verbs

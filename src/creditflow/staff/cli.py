@@ -86,6 +86,24 @@ def user_add(
     out.print(f"user {address} added ({role})", markup=False, highlight=False)
 
 
+@user_app.command("disable")
+def user_disable(email: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Disable a user: no more sign-ins, and their open sessions end at once."""
+    from creditflow.staff.service import set_active
+
+    _in_transaction(db, lambda session: set_active(session, email, False, _actor(actor)))
+    out.print(f"user {email} disabled", markup=False, highlight=False)
+
+
+@user_app.command("enable")
+def user_enable(email: str, db: DbOption = None, actor: ActorOption = None) -> None:
+    """Enable a disabled user again."""
+    from creditflow.staff.service import set_active
+
+    _in_transaction(db, lambda session: set_active(session, email, True, _actor(actor)))
+    out.print(f"user {email} enabled", markup=False, highlight=False)
+
+
 @user_app.command("list")
 def user_list(db: DbOption = None) -> None:
     """List the staff users with their roles."""

@@ -101,6 +101,21 @@ def add_user(session: Session, email: str, role: str, password: str, actor: str)
     return user
 
 
+def set_active(session: Session, email: str, active: bool, actor: str) -> StaffUser:
+    """Disable a user (their sessions end at once) or enable them again (audited)."""
+    address = email.strip().lower()
+    user = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if user is None:
+        raise StaffError(f"no user {address}")
+    if user.active != active:
+        user.active = active
+        if not active:
+            session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+        verb = "staff_user_enabled" if active else "staff_user_disabled"
+        audit(session, actor, verb, "staff_user", address)
+    return user
+
+
 def list_users(session: Session) -> list[StaffUser]:
     """Every staff user, by e-mail address."""
     return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
