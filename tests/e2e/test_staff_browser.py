@@ -97,7 +97,7 @@ def test_a_manager_signs_in_sees_the_landing_page_and_signs_out_in_chromium(data
         page.get_by_label("Password").fill("Kaasschaaf-Fietsbel-43")
         page.get_by_role("button", name="Sign in").click()
         alert = page.get_by_role("alert")
-        assert "The e-mail address or the password is wrong." in alert.inner_text()
+        assert "The e-mail address, the password or the code is wrong." in alert.inner_text()
         page.screenshot(path=shots / "01-wrong-password.png", full_page=True)
 
         page.get_by_label("Password").fill(PASSWORD)

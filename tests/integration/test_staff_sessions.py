@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from creditflow.db import transaction
 from creditflow.ledger.models import AuditEntry
 from creditflow.staff.models import StaffSession
-from creditflow.staff.service import revoke_api_key, set_active
+from creditflow.staff.service import revoke_api_key, set_active, set_totp
 from tests.support.staff import (
     NOW,
     PASSWORD,
@@ -30,11 +31,16 @@ def staff(engine):
     add_staff(engine, "victor@example.nl", "viewer")
 
 
-def _try(client, email, password):
+def _try(client, email, password, code=""):
     page = client.get("/workbench/login")
     return client.post(
         "/workbench/login",
-        data={"email": email, "password": password, "csrf_token": form_csrf(page.text)},
+        data={
+            "email": email,
+            "password": password,
+            "code": code,
+            "csrf_token": form_csrf(page.text),
+        },
         follow_redirects=False,
     )
 
@@ -251,3 +257,26 @@ def test_a_disabled_user_is_signed_out_at_once_and_cannot_sign_in(settings, engi
         verbs = list(session.scalars(select(AuditEntry.verb)))
     assert _try(client, "anna@example.nl", PASSWORD).status_code == 303
     assert "staff_user_disabled" in verbs and "staff_user_enabled" in verbs
+
+
+def test_with_two_step_sign_in_the_password_alone_is_not_enough(settings, engine, staff):
+    with transaction(engine) as session:
+        uri = set_totp(session, "anna@example.nl", True, "test")
+    assert uri is not None
+    totp = pyotp.parse_uri(uri)
+    client = staff_client(settings)
+    assert _try(client, "anna@example.nl", PASSWORD).status_code == 401
+    assert (
+        _try(
+            client, "anna@example.nl", PASSWORD, "000000" if totp.at(NOW) != "000000" else "111111"
+        ).status_code
+        == 401
+    )
+    code = totp.at(NOW)
+    assert _try(client, "anna@example.nl", "wrong-password-xx", code).status_code == 401
+    assert _try(client, "anna@example.nl", PASSWORD, code).status_code == 303
+    replay = staff_client(settings)
+    assert _try(replay, "anna@example.nl", PASSWORD, code).status_code == 401  # used once
+    with transaction(engine) as session:
+        set_totp(session, "anna@example.nl", False, "test")
+    assert _try(replay, "anna@example.nl", PASSWORD).status_code == 303

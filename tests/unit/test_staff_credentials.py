@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 
@@ -12,7 +15,10 @@ from creditflow.staff.credentials import (
     needs_rehash,
     new_api_key,
     new_token,
+    new_totp_secret,
     same_digest,
+    totp_step,
+    totp_uri,
     verify_password,
 )
 
@@ -63,3 +69,42 @@ def test_something_not_shaped_like_our_key_has_no_id(presented):
 def test_tokens_are_fresh_each_time():
     assert len({new_token() for _ in range(100)}) == 100
     assert len({new_api_key()[1] for _ in range(50)}) == 50
+
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+AT = datetime(2026, 3, 10, 10, 0, 15, tzinfo=UTC)  # inside step 59_290_080 (30 s steps)
+
+
+def _code(step: int) -> str:
+    return pyotp.TOTP(SECRET).generate_otp(step)
+
+
+@pytest.mark.parametrize(
+    ("offset", "used", "accepted"),
+    [
+        (0, None, True),
+        (-1, None, True),  # the previous step: a clock a little behind
+        (1, None, True),
+        (-2, None, False),  # a minute old
+        (2, None, False),
+        (0, 0, False),  # this step was used already: a code works once
+        (1, 0, True),  # a later step after a used one is fine
+    ],
+)
+def test_a_totp_code_is_taken_within_one_step_and_only_once(offset, used, accepted):
+    current = int(AT.timestamp()) // 30
+    used_step = None if used is None else current + used
+    step = totp_step(SECRET, _code(current + offset), AT, used_step)
+    assert (step == current + offset) if accepted else step is None
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 34 5"])
+def test_a_malformed_totp_code_is_refused(code):
+    assert totp_step(SECRET, code, AT, None) is None
+
+
+def test_the_authenticator_address_names_the_user_and_creditflow():
+    secret = new_totp_secret()
+    assert len(secret) == 32
+    uri = totp_uri(secret, "anna@example.nl")
+    assert uri.startswith("otpauth://totp/creditflow:anna%40example.nl?secret=" + secret)

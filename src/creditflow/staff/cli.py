@@ -104,6 +104,29 @@ def user_enable(email: str, db: DbOption = None, actor: ActorOption = None) -> N
     out.print(f"user {email} enabled", markup=False, highlight=False)
 
 
+@user_app.command("totp")
+def user_totp(
+    email: str,
+    off: Annotated[bool, typer.Option("--off", help="Turn two-step sign-in off.")] = False,
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Turn two-step sign-in (TOTP) on and print the authenticator address once."""
+    from creditflow.staff.service import set_totp
+
+    uri = _in_transaction(db, lambda session: set_totp(session, email, not off, _actor(actor)))
+    if uri is None:
+        out.print(f"two-step sign-in off for {email}", markup=False, highlight=False)
+        return
+    err.print(
+        f"two-step sign-in on for {email}; add this to the authenticator app (shown once):",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    print(uri)
+
+
 @user_app.command("list")
 def user_list(db: DbOption = None) -> None:
     """List the staff users with their roles."""
@@ -114,14 +137,20 @@ def user_list(db: DbOption = None) -> None:
     rows = _in_transaction(
         db,
         lambda session: [
-            (u.email, u.role, "yes" if u.active else "no", f"{u.created_at:%Y-%m-%d}")
+            (
+                u.email,
+                u.role,
+                "yes" if u.active else "no",
+                "on" if u.totp_secret else "-",
+                f"{u.created_at:%Y-%m-%d}",
+            )
             for u in list_users(session)
         ],
     )
     if not rows:
         out.print("no staff users yet: add one with `creditflow user add EMAIL --role admin`")
         return
-    table = Table("e-mail", "role", "active", "added")
+    table = Table("e-mail", "role", "active", "2-step", "added")
     for row in rows:
         table.add_row(*row)
     out.print(table)

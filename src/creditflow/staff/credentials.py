@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from functools import lru_cache
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -80,3 +82,30 @@ def same_digest(stored: str, presented: str) -> bool:
 def new_token() -> str:
     """A fresh random token (session id, CSRF value)."""
     return secrets.token_urlsafe(32)
+
+
+def new_totp_secret() -> str:
+    """A fresh TOTP secret (base32, 160 bits) for an authenticator app."""
+    return pyotp.random_base32(32)
+
+
+def totp_uri(secret: str, email: str) -> str:
+    """The otpauth:// address an authenticator app reads (as text or a QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="creditflow")
+
+
+def totp_step(secret: str, code: str, now: datetime, used: int | None) -> int | None:
+    """The 30-second step a 6-digit code belongs to (now, or one step either side).
+
+    None when the code is wrong, or belongs to a step at or before `used` (the last
+    accepted one): a code works once.
+    """
+    code = code.replace(" ", "").strip()
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and (used is None or step > used):
+            return step
+    return None

@@ -98,6 +98,7 @@ def login(
     request: Request,
     email: str = Form(default="", max_length=254),
     password: str = Form(default="", max_length=1024),
+    code: str = Form(default="", max_length=16),
     next: str = Form(default=HOME, max_length=500),  # noqa: A002
 ) -> Response:
     """Check the password; on success a NEW session (no fixation) and on to the workbench."""
@@ -106,7 +107,7 @@ def login(
     ip = client_ip(request)
     now = now_of(request)
     with request.app.state.sessions() as session, session.begin():
-        outcome = sign_in(session, email, password, ip, now, policy_of(request))
+        outcome = sign_in(session, email, password, ip, now, policy_of(request), code)
         token = None
         if outcome.user is not None:
             previous = request.cookies.get(SESSION_COOKIE)
@@ -119,7 +120,7 @@ def login(
             text = translate(lang, "Too many failed attempts. Try again after {time} UTC.")
             error = text.format(time=outcome.locked_until.strftime("%H:%M"))
             return _login_page(request, 429, error, email, next)
-        error = translate(lang, "The e-mail address or the password is wrong.")
+        error = translate(lang, "The e-mail address, the password or the code is wrong.")
         return _login_page(request, 401, error, email, next)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

@@ -19,7 +19,10 @@ from creditflow.staff.credentials import (
     needs_rehash,
     new_api_key,
     new_token,
+    new_totp_secret,
     same_digest,
+    totp_step,
+    totp_uri,
     verify_password,
 )
 from creditflow.staff.models import ApiKey, SignInAttempt, StaffSession, StaffUser
@@ -116,6 +119,18 @@ def set_active(session: Session, email: str, active: bool, actor: str) -> StaffU
     return user
 
 
+def set_totp(session: Session, email: str, on: bool, actor: str) -> str | None:
+    """Turn two-step sign-in on (returns the otpauth:// address, once) or off (audited)."""
+    address = email.strip().lower()
+    user = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if user is None:
+        raise StaffError(f"no user {address}")
+    user.totp_secret = new_totp_secret() if on else None
+    user.totp_last_step = None
+    audit(session, actor, "staff_totp_on" if on else "staff_totp_off", "staff_user", address)
+    return totp_uri(user.totp_secret, address) if user.totp_secret else None
+
+
 def list_users(session: Session) -> list[StaffUser]:
     """Every staff user, by e-mail address."""
     return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
@@ -210,9 +225,16 @@ def lockout(
 
 
 def sign_in(
-    session: Session, email: str, password: str, ip: str, now: datetime, policy: AccessPolicy
+    session: Session,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    policy: AccessPolicy,
+    code: str = "",
 ) -> SignInOutcome:
-    """Check a password, unless the account or address is locked; every try is recorded."""
+    """Check a password (and the TOTP code when it is on), unless the account or address
+    is locked; every try is recorded."""
     address = email.strip().lower()[:254]
     ends = lockout(session, address, ip, now, policy)
     if ends is not None:
@@ -220,6 +242,11 @@ def sign_in(
     user = session.scalar(select(StaffUser).where(StaffUser.email == address))
     stored = user.password_hash if user is not None and user.active else dummy_hash()
     good = verify_password(stored, password) and user is not None and user.active
+    if good and user is not None and user.totp_secret:
+        step = totp_step(user.totp_secret, code, now, user.totp_last_step)
+        good = step is not None
+        if step is not None:
+            user.totp_last_step = step
     session.add(SignInAttempt(email=address, ip=ip[:64], at=now, succeeded=good))
     if not good or user is None:
         audit(

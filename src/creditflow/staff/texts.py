@@ -11,8 +11,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "E-mail address": {"nl": "E-mailadres"},
     "Password": {"nl": "Wachtwoord"},
     "Sign in to the creditflow workbench.": {"nl": "Log in op de creditflow-werkbank."},
-    "The e-mail address or the password is wrong.": {
-        "nl": "Het e-mailadres of het wachtwoord klopt niet."
+    "The e-mail address, the password or the code is wrong.": {
+        "nl": "Het e-mailadres, het wachtwoord of de code klopt niet."
+    },
+    "Code from your authenticator app": {"nl": "Code uit uw authenticator-app"},
+    "Only when two-step sign-in is on for you.": {
+        "nl": "Alleen als inloggen in twee stappen voor u aan staat."
     },
     "Too many failed attempts. Try again after {time} UTC.": {
         "nl": "Te veel mislukte pogingen. Probeer het opnieuw na {time} UTC."

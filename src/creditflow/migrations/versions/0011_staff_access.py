@@ -22,6 +22,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_user")),
