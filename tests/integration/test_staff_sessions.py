@@ -264,6 +264,7 @@ def test_with_two_step_sign_in_the_password_alone_is_not_enough(settings, engine
         uri = set_totp(session, "anna@example.nl", True, "test")
     assert uri is not None
     totp = pyotp.parse_uri(uri)
+    assert isinstance(totp, pyotp.TOTP)
     client = staff_client(settings)
     assert _try(client, "anna@example.nl", PASSWORD).status_code == 401
     assert (
