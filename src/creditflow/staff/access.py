@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from creditflow.ledger.service import link_secret
 from creditflow.portal.security import CSRF_COOKIE, CSRF_FIELD, csrf_ok
@@ -67,6 +68,11 @@ def secret_of(request: Request, session: Session) -> str:
     return secret
 
 
+def _secret(request: Request) -> str:
+    with request.app.state.sessions() as session, session.begin():
+        return secret_of(request, session)
+
+
 def _lookup(request: Request, *, bearer: bool) -> Staff | None:
     """The staff member behind the request's bearer key or session cookie, if any."""
     if hasattr(request.state, "staff"):
@@ -97,7 +103,7 @@ def current_staff(request: Request) -> Staff:
     return staff
 
 
-async def api_access(request: Request) -> None:
+def api_access(request: Request) -> None:
     """Guard of `/api`: a session or a bearer API key; GET reads, the rest writes."""
     if request.url.path in PUBLIC_API_PATHS:
         return
@@ -122,12 +128,11 @@ async def page_access(request: Request) -> None:
     sent = str((await request.form()).get(CSRF_FIELD) or "") if writes else ""
     if path in PUBLIC_PAGE_PATHS:
         if writes:
-            with request.app.state.sessions() as session, session.begin():
-                secret = secret_of(request, session)
+            secret = await run_in_threadpool(_secret, request)
             if not csrf_ok(secret, request.cookies.get(CSRF_COOKIE), sent):
                 raise AccessDenied(403, "The form expired: open the page again.", page=True)
         return
-    staff = _lookup(request, bearer=False)
+    staff = await run_in_threadpool(_lookup, request, bearer=False)
     if staff is None:
         raise AccessDenied(401, "not signed in", page=True)
     if writes:
@@ -143,7 +148,7 @@ def require(permission: str) -> Callable[[Request], Coroutine[Any, Any, Staff]]:
     """A dependency for one route that needs more than read/write, e.g. `require("decide")`."""
 
     async def check(request: Request) -> Staff:
-        staff = current_staff(request)
+        staff = await run_in_threadpool(current_staff, request)
         if not staff.may(permission):
             page = not request.url.path.startswith("/api")
             raise AccessDenied(403, f"This needs the {permission} permission.", page=page)
