@@ -72,7 +72,7 @@ def user_add(
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Add a staff user; the password is read from stdin (never from the command line)."""
+    """Add a staff user; the password comes from stdin."""
     from creditflow.staff.permissions import ROLES
     from creditflow.staff.service import add_user
 
@@ -88,7 +88,7 @@ def user_add(
 
 @user_app.command("disable")
 def user_disable(email: str, db: DbOption = None, actor: ActorOption = None) -> None:
-    """Disable a user: no more sign-ins, and their open sessions end at once."""
+    """Disable a user; their open sessions end at once."""
     from creditflow.staff.service import set_active
 
     _in_transaction(db, lambda session: set_active(session, email, False, _actor(actor)))
@@ -111,7 +111,7 @@ def user_totp(
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Turn two-step sign-in (TOTP) on and print the authenticator address once."""
+    """Turn two-step sign-in (TOTP) on (prints the address once) or off."""
     from creditflow.staff.service import set_totp
 
     uri = _in_transaction(db, lambda session: set_totp(session, email, not off, _actor(actor)))
@@ -220,7 +220,7 @@ def apikey_list(db: DbOption = None) -> None:
 
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: str, db: DbOption = None, actor: ActorOption = None) -> None:
-    """Revoke an API key by its id (the 8 characters after `cfk_`); it stops at once."""
+    """Revoke an API key by its id; it stops working at once."""
     from creditflow.staff.service import revoke_api_key
 
     now = datetime.now(UTC)
