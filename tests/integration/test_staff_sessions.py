@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from creditflow.db import transaction
 from creditflow.ledger.models import AuditEntry
-from creditflow.staff.models import StaffSession
+from creditflow.staff.models import SignInAttempt, StaffSession
 from creditflow.staff.service import revoke_api_key, set_active, set_totp
 from tests.support.staff import (
     NOW,
@@ -281,3 +281,18 @@ def test_with_two_step_sign_in_the_password_alone_is_not_enough(settings, engine
     with transaction(engine) as session:
         set_totp(session, "anna@example.nl", False, "test")
     assert _try(replay, "anna@example.nl", PASSWORD).status_code == 303
+
+
+def test_old_sessions_and_attempts_are_cleared_at_the_next_sign_in(settings, engine, staff):
+    clock = Clock()
+    client = staff_client(settings, clock)
+    assert _try(client, "anna@example.nl", "wrong-password-xx").status_code == 401
+    sign_in(client, "anna@example.nl")
+    clock.now = NOW + timedelta(days=2)
+    other = staff_client(settings, clock)
+    sign_in(other, "victor@example.nl")
+    with transaction(engine) as session:
+        sessions = list(session.scalars(select(StaffSession)))
+        attempts = list(session.scalars(select(SignInAttempt)))
+    assert len(sessions) == 1  # anna's expired one is gone, victor's is new
+    assert [a.email for a in attempts] == ["victor@example.nl"]

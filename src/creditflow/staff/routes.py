@@ -111,7 +111,7 @@ def login(
         token = None
         if outcome.user is not None:
             previous = request.cookies.get(SESSION_COOKIE)
-            token = start_session(session, outcome.user, ip, now, previous)
+            token = start_session(session, outcome.user, ip, now, previous, policy_of(request))
     if token is None:
         from creditflow.staff.pages import language_of
 

@@ -265,11 +265,28 @@ def sign_in(
 
 
 def start_session(
-    session: Session, user: StaffUser, ip: str, now: datetime, previous: str | None
+    session: Session,
+    user: StaffUser,
+    ip: str,
+    now: datetime,
+    previous: str | None,
+    policy: AccessPolicy,
 ) -> str:
-    """A new session for the user with a new token (never the one presented before)."""
+    """A new session for the user with a new token (never the one presented before).
+
+    Sessions past their limits and sign-in attempts older than a day (or twice the
+    lockout window) are removed here, so neither table grows without end.
+    """
     if previous:
         session.execute(delete(StaffSession).where(StaffSession.token_hash == digest(previous)))
+    session.execute(
+        delete(StaffSession).where(
+            (StaffSession.last_seen_at <= now - timedelta(minutes=policy.idle_minutes))
+            | (StaffSession.created_at <= now - timedelta(hours=policy.absolute_hours))
+        )
+    )
+    keep = max(timedelta(days=1), 2 * timedelta(minutes=policy.lockout_minutes))
+    session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - keep))
     token = new_token()
     session.add(
         StaffSession(
