@@ -436,6 +436,10 @@ def _mount_areas() -> None:
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
+    from creditflow.staff.cli import apikey_app, user_app
+
+    app.add_typer(user_app, name="user", help="Staff users and their roles.")
+    app.add_typer(apikey_app, name="apikey", help="API keys for integrations.")
 
 
 _mount_areas()
