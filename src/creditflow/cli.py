@@ -437,6 +437,10 @@ def _mount_areas() -> None:
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
+    from creditflow.intelligence.cli import model_app, risk_command
+
+    app.add_typer(model_app, name="model", help="Train the late-payment model.")
+    app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
 
 
 _mount_areas()

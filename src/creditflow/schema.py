@@ -1,6 +1,7 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
 from creditflow.dispatch import models as dispatch_models
+from creditflow.intelligence import models as intelligence_models
 from creditflow.ledger import models as ledger_models
 from creditflow.models import Base
 from creditflow.payments import models as payments_models
@@ -10,6 +11,7 @@ from creditflow.strategy import models as strategy_models
 __all__ = [
     "Base",
     "dispatch_models",
+    "intelligence_models",
     "ledger_models",
     "payments_models",
     "portal_models",
