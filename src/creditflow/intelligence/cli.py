@@ -28,7 +28,9 @@ def _day(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise typer.BadParameter(f"{text!r} is not a date YYYY-MM-DD", param_hint="--as-of") from exc
+        raise typer.BadParameter(
+            f"{text!r} is not a date YYYY-MM-DD", param_hint="--as-of"
+        ) from exc
 
 
 @model_app.callback()
@@ -85,6 +87,7 @@ def _print_holdout(holdout: dict[str, Any], since: str) -> None:
         header_style="bold underline",
     )
     for band in holdout["reliability"]:
+
         def cell(value: float | None) -> str:
             return "" if value is None else f"{value:.3f}"
 
@@ -95,7 +98,9 @@ def _print_holdout(holdout: dict[str, Any], since: str) -> None:
 
 def risk_command(
     as_of: AsOfOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per open invoice.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per open invoice.")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows in the table.")] = 20,
     db: DbOption = None,
 ) -> None:

@@ -24,7 +24,9 @@ def brier(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(np.mean((scores - labels.astype(float)) ** 2))
 
 
-def reliability_table(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
+def reliability_table(
+    labels: np.ndarray, scores: np.ndarray, bins: int = 10
+) -> list[dict[str, Any]]:
     """Per band of predicted p_late (0-0.1, ..., 0.9-1): rows, mean predicted, share late."""
     y = labels.astype(float)
     band = np.minimum((scores * bins).astype(int), bins - 1)

@@ -12,6 +12,8 @@ null while it is open. `queries` frame: the invoices to describe, each with its 
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 LEDGER_SCHEMA = {
@@ -112,27 +114,55 @@ def issue_history(ledger: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _history_per_row(queries: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
+    """History columns for rows on many days: as-of joins on the running totals."""
+    order = "__row"
+    return (
+        queries.with_row_index(order)
+        .sort("as_of")
+        .join_asof(
+            settlement_history(ledger).rename({"paid_on": "__settled_on"}),
+            left_on="as_of",
+            right_on="__settled_on",
+            by="customer_pk",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .join_asof(
+            issue_history(ledger).rename({"issue_date": "__issued_on"}),
+            left_on="as_of",
+            right_on="__issued_on",
+            by="customer_pk",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .sort(order)
+        .drop(order)
+    )
+
+
+def _history_on_one_day(queries: pl.DataFrame, ledger: pl.DataFrame, day: date) -> pl.DataFrame:
+    """History columns when every row is on the same day (the run): one join per customer."""
+    settled = ledger.filter(pl.col("paid_on") <= day)
+    totals = settlement_history(settled).group_by("customer_pk").last().drop("paid_on")
+    issued = (
+        ledger.filter(pl.col("issue_date") <= day)
+        .group_by("customer_pk")
+        .agg(pl.len().cast(pl.Float64).alias("issued_n"))
+    )
+    per_customer = issued.join(totals, on="customer_pk", how="left")
+    return queries.join(per_customer, on="customer_pk", how="left")
+
+
 def invoice_features(queries: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     """The queries with the FEATURES columns added (history known at each row's as_of)."""
     if queries.height == 0:
         return queries.with_columns(pl.lit(0.0).alias(f) for f in FEATURES)
-    order = "__row"
-    q = queries.with_row_index(order).sort("as_of")
-    q = q.join_asof(
-        settlement_history(ledger).rename({"paid_on": "__settled_on"}),
-        left_on="as_of",
-        right_on="__settled_on",
-        by="customer_pk",
-        strategy="backward",
-        check_sortedness=False,
-    ).join_asof(
-        issue_history(ledger).rename({"issue_date": "__issued_on"}),
-        left_on="as_of",
-        right_on="__issued_on",
-        by="customer_pk",
-        strategy="backward",
-        check_sortedness=False,
-    )
+    days = queries.get_column("as_of").unique()
+    if days.len() == 1:
+        q = _history_on_one_day(queries, ledger, days[0])
+    else:
+        q = _history_per_row(queries, ledger)
     n = pl.col("hist_n").fill_null(0.0)
     late = pl.col("hist_late").fill_null(0.0)
     mean_amount = pl.col("hist_amount") / pl.col("hist_n")
@@ -141,8 +171,9 @@ def invoice_features(queries: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFram
     out = q.with_columns(
         n.log1p().alias("history_count"),
         ((late + 1.0) / (n + 2.0)).alias("late_share"),
-        ((pl.col("recent_late").fill_null(0.0) + 1.0) / (pl.col("recent_n").fill_null(0.0) + 2.0))
-        .alias("recent_late_share"),
+        (
+            (pl.col("recent_late").fill_null(0.0) + 1.0) / (pl.col("recent_n").fill_null(0.0) + 2.0)
+        ).alias("recent_late_share"),
         (pl.col("hist_late_days") / pl.col("hist_n")).fill_null(0.0).alias("mean_days_late"),
         (pl.col("hist_offset") / pl.col("hist_n")).fill_null(0.0).alias("mean_pay_offset"),
         ((pl.col("hist_disputed").fill_null(0.0) + 0.5) / (n + 2.0)).alias("dispute_share"),
@@ -174,7 +205,7 @@ def invoice_features(queries: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFram
         "__issued_on",
         "issued_n",
     ]
-    return out.sort(order).drop(order, *helpers)
+    return out.drop(helpers, strict=False)
 
 
 def feature_matrix(frame: pl.DataFrame) -> pl.DataFrame:
@@ -182,7 +213,7 @@ def feature_matrix(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.col(f).cast(pl.Float64) for f in FEATURES)
 
 
-def training_rows(ledger: pl.DataFrame, as_of: pl.Expr | object, *, step_days: int = 7) -> pl.DataFrame:
+def training_rows(ledger: pl.DataFrame, as_of: date, *, step_days: int = 7) -> pl.DataFrame:
     """Labelled (invoice, day) rows for learning what was known on `as_of`.
 
     Only invoices due before as-of take part: their outcome was known on as-of (paid
@@ -191,7 +222,7 @@ def training_rows(ledger: pl.DataFrame, as_of: pl.Expr | object, *, step_days: i
     while it was still open and not yet due, as the run sees it on those days.
     Labels: `late` (bool) and `days_late` (null while the invoice is still open).
     """
-    day = pl.lit(as_of) if not isinstance(as_of, pl.Expr) else as_of
+    day = pl.lit(as_of)
     known = ledger.filter(pl.col("due_date") < day)
     settled = pl.col("paid_on").is_not_null() & (pl.col("paid_on") <= day)
     last_day = pl.min_horizontal(
@@ -204,9 +235,9 @@ def training_rows(ledger: pl.DataFrame, as_of: pl.Expr | object, *, step_days: i
             .then(pl.col("paid_on") > pl.col("due_date"))
             .otherwise(True)
             .alias("late"),
-            pl.when(settled).then(_days("paid_on", "due_date").clip(lower_bound=0)).alias(
-                "days_late"
-            ),
+            pl.when(settled)
+            .then(_days("paid_on", "due_date").clip(lower_bound=0))
+            .alias("days_late"),
             pl.date_ranges(
                 pl.col("issue_date"),
                 pl.max_horizontal(last_day, pl.col("issue_date")),

@@ -32,9 +32,10 @@ def ledger_frame(path: Path) -> pl.DataFrame:
         pl.col("DueDate").str.strptime(pl.Date, _DAY).alias("due_date"),
         pl.col("SettledDate").str.strptime(pl.Date, _DAY).alias("paid_on"),
         pl.col("InvoiceAmount").alias("amount"),
-        (pl.col("InvoiceAmount").cast(pl.Float64) * 100).round(0).cast(pl.Int64).alias(
-            "amount_minor"
-        ),
+        (pl.col("InvoiceAmount").cast(pl.Float64) * 100)
+        .round(0)
+        .cast(pl.Int64)
+        .alias("amount_minor"),
         (pl.col("Disputed") == "Yes").alias("disputed"),
         (pl.col("DaysLate").cast(pl.Int64) > 0).alias("late"),
         pl.col("DaysLate").cast(pl.Int64).alias("days_late"),
@@ -63,7 +64,12 @@ def write_import_files(
         out.writerow(["invoice_number", "customer_id", "issue_date", "due_date", "amount",
                       "currency", "status", "dispute_reason"])  # fmt: skip
         for number, customer, issued, due, amount, disputed, settled in known.select(
-            "invoice_number", "customer_id", "issue_date", "due_date", "amount", "disputed",
+            "invoice_number",
+            "customer_id",
+            "issue_date",
+            "due_date",
+            "amount",
+            "disputed",
             "paid_on",
         ).iter_rows():
             is_open = settled > as_of

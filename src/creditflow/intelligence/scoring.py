@@ -12,43 +12,61 @@ propensity and does not become certain: what `risk` (per customer) is made of.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from creditflow.intelligence.model import RiskModel
 
 
-def _values(features: pl.DataFrame, model: RiskModel, *, at_due: bool) -> np.ndarray:
-    frame = features
-    if at_due:
-        frame = frame.with_columns(
-            pl.col("days_to_due").clip(lower_bound=0.0),
-            pl.min_horizontal("age_days", "terms_days").alias("age_days"),
-        )
-    return frame.select(pl.col(f).cast(pl.Float64) for f in model.features).to_numpy()
+def _feature(name: str, *, at_due: bool) -> pl.Expr:
+    if at_due and name == "days_to_due":
+        return pl.col("days_to_due").clip(lower_bound=0.0)
+    if at_due and name == "age_days":
+        return pl.min_horizontal("age_days", "terms_days")
+    return pl.col(name)
+
+
+def _linear(
+    model: RiskModel, coef: tuple[float, ...], intercept: float, *, at_due: bool
+) -> pl.Expr:
+    """intercept + sum(coef x (feature - mean) / scale), as one Polars expression."""
+    terms = [
+        (_feature(f, at_due=at_due).cast(pl.Float64) - m) * (c / s)
+        for f, m, s, c in zip(model.features, model.mean, model.scale, coef, strict=True)
+        if c != 0.0
+    ]
+    if not terms:
+        return pl.lit(intercept)
+    return pl.sum_horizontal(terms) + intercept
+
+
+def _sigmoid(logit: pl.Expr) -> pl.Expr:
+    return 1.0 / (1.0 + (-logit.clip(-30.0, 30.0)).exp())
+
+
+def propensity(model: RiskModel) -> pl.Expr:
+    """The model's p_late for an invoice as it stood on its due date (see the module)."""
+    return _sigmoid(_linear(model, model.coef, model.intercept, at_due=True))
 
 
 def score_invoices(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
     """The feature rows with p_late, expected_days_late, expected_pay_date and propensity."""
-    if features.height == 0:
-        return features.with_columns(
-            pl.lit(None, pl.Float64).alias("p_late"),
-            pl.lit(None, pl.Float64).alias("expected_days_late"),
-            pl.lit(None, pl.Date).alias("expected_pay_date"),
-            pl.lit(None, pl.Float64).alias("propensity"),
-        )
-    now_values = _values(features, model, at_due=False)
-    propensity = model.p_late(_values(features, model, at_due=True))
-    p_model = model.p_late(now_values)
-    days_if_late = model.days_late_if_late(now_values)
-    overdue_days = np.maximum(-features.get_column("days_to_due").to_numpy(), 0.0)
+    p_model = _sigmoid(_linear(model, model.coef, model.intercept, at_due=False))
+    days_if_late = (
+        _linear(model, model.late_days_coef, model.late_days_intercept, at_due=False)
+        .clip(0.0, 6.0)
+        .exp()
+        .sub(1.0)
+        .clip(lower_bound=1.0)
+    )
+    overdue_days = (-pl.col("days_to_due")).clip(lower_bound=0.0)
     overdue = overdue_days > 0
-    p_late = np.where(overdue, 1.0, p_model)
-    expected = np.where(overdue, np.maximum(days_if_late, overdue_days), p_model * days_if_late)
     return features.with_columns(
-        pl.Series("p_late", p_late, dtype=pl.Float64),
-        pl.Series("expected_days_late", expected, dtype=pl.Float64),
-        pl.Series("propensity", propensity, dtype=pl.Float64),
+        pl.when(overdue).then(1.0).otherwise(p_model).alias("p_late"),
+        pl.when(overdue)
+        .then(pl.max_horizontal(days_if_late, overdue_days))
+        .otherwise(p_model * days_if_late)
+        .alias("expected_days_late"),
+        propensity(model).alias("propensity"),
     ).with_columns(
         pl.max_horizontal(
             pl.col("due_date")

@@ -74,10 +74,7 @@ def open_at(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """
     return ledger.filter(
         (pl.col("issue_date") <= as_of)
-        & (
-            (pl.col("paid_on").is_null() & (pl.col("open_minor") > 0))
-            | (pl.col("paid_on") > as_of)
-        )
+        & ((pl.col("paid_on").is_null() & (pl.col("open_minor") > 0)) | (pl.col("paid_on") > as_of))
     )
 
 
@@ -184,3 +181,58 @@ def train_model(engine: Engine, as_of: date, *, now: datetime) -> TrainResult:
         )
     return TrainResult(version, as_of, metrics)
 
+
+_SETTLED_SQL = (
+    "SELECT customer_id, issue_date, due_date, paid_on, amount_minor, "
+    "CASE WHEN dispute_reason IS NOT NULL THEN 1 ELSE 0 END FROM invoice "
+    "WHERE paid_on IS NOT NULL AND paid_on <= :as_of AND status <> 'written_off'"
+)
+_SETTLED_SCHEMA = {
+    "customer_pk": pl.Int64,
+    "issue_date": pl.Date,
+    "due_date": pl.Date,
+    "paid_on": pl.Date,
+    "amount_minor": pl.Int64,
+    "disputed": pl.Int64,
+}
+
+
+def customer_risk_for_run(
+    conn: Connection, open_invoices: pl.DataFrame, as_of: date
+) -> pl.DataFrame:
+    """Per customer with open invoices: `risk` for the run's strategy conditions.
+
+    `open_invoices` is the run snapshot's invoice frame (customer_pk, issue_date,
+    due_date, amount_minor, open_minor, status); the settled history is read here,
+    the newest stored model (or the prior) scores, scoring.customer_risk aggregates.
+    """
+    from creditflow.intelligence.scoring import customer_risk, propensity
+
+    model, _ = latest_model(conn)
+    settled = read_frame(conn, _SETTLED_SQL, _SETTLED_SCHEMA, {"as_of": as_of}).with_columns(
+        pl.col("disputed").cast(pl.Boolean)
+    )
+    queries = open_invoices.select(
+        "customer_pk",
+        "issue_date",
+        "due_date",
+        "amount_minor",
+        "open_minor",
+        (pl.col("status") == "disputed").alias("disputed"),
+        pl.lit(as_of).alias("as_of"),
+    )
+    ledger = pl.concat(
+        [
+            settled,
+            queries.select(
+                "customer_pk",
+                "issue_date",
+                "due_date",
+                pl.lit(None, pl.Date).alias("paid_on"),
+                "amount_minor",
+                "disputed",
+            ),
+        ]
+    )
+    features = invoice_features(queries, ledger)
+    return customer_risk(features.with_columns(propensity(model).alias("propensity")))

@@ -44,6 +44,8 @@ INVOICE_COLUMNS = (
     "COALESCE(d.level, 0)",
     "d.reached_on",
     "d.step",
+    "i.issue_date",
+    "i.amount_minor",
 )
 INVOICE_SCHEMA = {
     "invoice_pk": pl.Int64,
@@ -56,6 +58,8 @@ INVOICE_SCHEMA = {
     "dunning_level": pl.Int64,
     "dunning_on": pl.Date,
     "dunning_step": pl.Utf8,
+    "issue_date": pl.Date,
+    "amount_minor": pl.Int64,
 }
 LETTER_SCHEMA = {
     "letter_id": pl.Utf8,
