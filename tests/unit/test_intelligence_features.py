@@ -95,6 +95,13 @@ def test_dispute_share_and_amount_ratio_of_the_history() -> None:
     assert row["terms_days"] == 30.0
     assert row["age_days"] == 12.0
     assert row["days_to_due"] == 18.0
+    assert row["past_usual_day"] == 0.0  # due 03-31, usual pay day 03-30.5: still ahead
+
+
+def test_days_past_the_customers_usual_pay_day() -> None:
+    # history: A paid 11 days early, B 10 days late: on average half a day early
+    row = invoice_features(query("2026-04-05"), LEDGER).row(0, named=True)
+    assert row["past_usual_day"] == pytest.approx(5.5)
 
 
 def test_rows_on_many_days_equal_each_day_alone() -> None:

@@ -30,6 +30,7 @@ NEUTRAL = {
     "days_since_payment": 365.0,
     "age_days": 0.0,
     "days_to_due": 30.0,
+    "past_usual_day": 0.0,
     "disputed": 0.0,
     "dispute_share": 0.25,
     "no_history": 1.0,
@@ -151,7 +152,5 @@ def test_reliability_table_bands_and_figures() -> None:
     assert table[1] == {"band": "0.1-0.2", "rows": 2, "predicted": 0.15, "observed": 0.5}
     figures = evaluate(labels, scores)
     assert figures["auc"] == pytest.approx((1.5 + 2 + 2) / 6, abs=1e-4)  # one tie counts half
-    assert figures["brier"] == pytest.approx(
-        float(np.mean((scores - labels) ** 2)), abs=1e-4
-    )
+    assert figures["brier"] == pytest.approx(float(np.mean((scores - labels) ** 2)), abs=1e-4)
     assert auc(np.array([1, 1]), np.array([0.2, 0.3])) is None

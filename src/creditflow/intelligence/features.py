@@ -47,6 +47,7 @@ FEATURES = (
     "days_since_payment",  # days since the customer's last settlement, capped at 365
     "age_days",  # as-of - issue date
     "days_to_due",  # due date - as-of (negative once overdue)
+    "past_usual_day",  # days as-of is past the customer's usual pay day (due + mean offset), 0..60
     "disputed",  # 1 when the invoice is disputed at as-of
     "dispute_share",  # share of the settled history that was disputed, smoothed: (d + 0.5) / (n + 2)
     "no_history",  # 1 when the customer has no settled invoice at as-of
@@ -188,6 +189,10 @@ def invoice_features(queries: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFram
         .alias("days_since_payment"),
         _days("as_of", "issue_date").alias("age_days"),
         _days("due_date", "as_of").alias("days_to_due"),
+        (_days("as_of", "due_date") - (pl.col("hist_offset") / pl.col("hist_n")))
+        .clip(0.0, 60.0)
+        .fill_null(0.0)
+        .alias("past_usual_day"),
         pl.col("disputed").fill_null(False).cast(pl.Float64).alias("disputed"),
         (n == 0).cast(pl.Float64).alias("no_history"),
     )

@@ -78,7 +78,7 @@ def open_at(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
     )
 
 
-def _ledger_known_at(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def ledger_known_at(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """The ledger as it was known at as-of: invoices issued by then, later payments unknown."""
     return ledger.filter(pl.col("issue_date") <= as_of).with_columns(
         pl.when(pl.col("paid_on") <= as_of).then(pl.col("paid_on")).alias("paid_on")
@@ -103,7 +103,7 @@ def latest_model(conn: Connection) -> tuple[RiskModel, int | None]:
 def score_open_invoices(conn: Connection, as_of: date, model: RiskModel) -> pl.DataFrame:
     """Every invoice open at as-of, scored (one row each, by invoice number)."""
     stored = read_ledger(conn)
-    ledger = _ledger_known_at(stored, as_of)
+    ledger = ledger_known_at(stored, as_of)
     queries = open_at(stored, as_of).drop("paid_on").with_columns(pl.lit(as_of).alias("as_of"))
     return score_invoices(invoice_features(queries, ledger), model).sort("invoice_number")
 
@@ -164,7 +164,7 @@ def fit_at(ledger: pl.DataFrame, as_of: date, *, source: str) -> tuple[RiskModel
 def train_model(engine: Engine, as_of: date, *, now: datetime) -> TrainResult:
     """Learn from the history known at as-of and store the model as the next version."""
     with engine.connect() as conn:
-        ledger = _ledger_known_at(read_ledger(conn), as_of)
+        ledger = ledger_known_at(read_ledger(conn), as_of)
     with engine.begin() as conn:
         version = (conn.execute(select(func.max(RiskModelRecord.version))).scalar() or 0) + 1
         model, metrics = fit_at(ledger, as_of, source=f"version {version}")
