@@ -102,6 +102,10 @@ def risk_command(
         bool, typer.Option("--json", help="One JSON object per open invoice.")
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows in the table.")] = 20,
+    customers: Annotated[
+        bool,
+        typer.Option("--customers", help="Who to call first: customers by expected recovery."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Late-payment risk of every invoice open at as-of (works without a trained model)."""
@@ -112,6 +116,9 @@ def risk_command(
     with engine.connect() as conn:
         model, version = latest_model(conn)
         scored = score_open_invoices(conn, day, model)
+    if customers:
+        _print_call_order(scored, as_json=as_json, limit=limit)
+        return
     if as_json:
         write = sys.stdout.write
         for row in scored.select(
@@ -155,4 +162,47 @@ def _print_risk_table(scored: Any, limit: int) -> None:
         "invoice_number", "customer_id", "p_late", "expected_days_late", "expected_pay_date"
     ).iter_rows():
         table.add_row(number, customer, f"{p_late:.2f}", f"{days:.1f}", pay_date.isoformat())
+    out.print(table)
+
+
+def _print_call_order(scored: Any, *, as_json: bool, limit: int) -> None:
+    """Customers by expected recovery from a call (call_order.py), best first."""
+    from creditflow.intelligence.call_order import call_priority
+    from creditflow.money import from_minor
+
+    names = scored.select("customer_pk", "customer_id").unique()
+    order = call_priority(scored).join(names, on="customer_pk", how="left", maintain_order="left")
+    rows = [
+        {
+            "customer_id": r["customer_id"],
+            "currency": r["currency"],
+            "open_amount": str(from_minor(int(r["open_minor"]), r["currency"])),
+            "risk": round(float(r["risk"]), 4),
+            "days_overdue": int(r["days_overdue"]),
+            "expected_recovery": str(
+                from_minor(round(r["expected_recovery_minor"]), r["currency"])
+            ),
+        }
+        for r in order.iter_rows(named=True)
+    ]
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    from rich.table import Column, Table
+
+    table = Table(
+        Column("customer", overflow="fold"),
+        Column("open", justify="right", no_wrap=True),
+        Column("risk", justify="right", no_wrap=True),
+        Column("overdue", justify="right", no_wrap=True),
+        Column("recovery", justify="right", no_wrap=True),
+        box=None,
+        header_style="bold underline",
+        title=f"who to call first (top {min(limit, len(rows))} of {len(rows)})",
+    )
+    for row in rows[:limit]:
+        cur = row["currency"]
+        table.add_row(row["customer_id"], f"{cur} {row['open_amount']}", f"{row['risk']:.2f}",
+                      f"{row['days_overdue']} d", f"{cur} {row['expected_recovery']}")  # fmt: skip
     out.print(table)

@@ -31,6 +31,7 @@ LEDGER_SCHEMA = {
     "due_date": pl.Date,
     "amount_minor": pl.Int64,
     "open_minor": pl.Int64,
+    "currency": pl.Utf8,
     "paid_on": pl.Date,
     "status": pl.Utf8,
     "disputed": pl.Int64,
@@ -39,7 +40,7 @@ LEDGER_SCHEMA = {
 # about when customers pay; they are left out.
 _LEDGER_SQL = (
     "SELECT i.id, i.invoice_number, i.customer_id, c.customer_id, i.issue_date, i.due_date, "
-    "i.amount_minor, i.open_minor, i.paid_on, i.status, "
+    "i.amount_minor, i.open_minor, i.currency, i.paid_on, i.status, "
     "CASE WHEN i.status = 'disputed' OR i.dispute_reason IS NOT NULL OR EXISTS "
     "(SELECT 1 FROM dispute d WHERE d.invoice_id = i.id) THEN 1 ELSE 0 END "
     "FROM invoice i JOIN customer c ON c.id = i.customer_id "
@@ -104,7 +105,18 @@ def score_open_invoices(conn: Connection, as_of: date, model: RiskModel) -> pl.D
     """Every invoice open at as-of, scored (one row each, by invoice number)."""
     stored = read_ledger(conn)
     ledger = ledger_known_at(stored, as_of)
-    queries = open_at(stored, as_of).drop("paid_on").with_columns(pl.lit(as_of).alias("as_of"))
+    queries = (
+        open_at(stored, as_of)
+        .with_columns(
+            # paid since: the whole amount was open then (part payments are not dated)
+            pl.when(pl.col("paid_on").is_not_null())
+            .then(pl.col("amount_minor"))
+            .otherwise(pl.col("open_minor"))
+            .alias("open_minor"),
+            pl.lit(as_of).alias("as_of"),
+        )
+        .drop("paid_on")
+    )
     return score_invoices(invoice_features(queries, ledger), model).sort("invoice_number")
 
 
