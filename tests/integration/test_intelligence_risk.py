@@ -94,12 +94,17 @@ def test_each_training_stores_the_next_version_with_its_hold_out_figures(ledger)
     assert p["LATE-OPEN"] > 0.8 and p["SOON-OPEN"] < 0.2
 
 
-def test_a_stored_model_changed_behind_creditflows_back_is_refused(ledger) -> None:
+def test_a_stored_model_changed_behind_creditflows_back_is_refused(ledger, settings) -> None:
     train_model(ledger, DAY, now=NOW)
     with ledger.begin() as conn:
         conn.execute(text("UPDATE risk_model SET model_json = replace(model_json, '0', '9')"))
     with ledger.connect() as conn, pytest.raises(ModelFormatError, match="checksum"):
         latest_model(conn)
+    # the daily run goes on with the shipped prior, which finds LATE risky too
+    with transaction(ledger) as session:
+        activate_strategy(session, STRATEGY, "risk.yaml", ["reminder"])
+    result = collection_run(ledger, settings, DAY, now=NOW)
+    assert result.actions.get_column("step").to_list() == ["early_call"]
 
 
 def test_training_on_a_ledger_without_enough_history_is_refused(engine, settings, tmp_path):

@@ -109,12 +109,18 @@ def risk_command(
     db: DbOption = None,
 ) -> None:
     """Late-payment risk of every invoice open at as-of (works without a trained model)."""
+    from creditflow.intelligence.model import ModelFormatError
     from creditflow.intelligence.service import latest_model, score_open_invoices
 
     day = _day(as_of)
     engine = command_engine(command_settings(db))
     with engine.connect() as conn:
-        model, version = latest_model(conn)
+        try:
+            model, version = latest_model(conn)
+        except ModelFormatError as exc:
+            err.print(f"{exc}: run `creditflow model train` to store a new version",
+                      markup=False, soft_wrap=True)  # fmt: skip
+            raise typer.Exit(2) from exc
         scored = score_open_invoices(conn, day, model)
     if customers:
         _print_call_order(scored, as_json=as_json, limit=limit)
@@ -188,6 +194,9 @@ def _print_call_order(scored: Any, *, as_json: bool, limit: int) -> None:
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
+        return
+    if not rows:
+        out.print("no customer has open invoices")
         return
     from rich.table import Column, Table
 

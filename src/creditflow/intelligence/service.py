@@ -7,6 +7,7 @@ scores are computed by the pure cores (features.py, scoring.py).
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -47,6 +48,7 @@ _LEDGER_SQL = (
     "WHERE i.status <> 'written_off' AND NOT (i.status = 'paid' AND i.paid_on IS NULL)"
 )
 MIN_KNOWN_INVOICES = 30
+logger = logging.getLogger(__name__)
 
 
 class NotEnoughHistory(ValueError):
@@ -216,11 +218,16 @@ def customer_risk_for_run(
 
     `open_invoices` is the run snapshot's invoice frame (customer_pk, issue_date,
     due_date, amount_minor, open_minor, status); the settled history is read here,
-    the newest stored model (or the prior) scores, scoring.customer_risk aggregates.
+    the newest stored model (or the prior, also when the stored one is refused)
+    scores, scoring.customer_risk aggregates.
     """
     from creditflow.intelligence.scoring import customer_risk, propensity
 
-    model, _ = latest_model(conn)
+    try:
+        model, _ = latest_model(conn)
+    except ModelFormatError as exc:  # the daily run goes on, with the prior, and says so
+        logger.warning("%s; the run scores risk with the shipped prior", exc)
+        model = prior_model()
     settled = read_frame(conn, _SETTLED_SQL, _SETTLED_SCHEMA, {"as_of": as_of}).with_columns(
         pl.col("disputed").cast(pl.Boolean)
     )
