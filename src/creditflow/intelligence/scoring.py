@@ -1,7 +1,10 @@
 """Scores of open invoices and customers from their features: a pure core (no database).
 
-p_late: the model's probability that the invoice is paid after its due date; an
-invoice already past its due date at as-of is late for certain (p_late = 1).
+p_late: the model's probability that the invoice is paid after its due date. An
+invoice already past its due date at as-of is late for certain; its p_late is
+0.99 + 0.01 x propensity, so that among overdue invoices those of customers more
+inclined to pay late still rank first (the order means something even when every
+open invoice is overdue).
 expected_days_late: p_late x the expected days late when late; for an overdue
 invoice at least the days it is already overdue.
 expected_pay_date: due date + expected days late (rounded), never before as-of.
@@ -15,6 +18,8 @@ from __future__ import annotations
 import polars as pl
 
 from creditflow.intelligence.model import RiskModel
+
+OVERDUE_FLOOR = 0.99  # p_late of an overdue invoice: late for certain, ranked by propensity
 
 
 def _feature(name: str, *, at_due: bool) -> pl.Expr:
@@ -61,7 +66,10 @@ def score_invoices(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
     overdue_days = (-pl.col("days_to_due")).clip(lower_bound=0.0)
     overdue = overdue_days > 0
     return features.with_columns(
-        pl.when(overdue).then(1.0).otherwise(p_model).alias("p_late"),
+        pl.when(overdue)
+        .then(OVERDUE_FLOOR + (1.0 - OVERDUE_FLOOR) * propensity(model))
+        .otherwise(p_model)
+        .alias("p_late"),
         pl.when(overdue)
         .then(pl.max_horizontal(days_if_late, overdue_days))
         .otherwise(p_model * days_if_late)
