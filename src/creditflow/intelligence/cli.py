@@ -53,8 +53,8 @@ def train(as_of: AsOfOption = None, db: DbOption = None) -> None:
         raise typer.Exit(1) from exc
     metrics = result.metrics
     out.print(
-        f"model version {result.version} trained on the history known at {day}: "
-        f"{metrics['training_invoices']} invoices, {metrics['training_rows']} invoice-days",
+        f"model version {result.version} trained on the history known at {day}:\n"
+        f"  {metrics['training_invoices']} invoices, {metrics['training_rows']} invoice-days",
         markup=False,
         soft_wrap=True,
     )
@@ -69,9 +69,9 @@ def _print_holdout(holdout: dict[str, Any], since: str) -> None:
     at_issue = holdout.get("auc_at_issue")
     issue = "n/a" if at_issue is None else f"{at_issue:.3f}"
     out.print(
-        f"hold-out (invoices due from {since}, {holdout['rows']} invoice-days, "
-        f"{holdout['late_share']:.0%} late): AUC {auc} (on the issue day {issue}), "
-        f"Brier {holdout['brier']:.3f}",
+        f"hold-out: invoices due from {since}, {holdout['rows']} invoice-days, "
+        f"{holdout['late_share']:.0%} late\n"
+        f"  AUC {auc} (on the issue day {issue}), Brier {holdout['brier']:.3f}",
         markup=False,
         soft_wrap=True,
     )

@@ -6,8 +6,10 @@ invoice already past its due date at as-of is late for certain; its p_late is
 inclined to pay late still rank first (the order means something even when every
 open invoice is overdue).
 expected_days_late: p_late x the expected days late when late; for an overdue
-invoice at least the days it is already overdue.
-expected_pay_date: due date + expected days late (rounded), never before as-of.
+invoice at least one day more than it is already overdue (it was open at the end
+of as-of, so it is paid the day after at the earliest).
+expected_pay_date: due date + expected days late (rounded), the day after as-of at
+the earliest.
 propensity: the model's p_late for the invoice as it stood on its due date (days to
 due and age clipped there), so an invoice long overdue keeps its customer's
 propensity and does not become certain: what `risk` (per customer) is made of.
@@ -71,7 +73,7 @@ def score_invoices(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
         .otherwise(p_model)
         .alias("p_late"),
         pl.when(overdue)
-        .then(pl.max_horizontal(days_if_late, overdue_days))
+        .then(pl.max_horizontal(days_if_late, overdue_days + 1.0))
         .otherwise(p_model * days_if_late)
         .alias("expected_days_late"),
         propensity(model).alias("propensity"),
@@ -79,7 +81,7 @@ def score_invoices(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
         pl.max_horizontal(
             pl.col("due_date")
             + pl.duration(days=pl.col("expected_days_late").round(0).cast(pl.Int64)),
-            pl.col("as_of"),
+            pl.col("as_of") + pl.duration(days=1),
         ).alias("expected_pay_date")
     )
 
