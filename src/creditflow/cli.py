@@ -441,6 +441,11 @@ def _mount_areas() -> None:
     app.add_typer(user_app, name="user", help="Staff users and their roles.")
     app.add_typer(apikey_app, name="apikey", help="API keys for integrations.")
 
+    from creditflow.intelligence.cli import model_app, risk_command
+
+    app.add_typer(model_app, name="model", help="Train the late-payment model.")
+    app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
+
 
 _mount_areas()
 

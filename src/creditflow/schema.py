@@ -3,6 +3,7 @@
 from creditflow.arrangements import models as arrangements_models
 from creditflow.compliance import models as compliance_models
 from creditflow.inbound import models as inbound_models
+from creditflow.intelligence import models as intelligence_models
 from creditflow.ledger import models as ledger_models
 from creditflow.links import models as links_models
 from creditflow.models import Base
@@ -17,6 +18,7 @@ __all__ = [
     "arrangements_models",
     "compliance_models",
     "inbound_models",
+    "intelligence_models",
     "ledger_models",
     "links_models",
     "outbox_models",
