@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -104,9 +104,9 @@ def show_report(target: Console, report: Report) -> None:
         ]
         right = [(f"{b} days" if b != "current" else b, data["aging"][b]) for b in AGING_BUCKETS]
         for k in range(max(len(left), len(right))):
-            a = left[k] if k < len(left) else ("", "")
-            b = right[k] if k < len(right) else ("", "")
-            table.add_row(a[0], a[1], b[0], b[1])
+            figure = left[k] if k < len(left) else ("", "")
+            bucket = right[k] if k < len(right) else ("", "")
+            table.add_row(figure[0], str(figure[1]), bucket[0], str(bucket[1]))
         table.columns[1].justify = "right"
         table.columns[3].justify = "right"
         target.print(table)
@@ -130,7 +130,7 @@ def show_report(target: Console, report: Report) -> None:
 
             weeks.add_row(cur, week.isoformat(), str(from_minor(minor, cur)), str(n))
         target.print(weeks)
-    a = report.arrangements
+    a: dict[str, Any] = report.arrangements
     target.print(
         f"promises: {a['promises_made']} made in 90 days, kept "
         f"{_days(a['promises_kept_percent'], ' %')}; plans: {a['plans_active']} active, "

@@ -98,9 +98,7 @@ def open_at(invoices: pl.DataFrame, allocations: pl.DataFrame, day: date) -> pl.
         - pl.col("_undone")
         + pl.when(settled_on > day).then(unrecorded).otherwise(0)
     )
-    return frame.with_columns(open_then.alias("open_at_minor")).drop(
-        "_all", "_later", "_undone"
-    )
+    return frame.with_columns(open_then.alias("open_at_minor")).drop("_all", "_later", "_undone")
 
 
 def aging_bucket(days_past_due: pl.Expr) -> pl.Expr:

@@ -52,9 +52,7 @@ def countback_dso(open_minor: int, invoiced: pl.DataFrame, as_of: date) -> Decim
     return round_days(total)
 
 
-def payment_habits(
-    opened: pl.DataFrame, customers: pl.DataFrame, as_of: date
-) -> pl.DataFrame:
+def payment_habits(opened: pl.DataFrame, customers: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Average days to pay and days late per currency and segment, of invoices settled
     in the 90 days ending at `as_of` (settled: open 0 at `as_of`, `paid_on` in the window).
 

@@ -88,7 +88,7 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )
     payments = read_frame(
         conn,
-        f"SELECT currency, amount_minor, {_day('paid_at', dialect)}, "
+        f"SELECT currency, amount_minor, {_day('paid_at', dialect)}, "  # noqa: S608
         f"{_day('reversed_at', dialect)} FROM payment",
         {
             "currency": pl.Utf8,
@@ -104,13 +104,13 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )
     promises = read_frame(
         conn,
-        f"SELECT {_day('created_at', dialect)}, status, {_day('closed_at', dialect)} "
+        f"SELECT {_day('created_at', dialect)}, status, {_day('closed_at', dialect)} "  # noqa: S608
         "FROM promise_to_pay",
         {"created_on": pl.Date, "status": pl.Utf8, "closed_on": pl.Date},
     )
     plans = read_frame(
         conn,
-        f"SELECT id, status, {_day('created_at', dialect)} FROM payment_plan",
+        f"SELECT id, status, {_day('created_at', dialect)} FROM payment_plan",  # noqa: S608
         {"plan_pk": pl.Int64, "status": pl.Utf8, "created_on": pl.Date},
     )
     installments = read_frame(
@@ -125,12 +125,13 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )
     disputes = read_frame(
         conn,
-        f"SELECT {_day('opened_at', dialect)}, {_day('closed_at', dialect)} FROM dispute",
+        f"SELECT {_day('opened_at', dialect)}, {_day('closed_at', dialect)} FROM dispute",  # noqa: S608
         {"opened_on": pl.Date, "closed_on": pl.Date},
     )
     consents = read_frame(
         conn,
-        f"SELECT customer_id, channel, granted, {_day('recorded_at', dialect)}, id FROM consent",
+        f"SELECT customer_id, channel, granted, {_day('recorded_at', dialect)}, id "  # noqa: S608
+        "FROM consent",
         {
             "customer_pk": pl.Int64,
             "channel": pl.Utf8,

@@ -31,8 +31,11 @@ def report_tables(report: Report) -> dict[str, Table]:
                 *(data["aging"][b] for b in AGING_BUCKETS),
                 str(from_minor(fig.invoiced_90_minor, fig.currency)),
                 _days(data["dso_days"]),
-                _days(None if report.countback.get(fig.currency) is None else
-                      float(report.countback[fig.currency])),  # fmt: skip
+                _days(
+                    None
+                    if report.countback.get(fig.currency) is None
+                    else float(report.countback[fig.currency])
+                ),  # fmt: skip
                 _days(data["best_possible_dso_days"]),
                 _days(data["add_days"]),
                 _days(data["cei_percent"]),
@@ -40,8 +43,16 @@ def report_tables(report: Report) -> dict[str, Table]:
         )
     figures: Table = (
         [
-            "as_of", "currency", "open", "overdue", *AGING_BUCKETS, "invoiced_90_days",
-            "dso_days", "countback_dso_days", "best_possible_dso_days", "add_days",
+            "as_of",
+            "currency",
+            "open",
+            "overdue",
+            *AGING_BUCKETS,
+            "invoiced_90_days",
+            "dso_days",
+            "countback_dso_days",
+            "best_possible_dso_days",
+            "add_days",
             "cei_percent",
         ],  # fmt: skip
         figures_rows,
