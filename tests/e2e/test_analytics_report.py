@@ -63,7 +63,7 @@ P4,600.00,2026-03-12,EUR,C2,I4
 #   CEI = (2030 + 800 - 2080) / (2030 + 800 - 800) x 100 = 750 / 2030 x 100 = 36.9
 # USD: U1 300 open, due 2025-10-31: 130 days -> 90+; nothing invoiced in 90 days, so
 #   DSO, best possible DSO and ADD are null; CEI = (300 + 0 - 300) / (300 + 0 - 0) = 0.0
-MARCH_10 = [
+MARCH_10: list[dict[str, Any]] = [
     {
         "as_of": "2026-03-10", "currency": "EUR", "open": "2080.00", "overdue": "1280.00",
         "aging": {"current": "800.00", "1-30": "750.00", "31-60": "150.00", "61-90": "80.00",
@@ -92,7 +92,7 @@ MARCH_10 = [
 #   + I7 80 = 630; invoiced I2 500 + I3 1000 = 1500
 #   CEI = (630 + 1500 - 2030) / (630 + 1500 - 1500) x 100 = 100 / 630 x 100 = 15.9
 # USD: 300 open, 100 days past due -> 90+; DSO null; CEI 0.0
-FEBRUARY_8 = [
+FEBRUARY_8: list[dict[str, Any]] = [
     {
         "as_of": "2026-02-08", "currency": "EUR", "open": "2030.00", "overdue": "530.00",
         "aging": {"current": "1500.00", "1-30": "150.00", "31-60": "80.00", "61-90": "300.00",
