@@ -95,9 +95,7 @@ def build_ledger(engine: Engine, n: int, as_of: date, seed: int = 7) -> dict[str
         pl.lit(now).alias("created_at"),
         pl.lit(now).alias("updated_at"),
     )  # fmt: skip
-    inv = inv.with_columns(
-        pl.when(pl.col("open_minor") == 0).then(pl.col("paid")).alias("paid_on")
-    )
+    inv = inv.with_columns(pl.when(pl.col("open_minor") == 0).then(pl.col("paid")).alias("paid_on"))
     pay = (
         inv.filter(pl.col("has_payment"))
         .with_columns((pl.col("amount_minor") - pl.col("open_minor")).alias("paid_minor"))

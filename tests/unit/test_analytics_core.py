@@ -145,7 +145,8 @@ SALES = pl.DataFrame(
     ],
 )
 def test_countback_dso_counts_whole_months_back(open_minor: int, days: str | None):
-    result = habits.countback_dso(open_minor, SALES, D("2026-03-10"))
+    monthly = habits.monthly_sales(SALES.with_columns(pl.lit("EUR").alias("currency")))
+    result = habits.countback_dso(open_minor, monthly, D("2026-03-10"))
     assert result == (None if days is None else Decimal(days))
 
 

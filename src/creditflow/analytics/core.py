@@ -162,10 +162,16 @@ def _sums(frame: pl.DataFrame, by: str, value: str) -> dict[str, int]:
 
 
 def figures(
-    invoices: pl.DataFrame, allocations: pl.DataFrame, as_of: date
+    invoices: pl.DataFrame,
+    allocations: pl.DataFrame,
+    as_of: date,
+    opened: pl.DataFrame | None = None,
 ) -> list[CurrencyFigures]:
-    """The DESIGN 4.6 figures of every currency invoiced on or before `as_of`, by code."""
-    end = open_at(invoices, allocations, as_of)
+    """The DESIGN 4.6 figures of every currency invoiced on or before `as_of`, by code.
+
+    `opened` is `open_at(invoices, allocations, as_of)` when the caller has it already.
+    """
+    end = open_at(invoices, allocations, as_of) if opened is None else opened
     start_day = as_of - timedelta(days=CEI_WINDOW_DAYS)
     start = open_at(invoices, allocations, start_day)
     dpd = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()

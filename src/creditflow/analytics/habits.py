@@ -21,28 +21,33 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def countback_dso(open_minor: int, invoiced: pl.DataFrame, as_of: date) -> Decimal | None:
+def monthly_sales(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Amount invoiced per currency and calendar month (`month` = its first day)."""
+    return (
+        invoices.with_columns(pl.col("issue_date").dt.truncate("1mo").alias("month"))
+        .group_by("currency", "month")
+        .agg(pl.col("amount_minor").sum())
+    )
+
+
+def countback_dso(open_minor: int, monthly: pl.DataFrame, as_of: date) -> Decimal | None:
     """Countback DSO: the days of sales, counted back month by month, that make up the open amount.
 
     The first period is the month of `as_of` up to and including it, then whole
     calendar months back (at most 24). A month whose sales exceed what is left adds
-    its days x left / sales; otherwise all its days. `invoiced` has issue_date and
-    amount_minor of one currency. None when nothing is open.
+    its days x left / sales; otherwise all its days. `monthly` is `monthly_sales` of
+    one currency's invoices issued on or before `as_of`. None when nothing is open.
     """
     if open_minor <= 0:
         return None
+    sales_of = {m: int(v) for m, v in monthly.select("month", "amount_minor").iter_rows()}
     left = Fraction(open_minor)
     total = Fraction(0)
     end = as_of
     for _ in range(COUNTBACK_MONTHS):
         start = _month_start(end)
         days = (end - start).days + 1
-        sales = int(
-            invoiced.filter((pl.col("issue_date") >= start) & (pl.col("issue_date") <= end))
-            .get_column("amount_minor")
-            .sum()
-            or 0
-        )
+        sales = sales_of.get(start, 0)
         if sales >= left:
             total += days * left / sales
             return round_days(total)

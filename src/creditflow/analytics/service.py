@@ -8,7 +8,7 @@ the figures are as fresh as the database at the moment of the query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -54,53 +54,94 @@ def _day(column: str, dialect: str) -> str:
     return f"substr({column}, 1, 10)"
 
 
-def load_history(conn: Connection, as_of: date) -> LedgerHistory:
-    """Read what the figures at `as_of` need: one set-based query per table."""
-    dialect = conn.dialect.name
-    d = as_of.isoformat()  # an ISO date: safe to write into the SQL
-    invoices = read_table_columns(
-        conn,
-        "invoice",
-        {
-            "invoice_pk": ("id", pl.Int64),
-            "customer_pk": ("customer_id", pl.Int64),
-            "currency": ("currency", pl.Utf8),
-            "issue_date": ("issue_date", pl.Date),
-            "due_date": ("due_date", pl.Date),
-            "amount_minor": ("amount_minor", pl.Int64),
-            "open_minor": ("open_minor", pl.Int64),
-            "paid_on": ("paid_on", pl.Date),
-        },
-        f"issue_date <= '{d}'",
+RELEVANT_DAYS = 104
+"""How far back the history that matters reaches: 90 days of figures + 14 days of follow-up."""
+
+
+def _relevant_invoices(d: str, cutoff: str) -> str:
+    """Invoices that can be open at `d` or `d`-30, or were issued, fell due or were
+    paid after `cutoff`; any other invoice was settled long before."""
+    return (
+        f"i.issue_date <= '{d}' AND (i.open_minor <> 0 OR i.paid_on IS NULL "
+        f"OR i.paid_on > '{cutoff}' OR i.due_date > '{cutoff}' OR i.issue_date > '{cutoff}')"
     )
+
+
+_INVOICE_COLUMNS: dict[str, tuple[str, Any]] = {
+    "invoice_pk": ("i.id", pl.Int64),
+    "customer_pk": ("i.customer_id", pl.Int64),
+    "currency": ("i.currency", pl.Utf8),
+    "issue_date": ("i.issue_date", pl.Date),
+    "due_date": ("i.due_date", pl.Date),
+    "amount_minor": ("i.amount_minor", pl.Int64),
+    "open_minor": ("i.open_minor", pl.Int64),
+    "paid_on": ("i.paid_on", pl.Date),
+}
+
+
+def load_history(conn: Connection, as_of: date) -> LedgerHistory:
+    """Read what the figures at `as_of` need: one set-based query per table.
+
+    Only the invoices that can matter at `as_of` are read (`_relevant_invoices`), with
+    all their allocations and every allocation of a payment dated (or reversed) after
+    the cutoff; an invoice such an allocation names that was not read (a payment
+    recorded after the date the invoice was marked paid) is read by id list.
+    """
+    dialect = conn.dialect.name
+    d = as_of.isoformat()  # ISO dates: safe to write into the SQL
+    cutoff = (as_of - timedelta(days=RELEVANT_DAYS)).isoformat()
+    relevant = _relevant_invoices(d, cutoff)
+    invoices = read_table_columns(conn, "invoice i", _INVOICE_COLUMNS, relevant, key="i.id",
+                                  table="invoice")  # fmt: skip
+    recent = f"{_day('p.paid_at', dialect)} > '{cutoff}' OR {_day('p.reversed_at', dialect)} > '{cutoff}'"
     allocations = read_table_columns(
         conn,
-        "allocation a JOIN payment p ON p.id = a.payment_id",
+        "allocation a JOIN payment p ON p.id = a.payment_id JOIN invoice i ON i.id = a.invoice_id",
         {
             "invoice_pk": ("a.invoice_id", pl.Int64),
             "amount_minor": ("a.amount_minor", pl.Int64),
             "paid_on": (_day("p.paid_at", dialect), pl.Date),
             "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
         },
-        "a.invoice_id IS NOT NULL",
+        f"({relevant}) OR ({recent})",
         key="a.id",
         table="allocation",
     )
-    payments = read_frame(
-        conn,
-        f"SELECT currency, amount_minor, {_day('paid_at', dialect)}, "  # noqa: S608
-        f"{_day('reversed_at', dialect)} FROM payment",
-        {
-            "currency": pl.Utf8,
-            "amount_minor": pl.Int64,
-            "paid_on": pl.Date,
-            "reversed_on": pl.Date,
-        },
+    missing = (
+        allocations.select("invoice_pk")
+        .unique()
+        .join(invoices.select("invoice_pk"), on="invoice_pk", how="anti")
+        .get_column("invoice_pk")
     )
-    customers = read_frame(
+    if missing.len():
+        extra = read_frame(
+            conn,
+            f"SELECT {', '.join(e for e, _ in _INVOICE_COLUMNS.values())} FROM invoice i "  # noqa: S608
+            f"WHERE i.issue_date <= '{d}' AND i.id IN ({', '.join(str(int(i)) for i in missing)})",
+            {name: dtype for name, (_, dtype) in _INVOICE_COLUMNS.items()},
+        )
+        invoices = pl.concat([invoices, extra])
+    weeks_from = (as_of - timedelta(days=7 * habits.WEEKS + 7)).isoformat()
+    payments = read_table_columns(
         conn,
-        "SELECT id, customer_id, segment FROM customer",
-        {"customer_pk": pl.Int64, "customer_id": pl.Utf8, "segment": pl.Utf8},
+        "payment p",
+        {
+            "currency": ("p.currency", pl.Utf8),
+            "amount_minor": ("p.amount_minor", pl.Int64),
+            "paid_on": (_day("p.paid_at", dialect), pl.Date),
+            "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
+        },
+        f"{_day('p.paid_at', dialect)} >= '{weeks_from}'",
+        key="p.id",
+        table="payment",
+    )
+    customers = read_table_columns(
+        conn,
+        "customer c",
+        {"customer_pk": ("c.id", pl.Int64), "segment": ("c.segment", pl.Utf8)},
+        "c.segment IS NOT NULL",
+        key="c.id",
+        table="customer",
     )
     promises = read_frame(
         conn,
@@ -146,13 +187,29 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )  # fmt: skip
 
 
-def compute_report(history: LedgerHistory, as_of: date) -> Report:
-    """Every figure at `as_of` from the loaded history (pure: no database, no clock)."""
-    currencies = core.figures(history.invoices, history.allocations, as_of)
+def covered_from(as_of: date) -> date:
+    """The first month whose invoices `load_history` reads in full (after the cutoff)."""
+    cutoff = as_of - timedelta(days=RELEVANT_DAYS)
+    return (cutoff.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def compute_report(
+    history: LedgerHistory, as_of: date, older_sales: pl.DataFrame | None = None
+) -> Report:
+    """Every figure at `as_of` from the loaded history (pure: no database, no clock).
+
+    Countback DSO uses the months read in full; `older_sales` (monthly sales before
+    `covered_from`) extends it when the open amount reaches further back.
+    """
     opened = core.open_at(history.invoices, history.allocations, as_of)
+    currencies = core.figures(history.invoices, history.allocations, as_of, opened)
+    first = covered_from(as_of)
+    monthly = habits.monthly_sales(opened.filter(pl.col("issue_date") >= first))
+    if older_sales is not None:
+        monthly = pl.concat([monthly, older_sales.filter(pl.col("month") < first)])
     countback = {
         fig.currency: habits.countback_dso(
-            fig.open_minor, opened.filter(pl.col("currency") == fig.currency), as_of
+            fig.open_minor, monthly.filter(pl.col("currency") == fig.currency), as_of
         )
         for fig in currencies
     }
@@ -169,6 +226,31 @@ def compute_report(history: LedgerHistory, as_of: date) -> Report:
     )
 
 
+def _needs_older_sales(history: LedgerHistory, report: Report) -> bool:
+    """Whether some currency's open amount exceeds its sales since `covered_from`."""
+    first = covered_from(report.as_of)
+    recent = history.invoices.filter(
+        (pl.col("issue_date") >= first) & (pl.col("issue_date") <= report.as_of)
+    )
+    sales = dict(recent.group_by("currency").agg(pl.col("amount_minor").sum()).iter_rows())
+    return any(fig.open_minor > sales.get(fig.currency, 0) for fig in report.currencies)
+
+
+def load_older_sales(conn: Connection, as_of: date) -> pl.DataFrame:
+    """Monthly sales per currency of the 24 months before `covered_from` (one query)."""
+    first = covered_from(as_of)
+    month = "substr(issue_date, 1, 7) || '-01'"
+    if conn.dialect.name == "postgresql":
+        month = "CAST(date_trunc('month', issue_date) AS DATE)"
+    since = f"{first.year - 2}-{first.month:02d}-01"
+    return read_frame(
+        conn,
+        f"SELECT currency, {month}, SUM(amount_minor) FROM invoice "  # noqa: S608
+        f"WHERE issue_date < '{first.isoformat()}' AND issue_date >= '{since}' GROUP BY 1, 2",
+        {"currency": pl.Utf8, "month": pl.Date, "amount_minor": pl.Int64},
+    )
+
+
 def build_report(engine: Engine, as_of: date) -> Report:
     """Load the ledger's history and compute every figure at `as_of`."""
     import time
@@ -176,8 +258,10 @@ def build_report(engine: Engine, as_of: date) -> Report:
     started = time.perf_counter()
     with engine.connect() as conn:
         history = load_history(conn, as_of)
-    loaded = time.perf_counter()
-    report = compute_report(history, as_of)
+        loaded = time.perf_counter()
+        report = compute_report(history, as_of)
+        if _needs_older_sales(history, report):
+            report = compute_report(history, as_of, load_older_sales(conn, as_of))
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,
