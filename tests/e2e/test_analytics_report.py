@@ -262,3 +262,73 @@ def test_a_segment_that_looks_like_a_formula_is_exported_as_text(hand_ledger, tm
 
     values = [row for row in load_workbook(tmp_path / "f.xlsx")["payment_habits"].values]
     assert ("EUR", '\'=HYPERLINK("http://x")', 1, 25.0, -5.0) in values
+
+
+def test_effectiveness_of_a_contact_against_the_not_contacted_baseline(
+    hand_ledger, database_url: str, tmp_path: Path
+):
+    # An SMS about I3 sent 2026-02-20 (the day after I3 fell due), run on strategy version 3.
+    # P3 paid 250.00 on 2026-03-05: 13 days later -> paid within 14, not within 7 days.
+    # Per 100 contacts: 250.00 x 100 / 1 = 25000.00. Price of an SMS from creditflow.toml:
+    # 0.10, cost per euro collected = 0.10 / 250.00 = 0.0004.
+    # Baseline, due 2025-11-27 .. 2026-02-24 and not contacted in the 14 days after the
+    # due date: I1, I2, I6, I7 (I3 was contacted). Only I2 is paid within 14 days of its
+    # due date (500.00 on day 11): 1 of 4 = 25.0 %, 500.00 x 100 / 4 = 12500.00.
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO collection_run (id, as_of, strategy_version_id, dry_run, "
+                "started_at, summary) VALUES (7, '2026-02-20', 3, false, "
+                "'2026-02-20 06:00:00', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO action (action_id, run_id, customer_id, kind, channel, step, level, "
+                "strategy, template, language, tone, invoice_numbers, invoice_ids, "
+                "amount_due_minor, currency, decided_on, scheduled_at, timezone, status, "
+                "fallback_channels, attempts, sent_at, payload, created_at, updated_at) "
+                "SELECT 'a1', 7, i.customer_id, 'message', 'sms', 'reminder1', 1, 'default', "
+                "'reminder', 'nl', 'friendly', :numbers, :ids, 100000, 'EUR', '2026-02-20', "
+                "'2026-02-20 09:00:00', 'Europe/Amsterdam', 'delivered', '[]', 1, "
+                "'2026-02-20 09:00:05', '{}', '2026-02-20 06:00:00', '2026-02-20 09:00:05' "
+                "FROM invoice i WHERE i.invoice_number = 'I3'"
+            ),
+            {"numbers": '["I3"]', "ids": "[0]"},
+        )
+        conn.execute(
+            text(
+                "UPDATE action SET invoice_ids = (SELECT '[' || CAST(id AS VARCHAR(20)) || ']' "
+                "FROM invoice WHERE invoice_number = 'I3')"
+            )
+        )
+    engine.dispose()
+    (tmp_path / "creditflow.toml").write_text('[analytics]\nsms = "0.10"\n', encoding="utf-8")
+    done = hand_ledger("report", "--as-of", "2026-03-10", "--csv", "f.csv")
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "f.effectiveness.csv").open(encoding="utf-8") as handle:
+        rows = {(r["dimension"], r["value"]): r for r in csv.DictReader(handle)}
+    sms = rows[("channel", "sms")]
+    assert (sms["contacts"], sms["delivered"], sms["paid_7"], sms["paid_14"]) == (
+        "1",
+        "1",
+        "0",
+        "1",
+    )
+    assert (sms["collected_per_100_contacts"], sms["cost"]) == ("25000.00", "0.10")
+    assert sms["cost_per_unit_collected"] == "0.0004"
+    assert rows[("strategy_version", "default v3")]["contacts"] == "1"
+    base = rows[("baseline", "not contacted")]
+    assert (base["contacts"], base["paid_14"], base["paid_14_percent"]) == ("4", "1", "25.0")
+    assert base["collected_per_100_contacts"] == "12500.00"
+    shown = hand_ledger("report", "--as-of", "2026-03-10")
+    assert "not contacted" in shown.stdout and "25000.00" in shown.stdout
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80
+
+
+def test_a_bad_channel_price_is_a_configuration_error(hand_ledger, tmp_path: Path):
+    (tmp_path / "creditflow.toml").write_text('[analytics]\nsms = "cheap"\n', encoding="utf-8")
+    done = hand_ledger("report", "--json")
+    assert done.returncode == 2
+    assert "[analytics] sms: 'cheap' is not a number" in done.stderr

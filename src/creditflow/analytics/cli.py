@@ -49,14 +49,20 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
+    from creditflow.analytics.effect import channel_prices
     from creditflow.analytics.service import build_report
     from creditflow.analytics.tables import write_csv, write_xlsx
 
     day = _as_of(as_of)
     settings = command_settings(db)
+    try:
+        prices = channel_prices(settings.raw.get("analytics"))
+    except ValueError as exc:
+        err.print(f"configuration error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     engine = command_engine(settings, migrate=False)
     try:
-        report = build_report(engine, day)
+        report = build_report(engine, day, prices)
     finally:
         engine.dispose()
     if csv_file is not None:
@@ -130,6 +136,7 @@ def show_report(target: Console, report: Report) -> None:
 
             weeks.add_row(cur, week.isoformat(), str(from_minor(minor, cur)), str(n))
         target.print(weeks)
+    _show_effectiveness(target, report)
     a: dict[str, Any] = report.arrangements
     target.print(
         f"promises: {a['promises_made']} made in 90 days, kept "
@@ -140,3 +147,31 @@ def show_report(target: Console, report: Report) -> None:
     )
     outs = ", ".join(f"{ch} {n}" for ch, n in report.opt_outs.iter_rows()) or "none"
     target.print(f"opted out: {outs}", highlight=False)
+
+
+def _show_effectiveness(target: Console, report: Report) -> None:
+    """Per channel, and the not-contacted baseline: what a contact brought in 14 days."""
+    from rich.table import Table
+
+    from creditflow.money import from_minor
+
+    rows = report.effectiveness.filter(
+        report.effectiveness["dimension"].is_in(["channel", "baseline"])
+    )
+    if rows.height == 0:
+        return
+    table = Table(
+        "channel", "cur", "contacts", "paid 7d", "paid 14d", "per 100", "cost/unit",
+        title="contacts 14-104 days ago: paid within 7 / 14 days",
+        title_justify="left", box=None, pad_edge=False, header_style="bold underline",
+    )  # fmt: skip
+    for r in rows.iter_rows(named=True):
+        table.add_row(
+            r["value"], r["currency"], str(r["contacts"]), f"{r['paid_7_percent']} %",
+            f"{r['paid_14_percent']} %", str(from_minor(r["collected_per_100_minor"],
+                                                         r["currency"])),
+            r["cost_per_unit_collected"] or "n/a",
+        )  # fmt: skip
+    for index in range(2, 7):
+        table.columns[index].justify = "right"
+    target.print(table)

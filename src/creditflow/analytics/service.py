@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from creditflow.analytics import core, habits
+from creditflow.analytics import core, effect, habits
 from creditflow.store import read_frame, read_table_columns
 
 
@@ -31,6 +31,7 @@ class LedgerHistory:
     installments: pl.DataFrame
     disputes: pl.DataFrame
     consents: pl.DataFrame
+    contacts: pl.DataFrame
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Report:
     weeks: pl.DataFrame
     arrangements: dict[str, Any]
     opt_outs: pl.DataFrame
+    effectiveness: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -181,9 +183,20 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
             "seq": pl.Int64,
         },
     )
+    contacts = read_frame(
+        conn,
+        "SELECT a.id, a.customer_id, a.channel, a.template, a.step, "  # noqa: S608
+        "a.strategy || ' v' || COALESCE(CAST(r.strategy_version_id AS VARCHAR(12)), '?'), "
+        f"a.currency, a.status, {_day('a.sent_at', dialect)}, a.cost_minor, "
+        "CAST(a.invoice_ids AS VARCHAR(100000)) FROM action a "
+        "LEFT JOIN collection_run r ON r.id = a.run_id "
+        "WHERE a.kind IN ('message', 'task') AND a.status IN ('sent', 'delivered', 'done') "
+        f"AND {_day('a.sent_at', dialect)} > '{cutoff}' AND {_day('a.sent_at', dialect)} <= '{d}'",
+        {**effect.CONTACT_SCHEMA, "invoice_ids": pl.Utf8},
+    ).with_columns(pl.col("invoice_ids").str.json_decode(pl.List(pl.Int64)))
     return LedgerHistory(
         invoices, allocations, payments, customers, promises, plans, installments, disputes,
-        consents,
+        consents, contacts,
     )  # fmt: skip
 
 
@@ -194,7 +207,10 @@ def covered_from(as_of: date) -> date:
 
 
 def compute_report(
-    history: LedgerHistory, as_of: date, older_sales: pl.DataFrame | None = None
+    history: LedgerHistory,
+    as_of: date,
+    older_sales: pl.DataFrame | None = None,
+    prices: effect.ChannelPrices | None = None,
 ) -> Report:
     """Every figure at `as_of` from the loaded history (pure: no database, no clock).
 
@@ -223,6 +239,13 @@ def compute_report(
             history.promises, history.plans, history.installments, history.disputes, as_of
         ),
         opt_outs=habits.opt_outs(history.consents, as_of),
+        effectiveness=effect.effectiveness(
+            history.contacts,
+            history.allocations,
+            history.invoices,
+            prices or effect.ChannelPrices({}),
+            as_of,
+        ),
     )
 
 
@@ -251,7 +274,7 @@ def load_older_sales(conn: Connection, as_of: date) -> pl.DataFrame:
     )
 
 
-def build_report(engine: Engine, as_of: date) -> Report:
+def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | None = None) -> Report:
     """Load the ledger's history and compute every figure at `as_of`."""
     import time
 
@@ -259,9 +282,10 @@ def build_report(engine: Engine, as_of: date) -> Report:
     with engine.connect() as conn:
         history = load_history(conn, as_of)
         loaded = time.perf_counter()
-        report = compute_report(history, as_of)
+        report = compute_report(history, as_of, prices=prices)
         if _needs_older_sales(history, report):
-            report = compute_report(history, as_of, load_older_sales(conn, as_of))
+            older = load_older_sales(conn, as_of)
+            report = compute_report(history, as_of, older, prices)
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,

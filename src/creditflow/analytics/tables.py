@@ -75,12 +75,50 @@ def report_tables(report: Report) -> dict[str, Table]:
         [[k, _days(v)] for k, v in report.arrangements.items()],
     )
     opt_outs: Table = (["channel", "customers"], [list(r) for r in report.opt_outs.iter_rows()])
+    effectiveness: Table = (
+        [
+            "dimension",
+            "value",
+            "currency",
+            "contacts",
+            "sent",
+            "delivered",
+            "paid_7",
+            "paid_7_percent",
+            "paid_14",
+            "paid_14_percent",
+            "collected_14_days",
+            "collected_per_100_contacts",
+            "cost",
+            "cost_per_unit_collected",
+        ],  # fmt: skip
+        [
+            [
+                r["dimension"],
+                r["value"],
+                r["currency"],
+                r["contacts"],
+                r["sent"],
+                r["delivered"],
+                r["paid_7"],
+                r["paid_7_percent"],
+                r["paid_14"],
+                r["paid_14_percent"],
+                str(from_minor(r["collected_14_minor"], r["currency"])),
+                str(from_minor(r["collected_per_100_minor"], r["currency"])),
+                str(from_minor(r["cost_minor"], r["currency"])),
+                _days(r["cost_per_unit_collected"]),
+            ]  # fmt: skip
+            for r in report.effectiveness.iter_rows(named=True)
+        ],
+    )
     return {
         "figures": figures,
         "payment_habits": habits,
         "collected_per_week": weeks,
         "arrangements": arrangements,
         "opt_outs": opt_outs,
+        "effectiveness": effectiveness,
     }
 
 
