@@ -319,6 +319,7 @@ def test_effectiveness_of_a_contact_against_the_not_contacted_baseline(
     assert (sms["collected_per_100_contacts"], sms["cost"]) == ("25000.00", "0.10")
     assert sms["cost_per_unit_collected"] == "0.0004"
     assert rows[("strategy_version", "default v3")]["contacts"] == "1"
+    assert rows[("tone", "friendly")]["paid_14"] == "1"
     base = rows[("baseline", "not contacted")]
     assert (base["contacts"], base["paid_14"], base["paid_14_percent"]) == ("4", "1", "25.0")
     assert base["collected_per_100_contacts"] == "12500.00"

@@ -18,7 +18,7 @@ def _contacts(*rows: tuple[int, str, str, str | None, str, int | None, list[int]
     return pl.DataFrame(
         [
             {
-                "action_pk": pk, "customer_pk": 1, "channel": channel, "template": template,
+                "action_pk": pk, "customer_pk": 1, "channel": channel, "template": template, "tone": "friendly",
                 "step": f"step-{channel}", "strategy_version": "default v1", "currency": "EUR",
                 "status": status, "sent_on": D(sent), "cost_minor": cost, "invoice_ids": ids,
             }
@@ -79,6 +79,7 @@ def test_channel_effectiveness_and_the_not_contacted_baseline():
     assert ("channel", "letter") not in rows
     assert rows[("template", "(none)")]["contacts"] == 1
     assert rows[("strategy_version", "default v1")]["contacts"] == 3
+    assert rows[("tone", "friendly")]["contacts"] == 3
     # baseline: due 2025-11-27 .. 2026-02-24 without a contact in the 14 days after the
     # due date: invoice 3 (paid 4 days after due: within 7) and 4 (contacted on 02-20,
     # 10 days after its due date: left out). Invoices 1 and 2 were contacted.

@@ -1,4 +1,4 @@
-"""What each channel, template, step and strategy version brings in: pure over frames.
+"""What each channel, template, tone, step and strategy version brings in: pure over frames.
 
 A contact is a message or task the outbox sent (status sent, delivered or done) on
 its `sent_at` date (UTC). It "paid within N days" when a payment dated in the N days
@@ -26,13 +26,14 @@ FOLLOW_DAYS = 14
 SENT = ("sent", "delivered", "done")
 DELIVERED = ("delivered", "done")
 PRICE_KEYS = ("email", "sms", "whatsapp", "letter", "push", "call_minute", "call_minutes")
-GROUPS = ("channel", "template", "step", "strategy_version")
+GROUPS = ("channel", "template", "tone", "step", "strategy_version")
 
 CONTACT_SCHEMA: dict[str, Any] = {
     "action_pk": pl.Int64,
     "customer_pk": pl.Int64,
     "channel": pl.Utf8,
     "template": pl.Utf8,
+    "tone": pl.Utf8,
     "step": pl.Utf8,
     "strategy_version": pl.Utf8,
     "currency": pl.Utf8,
@@ -118,7 +119,7 @@ def effectiveness(
     window = contacts.filter(
         pl.col("sent_on").is_not_null() & (pl.col("sent_on") > first) & (pl.col("sent_on") <= last)
     ).with_columns(
-        pl.col("template", "step", "strategy_version").fill_null("(none)"),
+        pl.col("template", "tone", "step", "strategy_version").fill_null("(none)"),
         pl.coalesce(
             pl.col("cost_minor"),
             pl.col("channel").replace_strict(

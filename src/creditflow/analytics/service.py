@@ -185,7 +185,7 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )
     contacts = read_frame(
         conn,
-        "SELECT a.id, a.customer_id, a.channel, a.template, a.step, "  # noqa: S608
+        "SELECT a.id, a.customer_id, a.channel, a.template, a.tone, a.step, "  # noqa: S608
         "a.strategy || ' v' || COALESCE(CAST(r.strategy_version_id AS VARCHAR(12)), '?'), "
         f"a.currency, a.status, {_day('a.sent_at', dialect)}, a.cost_minor, "
         "CAST(a.invoice_ids AS VARCHAR(100000)) FROM action a "
