@@ -245,6 +245,7 @@ def test_report_exports_csv_and_xlsx_with_formulas_neutralised(hand_ledger, tmp_
     book = load_workbook(tmp_path / "figures.xlsx")
     assert book.sheetnames == [
         "figures", "payment_habits", "collected_per_week", "arrangements", "opt_outs",
+        "effectiveness",
     ]  # fmt: skip
     sheet = book["figures"]
     assert [c.value for c in sheet[1]][:4] == ["as_of", "currency", "open", "overdue"]
@@ -276,6 +277,7 @@ def test_effectiveness_of_a_contact_against_the_not_contacted_baseline(
     # due date (500.00 on day 11): 1 of 4 = 25.0 %, 500.00 x 100 / 4 = 12500.00.
     engine = make_engine(database_url)
     with engine.begin() as conn:
+        i3 = conn.execute(text("SELECT id FROM invoice WHERE invoice_number = 'I3'")).scalar()
         conn.execute(
             text(
                 "INSERT INTO collection_run (id, as_of, strategy_version_id, dry_run, "
@@ -295,13 +297,7 @@ def test_effectiveness_of_a_contact_against_the_not_contacted_baseline(
                 "'2026-02-20 09:00:05', '{}', '2026-02-20 06:00:00', '2026-02-20 09:00:05' "
                 "FROM invoice i WHERE i.invoice_number = 'I3'"
             ),
-            {"numbers": '["I3"]', "ids": "[0]"},
-        )
-        conn.execute(
-            text(
-                "UPDATE action SET invoice_ids = (SELECT '[' || CAST(id AS VARCHAR(20)) || ']' "
-                "FROM invoice WHERE invoice_number = 'I3')"
-            )
+            {"numbers": '["I3"]', "ids": f"[{i3}]"},
         )
     engine.dispose()
     (tmp_path / "creditflow.toml").write_text('[analytics]\nsms = "0.10"\n', encoding="utf-8")

@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from creditflow.analytics import core, effect, habits
-from creditflow.store import read_frame, read_table_columns
+from creditflow.store import json_id_array, read_frame, read_table_columns
 
 
 @dataclass
@@ -84,10 +84,11 @@ _INVOICE_COLUMNS: dict[str, tuple[str, Any]] = {
 def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     """Read what the figures at `as_of` need: one set-based query per table.
 
-    Only the invoices that can matter at `as_of` are read (`_relevant_invoices`), with
-    all their allocations and every allocation of a payment dated (or reversed) after
-    the cutoff; an invoice such an allocation names that was not read (a payment
-    recorded after the date the invoice was marked paid) is read by id list.
+    Only the invoices that can matter at `as_of` are read (`_relevant_invoices`); the
+    allocations of payments dated (or reversed) after the cutoff, and every allocation
+    of the invoices settled in the last 30 days; an invoice such an allocation names
+    that was not read (a payment recorded after the date the invoice was marked paid)
+    is read by id list.
     """
     dialect = conn.dialect.name
     d = as_of.isoformat()  # ISO dates: safe to write into the SQL
@@ -95,20 +96,46 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     relevant = _relevant_invoices(d, cutoff)
     invoices = read_table_columns(conn, "invoice i", _INVOICE_COLUMNS, relevant, key="i.id",
                                   table="invoice")  # fmt: skip
-    recent = f"{_day('p.paid_at', dialect)} > '{cutoff}' OR {_day('p.reversed_at', dialect)} > '{cutoff}'"
+    recent = (
+        f"{_day('p.paid_at', dialect)} > '{cutoff}' "
+        f"OR {_day('p.reversed_at', dialect)} > '{cutoff}'"
+    )
+    if dialect == "sqlite":  # a plain text comparison: no function call per row
+        after = (as_of - timedelta(days=RELEVANT_DAYS - 1)).isoformat()
+        recent = f"p.paid_at >= '{after}' OR p.reversed_at >= '{after}'"
+    allocation_columns: dict[str, tuple[str, Any]] = {
+        "allocation_pk": ("a.id", pl.Int64),
+        "invoice_pk": ("a.invoice_id", pl.Int64),
+        "amount_minor": ("a.amount_minor", pl.Int64),
+        "paid_on": (_day("p.paid_at", dialect), pl.Date),
+        "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
+    }
     allocations = read_table_columns(
         conn,
-        "allocation a JOIN payment p ON p.id = a.payment_id JOIN invoice i ON i.id = a.invoice_id",
-        {
-            "invoice_pk": ("a.invoice_id", pl.Int64),
-            "amount_minor": ("a.amount_minor", pl.Int64),
-            "paid_on": (_day("p.paid_at", dialect), pl.Date),
-            "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
-        },
-        f"({relevant}) OR ({recent})",
-        key="a.id",
-        table="allocation",
+        "payment p JOIN allocation a ON a.payment_id = p.id",
+        allocation_columns,
+        f"a.invoice_id IS NOT NULL AND ({recent})",
+        key="p.id",
+        table="payment",
     )
+    # The invoices settled in the last 30 days need all their allocations, older ones
+    # too (what they were told without a payment row is amount - open - allocations).
+    settled = invoices.filter(pl.col("paid_on") > as_of - timedelta(days=30))
+    if settled.height:
+        id_list = "SELECT value FROM json_each(:ids)"
+        if dialect == "postgresql":
+            id_list = (
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(:ids AS json))"
+            )
+        older = read_frame(
+            conn,
+            f"SELECT {', '.join(e for e, _ in allocation_columns.values())} "  # noqa: S608
+            f"FROM allocation a JOIN payment p ON p.id = a.payment_id "
+            f"WHERE a.invoice_id IN ({id_list})",
+            {name: dtype for name, (_, dtype) in allocation_columns.items()},
+            {"ids": json_id_array(settled.get_column("invoice_pk"))},
+        )
+        allocations = pl.concat([allocations, older]).unique("allocation_pk")
     missing = (
         allocations.select("invoice_pk")
         .unique()
