@@ -110,13 +110,26 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
         "paid_on": (_day("p.paid_at", dialect), pl.Date),
         "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
     }
-    allocations = read_table_columns(
+    # One read of the recent payments with their allocations serves both the
+    # allocations and the cash collected per week (unallocated payments included).
+    recent_rows = read_table_columns(
         conn,
-        "payment p JOIN allocation a ON a.payment_id = p.id",
-        allocation_columns,
-        f"a.invoice_id IS NOT NULL AND ({recent})",
+        "payment p LEFT JOIN allocation a ON a.payment_id = p.id",
+        {
+            "payment_pk": ("p.id", pl.Int64),
+            "currency": ("p.currency", pl.Utf8),
+            "payment_minor": ("p.amount_minor", pl.Int64),
+            **allocation_columns,
+        },
+        recent,
         key="p.id",
         table="payment",
+    )
+    allocations = recent_rows.filter(pl.col("invoice_pk").is_not_null()).select(
+        list(allocation_columns)
+    )
+    payments = recent_rows.unique("payment_pk").select(
+        "currency", pl.col("payment_minor").alias("amount_minor"), "paid_on", "reversed_on"
     )
     # The invoices settled in the last 30 days need all their allocations, older ones
     # too (what they were told without a payment row is amount - open - allocations).
@@ -150,20 +163,6 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
             {name: dtype for name, (_, dtype) in _INVOICE_COLUMNS.items()},
         )
         invoices = pl.concat([invoices, extra])
-    weeks_from = (as_of - timedelta(days=7 * habits.WEEKS + 7)).isoformat()
-    payments = read_table_columns(
-        conn,
-        "payment p",
-        {
-            "currency": ("p.currency", pl.Utf8),
-            "amount_minor": ("p.amount_minor", pl.Int64),
-            "paid_on": (_day("p.paid_at", dialect), pl.Date),
-            "reversed_on": (_day("p.reversed_at", dialect), pl.Date),
-        },
-        f"{_day('p.paid_at', dialect)} >= '{weeks_from}'",
-        key="p.id",
-        table="payment",
-    )
     customers = read_table_columns(
         conn,
         "customer c",
