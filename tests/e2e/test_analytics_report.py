@@ -245,8 +245,16 @@ def test_report_exports_csv_and_xlsx_with_formulas_neutralised(hand_ledger, tmp_
     book = load_workbook(tmp_path / "figures.xlsx")
     assert book.sheetnames == [
         "figures", "payment_habits", "collected_per_week", "arrangements", "opt_outs",
-        "effectiveness",
+        "effectiveness", "cash_forecast",
     ]  # fmt: skip
+    # Cash forecast: I2 (C1) is the one invoice paid in 90 days, 11 days late; C1 keeps
+    # its own 11, C2 (no history) gets the average of all, also 11. Expected days:
+    # I1 2025-12-12, I3 2026-03-02, I6 2026-01-20, I7 2026-01-15: passed -> week 1
+    # (300 + 750 + 150 + 80 = 1280.00); I4 2026-03-28 -> week 3 (from 2026-03-25): 600.00;
+    # I5 2026-04-11 -> week 5 (from 2026-04-08): 200.00.
+    cash = (tmp_path / "figures.cash_forecast.csv").read_text(encoding="utf-8")
+    assert "EUR,1,2026-03-11,1280.00,4" in cash and "EUR,3,2026-03-25,600.00,1" in cash
+    assert "EUR,5,2026-04-08,200.00,1" in cash and "EUR,later,2026-05-06,0.00,0" in cash
     sheet = book["figures"]
     assert [c.value for c in sheet[1]][:4] == ["as_of", "currency", "open", "overdue"]
     assert sheet["C2"].value == "2080.00"

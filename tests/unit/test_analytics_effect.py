@@ -106,3 +106,30 @@ def test_a_call_costs_its_minutes():
     assert prices.price("call") == 200 and prices.price("voice") == 200
     assert effect.channel_prices({"call_minute": "0.50"}).price("call") == 150  # 3 minutes
     assert prices.price("sms") == 0
+
+
+def test_cash_forecast_uses_each_customers_own_days_late():
+    from creditflow.analytics import forecast
+
+    # As of 2026-03-10. Customer 1 paid invoice 1 (due 02-01) on 02-05: 4 days late.
+    # Customer 2 paid invoice 2 (due 02-10) on 02-20: 10 days late. Overall: 7.
+    # Open: invoice 3 (customer 1, due 03-20 + 4 = 03-24: 14 days ahead -> week 2),
+    # invoice 4 (customer 3, no history: due 03-12 + 7 = 03-19: 9 days -> week 2),
+    # invoice 5 (customer 2, due 01-01 + 10: passed -> week 1),
+    # invoice 6 (customer 1, due 2026-06-30: far -> later).
+    opened = pl.DataFrame(
+        [
+            (1, 1, "EUR", D("2026-01-01"), D("2026-02-01"), 1000, 0, D("2026-02-05"), 0),
+            (2, 2, "EUR", D("2026-01-10"), D("2026-02-10"), 2000, 0, D("2026-02-20"), 0),
+            (3, 1, "EUR", D("2026-02-18"), D("2026-03-20"), 3000, 3000, None, 3000),
+            (4, 3, "EUR", D("2026-02-10"), D("2026-03-12"), 4000, 4000, None, 4000),
+            (5, 2, "EUR", D("2025-12-01"), D("2026-01-01"), 5000, 5000, None, 5000),
+            (6, 1, "EUR", D("2026-03-01"), D("2026-06-30"), 6000, 6000, None, 6000),
+        ],
+        schema={**core.INVOICE_SCHEMA, "open_at_minor": pl.Int64},
+        orient="row",
+    )
+    weeks = forecast.cash_forecast(opened, AS_OF)
+    got = {week: (minor, n) for _, week, _, minor, n in weeks.iter_rows() if n}
+    assert got == {1: (5000, 1), 2: (7000, 2), 9: (6000, 1)}
+    assert weeks.height == 9 and weeks["week_from"][1] == D("2026-03-18")

@@ -137,6 +137,7 @@ def show_report(target: Console, report: Report) -> None:
             weeks.add_row(cur, week.isoformat(), str(from_minor(minor, cur)), str(n))
         target.print(weeks)
     _show_effectiveness(target, report)
+    _show_forecast(target, report)
     a: dict[str, Any] = report.arrangements
     target.print(
         f"promises: {a['promises_made']} made in 90 days, kept "
@@ -174,4 +175,25 @@ def _show_effectiveness(target: Console, report: Report) -> None:
         )  # fmt: skip
     for index in range(2, 7):
         table.columns[index].justify = "right"
+    target.print(table)
+
+
+def _show_forecast(target: Console, report: Report) -> None:
+    """Expected receipts per week, from each customer's own days late."""
+    from rich.table import Table
+
+    from creditflow.money import from_minor
+
+    if report.forecast.height == 0:
+        return
+    table = Table(
+        "currency", "week from", "expected", "invoices",
+        title="cash forecast (due date + the customer's own days late)",
+        title_justify="left", box=None, pad_edge=False, header_style="bold underline",
+    )  # fmt: skip
+    for cur, week, start, minor, n in report.forecast.iter_rows():
+        label = "later" if week > 8 else start.isoformat()
+        table.add_row(cur, label, str(from_minor(minor, cur)), str(n))
+    table.columns[2].justify = "right"
+    table.columns[3].justify = "right"
     target.print(table)

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine
 
-from creditflow.analytics import core, effect, habits
+from creditflow.analytics import core, effect, forecast, habits
 from creditflow.store import json_id_array, read_frame, read_table_columns
 
 
@@ -46,6 +46,7 @@ class Report:
     arrangements: dict[str, Any]
     opt_outs: pl.DataFrame
     effectiveness: pl.DataFrame
+    forecast: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -272,6 +273,7 @@ def compute_report(
             prices or effect.ChannelPrices({}),
             as_of,
         ),
+        forecast=forecast.cash_forecast(opened, as_of),
     )
 
 

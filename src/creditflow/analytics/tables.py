@@ -112,6 +112,13 @@ def report_tables(report: Report) -> dict[str, Table]:
             for r in report.effectiveness.iter_rows(named=True)
         ],
     )
+    cash: Table = (
+        ["currency", "week", "week_from", "expected", "invoices"],
+        [
+            [cur, "later" if week > 8 else week, start.isoformat(), str(from_minor(m, cur)), n]
+            for cur, week, start, m, n in report.forecast.iter_rows()
+        ],
+    )
     return {
         "figures": figures,
         "payment_habits": habits,
@@ -119,6 +126,7 @@ def report_tables(report: Report) -> dict[str, Table]:
         "arrangements": arrangements,
         "opt_outs": opt_outs,
         "effectiveness": effectiveness,
+        "cash_forecast": cash,
     }
 
 
