@@ -119,7 +119,7 @@ def show_report(target: Console, report: Report) -> None:
     if report.habits.height:
         habits = Table(
             "currency", "segment", "paid", "days to pay", "days late",
-            title="payment habits (invoices paid in the last 90 days)", title_justify="left",
+            title="payment habits (invoices paid in 90 days)", title_justify="left",
             box=None, pad_edge=False, header_style="bold underline",
         )  # fmt: skip
         for row in report.habits.iter_rows():
@@ -135,6 +135,8 @@ def show_report(target: Console, report: Report) -> None:
             from creditflow.money import from_minor
 
             weeks.add_row(cur, week.isoformat(), str(from_minor(minor, cur)), str(n))
+        weeks.columns[2].justify = "right"
+        weeks.columns[3].justify = "right"
         target.print(weeks)
     _show_effectiveness(target, report)
     _show_forecast(target, report)
@@ -188,7 +190,7 @@ def _show_forecast(target: Console, report: Report) -> None:
         return
     table = Table(
         "currency", "week from", "expected", "invoices",
-        title="cash forecast (due date + the customer's own days late)",
+        title="cash forecast (due date + own days late)",
         title_justify="left", box=None, pad_edge=False, header_style="bold underline",
     )  # fmt: skip
     for cur, week, start, minor, n in report.forecast.iter_rows():
