@@ -418,6 +418,7 @@ def serve(
 
 def _mount_areas() -> None:
     """Each area's own command group."""
+    from creditflow.analytics.cli import report_command
     from creditflow.compliance.cli import app as customer_app
     from creditflow.inbound.cli import app as inbound_app
     from creditflow.messages.cli import app as template_app
@@ -431,6 +432,7 @@ def _mount_areas() -> None:
     app.add_typer(
         simulate_app, name="simulate", help="Sample ledgers; strategies tried on simulated debtors."
     )
+    app.command("report", help="Receivables figures per currency as of a date.")(report_command)
     from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
 
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from creditflow.config.sections import (
+    AnalyticsSettings,
     ConfigError,
     DispatchPolicy,
     EmailSettings,
@@ -38,6 +39,7 @@ from creditflow.config.sections import (
     PortalPolicy,
     ServeSettings,
     StaffSettings,
+    parse_analytics,
     parse_dispatch,
     parse_email,
     parse_handover,
@@ -174,6 +176,7 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     # `[portal] base_url` was set: `serve` keeps it instead of its own address.
     portal_base_url_configured: bool = False
 
@@ -338,6 +341,7 @@ def settings_from(
         serve=parse_serve(data),
         email=parse_email(data),
         staff=parse_staff(data),
+        analytics=parse_analytics(data),
         portal_base_url_configured=bool(portal.get("base_url")),
     )
 

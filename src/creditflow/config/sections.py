@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -402,3 +402,33 @@ def parse_staff(data: Mapping[str, Any]) -> StaffSettings:
             raise ConfigError(f"[staff] {key}: expected a whole number >= 1, got {value!r}")
         values[key] = value
     return StaffSettings(**values)
+
+
+# [analytics] ------------------------------------------------------------------------
+
+# Per contact on a channel; a call costs `call_minute` x `call_minutes` (default 3).
+ANALYTICS_PRICE_KEYS = (
+    "email", "sms", "whatsapp", "letter", "push", "call_minute", "call_minutes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    """Contact prices, `[analytics]`, in the organisation's currency (e.g. sms = "0.08")."""
+
+    prices: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def parse_analytics(data: Mapping[str, Any]) -> AnalyticsSettings:
+    """`[analytics]`: each price a number of 0 or more, written as text or a number."""
+    section = table(data, "analytics", set(ANALYTICS_PRICE_KEYS))
+    prices: dict[str, Decimal] = {}
+    for key, raw in section.items():
+        try:
+            value = Decimal(str(raw)) if not isinstance(raw, bool) else Decimal("NaN")
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value < 0:
+            raise ConfigError(f"[analytics] {key}: expected an amount of 0 or more, got {raw!r}")
+        prices[key] = value
+    return AnalyticsSettings(prices=prices)

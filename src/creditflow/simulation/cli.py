@@ -64,11 +64,14 @@ def generate(
     typer.echo(f"generated in {time.perf_counter() - started:.1f} s (seed {seed}, as of {day})")
 
 
-def _prices(values: list[str]) -> dict[str, Decimal]:
-    """--price CHANNEL=EUR overrides, on top of the shipped list prices."""
+def _prices(configured: dict[str, Decimal], values: list[str]) -> dict[str, Decimal]:
+    """Contact prices: the shipped list, then `[analytics]` of creditflow.toml, then --price."""
+    from creditflow.analytics.effect import channel_prices
     from creditflow.simulation.simulator import CONTACT_PRICES
 
     prices = dict(CONTACT_PRICES)
+    per_contact = channel_prices(dict(configured)).per_contact_minor
+    prices.update({ch: Decimal(minor).scaleb(-2) for ch, minor in per_contact.items()})
     for value in values:
         channel, _, amount = value.partition("=")
         try:
@@ -106,8 +109,8 @@ def strategy_command(
             console(stderr=True).print(f"no such file: {path}", markup=False)
             raise typer.Exit(2)
     first_day = _as_of(start) if start else date.today()
-    prices = _prices(price)
     settings = command_settings(db)
+    prices = _prices(dict(settings.analytics.prices), price)
     engine = command_engine(settings, migrate=False)
     strategies = [(str(p), p.read_text(encoding="utf-8")) for p in files]
     try:

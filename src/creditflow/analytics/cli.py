@@ -1,0 +1,201 @@
+"""`creditflow report`: the receivables figures at a date (DESIGN 4.6)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.terminal import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from creditflow.analytics.service import Report
+
+out = console()
+err = console(stderr=True)
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def report_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date of the figures (YYYY-MM-DD; default today).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per currency (DESIGN 4.6).")
+    ] = False,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Write the tables as CSV (others beside it).", dir_okay=False),
+    ] = None,
+    xlsx_file: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Write the tables as one XLSX workbook.", dir_okay=False),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
+    from creditflow.analytics.effect import channel_prices
+    from creditflow.analytics.service import build_report
+    from creditflow.analytics.tables import write_csv, write_xlsx
+
+    day = _as_of(as_of)
+    settings = command_settings(db)
+    try:
+        prices = channel_prices(dict(settings.analytics.prices))
+    except ValueError as exc:
+        err.print(f"configuration error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    engine = command_engine(settings, migrate=False)
+    try:
+        report = build_report(engine, day, prices)
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        for path in write_csv(report, csv_file):
+            err.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    if xlsx_file is not None:
+        path = write_xlsx(report, xlsx_file)
+        err.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        for fig in report.currencies:
+            sys.stdout.write(json.dumps(fig.as_json(), ensure_ascii=False) + "\n")
+        return
+    show_report(out, report)
+
+
+def _days(value: object, unit: str = " days") -> str:
+    return "n/a" if value is None else f"{value}{unit}"
+
+
+def show_report(target: Console, report: Report) -> None:
+    """The report as a few narrow tables (fits 80 columns)."""
+    from rich.table import Table
+
+    from creditflow.analytics.core import AGING_BUCKETS
+
+    target.print(f"[bold]receivables as of {report.as_of}[/bold]")
+    if not report.currencies:
+        target.print("no invoices issued on or before this date")
+    for fig in report.currencies:
+        data = fig.as_json()
+        table = Table(
+            "figure", "value", "aging", "amount",
+            title=f"{fig.currency}", title_justify="left", box=None, pad_edge=False,
+            header_style="bold underline",
+        )  # fmt: skip
+        countback = report.countback.get(fig.currency)
+        left = [
+            ("open", data["open"]),
+            ("overdue", data["overdue"]),
+            ("DSO (90 days)", _days(data["dso_days"])),
+            ("countback DSO", _days(countback)),
+            ("best possible DSO", _days(data["best_possible_dso_days"])),
+            ("avg days delinquent", _days(data["add_days"])),
+            ("CEI (30 days)", _days(data["cei_percent"], " %")),
+        ]
+        right = [(f"{b} days" if b != "current" else b, data["aging"][b]) for b in AGING_BUCKETS]
+        for k in range(max(len(left), len(right))):
+            figure = left[k] if k < len(left) else ("", "")
+            bucket = right[k] if k < len(right) else ("", "")
+            table.add_row(figure[0], str(figure[1]), bucket[0], str(bucket[1]))
+        table.columns[1].justify = "right"
+        table.columns[3].justify = "right"
+        target.print(table)
+    if report.habits.height:
+        habits = Table(
+            "currency", "segment", "paid", "days to pay", "days late",
+            title="payment habits (invoices paid in 90 days)", title_justify="left",
+            box=None, pad_edge=False, header_style="bold underline",
+        )  # fmt: skip
+        for row in report.habits.iter_rows():
+            habits.add_row(*(str(c) for c in row))
+        target.print(habits)
+    if report.weeks.height:
+        weeks = Table(
+            "currency", "week from", "collected", "payments",
+            title="collected per week", title_justify="left", box=None, pad_edge=False,
+            header_style="bold underline",
+        )  # fmt: skip
+        for cur, week, minor, n in report.weeks.iter_rows():
+            from creditflow.money import from_minor
+
+            weeks.add_row(cur, week.isoformat(), str(from_minor(minor, cur)), str(n))
+        weeks.columns[2].justify = "right"
+        weeks.columns[3].justify = "right"
+        target.print(weeks)
+    _show_effectiveness(target, report)
+    _show_forecast(target, report)
+    a: dict[str, Any] = report.arrangements
+    target.print(
+        f"promises: {a['promises_made']} made in 90 days, kept "
+        f"{_days(a['promises_kept_percent'], ' %')}; plans: {a['plans_active']} active, "
+        f"on track {_days(a['plans_on_track_percent'], ' %')}; disputes: "
+        f"{a['disputes_open']} open, resolved in {_days(a['days_to_resolve'])}",
+        highlight=False,
+    )
+    outs = ", ".join(f"{ch} {n}" for ch, n in report.opt_outs.iter_rows()) or "none"
+    target.print(f"opted out: {outs}", highlight=False)
+
+
+def _show_effectiveness(target: Console, report: Report) -> None:
+    """Per channel, and the not-contacted baseline: what a contact brought in 14 days."""
+    from rich.table import Table
+
+    from creditflow.money import from_minor
+
+    rows = report.effectiveness.filter(
+        report.effectiveness["dimension"].is_in(["channel", "baseline"])
+    )
+    if rows.height == 0:
+        return
+    table = Table(
+        "channel", "cur", "contacts", "paid 7d", "paid 14d", "per 100", "cost/unit",
+        title="contacts 14-104 days ago: paid within 7 / 14 days",
+        title_justify="left", box=None, pad_edge=False, header_style="bold underline",
+    )  # fmt: skip
+    for r in rows.iter_rows(named=True):
+        table.add_row(
+            r["value"], r["currency"], str(r["contacts"]), f"{r['paid_7_percent']} %",
+            f"{r['paid_14_percent']} %", str(from_minor(r["collected_per_100_minor"],
+                                                         r["currency"])),
+            r["cost_per_unit_collected"] or "n/a",
+        )  # fmt: skip
+    for index in range(2, 7):
+        table.columns[index].justify = "right"
+    target.print(table)
+
+
+def _show_forecast(target: Console, report: Report) -> None:
+    """Expected receipts per week, from each customer's own days late."""
+    from rich.table import Table
+
+    from creditflow.money import from_minor
+
+    if report.forecast.height == 0:
+        return
+    table = Table(
+        "currency", "week from", "expected", "invoices",
+        title="cash forecast (due date + own days late)",
+        title_justify="left", box=None, pad_edge=False, header_style="bold underline",
+    )  # fmt: skip
+    for cur, week, start, minor, n in report.forecast.iter_rows():
+        label = "later" if week > 8 else start.isoformat()
+        table.add_row(cur, label, str(from_minor(minor, cur)), str(n))
+    table.columns[2].justify = "right"
+    table.columns[3].justify = "right"
+    target.print(table)
