@@ -437,6 +437,9 @@ def _mount_areas() -> None:
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
+    from creditflow.schedule.cli import status_command
+
+    app.command("status", help="Each scheduled job's last run and outcome.")(status_command)
 
 
 _mount_areas()

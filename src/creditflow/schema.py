@@ -5,6 +5,7 @@ from creditflow.ledger import models as ledger_models
 from creditflow.models import Base
 from creditflow.payments import models as payments_models
 from creditflow.portal import models as portal_models
+from creditflow.schedule import models as schedule_models
 from creditflow.strategy import models as strategy_models
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "ledger_models",
     "payments_models",
     "portal_models",
+    "schedule_models",
     "strategy_models",
 ]
 metadata = Base.metadata
