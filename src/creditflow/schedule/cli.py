@@ -33,7 +33,7 @@ def status_table(runs: list[dict[str, Any]]) -> Any:
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("job", no_wrap=True)
     table.add_column("for", no_wrap=True)
     table.add_column("started (UTC)", no_wrap=True)
@@ -67,6 +67,8 @@ def status_command(
             print(json.dumps(run, ensure_ascii=False))
         return
     if not runs:
-        out.print("no scheduled job has run yet (see [schedule] in docs/configuration.md)")
+        out.print(
+            "no scheduled job has run yet (see [schedule] in docs/configuration.md)", markup=False
+        )
         return
     out.print(status_table(runs))

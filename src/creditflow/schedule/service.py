@@ -50,6 +50,7 @@ class Scheduler:
         worker: str,
         report: Callable[[str], object] = lambda line: None,
         stop: threading.Event | None = None,
+        run_wait: float = RUN_WAIT_SECONDS,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -58,6 +59,7 @@ class Scheduler:
         self.worker = worker
         self.report = report
         self.stop = stop or threading.Event()
+        self.run_wait = run_wait
         self._statements_polled: datetime | None = None
 
     def tick(self) -> None:
@@ -85,7 +87,7 @@ class Scheduler:
             if day != now.astimezone(self.schedule.zone).date():
                 moment = scheduled_moment(day, at, self.schedule.zone).astimezone(UTC)
             result = collection_run(
-                self.engine, self.settings, day, now=moment, wait=RUN_WAIT_SECONDS
+                self.engine, self.settings, day, now=moment, wait=self.run_wait
             )
             summary = result.summary
             return (
