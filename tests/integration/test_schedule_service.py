@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
 from creditflow.schedule.service import Scheduler
@@ -126,3 +126,37 @@ def test_status_shows_each_jobs_last_run_at_80_columns_and_as_json(
         ("letters", "2026-03-09", "ok"),
     ]
     assert all(isinstance(r["duration_ms"], int) for r in runs)
+
+
+def test_replies_are_polled_from_a_real_imap_mailbox_every_five_minutes(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from tests.integration.test_inbound_imap_server import JAN_PROMISES, PASSWORD, USER
+    from tests.support.imap_server import imap_server
+
+    with imap_server(tmp_path / "imap", USER, PASSWORD) as server:
+        with_imap = replace(
+            settings, providers={**settings.providers, "imap": server.provider_settings()}
+        )
+        server.append(JAN_PROMISES)
+        clock = Clock(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
+        jobs = scheduler(engine, with_imap, clock, run_at="", imap_every_minutes=5)
+        jobs.tick()
+        [(_, outcome, _)] = job_rows(engine, "imap")
+        assert outcome == "ok"
+        assert server.unseen() == []
+        clock.moment += timedelta(minutes=4)
+        jobs.tick()
+        assert len(job_rows(engine, "imap")) == 1
+        clock.moment += timedelta(minutes=1)
+        jobs.tick()
+    polls = job_rows(engine, "imap")
+    assert [r[1] for r in polls] == ["ok", "ok"]
+    with engine.connect() as conn:
+        messages = [
+            row[0]
+            for row in conn.execute(
+                text("SELECT message FROM job_run WHERE job = 'imap' ORDER BY id")
+            )
+        ]
+    assert messages == ["replies handled: 1", "replies handled: 0"]

@@ -86,9 +86,7 @@ class Scheduler:
             moment = now
             if day != now.astimezone(self.schedule.zone).date():
                 moment = scheduled_moment(day, at, self.schedule.zone).astimezone(UTC)
-            result = collection_run(
-                self.engine, self.settings, day, now=moment, wait=self.run_wait
-            )
+            result = collection_run(self.engine, self.settings, day, now=moment, wait=self.run_wait)
             summary = result.summary
             return (
                 f"run {result.run_id}: {summary['actions']} actions, "
@@ -174,7 +172,9 @@ class Scheduler:
             self._attempt(
                 "imap",
                 now.isoformat(timespec="seconds"),
-                lambda: f"{poll_mailbox(self.engine, self.settings, now=self.clock)} replies",
+                lambda: (
+                    f"replies handled: {poll_mailbox(self.engine, self.settings, now=self.clock)}"
+                ),
             )
 
     # --- the job table ----------------------------------------------------------
