@@ -388,6 +388,12 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port (1-65535).")] = 8000,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", envvar="CREDITFLOW_LOG_FORMAT", help="text or json log lines."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """API, portal and workbench."""
@@ -416,7 +422,16 @@ def serve(
             "details only (see docs/payments.md)."
         )
     err.print(f"serving on {settings.portal_base_url}", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if log_format is None:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    from creditflow.observe.logs import configure_logging
+
+    try:
+        configure_logging(log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
 def _mount_areas() -> None:

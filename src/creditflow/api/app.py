@@ -23,6 +23,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.portal.short_link_routes",
     "creditflow.inbound.routes",
     "creditflow.dispatch.routes",
+    "creditflow.observe.routes",
 )
 
 
@@ -39,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         install(app, engine, settings, app.state.sessions)
     for module in ROUTERS:
         app.include_router(import_module(module).router)
+    from creditflow.observe.metrics import install_webhook_counter
+
+    install_webhook_counter(app)
     return app
 
 
