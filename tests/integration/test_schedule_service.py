@@ -27,12 +27,17 @@ class Clock:
     def __call__(self) -> datetime:
         return self.moment
 
+    def seconds(self) -> float:
+        return self.moment.timestamp()
+
 
 def scheduler(engine: Engine, settings: Settings, clock: Clock, **schedule: object) -> Scheduler:
     with_schedule = replace(settings, raw={**settings.raw, "schedule": schedule})
     plan = schedule_settings(with_schedule)
     assert plan is not None
-    return Scheduler(engine, with_schedule, plan, clock=clock, worker="test", run_wait=0)
+    return Scheduler(
+        engine, with_schedule, plan, clock=clock, worker="test", run_wait=0, monotonic=clock.seconds
+    )
 
 
 def test_a_run_that_cannot_start_is_recorded_failed_and_tried_again_after_the_retry_wait(

@@ -51,6 +51,7 @@ class Scheduler:
         report: Callable[[str], object] = lambda line: None,
         stop: threading.Event | None = None,
         run_wait: float = RUN_WAIT_SECONDS,
+        monotonic: Callable[[], float] = monotonic_clock.monotonic,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -60,7 +61,8 @@ class Scheduler:
         self.report = report
         self.stop = stop or threading.Event()
         self.run_wait = run_wait
-        self._statements_polled: datetime | None = None
+        self.monotonic = monotonic
+        self._statements_polled: float | None = None
 
     def tick(self) -> None:
         """Run every job that is due now, in a fixed order."""
@@ -125,12 +127,15 @@ class Scheduler:
 
     def _statements(self) -> None:
         folder = self.schedule.statements_dir
-        now = self.clock()
-        if folder is None or not interval_due(
-            self._statements_polled, now, self.schedule.statements_every
+        # The folder is paced by this process's own clock, not the calendar's.
+        polled = self.monotonic()
+        if folder is None or (
+            self._statements_polled is not None
+            and polled - self._statements_polled < self.schedule.statements_every.total_seconds()
         ):
             return
-        self._statements_polled = now
+        self._statements_polled = polled
+        now = self.clock()
         from creditflow.payments.statement_import import import_statement
         from creditflow.payments.statements.model import StatementError
 
