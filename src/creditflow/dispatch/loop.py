@@ -58,6 +58,7 @@ def run_worker(
                 worker_id=worker,
                 adapters=channel_adapters,
                 batch_size=batch_size,
+                stop=stop,
             )
             if on_report is not None and (report.claimed or report.reconciled or report.review):
                 on_report(report)
