@@ -63,6 +63,7 @@ class Scheduler:
         self.run_wait = run_wait
         self.monotonic = monotonic
         self._statements_polled: float | None = None
+        self._hashes: dict[tuple[str, int, int], str] = {}
 
     def tick(self) -> None:
         """Run every job that is due now, in a fixed order."""
@@ -140,20 +141,18 @@ class Scheduler:
         from creditflow.payments.statements.model import StatementError
 
         with run_lease(self.engine, now.date(), name="schedule:statement"):
-            contents = {
-                path.name: path.read_bytes()
-                for path in sorted(Path(folder).iterdir())
-                if path.is_file() and not path.name.startswith(".")
-            }
-            listing = [(name, hashlib.sha256(data).hexdigest()) for name, data in contents.items()]
+            listing = self._digests(Path(folder))
             known = self._keys("statement", [digest for _, digest in listing])
             for name, digest in new_files(listing, known):
                 if self.stop.is_set():
                     return
 
-                def load(name: str = name) -> str:
+                def load(name: str = name, digest: str = digest) -> str:
+                    data = (Path(folder) / name).read_bytes()
+                    if hashlib.sha256(data).hexdigest() != digest:
+                        raise RuntimeError(f"{name} changed while it was read; read again later")
                     try:
-                        summary = import_statement(self.engine, contents[name], name, self.clock())
+                        summary = import_statement(self.engine, data, name, self.clock())
                     except StatementError as exc:
                         raise _Rejected(f"{name}: {exc}; nothing imported") from exc
                     matched = sum(summary.matched.values())
@@ -163,6 +162,20 @@ class Scheduler:
                     )
 
                 self._attempt("statement", digest, load)
+
+    def _digests(self, folder: Path) -> list[tuple[str, str]]:
+        """(name, sha256) of the folder's files; a file is read again only when it changed."""
+        listing = []
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            stat = path.stat()
+            seen = (path.name, stat.st_size, stat.st_mtime_ns)
+            digest = self._hashes.get(seen)
+            if digest is None:
+                digest = self._hashes[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
+            listing.append((path.name, digest))
+        return listing
 
     def _imap(self) -> None:
         every = self.schedule.imap_every
