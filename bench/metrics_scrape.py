@@ -68,12 +68,13 @@ def main() -> None:
             )
             copy = text(
                 f"INSERT INTO action ({', '.join(columns)}) "  # noqa: S608 - our own column names
-                f"SELECT {chosen} FROM action WHERE run_id = :run"
+                f"SELECT {chosen} FROM action WHERE run_id = :run AND id <= :last"
             )
             copies = max(0, args.actions // max(run.actions.height, 1) - 1)
             with engine.begin() as conn:
-                for n in range(copies):
-                    conn.execute(copy, {"suffix": f"-{n}", "run": run.run_id})
+                last = conn.execute(text("SELECT max(id) FROM action")).scalar_one()
+                for n in range(copies):  # each copy of the run's own rows, not of the copies
+                    conn.execute(copy, {"suffix": f"-{n}", "run": run.run_id, "last": last})
             with engine.connect() as conn:
                 actions = conn.execute(text("SELECT count(*) FROM action")).scalar_one()
             registry = installation_registry(engine)
