@@ -449,9 +449,9 @@ def _mount_areas() -> None:
     app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
     from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
 
-    app.command(
-        "worker", help="Long-running worker: send what comes due, run the [schedule]."
-    )(worker_command)
+    app.command("worker", help="Long-running worker: send what comes due, run the [schedule].")(
+        worker_command
+    )
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
     from creditflow.schedule.cli import status_command

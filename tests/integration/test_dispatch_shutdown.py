@@ -10,9 +10,12 @@ left claimed for another worker to wait for.
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from creditflow.config import Settings
 from tests.integration.test_dispatch_workers import ledger, sent_log, start_worker, wait_for
 from tests.support.compliance_ledger import rows
 from tests.support.dispatch_ledger import with_organisation
@@ -20,8 +23,8 @@ from tests.support.dispatch_ledger import with_organisation
 
 @pytest.mark.slow
 def test_sigterm_mid_batch_finishes_the_batch_and_leaves_the_rest_unclaimed(
-    engine, settings, database_url, tmp_path
-):
+    engine: Engine, settings: Settings, database_url: str, tmp_path: Path
+) -> None:
     settings = with_organisation(settings)
     queued = ledger(engine, settings, tmp_path, 6)
     log = tmp_path / "sent.log"
