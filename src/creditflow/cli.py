@@ -389,6 +389,12 @@ def demo(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port (1-65535).")] = 8000,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", envvar="CREDITFLOW_LOG_FORMAT", help="text or json log lines."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """API, portal and workbench."""
@@ -413,7 +419,16 @@ def serve(
             "details only (see docs/payments.md)."
         )
     err.print(f"serving on {settings.portal_base_url}", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if log_format is None:
+        uvicorn.run(create_app(settings), host=host, port=port)
+        return
+    from creditflow.observe.logs import configure_logging
+
+    try:
+        configure_logging(log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
 def _mount_areas() -> None:
@@ -435,7 +450,9 @@ def _mount_areas() -> None:
     app.command("report", help="Receivables figures per currency as of a date.")(report_command)
     from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
 
-    app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
+    app.command("worker", help="Long-running worker: send what comes due, run the [schedule].")(
+        worker_command
+    )
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
     from creditflow.staff.cli import apikey_app, user_app
@@ -447,6 +464,10 @@ def _mount_areas() -> None:
 
     app.add_typer(model_app, name="model", help="Train the late-payment model.")
     app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
+
+    from creditflow.schedule.cli import status_command
+
+    app.command("status", help="Each scheduled job's last run and outcome.")(status_command)
 
 
 _mount_areas()

@@ -10,6 +10,7 @@ from creditflow.models import Base
 from creditflow.outbox import models as outbox_models
 from creditflow.payments import models as payments_models
 from creditflow.portal import models as portal_models
+from creditflow.schedule import models as schedule_models
 from creditflow.staff import models as staff_models
 from creditflow.strategy import models as strategy_models
 
@@ -24,6 +25,7 @@ __all__ = [
     "outbox_models",
     "payments_models",
     "portal_models",
+    "schedule_models",
     "staff_models",
     "strategy_models",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from creditflow.analytics.core import round_days
-from creditflow.config.sections import ANALYTICS_PRICE_KEYS as PRICE_KEYS
+from creditflow.config.operations import ANALYTICS_PRICE_KEYS as PRICE_KEYS
 
 WINDOW_DAYS = 90
 FOLLOW_DAYS = 14

@@ -25,6 +25,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.inbound.routes",
     "creditflow.dispatch.routes",
     "creditflow.staff.routes",
+    "creditflow.observe.routes",
 )
 
 
@@ -47,6 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
         install(app, engine, settings, app.state.sessions)
     for module in ROUTERS:
         app.include_router(import_module(module).router)
+    from creditflow.observe.metrics import install_webhook_counter
+
+    install_webhook_counter(app)
     return app
 
 

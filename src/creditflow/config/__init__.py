@@ -28,8 +28,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from creditflow.config.sections import (
+from creditflow.config.operations import (
     AnalyticsSettings,
+    ScheduleSettings,
+    StaffSettings,
+    parse_analytics,
+    parse_schedule,
+    parse_staff,
+)
+from creditflow.config.sections import (
     ConfigError,
     DispatchPolicy,
     EmailSettings,
@@ -38,8 +45,6 @@ from creditflow.config.sections import (
     PaymentsSettings,
     PortalPolicy,
     ServeSettings,
-    StaffSettings,
-    parse_analytics,
     parse_dispatch,
     parse_email,
     parse_handover,
@@ -47,7 +52,6 @@ from creditflow.config.sections import (
     parse_payments,
     parse_portal,
     parse_serve,
-    parse_staff,
 )
 
 __all__ = [
@@ -177,6 +181,8 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    # None: no `[schedule]` section, the worker only dispatches.
+    schedule: ScheduleSettings | None = None
     # `[portal] base_url` was set: `serve` keeps it instead of its own address.
     portal_base_url_configured: bool = False
 
@@ -342,6 +348,7 @@ def settings_from(
         email=parse_email(data),
         staff=parse_staff(data),
         analytics=parse_analytics(data),
+        schedule=parse_schedule(data),
         portal_base_url_configured=bool(portal.get("base_url")),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -376,59 +376,3 @@ def parse_email(data: Mapping[str, Any]) -> EmailSettings:
     """`[email]`: `bounce_token` or `bounce_token_env`."""
     section = table(data, "email", {"bounce_token", "bounce_token_env"})
     return EmailSettings(bounce_token=secret_value(section, "email", "bounce_token"))
-
-
-# [staff] ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaffSettings:
-    """Staff sessions and sign-in lockout, `[staff]` (see docs/staff.md)."""
-
-    idle_minutes: int = 30
-    absolute_hours: int = 12
-    account_failures: int = 5
-    ip_failures: int = 20
-    lockout_minutes: int = 15
-
-
-def parse_staff(data: Mapping[str, Any]) -> StaffSettings:
-    """`[staff]`: whole numbers of at least 1."""
-    fields = set(StaffSettings.__dataclass_fields__)
-    section = table(data, "staff", fields)
-    values: dict[str, int] = {}
-    for key, value in section.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"[staff] {key}: expected a whole number >= 1, got {value!r}")
-        values[key] = value
-    return StaffSettings(**values)
-
-
-# [analytics] ------------------------------------------------------------------------
-
-# Per contact on a channel; a call costs `call_minute` x `call_minutes` (default 3).
-ANALYTICS_PRICE_KEYS = (
-    "email", "sms", "whatsapp", "letter", "push", "call_minute", "call_minutes",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class AnalyticsSettings:
-    """Contact prices, `[analytics]`, in the organisation's currency (e.g. sms = "0.08")."""
-
-    prices: Mapping[str, Decimal] = field(default_factory=dict)
-
-
-def parse_analytics(data: Mapping[str, Any]) -> AnalyticsSettings:
-    """`[analytics]`: each price a number of 0 or more, written as text or a number."""
-    section = table(data, "analytics", set(ANALYTICS_PRICE_KEYS))
-    prices: dict[str, Decimal] = {}
-    for key, raw in section.items():
-        try:
-            value = Decimal(str(raw)) if not isinstance(raw, bool) else Decimal("NaN")
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite() or value < 0:
-            raise ConfigError(f"[analytics] {key}: expected an amount of 0 or more, got {raw!r}")
-        prices[key] = value
-    return AnalyticsSettings(prices=prices)

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,7 @@ from creditflow.dispatch.render import RenderedAction
 from creditflow.dispatch.report import DispatchReport
 from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at
 from creditflow.ledger.models import Event
+from creditflow.observe.metrics import observe_send
 from creditflow.outbox.models import Action, DeliveryAttempt
 from creditflow.store import db_value
 
@@ -167,12 +169,39 @@ def send_all(
         messages = [started[i].planned.rendered.message for i in indexes]
         send_batch = getattr(adapter, "send_batch", None)
         if adapter is not None and send_batch is not None and len(messages) > 1:
+            began = time.monotonic()
             answers = _send_batch(adapter, send_batch, messages, concurrency)
+            seconds = [(time.monotonic() - began) / len(messages)] * len(messages)
         else:
-            answers = [_call(adapter, m) for m in messages]
-        for index, answer in zip(indexes, answers, strict=True):
+            answers, seconds = [], []
+            for message in messages:
+                began = time.monotonic()
+                answers.append(_call(adapter, message))
+                seconds.append(time.monotonic() - began)
+        for index, answer, took in zip(indexes, answers, seconds, strict=True):
             results[index] = answer
+            _observe(started[index], answer, took)
     return [r for r in results if r is not None]
+
+
+def _observe(item: Started, result: SendResult, seconds: float) -> None:
+    """Metrics and one log line per send, with the action id."""
+    observe_send(item.planned.channel, result, seconds)
+    log.info(
+        "send %s via %s: %s",
+        item.planned.action_id,
+        item.planned.channel,
+        result.status,
+        extra={
+            "action_id": item.planned.action_id,
+            "channel": item.planned.channel,
+            "provider": result.provider,
+            "status": result.status,
+            "attempt": item.attempt,
+            "seconds": round(seconds, 4),
+            "error": result.error,
+        },
+    )
 
 
 def record_outcomes(

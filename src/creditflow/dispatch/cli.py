@@ -8,8 +8,9 @@ Exit codes as DESIGN 4.2: 0 success, 1 input refused, 2 configuration error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,11 +36,35 @@ def worker_command(
     worker_id: Annotated[
         str | None, typer.Option("--worker-id", help="Name of this worker (default host:pid).")
     ] = None,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule/--no-schedule",
+            help="Also run the jobs of creditflow.toml's [schedule] (when it has one).",
+        ),
+    ] = True,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            envvar="CREDITFLOW_LOG_FORMAT",
+            help="text or json: log lines (sends with their action id) on stderr.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port", min=1, max=65535, help="Serve this worker's /metrics on this port."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Send what is due, continuously, until stopped (SIGTERM/Ctrl-C finish the send)."""
+    import logging
+    import threading
+
     from creditflow.dispatch.loop import run_worker
-    from creditflow.dispatch.worker import DispatchReport
+    from creditflow.dispatch.worker import DispatchReport, default_worker_id
 
     settings = command_settings(db)
     try:
@@ -47,23 +72,81 @@ def worker_command(
     except ConfigError as exc:
         show_config_error(err, exc)
         raise typer.Exit(2) from exc
+    if log_format is not None:
+        from creditflow.observe.logs import configure_logging
+
+        try:
+            configure_logging(log_format)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     engine = command_engine(settings)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from creditflow.observe.metrics import PROCESS
+
+        start_http_server(metrics_port, addr="0.0.0.0", registry=PROCESS)  # noqa: S104
+    log = logging.getLogger("creditflow.worker")
 
     def show(report: DispatchReport) -> None:
+        if log_format == "json":
+            log.info(report.line(), extra={"event": "dispatch"})
+            return
         out.print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {report.line()}")
 
+    stop = threading.Event()
+    worker = worker_id or default_worker_id()
     try:
+        tick = (
+            _scheduler_tick(engine, settings, worker, stop, as_json=log_format == "json")
+            if schedule
+            else None
+        )
         run_worker(
             engine,
             settings,
             poll_seconds=poll_seconds,
             batch_size=batch,
-            worker_id=worker_id,
+            worker_id=worker,
+            stop=stop,
             on_report=show,
+            tick=tick,
         )
     except (ConfigError, ValueError) as exc:
         show_config_error(err, exc)
         raise typer.Exit(2) from exc
+
+
+def _scheduler_tick(
+    engine: Any, settings: Any, worker: str, stop: Any, *, as_json: bool = False
+) -> Callable[[], None] | None:
+    """The scheduler's tick for the worker loop, or None without a [schedule] section."""
+    import os
+
+    from creditflow.schedule.clock import TEST_CLOCK_ENV, schedule_clock
+    from creditflow.schedule.service import Scheduler
+    from creditflow.schedule.settings import schedule_settings
+
+    plan = schedule_settings(settings)
+    if plan is None:
+        return None
+    clock, clock_file = schedule_clock(os.environ)
+    if clock_file is not None:
+        err.print(f"test hook: the schedule reads the time from {clock_file} ({TEST_CLOCK_ENV})")
+
+    def say(line: str) -> None:
+        if as_json:
+            import logging
+
+            logging.getLogger("creditflow.schedule").info(line, extra={"event": "schedule"})
+            return
+        out.print(
+            f"{datetime.now(UTC).isoformat(timespec='seconds')} {line}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+    return Scheduler(engine, settings, plan, clock=clock, worker=worker, report=say, stop=stop).tick
 
 
 @letters_app.command("batch")

@@ -29,8 +29,12 @@ def run_worker(
     stop: threading.Event | None = None,
     adapters: Mapping[str, ChannelAdapter] | None = None,
     on_report: Callable[[DispatchReport], Any] | None = None,
+    tick: Callable[[], Any] | None = None,
 ) -> None:
-    """Dispatch what is due, again and again, until `stop` is set (or SIGTERM/SIGINT)."""
+    """Dispatch what is due, again and again, until `stop` is set (or SIGTERM/SIGINT).
+
+    `tick` (the scheduler's) is called before each dispatch pass.
+    """
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -43,6 +47,10 @@ def run_worker(
     )
     try:
         while not stop.is_set():
+            if tick is not None:
+                tick()
+                if stop.is_set():
+                    break
             moment = datetime.now(UTC)
             report = dispatch_due(
                 engine,
@@ -51,6 +59,7 @@ def run_worker(
                 worker_id=worker,
                 adapters=channel_adapters,
                 batch_size=batch_size,
+                stop=stop,
             )
             if on_report is not None and (report.claimed or report.reconciled or report.review):
                 on_report(report)

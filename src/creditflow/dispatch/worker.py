@@ -26,6 +26,7 @@ scheduled time of what is sent.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -96,8 +97,13 @@ def dispatch_due(
     now: datetime | None = None,
     adapters: Mapping[str, ChannelAdapter] | None = None,
     batch_size: int | None = None,
+    stop: threading.Event | None = None,
 ) -> DispatchReport:
-    """Send every action due by `until`, in batches, and report what happened."""
+    """Send every action due by `until`, in batches, and report what happened.
+
+    When `stop` is set (SIGTERM to the worker) the batch being sent is finished and
+    no further batch is claimed.
+    """
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
     policy = settings.dispatch
@@ -122,6 +128,8 @@ def dispatch_due(
         _deliver_dossiers(engine, settings, clock(), report)
         size = batch_size or policy.batch_size
         while limit is None or report.claimed < limit:
+            if stop is not None and stop.is_set():
+                break
             wanted = size if limit is None else min(size, limit - report.claimed)
             with engine.begin() as conn:
                 ids = claim_batch(

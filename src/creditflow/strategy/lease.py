@@ -73,15 +73,19 @@ def run_lease(
     wait: float = 0.0,
     ttl: timedelta = LEASE_TTL,
     clock: Callable[[], datetime] = _utcnow,
+    name: str = LEASE_NAME,
 ) -> Iterator[Lease]:
-    """Hold the collection run lease for the block; RunInProgress when another run keeps it."""
-    lease = _acquire(engine, as_of, wait=wait, ttl=ttl, clock=clock)
+    """Hold the collection run lease for the block; RunInProgress when another run keeps it.
+
+    `name` picks another lease (at most 32 characters): the scheduler holds one per job.
+    """
+    lease = _acquire(engine, as_of, wait=wait, ttl=ttl, clock=clock, name=name)
     try:
         yield lease
     finally:
         with engine.begin() as conn:
             conn.execute(
-                delete(RunLease).where(RunLease.name == LEASE_NAME, RunLease.token == lease.token)
+                delete(RunLease).where(RunLease.name == name, RunLease.token == lease.token)
             )
 
 
@@ -92,14 +96,15 @@ def _acquire(
     wait: float,
     ttl: timedelta,
     clock: Callable[[], datetime],
+    name: str,
 ) -> Lease:
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         now = clock()
-        holder = _holder(engine)
+        holder = _holder(engine, name)
         if holder is None or _stale(holder, now):
             mine = Lease(as_of, socket.gethostname(), os.getpid(), uuid.uuid4().hex, now, now + ttl)
-            if _take(engine, mine, replacing=holder):
+            if _take(engine, mine, replacing=holder, name=name):
                 return mine
             continue  # another run was quicker: look at who holds it now
         left = deadline - time.monotonic()
@@ -108,7 +113,7 @@ def _acquire(
         time.sleep(min(POLL_SECONDS, left))
 
 
-def _holder(engine: Engine) -> Lease | None:
+def _holder(engine: Engine, name: str) -> Lease | None:
     with engine.connect() as conn:
         row = conn.execute(
             select(
@@ -118,7 +123,7 @@ def _holder(engine: Engine) -> Lease | None:
                 RunLease.token,
                 RunLease.started_at,
                 RunLease.expires_at,
-            ).where(RunLease.name == LEASE_NAME)
+            ).where(RunLease.name == name)
         ).first()
     return None if row is None else Lease(*row)
 
@@ -140,21 +145,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _take(engine: Engine, mine: Lease, *, replacing: Lease | None) -> bool:
+def _take(engine: Engine, mine: Lease, *, replacing: Lease | None, name: str) -> bool:
     """Insert our lease row (removing the stale one first); False if another run won."""
     try:
         with engine.begin() as conn:
             if replacing is not None:
                 gone = conn.execute(
-                    delete(RunLease).where(
-                        RunLease.name == LEASE_NAME, RunLease.token == replacing.token
-                    )
+                    delete(RunLease).where(RunLease.name == name, RunLease.token == replacing.token)
                 )
                 if gone.rowcount != 1:
                     return False
             conn.execute(
                 insert(RunLease).values(
-                    name=LEASE_NAME,
+                    name=name,
                     as_of=mine.as_of,
                     host=mine.host,
                     pid=mine.pid,

@@ -1,0 +1,156 @@
+"""The operations sections of creditflow.toml: `[staff]`, `[analytics]`, `[schedule]`.
+
+Parsed and checked once, at load, like the sections in `sections.py`; every error
+names the section, the key and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from creditflow.config.base import ConfigError, table
+
+# [staff] ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    """Staff sessions and sign-in lockout, `[staff]` (see docs/staff.md)."""
+
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    account_failures: int = 5
+    ip_failures: int = 20
+    lockout_minutes: int = 15
+
+
+def parse_staff(data: Mapping[str, Any]) -> StaffSettings:
+    """`[staff]`: whole numbers of at least 1."""
+    fields = set(StaffSettings.__dataclass_fields__)
+    section = table(data, "staff", fields)
+    values: dict[str, int] = {}
+    for key, value in section.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"[staff] {key}: expected a whole number >= 1, got {value!r}")
+        values[key] = value
+    return StaffSettings(**values)
+
+
+# [analytics] ------------------------------------------------------------------------
+
+# Per contact on a channel; a call costs `call_minute` x `call_minutes` (default 3).
+ANALYTICS_PRICE_KEYS = (
+    "email", "sms", "whatsapp", "letter", "push", "call_minute", "call_minutes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    """Contact prices, `[analytics]`, in the organisation's currency (e.g. sms = "0.08")."""
+
+    prices: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def parse_analytics(data: Mapping[str, Any]) -> AnalyticsSettings:
+    """`[analytics]`: each price a number of 0 or more, written as text or a number."""
+    section = table(data, "analytics", set(ANALYTICS_PRICE_KEYS))
+    prices: dict[str, Decimal] = {}
+    for key, raw in section.items():
+        try:
+            value = Decimal(str(raw)) if not isinstance(raw, bool) else Decimal("NaN")
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value < 0:
+            raise ConfigError(f"[analytics] {key}: expected an amount of 0 or more, got {raw!r}")
+        prices[key] = value
+    return AnalyticsSettings(prices=prices)
+
+
+# [schedule] -------------------------------------------------------------------------
+
+_SCHEDULE_KEYS = {
+    "timezone",
+    "run_at",
+    "letters_at",
+    "catch_up_days",
+    "retry_minutes",
+    "statements_dir",
+    "statements_every_seconds",
+    "imap_every_minutes",
+}
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When the worker runs each job; a job whose setting is None does not run."""
+
+    zone: ZoneInfo
+    run_at: time | None
+    letters_at: time | None
+    catch_up_days: int
+    retry: timedelta
+    statements_dir: Path | None
+    statements_every: timedelta
+    imap_every: timedelta | None
+
+
+def _schedule_time(section: Mapping[str, Any], key: str, default: str | None) -> time | None:
+    value = section.get(key, default)
+    if value in (None, ""):
+        return None
+    try:
+        hours, minutes = str(value).split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise ConfigError(f"[schedule] {key}: expected HH:MM (local time), got {value!r}") from exc
+
+
+def _schedule_number(
+    section: Mapping[str, Any], key: str, default: float, low: float, high: float
+) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(
+            f"[schedule] {key}: expected a number from {low:g} to {high:g}, got {value!r}"
+        )
+    return float(value)
+
+
+def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
+    """The schedule, or None when creditflow.toml has no `[schedule]` section."""
+    section = data.get("schedule")
+    if section is None:
+        return None
+    if not isinstance(section, Mapping):
+        raise ConfigError("[schedule]: expected a table")
+    unknown = set(section) - _SCHEDULE_KEYS
+    if unknown:
+        raise ConfigError(f"[schedule]: unknown setting(s) {', '.join(sorted(unknown))}")
+    zone_name = str(section.get("timezone", "Europe/Amsterdam"))
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[schedule] timezone: unknown time zone {zone_name!r}") from exc
+    folder = section.get("statements_dir")
+    imap_minutes = _schedule_number(section, "imap_every_minutes", 5, 0, 1440)
+    providers = data.get("providers") or {}
+    imap = providers.get("imap") if isinstance(providers, Mapping) else None
+    imap_on = isinstance(imap, Mapping) and bool(imap.get("host")) and imap_minutes > 0
+    return ScheduleSettings(
+        zone=zone,
+        run_at=_schedule_time(section, "run_at", "06:00"),
+        letters_at=_schedule_time(section, "letters_at", None),
+        catch_up_days=int(_schedule_number(section, "catch_up_days", 7, 1, 366)),
+        retry=timedelta(minutes=_schedule_number(section, "retry_minutes", 15, 0, 1440)),
+        statements_dir=Path(folder) if folder else None,
+        statements_every=timedelta(
+            seconds=_schedule_number(section, "statements_every_seconds", 60, 1, 86400)
+        ),
+        imap_every=timedelta(minutes=imap_minutes) if imap_on else None,
+    )

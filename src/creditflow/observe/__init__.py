@@ -1,0 +1,1 @@
+"""Observability: Prometheus metrics, readiness, structured logs."""

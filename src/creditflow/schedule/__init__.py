@@ -1,0 +1,1 @@
+"""The worker's schedule: the daily collection run, statements, replies, letters."""
