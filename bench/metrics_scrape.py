@@ -23,7 +23,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from creditflow.outbox.models import Action
 from prometheus_client import generate_latest
 from sqlalchemy import text
 
@@ -31,6 +30,7 @@ from creditflow.config import load_settings
 from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.observe.metrics import installation_registry
+from creditflow.outbox.models import Action
 from creditflow.simulation.company import generate_company
 from creditflow.strategy.run import collection_run
 
