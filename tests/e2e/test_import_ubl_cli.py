@@ -56,7 +56,7 @@ def import_ubl(db: str, path: Path) -> tuple[int, str, str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "COLUMNS": "80"},
+        env={**{k: v for k, v in os.environ.items() if k != "CREDITFLOW_CONFIG"}, "COLUMNS": "80"},
         cwd=path.parent,
     )
     return done.returncode, done.stdout.strip(), done.stderr
@@ -270,3 +270,15 @@ def test_a_second_invoice_finds_its_buyer_by_kvk_number(db, engine, tmp_path):
 
 def test_a_missing_file_is_a_usage_error(db, tmp_path):
     assert import_ubl(db, tmp_path / "nothing.xml")[0] == 2
+
+
+@pytest.mark.parametrize(("config", "due"), [("", "2026-02-04"), ("payment_term_days = 14\n",
+                                                                    "2026-01-19")])  # fmt: skip
+def test_an_invoice_without_a_due_date_gets_the_organisations_payment_term(
+    db, engine, tmp_path, config, due
+):
+    (tmp_path / "creditflow.toml").write_text(f"[organisation]\n{config}")
+    (tmp_path / "no-due.xml").write_bytes(ubl_invoice("NL-9", due=None))
+    assert import_ubl(db, tmp_path / "no-due.xml")[0] == 0
+    [row] = ledger(engine)
+    assert (str(row["issue_date"]), str(row["due_date"])) == ("2026-01-05", due)
