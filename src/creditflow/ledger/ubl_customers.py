@@ -30,6 +30,11 @@ class CustomerBook:
     by_customer_id: dict[str, int]
     by_identifier: dict[tuple[str, str], int]
     new: dict[str, Buyer] = field(default_factory=dict)
+    new_by_identifier: dict[tuple[str, str], str] = field(default_factory=dict)
+    id_of_pk: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.id_of_pk = {pk: cid for cid, pk in self.by_customer_id.items()}
 
     @classmethod
     def load(cls, conn: Connection) -> CustomerBook:
@@ -52,26 +57,30 @@ class CustomerBook:
         own = buyer.customer_id()
         if own is not None and (own in self.by_customer_id or own in self.new):
             return own
-        pk_to_id = {pk: cid for cid, pk in self.by_customer_id.items()}
         for key in buyer.identifiers():
             pk = self.by_identifier.get(key)
-            if pk is not None and pk in pk_to_id:
-                return pk_to_id[pk]
-        for cid, other in self.new.items():
-            if set(other.identifiers()) & set(buyer.identifiers()):
-                return cid
+            if pk is not None and pk in self.id_of_pk:
+                return self.id_of_pk[pk]
+            if key in self.new_by_identifier:
+                return self.new_by_identifier[key]
         return None
 
     def add(self, buyer: Buyer) -> str:
         """Plan a new customer for an unknown buyer; returns its customer_id."""
         cid = buyer.customer_id()
         assert cid is not None
-        self.new.setdefault(cid, buyer)
+        if cid not in self.new:
+            self.new[cid] = buyer
+            for key in buyer.identifiers():
+                self.new_by_identifier.setdefault(key, cid)
         return cid
 
     def keep_only(self, customer_ids: set[str]) -> None:
         """Forget planned customers that no written document needs."""
         self.new = {cid: b for cid, b in self.new.items() if cid in customer_ids}
+        self.new_by_identifier = {
+            k: cid for k, cid in self.new_by_identifier.items() if cid in customer_ids
+        }
 
     def write(self, conn: Connection, settings: Settings, now: datetime) -> list[str]:
         """Insert the planned customers, their contact points and ids; returns warnings."""
@@ -117,6 +126,7 @@ class CustomerBook:
         ).filter(pl.col("customer_id").is_in(list(self.new)))
         pks = dict(fresh.select("customer_id", "id").iter_rows())
         self.by_customer_id.update(pks)
+        self.id_of_pk.update({pk: cid for cid, pk in pks.items()})
         records = []
         for cid, buyer in self.new.items():
             for key in buyer.identifiers():
@@ -124,7 +134,7 @@ class CustomerBook:
                     self.by_identifier[key] = pks[cid]
                     records.append((pks[cid], key[0][:16], key[1][:128]))
         bulk_insert(conn, "customer_identifier", ["customer_id", "scheme", "value"], records)
-        self.new = {}
+        self.new, self.new_by_identifier = {}, {}
         return warnings
 
 
