@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from lxml import etree
 
@@ -159,8 +160,35 @@ def _parse_xml(data: bytes) -> etree._Element:
     return root
 
 
+@lru_cache(maxsize=256)
+def _clark(path: str) -> tuple[str, ...]:
+    """`cac:A/cbc:B` as its steps in Clark notation (`{urn..}A`, `{urn..}B`)."""
+    steps = []
+    for step in path.split("/"):
+        prefix, _, name = step.partition(":")
+        steps.append(f"{{{NS[prefix]}}}{name}")
+    return tuple(steps)
+
+
+def _find(element: etree._Element, path: str) -> etree._Element | None:
+    """The first element at a child path (lxml's C child iterator; no ElementPath parsing)."""
+    found = element
+    for tag in _clark(path):
+        child = next(found.iterchildren(tag), None)
+        if child is None:
+            return None
+        found = child
+    return found
+
+
+def _find_all(element: etree._Element, path: str) -> list[etree._Element]:
+    """Every child element with this tag (one step)."""
+    [tag] = _clark(path)
+    return list(element.iterchildren(tag))
+
+
 def _text(element: etree._Element, path: str) -> str | None:
-    found = element.find(path, NS)
+    found = _find(element, path)
     if found is None or found.text is None:
         return None
     value = " ".join(found.text.split())
@@ -168,7 +196,7 @@ def _text(element: etree._Element, path: str) -> str | None:
 
 
 def _attr(element: etree._Element, path: str, name: str) -> str | None:
-    found = element.find(path, NS)
+    found = _find(element, path)
     if found is None:
         return None
     value = (found.get(name) or "").strip()
@@ -182,17 +210,17 @@ def _date(root: etree._Element, path: str, label: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        found = root.find(path, NS)
+        found = _find(root, path)
         line = found.sourceline if found is not None else None
         raise UblError(f"{label}: '{value}' is not a date (YYYY-MM-DD)", line) from exc
 
 
 def _buyer(root: etree._Element) -> Buyer:
-    party = root.find("cac:AccountingCustomerParty/cac:Party", NS)
+    party = _find(root, "cac:AccountingCustomerParty/cac:Party")
     if party is None:
         raise UblError("no buyer (cac:AccountingCustomerParty/cac:Party)", root.sourceline)
     vat = None
-    for scheme in party.findall("cac:PartyTaxScheme", NS):
+    for scheme in _find_all(party, "cac:PartyTaxScheme"):
         if (_text(scheme, "cac:TaxScheme/cbc:ID") or "").upper() == "VAT":
             vat = _text(scheme, "cbc:CompanyID")
             break
@@ -217,7 +245,7 @@ def _buyer(root: etree._Element) -> Buyer:
 
 def _payable(root: etree._Element, currency: str) -> Decimal:
     path = "cac:LegalMonetaryTotal/cbc:PayableAmount"
-    found = root.find(path, NS)
+    found = _find(root, path)
     if found is None or not (found.text or "").strip():
         raise UblError(f"no payable amount ({path})", root.sourceline)
     text = found.text.strip() if found.text else ""

@@ -36,6 +36,7 @@ from creditflow.spreadsheet import safe_cell
 from creditflow.store import read_frame
 
 REJECT_COLUMNS = ("file", "document", "number", "line", "error")
+MAX_NAMED = 5  # files named in one warning
 
 
 @dataclass
@@ -247,17 +248,19 @@ def _write_invoices(
     if not items:
         return
     rows = []
+    unstructured: list[str] = []
+    references: dict[str, str | None] = {}  # a reference is checked once, however often it recurs
     for line, item in enumerate(items, start=1):
         doc = item.doc
         reference = None
-        if doc.payment_id:
+        if doc.payment_id and doc.payment_id in references:
+            reference = references[doc.payment_id]
+        elif doc.payment_id:
             try:
-                reference = check_reference(doc.payment_id)
+                reference = references[doc.payment_id] = check_reference(doc.payment_id)
             except ValueError:
-                result.summary.warnings.append(
-                    f"{item.file}: PaymentID '{doc.payment_id}' is not an RF reference nor a "
-                    "betalingskenmerk; the invoice gets a generated payment reference"
-                )
+                references[doc.payment_id] = None
+                unstructured.append(f"{item.file} ('{doc.payment_id}')")
         rows.append(
             {
                 "line": line,
@@ -270,6 +273,13 @@ def _write_invoices(
                 "payment_reference": reference,
                 "description": f"e-invoice {item.file}"[:400],
             }
+        )
+    if unstructured:
+        shown = ", ".join(unstructured[:MAX_NAMED])
+        more = f" and {len(unstructured) - MAX_NAMED} more" if len(unstructured) > MAX_NAMED else ""
+        result.summary.warnings.append(
+            f"PaymentID not an RF reference nor a betalingskenmerk in {shown}{more}: "
+            "those invoices get a generated payment reference"
         )
     raw = pl.DataFrame(
         rows, schema={"line": pl.Int64, **{k: pl.Utf8 for k in rows[0] if k != "line"}}
