@@ -31,6 +31,12 @@ def test_documents_in_as_bytes_rejects_out_per_document(engine, settings):
     assert (bad["file"], bad["line"]) == ("x", "2")
     assert bad["error"].startswith("not a UBL 2.1 Invoice or CreditNote")
     assert scalar(engine, "SELECT open_minor FROM invoice") == 105000
+    [event] = rows(engine, "SELECT kind, direction, summary FROM event")
+    assert event == {
+        "kind": "credit_note.received",
+        "direction": "in",
+        "summary": "credit note CN-1 of EUR 200.00 for invoice NL-1",
+    }
 
 
 def test_a_credit_note_in_another_currency_or_for_another_buyer_is_rejected(engine, settings):

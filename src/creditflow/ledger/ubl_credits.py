@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from sqlalchemy import Connection, text
 
+from creditflow.money import from_minor
 from creditflow.store import bulk_insert, bulk_update, read_frame
 
 if TYPE_CHECKING:
@@ -79,7 +80,9 @@ def apply_corrections(conn: Connection, items: list[Parsed], now: datetime) -> A
     )
     invoices = _invoices(conn, [str(i.doc.billing_reference) for i in items])
     credits: dict[int, dict[str, Any]] = {}
-    records, touched = [], set()
+    records: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    touched: set[str | None] = set()
     for item in items:
         doc = item.doc
         item.row_hash = correction_hash(item)
@@ -112,7 +115,20 @@ def apply_corrections(conn: Connection, items: list[Parsed], now: datetime) -> A
             (doc.number, invoice["customer_pk"], invoice["id"], doc.issue_date, doc.currency,
              item.minor, applied, "ubl", item.row_hash, now)
         )  # fmt: skip
+        events.append(
+            (invoice["customer_pk"], now, "credit_note.received", None, "in",
+             f"credit note {doc.number} of {doc.currency} {from_minor(item.minor, doc.currency)} "
+             f"for invoice {doc.billing_reference}",
+             {"credit_note": doc.number, "invoice_number": doc.billing_reference,
+              "applied": str(from_minor(applied, doc.currency)), "file": item.file})
+        )  # fmt: skip
     _write(conn, records, [invoices[str(n)] for n in touched], credits, now)
+    bulk_insert(
+        conn,
+        "event",
+        ["customer_id", "occurred_at", "kind", "channel", "direction", "summary", "data"],
+        events,
+    )
     out.imported = len(records)
     return out
 
