@@ -15,7 +15,6 @@ customer's credit. A correction whose invoice is not on the ledger is rejected.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,7 +75,7 @@ class Parsed:
     doc: UblDocument
     customer_id: str = ""
     minor: int = 0
-    row_hash: str = ""
+    row_hash: str = ""  # of a correction (credit note), set when it is applied
 
     def reject(self, error: str) -> Reject:
         """This document rejected for `error`."""
@@ -124,12 +123,6 @@ def document_problem(doc: UblDocument) -> str | None:
     if doc.due_date is not None and doc.due_date < doc.issue_date:
         return "DueDate: before IssueDate"
     return None
-
-
-def _hash(*parts: object) -> str:
-    return hashlib.sha256(
-        "\x1f".join("" if p is None else str(p) for p in parts).encode()
-    ).hexdigest()
 
 
 def import_ubl_documents(
