@@ -173,7 +173,10 @@ def import_statement_cmd(file: Path, db: DbOption = None) -> None:
 
 @import_app.command("ubl")
 def import_ubl_cmd(file: Path, db: DbOption = None) -> None:
-    """Import UBL 2.1 e-invoices and credit notes (Peppol BIS 3, NLCIUS): a file or a folder."""
+    """Import UBL e-invoices and credit notes (a file or a folder).
+
+    UBL 2.1 Invoice and CreditNote per Peppol BIS Billing 3.0 and NLCIUS.
+    """
     from creditflow.ledger.ubl_import import import_ubl_path, ubl_files
 
     if not file.exists():
