@@ -272,8 +272,9 @@ def run(
     db: DbOption = None,
 ) -> None:
     """The daily collection run: decide and queue today's actions."""
+    from creditflow.outbox.shape import action_json
     from creditflow.strategy.lease import RunInProgress
-    from creditflow.strategy.run import action_json, collection_run
+    from creditflow.strategy.run import collection_run
 
     settings = command_settings(db)
     engine = command_engine(settings)
@@ -326,8 +327,8 @@ def actions(
     db: DbOption = None,
 ) -> None:
     """List actions from the outbox."""
-    from creditflow.dispatch.models import ACTION_STATUSES
     from creditflow.dispatch.service import list_actions
+    from creditflow.outbox.models import ACTION_STATUSES
 
     if status is not None and status not in ACTION_STATUSES:
         err.print(
@@ -420,15 +421,11 @@ def serve(
     import uvicorn
 
     from creditflow.api.app import create_app, serve_settings
-    from creditflow.payments.providers import pay_page_provider, sandbox_enabled
+    from creditflow.payments.providers import sandbox_enabled
 
     settings = serve_settings(command_settings(db), host, port)
     command_engine(settings).dispose()  # create or upgrade the schema before the first request
-    try:
-        provider = pay_page_provider(settings)
-    except ConfigError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    provider = settings.payments.provider
     if sandbox_enabled(settings):
         err.print(
             "[bold red]WARNING: the sandbox payment provider is ON.[/bold red] Anyone with a "
@@ -457,7 +454,9 @@ def _mount_areas() -> None:
     app.add_typer(inbound_app, name="inbound", help="Understand debtor replies.")
     app.add_typer(template_app, name="template", help="Preview message templates.")
     app.add_typer(payments_app, name="payments", help="The unmatched payments queue.")
-    app.add_typer(simulate_app, name="simulate", help="Generate sample ledgers.")
+    app.add_typer(
+        simulate_app, name="simulate", help="Sample ledgers; strategies tried on simulated debtors."
+    )
     from creditflow.dispatch.cli import letters_app, tasks_app, worker_command
 
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)

@@ -3,6 +3,7 @@
 from creditflow.dispatch import models as dispatch_models
 from creditflow.ledger import models as ledger_models
 from creditflow.models import Base
+from creditflow.outbox import models as outbox_models
 from creditflow.payments import models as payments_models
 from creditflow.portal import models as portal_models
 from creditflow.strategy import models as strategy_models
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "dispatch_models",
     "ledger_models",
+    "outbox_models",
     "payments_models",
     "portal_models",
     "strategy_models",

@@ -12,32 +12,22 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
-CREDITFLOW = Path(sys.executable).with_name("creditflow")
+from tests.support.serve_process import CREDITFLOW, free_port, serve, user_environment
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 CREDITOR = "Zonnepaneel Service Nederland B.V."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _customers() -> str:
@@ -89,23 +79,18 @@ def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProc
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`creditflow serve` on a free port over a ledger whose reminders went out by e-mail."""
     folder = tmp_path_factory.mktemp("layout")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    (folder / "creditflow.toml").write_text(
+    config = (
         f'[organisation]\nname = "{CREDITOR}"\niban = "NL34RABO8106340368"\n'
         'bic = "RABONL2U"\naddress_line1 = "Energieweg 21"\npostal_code = "3542 DZ"\n'
         'city = "Utrecht"\nemail = "debiteuren@zonnepaneelservice.example"\n'
         'phone = "+31302070450"\n\n'
         '[rules]\nquiet_start = "00:00"\nquiet_end = "24:00"\nno_weekend_rest_channels = []\n\n'
-        f'[portal]\nbase_url = "{base}"\n',
-        encoding="utf-8",
+        f'[portal]\nbase_url = "{base}"\n'
     )
-    env = {
-        **os.environ,
-        "CREDITFLOW_DATABASE_URL": f"sqlite:///{folder / 'creditflow.db'}",
-        "CREDITFLOW_OUTBOX_DIR": str(folder / "outbox"),
-        "CREDITFLOW_CONFIG": str(folder / "creditflow.toml"),
-    }
+    (folder / "creditflow.toml").write_text(config, encoding="utf-8")
+    env = user_environment(f"sqlite:///{folder / 'creditflow.db'}", folder)
     today = datetime.now(UTC)
     (folder / "customers.csv").write_text(_customers(), encoding="utf-8")
     (folder / "invoices.csv").write_text(_invoices(today), encoding="utf-8")
@@ -121,33 +106,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         emails[str(message["To"])] = message
     assert set(emails) == {"johanna@example.nl", "info@korenaar.example"}, emails
 
-    server = subprocess.Popen(
-        [str(CREDITFLOW), "serve", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/portal/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
-                pytest.fail(f"creditflow serve did not start: {output}")
-            time.sleep(0.2)
+    with serve(env["CREDITFLOW_DATABASE_URL"], folder, config=config, port=port):
         yield Served(base, folder / "outbox", emails)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 def _links(message: email.message.EmailMessage) -> tuple[str, str]:

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Dispute, PaymentPlan, PromiseToPay
+from creditflow.outbox.models import Action
 from creditflow.portal.models import ConversationMessage, DisputeAttachment, Feedback
 from creditflow.strategy.run import collection_run
 from tests.support.portal_data import add_customer, add_invoice, portal_token

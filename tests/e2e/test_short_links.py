@@ -10,12 +10,8 @@ one and the same page, and refuses a burst from one address with 429.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +22,8 @@ import pytest
 from sqlalchemy import text
 
 from creditflow.db import make_engine
+from tests.support.serve_process import CREDITFLOW, free_port, serve, user_environment
 
-CREDITFLOW = Path(sys.executable).with_name("creditflow")
 CUSTOMERS = """customer_id,name,kind,language,phone,postal_code,city
 C001,Johanna van den Berg,consumer,nl,+31612345678,1011 AA,Amsterdam
 """
@@ -43,16 +39,10 @@ strategies:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def site(database_url: str, tmp_path: Path) -> Iterator[dict]:
+def site(database_url: str, tmp_path: Path) -> dict:
     """A configured folder and the environment every `creditflow` command runs with."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     (tmp_path / "creditflow.toml").write_text(
         f"""
@@ -74,14 +64,8 @@ no_weekend_rest_channels = []
 """,
         encoding="utf-8",
     )
-    env = {
-        **os.environ,
-        "CREDITFLOW_CONFIG": str(tmp_path / "creditflow.toml"),
-        "CREDITFLOW_DATABASE_URL": database_url,
-        "CREDITFLOW_OUTBOX_DIR": str(tmp_path / "outbox"),
-    }
-    env.pop("CREDITFLOW_SECRET_KEY", None)
-    yield {"env": env, "base": base, "port": port, "dir": tmp_path}
+    env = user_environment(database_url, tmp_path)
+    return {"env": env, "base": base, "port": port, "dir": tmp_path, "db": database_url}
 
 
 def _cli(site: dict, *args: str) -> str:
@@ -100,35 +84,10 @@ def _cli(site: dict, *args: str) -> str:
 
 @pytest.fixture
 def server(site: dict) -> Iterator[str]:
-    """`creditflow serve` in its own process, ready when /api/health answers."""
-    log = (site["dir"] / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(CREDITFLOW), "serve", "--port", str(site["port"])],
-        cwd=site["dir"],
-        env=site["env"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120  # a loaded machine imports slowly
-        while True:
-            assert process.poll() is None, (site["dir"] / "serve.log").read_text()
-            try:
-                if httpx.get(f"{site['base']}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "creditflow serve did not start"
-            time.sleep(0.1)
-        yield site["base"]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    """`creditflow serve` in its own process (tests/support/serve_process.py)."""
+    with serve(site["db"], site["dir"], port=site["port"]) as served:
+        assert served.base_url == site["base"]
+        yield served.base_url
 
 
 def _sms_with_a_short_link(site: dict) -> tuple[str, str]:

@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from creditflow.db import transaction
 from creditflow.ledger.imports import import_customers, import_invoices
-from creditflow.strategy.run import action_json, collection_run
+from creditflow.outbox.shape import action_json
+from creditflow.strategy.run import collection_run
 from creditflow.strategy.schema import StrategyError
 from creditflow.strategy.service import activate_strategy
 from tests.support.contract import ACTION_JSON_KEYS

@@ -12,7 +12,7 @@ from creditflow.compliance.service import (
     ERASED,
     call_allowed,
     hold_contact,
-    queue_action,
+    queue_compliance_action,
     set_do_not_contact,
 )
 from creditflow.db import transaction
@@ -113,7 +113,7 @@ def _calls(
     with transaction(engine) as session:
         customer = session.get(Customer, pk)
         for moment in moments:
-            action = queue_action(
+            action = queue_compliance_action(
                 session,
                 customer,
                 kind="task",

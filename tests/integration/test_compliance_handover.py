@@ -15,10 +15,12 @@ from pypdf import PdfReader
 from creditflow.compliance.handover import hand_over, reconcile_handovers
 from creditflow.compliance.interest import RateTable, statutory_interest
 from creditflow.config import ConfigError
+from creditflow.config.sections import parse_handover
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action, Handover
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Customer
 from creditflow.money import Money
+from creditflow.outbox.models import Action
 from tests.support.compliance_ledger import consumer, customer_pk, pay, rows, run_on, seed
 from tests.support.sftp_server import sftp_server
 
@@ -261,7 +263,7 @@ def _sftp_settings(settings, server, **extra):
         "host_key": server.host_key_line,
         **extra,
     }
-    return replace(settings, raw={**settings.raw, "handover": section})
+    return replace(settings, handover=parse_handover({"handover": section}))
 
 
 def test_the_dossier_is_uploaded_to_the_agency_sftp_server(
@@ -297,11 +299,8 @@ def test_an_sftp_server_with_another_key_gets_nothing_and_nothing_is_recorded(
     assert rows(engine, "SELECT COUNT(*) AS n FROM handover") == [{"n": 0}]
     with transaction(engine) as session:
         assert session.get(Customer, customer_pk(engine, "C001")).do_not_contact is None
-    unverified = replace(
-        settings, raw={"handover": {"sftp_host": "127.0.0.1", "username": "agency"}}
-    )
     with pytest.raises(ConfigError, match="host_key or known_hosts"):
-        _hand_over(engine, unverified, escalated)
+        parse_handover({"handover": {"sftp_host": "127.0.0.1", "username": "agency"}})
 
 
 def test_dossier_pdf_is_deterministic_for_the_same_data():

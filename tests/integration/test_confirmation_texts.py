@@ -19,9 +19,9 @@ from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.ledger.models import Customer, Invoice
+from creditflow.outbox.models import Action
 from creditflow.portal.disputes import open_dispute
 from creditflow.portal.policy import PortalPolicy
 from creditflow.portal.service import detect_broken_promises, record_promise

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from creditflow.config.sections import DispatchPolicy
 from creditflow.dispatch.worker import dispatch_due
 from tests.support.compliance_ledger import consumer, rows
 from tests.support.dispatch_ledger import (
@@ -108,7 +109,7 @@ def test_a_mail_server_down_for_good_is_retried_then_failed_over_to_the_next_cha
     engine, settings, tmp_path, smtp_server
 ):
     settings = with_organisation(settings, email=smtp_channel(smtp_server))
-    settings = replace(settings, raw={"dispatch": {"max_attempts": 2, "retry_jitter": 0}})
+    settings = replace(settings, dispatch=DispatchPolicy(max_attempts=2, retry_jitter=0))
     queued_reminders(engine, settings, tmp_path, customers=[email_and_sms_only()])
     smtp_server.stop()
 
@@ -138,7 +139,7 @@ def test_a_mail_server_down_for_good_is_retried_then_failed_over_to_the_next_cha
 def test_twilio_500s_are_retried_with_backoff_and_the_sms_is_sent_once(engine, settings, tmp_path):
     with running_twilio_emulator() as twilio:
         settings = with_organisation(settings, sms=twilio_channel(twilio))
-        settings = replace(settings, raw={"dispatch": {"retry_jitter": 0}})
+        settings = replace(settings, dispatch=DispatchPolicy(retry_jitter=0))
         queued_reminders(
             engine,
             settings,

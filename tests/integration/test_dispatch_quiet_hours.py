@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from creditflow.compliance.service import get_customer, queue_action
+from creditflow.compliance.service import get_customer, queue_compliance_action
 from creditflow.db import transaction
 from creditflow.dispatch.worker import dispatch_due
 from tests.support.compliance_ledger import consumer, customer_pk, rows
@@ -92,7 +92,7 @@ def test_an_access_code_the_debtor_asked_for_at_night_goes_at_once(engine, setti
     settings, _ = sms_reminder(engine, settings, tmp_path)
     with transaction(engine) as session:
         customer = get_customer(session, customer_pk(engine, "C001"))
-        code = queue_action(
+        code = queue_compliance_action(
             session,
             customer,
             kind="message",

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from creditflow.compliance.consent import handle_inbound_text
-from creditflow.compliance.service import get_customer, queue_action, set_do_not_contact
+from creditflow.compliance.service import get_customer, queue_compliance_action, set_do_not_contact
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
-from creditflow.dispatch.recheck import load_facts, recheck_action
+from creditflow.dispatch.facts import load_facts
+from creditflow.dispatch.recheck import recheck_action
 from creditflow.dispatch.worker import dispatch_due
+from creditflow.outbox.models import Action
 from tests.support.compliance_ledger import consumer, customer_pk, pay, rows, seed
 from tests.support.dispatch_ledger import END_OF_DAY, SEND_TIME, invoice, with_organisation
 
@@ -43,7 +44,7 @@ def actions(engine, **where):
 def queue(engine, pk, **values):
     with transaction(engine) as session:
         customer = get_customer(session, pk)
-        action = queue_action(session, customer, now=STOP_AT, **values)
+        action = queue_compliance_action(session, customer, now=STOP_AT, **values)
         return action.action_id
 
 
@@ -155,7 +156,7 @@ def test_confirmations_are_not_cancelled_because_their_invoices_are_settled(
 
     with transaction(engine) as session:
         queued = session.scalars(select(Action).order_by(Action.id)).all()
-        facts = load_facts(session, queued, settings.rules.promise_grace_days)
+        facts = load_facts(session, queued, settings.rules)
         verdicts = {
             a.template: recheck_action(session, settings, a, facts, SEND_TIME) for a in queued
         }

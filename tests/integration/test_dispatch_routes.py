@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from creditflow.api.app import create_app
 from creditflow.channels.twilio import sign_twilio_request
+from creditflow.config.sections import EmailSettings, Secret
 from creditflow.dispatch.worker import dispatch_due
 from tests.support.compliance_ledger import consumer, rows
 from tests.support.dispatch_ledger import (
@@ -32,7 +33,7 @@ def app_settings(settings):
         with_organisation(settings),
         portal_base_url="http://testserver",
         providers={"twilio": {"auth_token": TOKEN}},
-        raw={"email": {"bounce_token": BOUNCE_TOKEN}},
+        email=EmailSettings(bounce_token=Secret("bounce_token", BOUNCE_TOKEN)),
     )
 
 

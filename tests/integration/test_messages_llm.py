@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from creditflow.config import Settings
-from creditflow.messages.llm import llm_client, llm_settings, personalise_message
+from creditflow.config.sections import parse_llm
+from creditflow.messages.llm import llm_client, personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.messages.sample import sample_context
 from tests.support.openai_emulator import Completion, OpenAIEmulator
@@ -38,7 +39,7 @@ def _settings(url: str, **llm: Any) -> Settings:
         "timeout_seconds": 2,
         **llm,
     }
-    return replace(Settings(), raw={"llm": section})
+    return replace(Settings(), llm=parse_llm({"llm": section}))
 
 
 def _sms(language: str = "nl") -> tuple[Any, RenderedMessage]:
@@ -122,7 +123,7 @@ def test_disabled_makes_no_request_at_all(emulator) -> None:
     fake, url = emulator
     ctx, rendered = _sms()
     fake.script(_good(ctx))
-    for settings in (_settings(url, enabled=False), replace(Settings(), raw={})):
+    for settings in (_settings(url, enabled=False), Settings()):
         assert personalise_message(rendered, ctx, settings).text == rendered.text
     assert fake.requests == [] and fake.authorizations == []
 
@@ -154,7 +155,7 @@ def test_the_key_is_never_logged_nor_in_a_repr(emulator, caplog) -> None:
     assert "LLM phrasing" in caplog.text  # the two fallbacks were logged
     assert fake.api_key not in caplog.text
     assert ctx.pay_url not in caplog.text and "€ 412,50" not in caplog.text
-    config = llm_settings(settings)
+    config = settings.llm
     with llm_client(config) as client:
         for text in (repr(client), repr(config), repr(settings), repr(results[0])):
             assert fake.api_key not in text
@@ -165,7 +166,7 @@ def test_a_shared_client_is_reused(emulator) -> None:
     settings = _settings(url)
     ctx, rendered = _sms()
     fake.script(_good(ctx), _good(ctx))
-    with llm_client(llm_settings(settings)) as client:
+    with llm_client(settings.llm) as client:
         first = personalise_message(rendered, ctx, settings, client=client)
         second = personalise_message(rendered, ctx, settings, client=client)
     assert first.personalised and second.personalised and len(fake.requests) == 2

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
+from creditflow.config.sections import parse_llm
 from creditflow.db import transaction
 from creditflow.inbound.pipeline import Reply, handle_message
 from creditflow.portal.models import ConversationMessage
@@ -45,7 +46,7 @@ def customer(engine: Engine) -> int:
 
 def _on(settings: Settings, url: str, **extra: Any) -> Settings:
     section = {"enabled": True, "base_url": url, "model": "m", "api_key_env": KEY_ENV, **extra}
-    return replace(settings, raw={**settings.raw, "llm": section})
+    return replace(settings, llm=parse_llm({"llm": section}))
 
 
 def _handle(engine: Engine, settings: Settings, text: str, provider_id: str) -> Reply:

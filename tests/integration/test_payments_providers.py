@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from creditflow.config import ConfigError, Settings
+from creditflow.config import ConfigError, Settings, settings_from
+from creditflow.config.sections import PaymentsSettings
 from creditflow.money import Money
 from creditflow.payments.providers import PaymentOrder, ProviderError, build_providers
 from creditflow.payments.providers.mollie import MollieProvider
-from creditflow.payments.providers.registry import pay_page_provider
 from creditflow.payments.providers.tikkie import TikkieProvider
 from tests.support.mollie_emulator import MollieEmulator
 from tests.support.serve_asgi import serving
@@ -198,15 +198,15 @@ def test_registry_builds_configured_providers_with_secrets_from_environment(
             "mollie": {"api_key_env": "MY_MOLLIE_KEY"},
             "tikkie": {"api_key": "k", "app_token_env": "MY_TIKKIE_APP"},
         },
-        raw={"payments": {"provider": "mollie"}},
+        payments=PaymentsSettings(provider="mollie"),
     )
     built = build_providers(
         configured, sessionmaker(), {"MY_MOLLIE_KEY": "test_abc", "MY_TIKKIE_APP": "app"}
     )
     assert sorted(built) == ["mollie", "tikkie"], "the sandbox only when named"
-    assert pay_page_provider(configured) == "mollie"
-    assert pay_page_provider(settings) is None, "no provider unless one is configured"
-    sandbox = replace(settings, raw={"payments": {"provider": "sandbox"}})
+    assert configured.payments.provider == "mollie"
+    assert settings.payments.provider is None, "no provider unless one is configured"
+    sandbox = replace(settings, payments=PaymentsSettings(provider="sandbox"))
     assert sorted(build_providers(sandbox, sessionmaker(), {})) == ["sandbox"]
     with pytest.raises(ConfigError, match="MY_MOLLIE_KEY"):
         build_providers(configured, sessionmaker(), {"MY_TIKKIE_APP": "app"})
@@ -217,7 +217,7 @@ def test_registry_builds_configured_providers_with_secrets_from_environment(
             {},
         )
     with pytest.raises(ConfigError, match="no \\[providers.tikkie\\]"):
-        pay_page_provider(replace(settings, raw={"payments": {"provider": "tikkie"}}))
+        settings_from({"payments": {"provider": "tikkie"}}, environ={})
 
 
 @pytest.mark.parametrize(

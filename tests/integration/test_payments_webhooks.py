@@ -7,14 +7,16 @@ POSTing only the payment id to /webhooks/mollie: twice, out of order, at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
+from creditflow.config.sections import PaymentsSettings
 from creditflow.strategy.run import collection_run
 from tests.support.mollie_emulator import MollieEmulator
 from tests.support.pay_scenario import (
@@ -49,7 +51,7 @@ def shop(
     with running_app(
         settings,
         providers={"mollie": {"api_key": emulator.api_key, "base_url": base}},
-        raw={"payments": {"provider": "mollie"}},
+        payments=PaymentsSettings(provider="mollie"),
     ) as app:
         yield app
 
@@ -126,6 +128,25 @@ def test_paid_webhook_delivered_twice_records_one_payment(engine, shop, mollie) 
     assert_paid_once(engine)
     (received,) = rows(engine, "SELECT summary FROM event WHERE kind = 'payment.received'")
     assert "150.50" in received["summary"]
+
+
+def test_a_thanks_queued_under_the_old_key_format_is_not_queued_again(engine, shop, mollie) -> None:  # type: ignore[no-untyped-def]
+    """Before the outbox had one key function a thanks was keyed "thanks-<sha256[:40]>"."""
+    emulator, _ = mollie
+    pid = pay_at_mollie(engine, shop, emulator)
+    emulator.set_status(pid, "paid")
+    assert emulator.deliver_webhook(pid).text == "recorded"
+    (payment,) = rows(engine, "SELECT payment_id FROM payment")
+    old_key = "thanks-" + hashlib.sha256(payment["payment_id"].encode()).hexdigest()[:40]
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE action SET action_id = :k WHERE step = 'payment_thanks'"), {"k": old_key}
+        )
+
+    assert emulator.deliver_webhook(pid).text == "unchanged"
+    assert_paid_once(engine)
+    (thanks,) = rows(engine, "SELECT action_id FROM action WHERE step = 'payment_thanks'")
+    assert thanks["action_id"] == old_key
 
 
 def test_stale_open_answer_after_paid_changes_nothing(engine, shop, mollie) -> None:  # type: ignore[no-untyped-def]

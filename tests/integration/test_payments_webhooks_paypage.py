@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from creditflow.config import Settings
+from creditflow.config.sections import PaymentsSettings
 from tests.support.pay_scenario import (
     RunningApp,
     app_settings,
@@ -138,6 +139,7 @@ def test_sandbox_failure_then_success(ledger_ready, shop) -> None:  # type: igno
     page = shop.client.get(back)
     assert "Betaald. Hartelijk dank!" in page.text
     assert "Er staat niets meer open" in page.text
+    assert "nog openstaat" not in page.text, "a settled account is not told what is still open"
     status = shop.client.get(f"/p/{token}/status.json").json()
     assert status["status"] == "paid" and status["paid"] is True
     (payment,) = rows(ledger_ready, "SELECT payment_id, amount_minor, source FROM payment")
@@ -171,7 +173,7 @@ def tikkie_shop(
                     "base_url": f"{base}{PREFIX}",
                 }
             },
-            raw={"payments": {"provider": "tikkie"}},
+            payments=PaymentsSettings(provider="tikkie"),
         ) as app,
     ):
         yield app, emulator

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
+from creditflow.config.sections import PortalPolicy
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import (
     Consent,
     Customer,
@@ -22,6 +22,7 @@ from creditflow.ledger.models import (
     PlanInstallment,
     PromiseToPay,
 )
+from creditflow.outbox.models import Action
 from creditflow.portal.models import DisputeAttachment, Feedback
 from tests.support.portal_data import (
     NOW,
@@ -251,8 +252,7 @@ def test_invoice_pdf_is_served_as_an_attachment(engine, settings, tmp_path, acco
     folder = tmp_path / "pdf"
     folder.mkdir()
     (folder / "INV-1001.pdf").write_bytes(b"%PDF-1.4\n%test\n")
-    raw = {**settings.raw, "portal": {"invoice_pdf_dir": str(folder)}}
-    client = make_client(replace(settings, raw=raw))
+    client = make_client(replace(settings, portal=PortalPolicy(invoice_pdf_dir=folder)))
     html, _ = _page(client, account["token"])
     assert f"/portal/{account['token']}/invoices/INV-1001.pdf" in html
     assert "INV-1002.pdf" not in html

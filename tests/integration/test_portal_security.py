@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from creditflow.config import Settings
+from creditflow.config.sections import PortalPolicy
 from creditflow.db import transaction
 from creditflow.ledger.models import Dispute
 from creditflow.portal.models import AccessCode
@@ -114,8 +115,8 @@ def test_uploads_other_than_small_pdf_jpeg_png_are_refused(
 
 
 def test_link_requests_are_rate_limited(engine, settings, two_customers):
-    raw = {**settings.raw, "portal": {"rate_capacity": 3, "rate_per_minute": 1}}
-    client = make_client(replace(settings, raw=raw))
+    policy = PortalPolicy(rate_capacity=3, rate_per_minute=1)
+    client = make_client(replace(settings, portal=policy))
     codes = [client.get(f"/portal/{two_customers['A']}").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
 
@@ -161,8 +162,7 @@ def test_wrong_contact_sends_no_code_but_answers_the_same(engine, settings, two_
 
 
 def test_five_wrong_codes_lock_the_code(engine, settings, two_customers):
-    raw = {**settings.raw, "portal": {"code_rate_capacity": 50}}
-    client = make_client(replace(settings, raw=raw))
+    client = make_client(replace(settings, portal=PortalPolicy(code_rate_capacity=50)))
     _ask_code(client, "A1", "a@example.nl")
     with transaction(engine) as session:
         pk = session.scalars(select(AccessCode.customer_id)).one()

@@ -15,6 +15,7 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
+from creditflow.config.sections import PortalPolicy
 from creditflow.db import transaction
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.ledger.models import Customer
@@ -37,8 +38,8 @@ SHORT = re.compile(r"pay\.example-bv\.nl/l/([0-9A-Z]{4}-[0-9A-Z]{4})")
 
 
 def _short_settings(settings):
-    raw = {**settings.raw, "portal": {"short_base_url": "https://pay.example-bv.nl"}}
-    return replace(with_organisation(settings), raw=raw)
+    policy = PortalPolicy(short_base_url="https://pay.example-bv.nl")
+    return replace(with_organisation(settings), portal=policy)
 
 
 def _secret(engine, settings) -> str:

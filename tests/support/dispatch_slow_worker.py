@@ -17,6 +17,7 @@ from creditflow.channels.base import OutboundMessage, SendResult
 from creditflow.channels.registry import build_adapters
 from creditflow.channels.sandbox import SandboxAdapter
 from creditflow.config import load_settings
+from creditflow.config.sections import DispatchPolicy
 from creditflow.db import make_engine
 from creditflow.dispatch.loop import run_worker
 from tests.support.any_hour import any_hour
@@ -43,7 +44,7 @@ def main() -> None:
     settings = any_hour(
         with_organisation(replace(load_settings({}), database_url=url, outbox_dir=Path(outbox)))
     )
-    settings = replace(settings, raw={"dispatch": {"claim_timeout_seconds": float(timeout)}})
+    settings = replace(settings, dispatch=DispatchPolicy(claim_timeout_seconds=float(timeout)))
     adapters = build_adapters({}, Path(outbox))
     adapters["email"] = SlowSandbox(Path(outbox), Path(log), float(delay))
     print("ready", flush=True)

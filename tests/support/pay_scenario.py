@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from creditflow.api.app import create_app
 from creditflow.config import Organisation, Settings
+from creditflow.config.sections import PaymentsSettings
 from creditflow.db import transaction
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.service import ensure_organisation, link_secret
@@ -102,13 +103,13 @@ class RunningApp:
         return self.client.post(f"/p/{token}/pay", data=data)
 
 
-SANDBOX = {"payments": {"provider": "sandbox"}}
+SANDBOX = PaymentsSettings(provider="sandbox")
 
 
 def app_settings(settings: Settings, **changes: Any) -> Settings:
     """Settings for the app under test: our organisation, the sandbox provider (named, as
     it must be), and what the test changes."""
-    changes.setdefault("raw", {**settings.raw, **SANDBOX})
+    changes.setdefault("payments", SANDBOX)
     return replace(settings, organisation=ORGANISATION, **changes)
 
 

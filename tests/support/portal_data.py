@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from creditflow.api.app import create_app
 from creditflow.config import Settings
+from creditflow.config.sections import ServeSettings
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import link_secret
+from creditflow.outbox.models import Action
 from creditflow.portal.links import make_customer_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -95,8 +96,7 @@ def make_client(settings: Settings, now: datetime = NOW) -> TestClient:
     Messages stay queued (`send_at_once` off): these tests look at what the portal
     queues; sending at once is tested against a real `creditflow serve` (tests/e2e).
     """
-    raw = {**settings.raw, "serve": {"send_at_once": False}}
-    app = create_app(replace(settings, raw=raw))
+    app = create_app(replace(settings, serve=ServeSettings(send_at_once=False)))
     app.state.clock = lambda: now
     return TestClient(app)
 

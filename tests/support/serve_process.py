@@ -57,16 +57,10 @@ def _wait_ready(server: ServeProcess) -> None:
     raise RuntimeError(f"creditflow serve did not answer in {STARTUP_SECONDS}s:\n{server.output()}")
 
 
-@contextmanager
-def serve(
-    database_url: str,
-    folder: Path,
-    *,
-    config: str | None = None,
-    env: dict[str, str] | None = None,
-) -> Iterator[ServeProcess]:
-    """Start `creditflow serve` on a free port with `config` as its creditflow.toml."""
-    folder.mkdir(parents=True, exist_ok=True)
+def user_environment(database_url: str, folder: Path) -> dict[str, str]:
+    """The environment `creditflow` runs with for a user working in `folder`: this
+    database, the outbox in the folder, its creditflow.toml if there is one, and no
+    other CREDITFLOW_* setting of the test run."""
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -75,13 +69,29 @@ def serve(
     environ.update(
         CREDITFLOW_DATABASE_URL=database_url,
         CREDITFLOW_OUTBOX_DIR=str(folder / "outbox"),
-        PYTHONUNBUFFERED="1",
     )
+    if (folder / "creditflow.toml").is_file():
+        environ["CREDITFLOW_CONFIG"] = str(folder / "creditflow.toml")
+    return environ
+
+
+@contextmanager
+def serve(
+    database_url: str,
+    folder: Path,
+    *,
+    config: str | None = None,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[ServeProcess]:
+    """Start `creditflow serve` on `port` (default: a free one) with `config` as its
+    creditflow.toml; a test that needs the address before (links in messages it
+    dispatches first) takes `free_port()` itself."""
+    folder.mkdir(parents=True, exist_ok=True)
     if config is not None:
         (folder / "creditflow.toml").write_text(config, encoding="utf-8")
-        environ["CREDITFLOW_CONFIG"] = str(folder / "creditflow.toml")
-    environ.update(env or {})
-    port = free_port()
+    environ = {**user_environment(database_url, folder), "PYTHONUNBUFFERED": "1", **(env or {})}
+    port = port or free_port()
     log = folder / f"serve-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own console script

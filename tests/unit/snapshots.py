@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from creditflow.strategy.snapshot import (
+from creditflow.strategy.snapshot_frames import (
     ACCOUNT_SCHEMA,
     CHARGED_SCHEMA,
     CUSTOMER_SCHEMA,

@@ -15,9 +15,9 @@ import pytest
 
 from creditflow.compliance.fourteen_day import check_fourteen_day_letter
 from creditflow.config import ContactRules, LegalRules, Organisation, Settings
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.render import Links, build_context, creditor_of, render_action
 from creditflow.ledger.models import Customer, Invoice
+from creditflow.outbox.models import Action
 from creditflow.strategy.engine import decide
 from creditflow.strategy.schema import parse_strategy
 from creditflow.strategy.service import default_strategy_text

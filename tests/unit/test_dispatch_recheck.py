@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from creditflow.dispatch.recheck import InvoiceState, recheck
+from creditflow.dispatch.facts import InvoiceState
+from creditflow.dispatch.recheck import recheck
 
 TODAY = date(2026, 1, 12)
 
@@ -27,7 +28,7 @@ def check(invoices, kind="message", channel="email", **kw):
         ([inv("INV-1", status="disputed")], "nothing left to remind of (disputed: INV-1)"),
         ([inv("INV-1", disputed=True)], "nothing left to remind of (disputed: INV-1)"),
         ([inv("INV-1", promised_until=TODAY)], "nothing left to remind of (promise to pay: INV-1)"),
-        ([inv("INV-1", planned=True)], "nothing left to remind of (payment plan: INV-1)"),
+        ([inv("INV-1", plan_until=TODAY)], "nothing left to remind of (payment plan: INV-1)"),
         (
             [inv("INV-1", plan_requested=True)],
             "nothing left to remind of (payment plan requested: INV-1)",

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from creditflow.config.sections import parse_dispatch
 from creditflow.dispatch.retry import (
     DispatchPolicy,
     backoff_seconds,
     next_attempt_at,
     next_channel,
-    policy_from,
 )
 
 NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def test_after_the_fifth_attempt_there_is_no_retry():
 
 
 def test_the_policy_is_read_from_the_dispatch_section():
-    policy = policy_from({"retry_base_seconds": "30", "max_attempts": 3})
+    policy = parse_dispatch({"dispatch": {"retry_base_seconds": "30", "max_attempts": 3}})
     assert (policy.retry_base_seconds, policy.max_attempts, policy.retry_factor) == (30.0, 3, 2.0)
 
 
@@ -51,7 +51,7 @@ def test_a_bad_dispatch_section_is_refused_by_name(section, message):
     with pytest.raises(
         ValueError, match=message.replace("(", r"\(").replace("[", r"\[").replace(")", r"\)")
     ):
-        policy_from(section)
+        parse_dispatch({"dispatch": section})
 
 
 @pytest.mark.parametrize(

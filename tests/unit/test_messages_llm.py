@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from creditflow.config import ConfigError, Settings
+from creditflow.config import ConfigError, Settings, settings_from
 from creditflow.messages.llm import (
     LEGAL_TEMPLATES,
     llm_client,
-    llm_settings,
     personalise_message,
     phrase_reply,
 )
@@ -38,11 +36,11 @@ class RecordingModel:
 
 
 def _settings(llm: dict[str, Any] | None) -> Settings:
-    return replace(Settings(), raw={} if llm is None else {"llm": llm})
+    return settings_from({} if llm is None else {"llm": llm}, environ={})
 
 
 def test_absent_section_means_disabled_with_defaults() -> None:
-    config = llm_settings(_settings(None))
+    config = _settings(None).llm
     assert not config.enabled
     assert config.timeout_seconds == 10
     assert config.channels == ("sms", "whatsapp", "push")
@@ -65,7 +63,7 @@ def test_absent_section_means_disabled_with_defaults() -> None:
 )
 def test_a_wrong_setting_is_named(section: dict[str, Any], names: str) -> None:
     with pytest.raises(ConfigError, match=names):
-        llm_settings(_settings(section))
+        _settings(section).llm
 
 
 def test_disabled_returns_the_template_without_asking_the_model() -> None:
@@ -119,12 +117,19 @@ def test_an_accepted_rewording_replaces_only_the_text() -> None:
     assert model.calls[0]["user"] == rendered.text
 
 
-def test_a_configuration_error_falls_back_instead_of_failing_the_send() -> None:
+def test_a_missing_api_key_falls_back_instead_of_failing_the_send(monkeypatch) -> None:
+    monkeypatch.delenv("CF_TEST_UNSET_LLM_KEY", raising=False)
     ctx = sample_context("reminder")
     rendered = render_message("reminder", "sms", ctx)
-    result = personalise_message(rendered, ctx, _settings({"enabled": True}))
-    assert result.text == rendered.text
-    assert (result.fallback_reason or "").startswith("configuration")
+    settings = _settings({**ON, "api_key_env": "CF_TEST_UNSET_LLM_KEY"})
+    result = personalise_message(rendered, ctx, settings)
+    assert result.text == rendered.text and not result.personalised
+    assert "CF_TEST_UNSET_LLM_KEY is unset" in (result.fallback_reason or "")
+
+
+def test_a_wrong_llm_section_is_refused_at_load_not_at_send() -> None:
+    with pytest.raises(ConfigError, match=r"\[llm\] base_url"):
+        _settings({"enabled": True})
 
 
 def test_the_system_prompt_states_creditor_language_tone_facts_and_limits() -> None:
@@ -160,7 +165,7 @@ def test_an_opt_out_confirmation_is_never_reworded() -> None:
 
 def test_the_key_comes_from_the_environment_and_is_not_in_any_repr() -> None:
     key = "sk-very-secret-0123456789"
-    config = llm_settings(_settings({**ON, "api_key_env": "LLM_KEY"}))
+    config = _settings({**ON, "api_key_env": "LLM_KEY"}).llm
     with llm_client(config, {"LLM_KEY": key}) as client:
         assert key not in repr(client) and key not in repr(config)
     with pytest.raises(ConfigError, match="LLM_KEY"):

@@ -201,9 +201,9 @@ def test_a_fourteen_day_letter_for_a_usd_account_gives_the_term_and_announces_no
     language,
 ):
     """As the dispatcher builds it: WIK costs exist only in EUR, so none are announced."""
-    from creditflow.dispatch.models import Action
     from creditflow.dispatch.render import Links, build_context
     from creditflow.ledger.models import Customer, Invoice
+    from creditflow.outbox.models import Action
 
     customer = Customer(customer_id="C-US1", name="John Miller", kind="consumer")
     invoices = [
@@ -265,3 +265,34 @@ def test_a_thank_you_lists_the_paid_invoice_without_a_total_that_does_not_add_up
     assert format_money(ctx.amount_due, language) in message.text  # the remainder, in words
     assert f"{to_pay}:" not in message.text
     assert f">{to_pay}<" not in (message.html or "")
+
+
+@pytest.mark.parametrize(
+    ("language", "phone", "email", "expected"),
+    [
+        ("nl", "020 123 4567", "a@b.nl", "Bel ons op 020 123 4567 of mail naar a@b.nl."),
+        ("nl", "020 123 4567", None, "Bel ons op 020 123 4567."),
+        ("nl", None, "a@b.nl", "Mail ons via a@b.nl."),
+        ("nl", None, None, "Neem dan contact met ons op."),
+        ("en", None, None, "please contact us."),
+        ("en", None, "a@b.nl", "please email a@b.nl."),
+    ],
+)
+def test_a_creditor_without_a_phone_number_is_not_asked_to_be_called(
+    language, phone, email, expected
+):
+    ctx = realistic_context("reminder", language, "neutral")
+    ctx = replace(ctx, creditor=replace(CREDITOR, phone=phone, email=email))
+    text = render_message("reminder", "email", ctx).text
+    assert expected in text
+    assert "Bel ons." not in text and "call us." not in text
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("tone", TONES)
+def test_a_fourteen_day_letter_does_not_claim_earlier_reminders(language, tone):
+    """It may be the first contact (a strategy can start with it), so it says no more."""
+    text = render_message(
+        "fourteen_day_letter", "letter", realistic_context("fourteen_day_letter", language, tone)
+    ).text
+    assert "herinneringen" not in text and "reminders" not in text

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from creditflow.config import ConfigError, Settings
+from creditflow.config import ConfigError, settings_from
+from creditflow.config.sections import parse_portal
 from creditflow.money import Money
 from creditflow.portal.policy import (
     PolicyRefusal,
@@ -17,7 +18,6 @@ from creditflow.portal.policy import (
     add_months,
     check_promise_date,
     plan_schedule,
-    portal_policy,
     safe_filename,
     sniff_upload,
     split_minor,
@@ -113,10 +113,12 @@ def test_token_bucket_refuses_then_refills():
 
 
 def test_policy_from_settings():
-    settings = Settings(raw={"portal": {"max_promise_days": 10, "plan_min_installment": "30.00"}})
-    policy = portal_policy(settings)
+    settings = settings_from(
+        {"portal": {"max_promise_days": 10, "plan_min_installment": "30.00"}}, environ={}
+    )
+    policy = settings.portal
     assert (policy.max_promise_days, policy.plan_min_installment) == (10, Decimal("30.00"))
     with pytest.raises(ConfigError, match="max_promise_days"):
-        portal_policy(Settings(raw={"portal": {"max_promise_days": 0}}))
+        parse_portal({"portal": {"max_promise_days": 0}})
     with pytest.raises(ConfigError, match="plan_min_installment"):
-        portal_policy(Settings(raw={"portal": {"plan_min_installment": "25,00"}}))
+        parse_portal({"portal": {"plan_min_installment": "25,00"}})

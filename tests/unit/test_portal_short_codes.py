@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from creditflow.config import ConfigError, Settings
-from creditflow.portal.policy import portal_policy
+from creditflow.config import ConfigError, Settings, settings_from
+from creditflow.config.sections import parse_portal
 from creditflow.portal.short_codes import (
     ALPHABET,
     CODE_LENGTH,
@@ -85,9 +85,9 @@ def test_short_links_start_with_their_own_base_or_the_portal_s():
     assert short_base_url(Settings(portal_base_url="https://portal.example-bv.nl/")) == (
         "https://portal.example-bv.nl"
     )
-    short = Settings(raw={"portal": {"short_base_url": "https://pay.example-bv.nl/"}})
+    short = settings_from({"portal": {"short_base_url": "https://pay.example-bv.nl/"}}, environ={})
     assert short_base_url(short) == "https://pay.example-bv.nl"
     with pytest.raises(ConfigError, match=r"\[portal\] short_base_url"):
-        short_base_url(Settings(raw={"portal": {"short_base_url": "pay.example-bv.nl"}}))
+        parse_portal({"portal": {"short_base_url": "pay.example-bv.nl"}})
     with pytest.raises(ConfigError, match="short_rate_capacity"):
-        portal_policy(Settings(raw={"portal": {"short_rate_capacity": 0}}))
+        parse_portal({"portal": {"short_rate_capacity": 0}})

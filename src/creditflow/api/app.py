@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    if settings.raw.get("serve", {}).get("send_at_once", True):
+    if settings.serve.send_at_once:
         from creditflow.dispatch.immediate import install
 
         install(app, engine, settings, app.state.sessions)
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 def serve_settings(settings: Settings, host: str, port: int) -> Settings:
     """Settings for `serve` on host:port: links point at this server unless configured."""
-    if settings.raw.get("portal", {}).get("base_url"):
+    if settings.portal_base_url_configured:
         return settings
     shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
     if ":" in shown:

@@ -14,7 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.compliance.contact_rules import is_opt_out
-from creditflow.compliance.service import cancel_queued_actions, get_customer, queue_action
+from creditflow.compliance.service import (
+    cancel_queued_actions,
+    get_customer,
+    queue_compliance_action,
+)
 from creditflow.ledger.models import Consent, ContactPoint
 from creditflow.ledger.service import add_event, audit
 
@@ -176,7 +180,7 @@ def handle_inbound_text(
     change = record_opt_out(session, customer_pk, channel, f"{channel} reply", text, at)
     if change.changed:
         customer = get_customer(session, customer_pk)
-        queue_action(
+        queue_compliance_action(
             session,
             customer,
             kind="message",
@@ -186,6 +190,5 @@ def handle_inbound_text(
             now=at,
             key=(channel, str(change.consent_id)),
             payload={"opt_out_confirmation": True, "consent_id": change.consent_id},
-            currency=customer.credit_currency,
         )
     return True

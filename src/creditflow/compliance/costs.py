@@ -26,6 +26,7 @@ __all__ = [
     "BUSINESS_NOTICE_TEMPLATE",
     "CONSUMER_NOTICE_TEMPLATE",
     "CostsDue",
+    "claim_costs",
     "costs_due",
     "notice_template_for",
 ]
@@ -90,6 +91,18 @@ def costs_due(
         amount = business_compensation(shares, mode="contractual", contractual=agreed)
         return CostsDue(amount, "contractual", per_invoice=minimum)
     return CostsDue(business_compensation(shares, mode="fixed"), "flat_40", per_invoice=minimum)
+
+
+def claim_costs(
+    kind: str, currency: str, open_minor: int, invoice_count: int, rules: LegalRules | None = None
+) -> CostsDue | None:
+    """The collection costs of a claim: its invoices' open total (minor units) and count.
+
+    The one choice of what the costs are computed on, for the charge the run books
+    (`strategy.costs.claim_costs_minor`, set-based) and the notice that announces
+    them (`dispatch.render`, for the invoices still open at send time).
+    """
+    return costs_due(kind, Money.of_minor(open_minor, currency), invoice_count, rules)
 
 
 def notice_template_for(kind: str, template: str | None) -> str | None:

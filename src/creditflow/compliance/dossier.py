@@ -24,11 +24,11 @@ from creditflow.compliance.fourteen_day import (
     payment_term_end,
 )
 from creditflow.compliance.interest import RateTable, statutory_interest
-from creditflow.compliance.service import customer_zone, local_today
 from creditflow.config import LegalRules, Settings
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Charge, ContactPoint, Customer, Event, Invoice, Payment
 from creditflow.money import Money
+from creditflow.outbox.clock import customer_zone, local_today
+from creditflow.outbox.models import Action
 
 __all__ = ["DOSSIER_VERSION", "build_dossier", "dossier_pdf"]
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from creditflow.compliance.service import ERASED, get_customer, hold_contact
 from creditflow.compliance.stored_copies import ActionFiles, StoredCopies, find_stored_copies
 from creditflow.config import Settings
-from creditflow.dispatch.models import Action, DeliveryAttempt, Handover
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import (
     Allocation,
     Charge,
@@ -43,6 +43,7 @@ from creditflow.ledger.models import (
 )
 from creditflow.ledger.service import add_event, audit, link_secret
 from creditflow.money import from_minor
+from creditflow.outbox.models import Action, DeliveryAttempt
 from creditflow.payments.models import PaymentRequest, StatementEntryRecord
 from creditflow.portal.models import AccessCode, ConversationMessage, DisputeAttachment, Feedback
 

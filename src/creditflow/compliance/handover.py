@@ -6,7 +6,8 @@ dossier as JSON and PDF to a folder or an SFTP server, and records a `handover` 
 Payments the agency reports back are ordinary payments: `reconcile_handovers` notes
 them on the open hand-overs and closes a hand-over once its invoices are paid.
 
-Configuration (`[handover]` in creditflow.toml): `folder` (default
+Configuration (`[handover]` in creditflow.toml, checked at load into
+`settings.handover`): `folder` (default
 `<outbox_dir>/handover`), or `sftp_host`, `sftp_port` (22), `username`, `password`
 or `password_env`, `remote_dir` (".") and the server's key as `host_key`
 ("ssh-ed25519 AAAA...") or a `known_hosts` file; an unverified server is refused.
@@ -18,7 +19,7 @@ import base64
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,12 @@ from creditflow.compliance.service import (
     hold_contact,
     local_today,
 )
-from creditflow.config import ConfigError, Settings, secret_from
-from creditflow.dispatch.models import Action, Handover
+from creditflow.config import ConfigError, Settings
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Allocation, Event, Invoice, Payment
 from creditflow.ledger.service import add_event, audit
 from creditflow.money import Money
+from creditflow.outbox.models import Action
 
 __all__ = [
     "HandoverConfig",
@@ -64,40 +66,27 @@ class HandoverConfig:
     sftp_host: str | None = None
     sftp_port: int = 22
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     remote_dir: str = "."
     host_key: str | None = None
     known_hosts: str | None = None
 
 
 def handover_config(settings: Settings, environ: dict[str, str] | None = None) -> HandoverConfig:
-    """Read `[handover]` from the settings; secrets through `password_env`."""
-    section = dict(settings.raw.get("handover", {}))
-    folder = Path(section.get("folder") or settings.outbox_dir / "handover")
-    host = section.get("sftp_host") or None
-    if host is None:
+    """Where dossiers go, from `settings.handover` (checked at load); the password resolved."""
+    section = settings.handover
+    folder = section.folder or settings.outbox_dir / "handover"
+    if section.sftp_host is None:
         return HandoverConfig(folder=folder)
-    if not section.get("username"):
-        raise ConfigError("[handover] username: needed with sftp_host")
-    if not section.get("host_key") and not section.get("known_hosts"):
-        raise ConfigError(
-            "[handover] host_key or known_hosts: needed to verify the SFTP server's identity"
-        )
-    try:
-        port = int(section.get("sftp_port", 22))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"[handover] sftp_port: not a port number: {section['sftp_port']!r}"
-        ) from exc
     return HandoverConfig(
         folder=folder,
-        sftp_host=str(host),
-        sftp_port=port,
-        username=str(section["username"]),
-        password=secret_from(section, "password", environ),
-        remote_dir=str(section.get("remote_dir", ".")).rstrip("/") or "/",
-        host_key=section.get("host_key"),
-        known_hosts=section.get("known_hosts"),
+        sftp_host=section.sftp_host,
+        sftp_port=section.sftp_port,
+        username=section.username,
+        password=section.password.reveal(environ),
+        remote_dir=section.remote_dir,
+        host_key=section.host_key,
+        known_hosts=section.known_hosts,
     )
 
 

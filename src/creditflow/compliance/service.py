@@ -11,10 +11,9 @@ The collection run holds back every customer whose `customer.do_not_contact` is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,12 +26,15 @@ from creditflow.compliance.contact_rules import (
     regf_convenient_time,
 )
 from creditflow.config import ContactRules
-from creditflow.dispatch.models import Action, Handover
+from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Customer, Event
 from creditflow.ledger.service import add_event, audit
 from creditflow.models import utcnow
+from creditflow.outbox.clock import customer_zone, local_today
+from creditflow.outbox.models import Action
+from creditflow.outbox.service import queue_action
+from creditflow.outbox.shape import message_language
 from creditflow.strategy.contact import CONTACT_KINDS
-from creditflow.strategy.engine import action_key
 
 __all__ = [
     "CALL_CHANNELS",
@@ -46,7 +48,7 @@ __all__ = [
     "get_customer",
     "hold_contact",
     "local_today",
-    "queue_action",
+    "queue_compliance_action",
     "set_do_not_contact",
 ]
 
@@ -72,19 +74,6 @@ def customer_by_external_id(session: Session, customer_id: str) -> Customer:
     if customer is None:
         raise LookupError(f"customer_id: no customer {customer_id!r}")
     return customer
-
-
-def customer_zone(customer: Customer) -> ZoneInfo:
-    """The customer's time zone (UTC when the stored name is unknown)."""
-    try:
-        return ZoneInfo(customer.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local_today(customer: Customer, now: datetime) -> date:
-    """The calendar day it is at `now` where the customer lives."""
-    return now.astimezone(customer_zone(customer)).date()
 
 
 def cancel_queued_actions(
@@ -127,7 +116,7 @@ def cancel_queued_actions(
     return cancelled
 
 
-def queue_action(
+def queue_compliance_action(
     session: Session,
     customer: Customer,
     *,
@@ -135,52 +124,32 @@ def queue_action(
     channel: str,
     step: str,
     now: datetime,
-    key: Iterable[str],
+    key: Sequence[str],
     template: str | None = None,
     payload: dict[str, Any] | None = None,
-    currency: str = "EUR",
+    currency: str | None = None,
 ) -> Action:
-    """Queue one action outside the collection run (a review task, a confirmation).
+    """Queue a review task or confirmation of compliance through the outbox.
 
-    `key` holds the parts of its idempotency key; an action with that key that is
-    already in the outbox is returned instead of a second one.
+    Its key parts are the customer, "compliance", the step and `key`; its tone is
+    neutral, its language one the messages are written in, its currency (unless
+    given) the customer's credit currency.
     """
-    action_id = action_key(customer.customer_id, COMPLIANCE_STRATEGY, step, *key)
-    existing = session.scalars(select(Action).where(Action.action_id == action_id)).first()
-    if existing is not None:
-        return existing
-    language = customer.language if customer.language in ("nl", "en") else "en"
-    action = Action(
-        action_id=action_id,
-        run_id=None,
-        customer_id=customer.id,
+    return queue_action(
+        session,
+        customer,
+        key=(customer.customer_id, COMPLIANCE_STRATEGY, step, *key),
         kind=kind,
         channel=channel,
         step=step,
-        level=0,
+        now=now,
         strategy=COMPLIANCE_STRATEGY,
         template=template,
-        language=language,
+        currency=currency or customer.credit_currency,
+        payload=payload,
         tone="neutral",
-        legal=None,
-        invoice_numbers=[],
-        invoice_ids=[],
-        amount_due_minor=0,
-        charge_minor=None,
-        currency=currency,
-        decided_on=local_today(customer, now),
-        scheduled_at=now,
-        timezone=customer.timezone,
-        status="queued",
-        fallback_channels=[],
-        attempts=0,
-        payload=payload or {},
-        created_at=now,
-        updated_at=now,
+        language=message_language(customer.language),
     )
-    session.add(action)
-    session.flush()
-    return action
 
 
 def _check_state(state: DoNotContact | str | None) -> str | None:
@@ -278,7 +247,7 @@ def set_do_not_contact(
     hold_contact(session, customer, value, note, actor, moment)
     if value is None:
         return None
-    return queue_action(
+    return queue_compliance_action(
         session,
         customer,
         kind="task",
@@ -287,7 +256,6 @@ def set_do_not_contact(
         now=moment,
         key=(value, moment.isoformat()),
         payload={"state": value, "note": note, "set_by": actor},
-        currency=customer.credit_currency,
     )
 
 

@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from creditflow.channels.base import ChannelAdapter, OutboundMessage, SendResult, send_guarded
 from creditflow.dispatch.claim import confirm_claims
 from creditflow.dispatch.letters import archive_letter
-from creditflow.dispatch.models import Action, DeliveryAttempt
 from creditflow.dispatch.outcome import (
     fail_over,
     mark_contact_invalid,
@@ -42,6 +41,7 @@ from creditflow.dispatch.render import RenderedAction
 from creditflow.dispatch.report import DispatchReport
 from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at
 from creditflow.ledger.models import Event
+from creditflow.outbox.models import Action, DeliveryAttempt
 from creditflow.store import db_value
 
 __all__ = [

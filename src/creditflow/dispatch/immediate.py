@@ -1,7 +1,8 @@
 """Transactional messages go out at once from `serve`, not at the next dispatch.
 
 A login code, a confirmation of a promise or dispute, a thank-you for a payment, a
-reply in a conversation: a message that a web request queues for now is sent right
+reply in a conversation (the messages that answer the debtor, one list in
+`outbox.transactional`): such a message that a web request queues for now is sent right
 after that request's transaction commits, through the normal dispatch path for just
 those actions (claim, re-check, render, attempt row, send, record), so the re-check,
 attempts, retries and timeline all apply. No network I/O happens inside the request's
@@ -28,8 +29,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from creditflow.config import Settings
-from creditflow.dispatch.models import Action
 from creditflow.models import utcnow
+from creditflow.outbox.models import Action
+from creditflow.outbox.transactional import answers_the_debtor
 
 __all__ = ["SendAtOnce", "install", "watch_sessions"]
 
@@ -41,9 +43,10 @@ _SLACK = timedelta(minutes=1)
 
 
 def _is_immediate(action: Action, now: datetime) -> bool:
+    """A transactional message (`outbox.transactional`) queued by a request, due now."""
     scheduled = action.scheduled_at
     return (
-        action.kind == "message"
+        answers_the_debtor(action.kind, action.step)
         and action.status == "queued"
         and action.run_id is None
         and scheduled is not None
@@ -104,7 +107,7 @@ class SendAtOnce:
 
 def install(app: Any, engine: Engine, settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Send transactional messages queued by this app's requests at once."""
-    from creditflow.dispatch.worker import dispatch_actions
+    from creditflow.dispatch.send_now import dispatch_actions
 
     watch_sessions(sessions)
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from creditflow.compliance.fourteen_day import check_fourteen_day_letter
 from creditflow.compliance.strategy_rules import FOURTEEN_DAY_CHANNELS, FOURTEEN_DAY_TEMPLATE
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import Customer
 from creditflow.messages.context import MessageContext
+from creditflow.outbox.models import Action
 
 __all__ = ["REVIEW_STEP", "letter_problems", "refuse_letter"]
 
@@ -40,7 +40,7 @@ def letter_problems(template: str, channel: str, text: str, ctx: MessageContext)
 
 def refuse_letter(session: Session, action: Action, problems: list[str], now: datetime) -> Action:
     """Fail the action with the reasons, and queue a review task for a person."""
-    from creditflow.compliance.service import queue_action
+    from creditflow.compliance.service import queue_compliance_action
 
     reason = "14-day letter not sent, it fails the legal check: " + "; ".join(problems)
     action.status = "failed"
@@ -51,7 +51,7 @@ def refuse_letter(session: Session, action: Action, problems: list[str], now: da
     action.updated_at = now
     customer = session.get(Customer, action.customer_id)
     assert customer is not None
-    task = queue_action(
+    task = queue_compliance_action(
         session,
         customer,
         kind="task",

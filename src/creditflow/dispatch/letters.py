@@ -20,9 +20,9 @@ from sqlalchemy import Engine, select
 
 from creditflow.channels.base import safe_file_stem
 from creditflow.db import transaction
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer
 from creditflow.messages.printing import merge_letters, page_count, print_manifest_csv
+from creditflow.outbox.models import Action
 
 __all__ = ["LetterBatch", "archive_letter", "archived_letter_path", "letters_batch"]
 

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from creditflow.channels.base import ChannelAdapter
 from creditflow.channels.registry import build_adapters
 from creditflow.config import Settings
-from creditflow.dispatch.worker import DispatchReport, default_worker_id, dispatch_due
+from creditflow.dispatch.dispatch_pass import default_worker_id
+from creditflow.dispatch.worker import DispatchReport, dispatch_due
 
 __all__ = ["run_worker"]
 

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.channels.base import SendResult
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.retry import next_channel
 from creditflow.ledger.models import ContactPoint, Customer, Event
 from creditflow.money import to_minor
+from creditflow.outbox.models import Action
+from creditflow.outbox.service import customer_reachable
 
 __all__ = [
     "cancel",
@@ -28,7 +29,6 @@ __all__ = [
     "mark_sent",
     "sent_changes",
     "sent_event",
-    "reachable_channels",
     "timeline",
 ]
 
@@ -173,19 +173,6 @@ def mark_sent(session: Session, action: Action, result: SendResult, now: datetim
     session.add(Event(**row))
 
 
-def reachable_channels(session: Session, customer: Customer) -> set[str]:
-    """Channels with a valid contact point the customer did not opt out of."""
-    points = session.scalars(
-        select(ContactPoint).where(
-            ContactPoint.customer_id == customer.id,
-            ContactPoint.valid.is_(True),
-            ContactPoint.opted_out.is_(False),
-        )
-    )
-    refused = set(customer.opt_out or [])
-    return {p.channel for p in points if p.channel not in refused}
-
-
 def mark_contact_invalid(
     session: Session, action: Action, channel: str, address: str | None, reason: str, now: datetime
 ) -> int:
@@ -218,7 +205,7 @@ def mark_contact_invalid(
 def fail_over(session: Session, action: Action, reason: str, now: datetime) -> str | None:
     """Move the action to its next reachable fallback channel, or fail it; the new channel."""
     customer = session.get(Customer, action.customer_id)
-    reachable = reachable_channels(session, customer) if customer is not None else set()
+    reachable = customer_reachable(session, customer) if customer is not None else set()
     channel, rest = next_channel(action.fallback_channels or [], reachable, {action.channel})
     action.error = reason[:2000]
     action.next_attempt_at = None

@@ -11,10 +11,10 @@ from datetime import datetime
 
 import polars as pl
 
-from creditflow.compliance.service import customer_zone
 from creditflow.config import END_OF_DAY, ContactRules
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer
+from creditflow.outbox.clock import customer_zone
+from creditflow.outbox.models import Action
 from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
 
 __all__ = ["quiet_hours_holds", "quiet_hours_reason"]

@@ -2,14 +2,14 @@
 
 `recheck` is pure: given the state of the covered invoices and of the customer at
 send time, it says whether to cancel (and why) or what to send (the invoices still
-open and their amount). `load_facts` reads that state for a whole batch of actions
-with a handful of set-based queries.
+open and their amount). `dispatch.facts.load_facts` reads that state for a whole
+batch of actions with a handful of set-based queries.
 
 Rules: an invoice no longer needs a reminder when it is paid or closed (open amount
-zero, status paid or written_off), disputed, under an active promise (until its date
-plus the grace days), under an active payment plan or named in a payment plan request
-waiting for review (that pauses it like a dispute; the review task itself, internal
-work, goes on). When no covered invoice is
+zero, status paid or written_off) or paused (`strategy.pause`, the rule the run uses):
+disputed, under an active promise (until its date plus the grace days), in a payment
+plan in good standing, or named in a payment plan request waiting for review (the
+review task itself, internal work, goes on). When no covered invoice is
 left, the action is cancelled; when only some are, it is sent for the rest with the
 new amount. Actions without invoices (confirmations, access codes, replies) are
 checked for contact rules only; a confirmation names the invoices it is about in its
@@ -34,86 +34,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.service import CALL_CHANNELS, call_allowed, local_today
-from creditflow.config import ContactRules, Settings
-from creditflow.dispatch.models import (
-    CONTEXT_INVOICES,
-    OPEN_TASK_STATUSES,
-    PLAN_REVIEW_STEP,
-    Action,
-)
+from creditflow.compliance.service import CALL_CHANNELS, call_allowed
+from creditflow.config import Settings
+from creditflow.dispatch.facts import BatchFacts, InvoiceState
 from creditflow.dispatch.outcome import timeline
-from creditflow.dispatch.quiet_hours import quiet_hours_holds, quiet_hours_reason
-from creditflow.ledger.models import (
-    ContactPoint,
-    Customer,
-    Dispute,
-    Invoice,
-    PaymentPlan,
-    PromiseToPay,
-    plan_invoice,
-    promise_invoice,
-)
+from creditflow.dispatch.quiet_hours import quiet_hours_reason
+from creditflow.outbox.clock import local_today
+from creditflow.outbox.models import Action
 
 __all__ = [
-    "CONTEXT_INVOICES",
     "INTERNAL_TASK_CHANNELS",
     "OPT_OUT_CONFIRMATION",
-    "BatchFacts",
-    "InvoiceState",
     "RecheckResult",
     "is_opt_out_confirmation",
-    "load_facts",
-    "message_invoice_ids",
     "postpone",
+    "reaches_debtor",
     "recheck",
     "recheck_action",
 ]
 
-CLOSED_STATUSES = ("paid", "written_off")
 # Tasks on these channels are work for collectors, not contact with the debtor.
 INTERNAL_TASK_CHANNELS = ("review",)
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 # Fallback when a refusal gives no moment to try again (it always should).
 POSTPONE_FALLBACK = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class InvoiceState:
-    """One covered invoice as it stands at send time."""
-
-    invoice_id: int
-    invoice_number: str
-    open_minor: int
-    status: str
-    disputed: bool = False
-    promised_until: date | None = None
-    planned: bool = False
-    plan_requested: bool = False
-
-    def hold(self, today: date, *, internal: bool = False) -> str | None:
-        """Why this invoice needs no reminder now ("paid", "disputed", ...), or None.
-
-        `internal` work for a collector (the review of a plan request) is not held
-        by the plan request it is about.
-        """
-        if self.open_minor <= 0 or self.status in CLOSED_STATUSES:
-            return "paid"
-        if self.disputed or self.status == "disputed":
-            return "disputed"
-        if self.promised_until is not None and self.promised_until >= today:
-            return "promise to pay"
-        if self.planned:
-            return "payment plan"
-        if self.plan_requested and not internal:
-            return "payment plan requested"
-        return None
 
 
 @dataclass(frozen=True)
@@ -198,169 +147,6 @@ def is_opt_out_confirmation(action: Action) -> bool:
         and action.template == OPT_OUT_CONFIRMATION
         and (action.payload or {}).get(OPT_OUT_CONFIRMATION) is True
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ContactFact:
-    """A contact point as the re-check sees it (read as plain rows, not ORM objects)."""
-
-    customer_id: int
-    channel: str
-    address: str
-    valid: bool
-    opted_out: bool
-
-
-@dataclass
-class BatchFacts:
-    """What the re-check and the renderer need for a batch, read in a few queries."""
-
-    customers: dict[int, Customer] = field(default_factory=dict)
-    invoices: dict[int, Invoice] = field(default_factory=dict)
-    states: dict[int, InvoiceState] = field(default_factory=dict)
-    contacts: dict[int, list[ContactFact]] = field(default_factory=lambda: defaultdict(list))
-    not_before: dict[int, datetime] = field(default_factory=dict)
-
-    def opted_out(self, customer_pk: int) -> set[str]:
-        """Channels the customer opted out of (customer list or every point opted out)."""
-        customer = self.customers[customer_pk]
-        out = set(customer.opt_out or [])
-        by_channel: dict[str, list[bool]] = defaultdict(list)
-        for point in self.contacts.get(customer_pk, []):
-            by_channel[point.channel].append(point.opted_out)
-        out |= {ch for ch, flags in by_channel.items() if flags and all(flags)}
-        return out
-
-    def reachable(self, customer_pk: int) -> set[str]:
-        """Channels with a valid contact point the customer did not opt out of."""
-        out = self.opted_out(customer_pk)
-        return {
-            p.channel
-            for p in self.contacts.get(customer_pk, [])
-            if p.valid and not p.opted_out and p.channel not in out
-        }
-
-    def contact(
-        self, customer_pk: int, channel: str, *, include_opted_out: bool = False
-    ) -> ContactFact | None:
-        """The address to send to on a channel: the first valid, not opted-out point.
-
-        `include_opted_out` (for the confirmation of an opt-out) also takes a point the
-        customer opted out of, preferring one that is not.
-        """
-        points = [p for p in self.contacts.get(customer_pk, []) if p.channel == channel and p.valid]
-        for point in points:
-            if not point.opted_out:
-                return point
-        if include_opted_out and points:
-            return points[0]
-        return None
-
-
-def message_invoice_ids(action: Action) -> list[int]:
-    """The invoices a message is about: those the re-check guards, else those it names."""
-    if action.invoice_ids:
-        return list(action.invoice_ids)
-    return [int(pk) for pk in (action.payload or {}).get(CONTEXT_INVOICES, [])]
-
-
-def load_facts(
-    session: Session,
-    actions: Sequence[Action],
-    grace_days: int,
-    *,
-    now: datetime | None = None,
-    rules: ContactRules | None = None,
-) -> BatchFacts:
-    """Read customers, contact points and the state of the invoices of a batch's messages.
-
-    With `now` and `rules`, also the messages that must wait for quiet hours to end.
-    """
-    facts = BatchFacts()
-    customer_pks = sorted({a.customer_id for a in actions})
-    invoice_pks = sorted({i for a in actions for i in message_invoice_ids(a)})
-    if not customer_pks:
-        return facts
-    for customer in session.scalars(select(Customer).where(Customer.id.in_(customer_pks))):
-        facts.customers[customer.id] = customer
-    if now is not None and rules is not None:
-        facts.not_before = quiet_hours_holds(actions, facts.customers, now, rules)
-    points = select(
-        ContactPoint.customer_id,
-        ContactPoint.channel,
-        ContactPoint.address,
-        ContactPoint.valid,
-        ContactPoint.opted_out,
-    ).where(ContactPoint.customer_id.in_(customer_pks))
-    for row in session.execute(points.order_by(ContactPoint.id)):
-        facts.contacts[row[0]].append(ContactFact(*row))
-    if not invoice_pks:
-        return facts
-    for invoice in session.scalars(select(Invoice).where(Invoice.id.in_(invoice_pks))):
-        facts.invoices[invoice.id] = invoice
-    disputed = set(
-        session.scalars(
-            select(Dispute.invoice_id).where(
-                Dispute.invoice_id.in_(invoice_pks), Dispute.status == "open"
-            )
-        )
-    )
-    planned = set(
-        session.scalars(
-            select(plan_invoice.c.invoice_id)
-            .join(PaymentPlan, PaymentPlan.id == plan_invoice.c.plan_id)
-            .where(plan_invoice.c.invoice_id.in_(invoice_pks), PaymentPlan.status == "active")
-        )
-    )
-    requested = _plan_requested(session, customer_pks)
-    promised = _promised_until(session, customer_pks, grace_days)
-    for invoice in facts.invoices.values():
-        until = [
-            d
-            for key, d in promised.items()
-            if key in ((invoice.customer_id, None), (invoice.customer_id, invoice.id))
-        ]
-        facts.states[invoice.id] = InvoiceState(
-            invoice.id,
-            invoice.invoice_number,
-            invoice.open_minor,
-            invoice.status,
-            disputed=invoice.id in disputed,
-            promised_until=max(until) if until else None,
-            planned=invoice.id in planned,
-            plan_requested=(invoice.customer_id, invoice.invoice_number) in requested,
-        )
-    return facts
-
-
-def _plan_requested(session: Session, customer_pks: Sequence[int]) -> set[tuple[int, str]]:
-    """(customer, invoice number) named in a payment plan request that waits for review."""
-    rows = session.execute(
-        select(Action.customer_id, Action.invoice_numbers).where(
-            Action.customer_id.in_(customer_pks),
-            Action.kind == "task",
-            Action.step == PLAN_REVIEW_STEP,
-            Action.status.in_(OPEN_TASK_STATUSES),
-        )
-    )
-    return {(customer_pk, number) for customer_pk, numbers in rows for number in numbers or []}
-
-
-def _promised_until(
-    session: Session, customer_pks: Sequence[int], grace_days: int
-) -> dict[tuple[int, int | None], date]:
-    """(customer, invoice or None for all) -> the last day an active promise holds."""
-    rows = session.execute(
-        select(PromiseToPay.customer_id, PromiseToPay.promised_date, promise_invoice.c.invoice_id)
-        .outerjoin(promise_invoice, promise_invoice.c.promise_id == PromiseToPay.id)
-        .where(PromiseToPay.customer_id.in_(customer_pks), PromiseToPay.status == "active")
-    )
-    out: dict[tuple[int, int | None], date] = {}
-    for customer_pk, promised_date, invoice_pk in rows:
-        key = (customer_pk, invoice_pk)
-        until = promised_date + timedelta(days=grace_days)
-        out[key] = max(out.get(key, until), until)
-    return out
 
 
 def recheck_action(

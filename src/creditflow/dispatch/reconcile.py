@@ -33,8 +33,8 @@ from creditflow.channels.base import ChannelAdapter, SendResult, safe_file_stem
 from creditflow.channels.sandbox import PrintFolderAdapter, SandboxAdapter
 from creditflow.db import transaction
 from creditflow.dispatch.letters import archive_letter
-from creditflow.dispatch.models import Action, DeliveryAttempt
 from creditflow.dispatch.outcome import mark_sent, timeline
+from creditflow.outbox.models import Action, DeliveryAttempt
 
 __all__ = ["Reconciled", "evidence_of_send", "reconcile_unfinished"]
 

@@ -6,7 +6,7 @@ payment reference of the oldest invoice, signed links (pay page, portal, the por
 preferences page to opt out) and "today" in the customer's own time zone. The
 fourteen_day_letter (consumers) and the final_notice_business (businesses) state the
 exact costs that will be charged if the debtor does not pay, from
-`compliance.costs.costs_due`, the function the collection run charges by. A business
+`compliance.costs.claim_costs`, the function the collection run charges by. A business
 never gets the consumer letter, nor a consumer the business notice
 (`notice_template_for`).
 """
@@ -21,15 +21,15 @@ from typing import Any
 
 from creditflow.channels.base import Attachment, OutboundMessage
 from creditflow.channels.mime import unsubscribe_url_ok
-from creditflow.compliance.costs import CostsDue, costs_due, notice_template_for
+from creditflow.compliance.costs import CostsDue, claim_costs, notice_template_for
 from creditflow.config import ConfigError, LegalRules, Settings
-from creditflow.dispatch.models import Action
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.messages.context import Creditor, InvoiceLine, MessageContext
 from creditflow.messages.letter import render_letter_pdf
 from creditflow.messages.llm import personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
+from creditflow.outbox.models import Action
 from creditflow.portal.links import make_customer_token, pay_url
 from creditflow.portal.short_links import short_url
 
@@ -140,12 +140,11 @@ ANNOUNCING_TEMPLATES = ("fourteen_day_letter", "final_notice_business")
 def _costs(
     customer: Customer, invoices: Sequence[Invoice], currency: str, legal: LegalRules | None
 ) -> CostsDue | None:
+    """The costs the notice announces: `claim_costs` on the invoices still open."""
     if not invoices:
         return None
-    total = Money.zero(currency)
-    for invoice in invoices:
-        total = total + Money.of_minor(invoice.open_minor, currency)
-    return costs_due(customer.kind, total, len(invoices), legal)
+    open_minor = sum(invoice.open_minor for invoice in invoices)
+    return claim_costs(customer.kind, currency, open_minor, len(invoices), legal)
 
 
 def _costs_extra(due: CostsDue | None) -> dict[str, Any]:

@@ -7,8 +7,8 @@ at the same moment. After ``max_attempts`` attempts on one channel, or on a
 permanent failure, the action fails over to the next channel of its
 ``fallback_channels`` that the customer can still be reached on.
 
-Configured in ``[dispatch]`` of creditflow.toml: ``retry_base_seconds`` (60),
-``retry_factor`` (2), ``max_attempts`` (5), ``retry_jitter`` (0.2),
+Configured in ``[dispatch]`` of creditflow.toml, parsed once by `creditflow.config`
+into ``settings.dispatch``: ``retry_base_seconds`` (60), ``retry_factor`` (2), ``max_attempts`` (5), ``retry_jitter`` (0.2),
 ``claim_timeout_seconds`` (300), ``batch_size`` (100), ``send_concurrency`` (8: requests
 in flight at once for adapters that send a batch at once: Twilio SMS and WhatsApp, and
 SMTP up to its ``max_connections``).
@@ -18,60 +18,12 @@ SMTP up to its ``max_connections``).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-__all__ = ["DispatchPolicy", "backoff_seconds", "next_attempt_at", "next_channel", "policy_from"]
+from creditflow.config.sections import DispatchPolicy
 
-
-@dataclass(frozen=True)
-class DispatchPolicy:
-    """How dispatch retries, fails over and claims work."""
-
-    retry_base_seconds: float = 60.0
-    retry_factor: float = 2.0
-    max_attempts: int = 5
-    retry_jitter: float = 0.2
-    claim_timeout_seconds: float = 300.0
-    batch_size: int = 100
-    send_concurrency: int = 8
-
-    def __post_init__(self) -> None:
-        if self.retry_base_seconds < 0:
-            raise ValueError("[dispatch] retry_base_seconds: must not be negative")
-        if self.retry_factor < 1:
-            raise ValueError("[dispatch] retry_factor: must be at least 1")
-        if self.max_attempts < 1:
-            raise ValueError("[dispatch] max_attempts: must be at least 1")
-        if not 0 <= self.retry_jitter < 1:
-            raise ValueError("[dispatch] retry_jitter: must be in [0, 1)")
-        if self.claim_timeout_seconds <= 0:
-            raise ValueError("[dispatch] claim_timeout_seconds: must be positive")
-        if self.batch_size < 1:
-            raise ValueError("[dispatch] batch_size: must be at least 1")
-        if self.send_concurrency < 1:
-            raise ValueError("[dispatch] send_concurrency: must be at least 1")
-
-
-_INTEGERS = ("max_attempts", "batch_size", "send_concurrency")
-
-
-def policy_from(section: Mapping[str, Any] | None) -> DispatchPolicy:
-    """The policy from the ``[dispatch]`` section; unknown keys are refused by name."""
-    values = dict(section or {})
-    known = set(DispatchPolicy.__dataclass_fields__)
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"[dispatch]: unknown setting(s) {', '.join(unknown)}")
-    typed: dict[str, Any] = {}
-    for key, value in values.items():
-        try:
-            typed[key] = int(value) if key in _INTEGERS else float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"[dispatch] {key}: {value!r} is not a number") from None
-    return DispatchPolicy(**typed)
+__all__ = ["DispatchPolicy", "backoff_seconds", "next_attempt_at", "next_channel"]
 
 
 def backoff_seconds(

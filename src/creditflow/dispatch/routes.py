@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -31,8 +31,8 @@ from creditflow.api.deps import get_session, get_settings
 from creditflow.channels.twilio import INVALID_CONTACT_CODES, verify_twilio_signature
 from creditflow.channels.twiml import machine_message_twiml, reminder_call_twiml
 from creditflow.config import ConfigError, Settings, secret_from
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import fail_over, mark_contact_invalid, timeline
+from creditflow.outbox.models import Action
 
 router = APIRouter(tags=["dispatch"])
 
@@ -138,9 +138,8 @@ class Bounce(BaseModel):
 
 
 def _bounce_token(settings: Settings) -> str:
-    section: dict[str, Any] = settings.raw.get("email", {})
     try:
-        token = secret_from(section, "bounce_token")
+        token = settings.email.bounce_token.reveal()
     except ConfigError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc
     if not token:

@@ -17,8 +17,8 @@ def list_actions(
     """Actions in the public JSON shape, newest decision first."""
     from sqlalchemy import select
 
-    from creditflow.dispatch.models import Action
     from creditflow.ledger.models import Customer
+    from creditflow.outbox.models import Action
 
     query = (
         select(
@@ -47,7 +47,7 @@ def list_actions(
         query = query.where(Action.status == status)
     if limit:
         query = query.limit(limit)
-    from creditflow.strategy.run import action_json
+    from creditflow.outbox.shape import action_json
 
     with engine.connect() as conn:
         return [

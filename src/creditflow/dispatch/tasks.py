@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.channels.base import safe_file_stem
-from creditflow.dispatch.models import Action
 from creditflow.dispatch.outcome import timeline
 from creditflow.ledger.models import ContactPoint, Customer, Dispute, Event, Invoice, PromiseToPay
 from creditflow.money import from_minor
+from creditflow.outbox.models import Action
 
 __all__ = ["complete_task", "preparation_sheet", "send_task"]
 

@@ -24,19 +24,14 @@ scheduled time of what is sent.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from creditflow.channels.base import ChannelAdapter
-from creditflow.channels.registry import build_adapters
-from creditflow.compliance.service import local_today
 from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.dispatch.batch import (
@@ -46,59 +41,35 @@ from creditflow.dispatch.batch import (
     send_all,
     start_attempts,
 )
-from creditflow.dispatch.claim import claim_actions, claim_batch
-from creditflow.dispatch.legal_check import letter_problems, refuse_letter
-from creditflow.dispatch.models import Action
-from creditflow.dispatch.outcome import cancel, timeline
-from creditflow.dispatch.recheck import (
-    BatchFacts,
-    is_opt_out_confirmation,
-    load_facts,
-    message_invoice_ids,
-    postpone,
-    recheck_action,
+from creditflow.dispatch.claim import claim_batch
+from creditflow.dispatch.dispatch_pass import (
+    DispatchPass,
+    adapters_for,
+    default_worker_id,
+    new_pass,
 )
+from creditflow.dispatch.facts import BatchFacts, load_facts, message_invoice_ids
+from creditflow.dispatch.legal_check import letter_problems, refuse_letter
+from creditflow.dispatch.outcome import cancel, timeline
+from creditflow.dispatch.recheck import is_opt_out_confirmation, postpone, recheck_action
 from creditflow.dispatch.reconcile import reconcile_unfinished
-from creditflow.dispatch.render import build_context, creditor_of, links_for, render_action
+from creditflow.dispatch.render import build_context, links_for, render_action
 from creditflow.dispatch.report import DispatchReport
-from creditflow.dispatch.retry import DispatchPolicy, next_attempt_at, policy_from
+from creditflow.dispatch.retry import next_attempt_at
 from creditflow.dispatch.tasks import send_task
 from creditflow.ledger.models import Customer, Invoice
-from creditflow.ledger.service import link_secret
-from creditflow.messages.context import Creditor
 from creditflow.messages.render import MessageTemplateError
+from creditflow.outbox.clock import local_today
+from creditflow.outbox.models import Action
 from creditflow.payments.combined import ensure_combined_references
 from creditflow.portal.short_links import (
     SHORT_LINK_CHANNELS,
     ensure_short_links,
-    link_lifetimes,
-    short_base_url,
 )
 
-__all__ = ["DispatchReport", "default_worker_id", "dispatch_actions", "dispatch_due"]
+__all__ = ["DispatchReport", "default_worker_id", "dispatch_due", "process_batch"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Pass:
-    """What every batch of one dispatch pass shares, looked up once."""
-
-    settings: Settings
-    adapters: Mapping[str, ChannelAdapter]
-    worker: str
-    policy: DispatchPolicy
-    clock: Callable[[], datetime]
-    secret: str
-    short_base: str
-    lifetimes: Mapping[str, timedelta]
-    _creditor: Creditor | None = None
-
-    def creditor(self) -> Creditor:
-        """The creditor block of every message (needed only when a message is rendered)."""
-        if self._creditor is None:
-            self._creditor = creditor_of(self.settings)
-        return self._creditor
 
 
 @dataclass(frozen=True)
@@ -111,11 +82,6 @@ class _ToRender:
     address: str
     now: datetime
     short_codes: Mapping[str, str]
-
-
-def default_worker_id() -> str:
-    """host:pid, unique per running worker."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def dispatch_due(
@@ -132,16 +98,16 @@ def dispatch_due(
     """Send every action due by `until`, in batches, and report what happened."""
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
-    policy = policy_from(settings.raw.get("dispatch"))
+    policy = settings.dispatch
     worker = worker_id or default_worker_id()
     clock: Callable[[], datetime] = (
         (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     )
     owned = adapters is None
-    channel_adapters = _adapters(settings, adapters)
+    channel_adapters = adapters_for(settings, adapters)
     report = DispatchReport()
     try:
-        batch = _new_pass(engine, settings, channel_adapters, worker, policy, clock)
+        batch = new_pass(engine, settings, channel_adapters, worker, policy, clock)
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -166,7 +132,7 @@ def dispatch_due(
             if not ids:
                 break
             report.claimed += len(ids)
-            _process(engine, batch, ids, report)
+            process_batch(engine, batch, ids, report)
     finally:
         if owned:
             for adapter in channel_adapters.values():
@@ -174,87 +140,9 @@ def dispatch_due(
     return report
 
 
-def dispatch_actions(
-    engine: Engine,
-    settings: Settings,
-    action_pks: Sequence[int],
-    *,
-    worker_id: str | None = None,
-    adapters: Mapping[str, ChannelAdapter] | None = None,
-) -> DispatchReport:
-    """Send these actions now if they are due, through the same phases as `dispatch_due`.
-
-    What is not due (a retry waiting, another worker's claim) is left to the workers.
-    """
-    policy = policy_from(settings.raw.get("dispatch"))
-    worker = worker_id or default_worker_id()
-    report = DispatchReport()
-    with engine.begin() as conn:
-        ids = claim_actions(
-            conn,
-            worker,
-            action_pks,
-            now=datetime.now(UTC),
-            claim_timeout=policy.claim_timeout_seconds,
-        )
-    if not ids:
-        return report
-    report.claimed = len(ids)
-    owned = adapters is None
-    channel_adapters = _adapters(settings, adapters)
-    try:
-        clock = lambda: datetime.now(UTC)  # noqa: E731 - the wall clock of this pass
-        batch = _new_pass(engine, settings, channel_adapters, worker, policy, clock)
-        _process(engine, batch, ids, report)
-    finally:
-        if owned:
-            for adapter in channel_adapters.values():
-                adapter.close()
-    return report
-
-
-def _adapters(
-    settings: Settings, given: Mapping[str, ChannelAdapter] | None
-) -> dict[str, ChannelAdapter]:
-    """The channel adapters given, or those the settings configure."""
-    if given is not None:
-        return dict(given)
-    return build_adapters(settings.channels, settings.outbox_dir)
-
-
-def _new_pass(
-    engine: Engine,
-    settings: Settings,
-    adapters: Mapping[str, ChannelAdapter],
-    worker: str,
-    policy: DispatchPolicy,
-    clock: Callable[[], datetime],
-) -> _Pass:
-    """What every batch of a pass shares: the link secret and short-link settings too."""
-    return _Pass(
-        settings,
-        adapters,
-        worker,
-        policy,
-        clock,
-        _ensure_link_secret(engine, settings),
-        short_base_url(settings),
-        link_lifetimes(settings),
-    )
-
-
-def _ensure_link_secret(engine: Engine, settings: Settings) -> str:
-    """The organisation's link secret, created up front, once, even with workers racing."""
-    try:
-        with transaction(engine) as session:
-            return link_secret(session, settings)
-    except IntegrityError:
-        # Another worker created the organisation row at the same moment: read theirs.
-        with transaction(engine) as session:
-            return link_secret(session, settings)
-
-
-def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport) -> None:
+def process_batch(
+    engine: Engine, batch: DispatchPass, ids: list[int], report: DispatchReport
+) -> None:
     """One claimed batch through re-check, render, attempts, send and record."""
     to_render = _recheck(engine, batch, ids, report)
     planned, unrenderable, refused = _render(batch, to_render)
@@ -287,7 +175,7 @@ def _process(engine: Engine, batch: _Pass, ids: list[int], report: DispatchRepor
 
 
 def _recheck(
-    engine: Engine, batch: _Pass, ids: list[int], report: DispatchReport
+    engine: Engine, batch: DispatchPass, ids: list[int], report: DispatchReport
 ) -> list[_ToRender]:
     """Re-check the batch in one transaction; the message actions still to be sent.
 
@@ -301,13 +189,7 @@ def _recheck(
             .where(Action.id.in_(ids), Action.claimed_by == batch.worker, Action.status == "queued")
             .order_by(Action.scheduled_at, Action.id)
         ).all()
-        facts = load_facts(
-            session,
-            actions,
-            settings.rules.promise_grace_days,
-            now=batch.clock(),
-            rules=settings.rules,
-        )
+        facts = load_facts(session, actions, settings.rules, now=batch.clock())
         for action in actions:
             now = batch.clock()
             if _prepare(session, settings, action, facts, now, report) is None:
@@ -343,7 +225,7 @@ def _recheck(
 
 
 def _render(
-    batch: _Pass, items: Sequence[_ToRender]
+    batch: DispatchPass, items: Sequence[_ToRender]
 ) -> tuple[list[Planned], list[tuple[int, str]], list[tuple[int, list[str]]]]:
     """Render every message (no transaction: the rows stay usable after commit).
 
@@ -460,6 +342,6 @@ def _escalate(
         report.failed += 1
     except Exception as exc:  # noqa: BLE001 - delivery of the dossier failed: try again later
         action.claimed_by = None
-        action.next_attempt_at = next_attempt_at(policy_from(settings.raw.get("dispatch")), 1, now)
+        action.next_attempt_at = next_attempt_at(settings.dispatch, 1, now)
         action.error = f"hand-over delivery failed: {exc!r}"[:2000]
         report.retried += 1

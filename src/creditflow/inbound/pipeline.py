@@ -14,7 +14,6 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,12 +24,13 @@ from creditflow.inbound.classify import Classification, classify
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
 from creditflow.messages.llm import phrase_reply
+from creditflow.outbox.clock import local_today
+from creditflow.outbox.service import queue_action
 from creditflow.portal.access import normalise_contact
-from creditflow.portal.actions import queue_action
 from creditflow.portal.disputes import open_dispute
 from creditflow.portal.links import make_customer_token, pay_url
 from creditflow.portal.models import ConversationMessage
-from creditflow.portal.policy import PolicyRefusal, portal_policy
+from creditflow.portal.policy import PolicyRefusal
 from creditflow.portal.service import open_invoices, record_promise
 
 REPLY_CHANNELS = ("sms", "whatsapp", "email")
@@ -297,7 +297,7 @@ def _act(
     portal = (
         f"{base.rstrip('/')}/portal/{make_customer_token(secret, customer.customer_id, now=now)}"
     )
-    policy = portal_policy(settings)
+    policy = settings.portal
     reply = Reply("", intent, lang, customer.id)
     key = f"{provider_id or now.isoformat()}-{customer.id}"
     values: dict[str, object] = {"portal_url": portal, "days": policy.max_promise_days}
@@ -321,7 +321,7 @@ def _act(
             )
             reply.actions.append(action.action_id)
     elif intent == "promise":
-        today = now.astimezone(ZoneInfo(customer.timezone)).date()
+        today = local_today(customer, now)
         if classified.date is None:
             intent = "promise_no_date"
         else:

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from creditflow.config import Settings
@@ -15,6 +16,14 @@ from creditflow.ledger.models import AuditEntry, Event, OrganisationRecord
 
 def ensure_organisation(engine: Engine, settings: Settings) -> OrganisationRecord:
     """Create the organisation row from the settings, or bring it up to date."""
+    try:
+        return _write_organisation(engine, settings)
+    except IntegrityError:
+        # Another command created the row at the same moment: update the one it made.
+        return _write_organisation(engine, settings)
+
+
+def _write_organisation(engine: Engine, settings: Settings) -> OrganisationRecord:
     org = settings.organisation
     with transaction(engine) as session:
         record = session.get(OrganisationRecord, 1)
@@ -45,8 +54,12 @@ def link_secret(session: Session, settings: Settings) -> str:
         record = OrganisationRecord(
             id=1, name=settings.organisation.name, link_secret=secrets.token_urlsafe(48)
         )
-        session.add(record)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(record)
+        except IntegrityError:
+            # Another process made the row first: its secret is the one links carry.
+            record = session.scalars(select(OrganisationRecord)).one()
     return record.link_secret
 
 

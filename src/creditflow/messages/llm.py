@@ -9,7 +9,7 @@ slow, failing or off, the template text is sent unchanged. Legal letters are nev
 sent to a model: their wording is fixed by law.
 
 ```toml
-[llm]
+[llm]                                  # parsed once into settings.llm (creditflow.config)
 enabled = false
 base_url = "http://127.0.0.1:11434"    # POST {base_url}/v1/chat/completions
 model = "llama3.1"
@@ -29,14 +29,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from creditflow.config import ConfigError, Settings
+from creditflow.config.sections import PERSONALISABLE_CHANNELS, LlmSettings
 from creditflow.messages.context import MessageContext
 from creditflow.messages.llm_check import (
     DEFAULT_MAX_CHARS,
-    DEFAULT_SMS_SEGMENTS,
     Facts,
     check_text,
     message_facts,
@@ -57,7 +57,6 @@ __all__ = [
     "PersonalisedMessage",
     "PhrasedText",
     "llm_client",
-    "llm_settings",
     "personalise_message",
     "phrase_reply",
 ]
@@ -67,24 +66,9 @@ log = logging.getLogger(__name__)
 LEGAL_TEMPLATES = frozenset({"fourteen_day_letter", "final_notice_business"})
 # Legal wording, a login code, and an answer that is phrased already.
 NEVER_PERSONALISED = LEGAL_TEMPLATES | {"access_code", "conversation_reply"}
-# Channels whose message is one plain text (email keeps its HTML layout, a letter its
-# PDF, a robocall its script); conversation answers go out on these.
-PERSONALISABLE_CHANNELS = ("sms", "whatsapp", "push")
 REPLY_CHANNELS = ("sms", "whatsapp", "email", "chat")
 # The confirmation of an opt-out is a compliance message: its wording stays.
 FIXED_REPLIES = frozenset({"opt_out"})
-_KNOWN = {
-    "enabled",
-    "base_url",
-    "model",
-    "api_key_env",
-    "timeout_seconds",
-    "temperature",
-    "max_chars",
-    "channels",
-    "replies",
-    "sms_max_segments",
-}
 
 
 class Completer(Protocol):
@@ -93,22 +77,6 @@ class Completer(Protocol):
     def complete(self, system: str, user: str, *, max_tokens: int) -> str:
         """The model's answer to the system and user messages."""
         ...
-
-
-@dataclass(frozen=True)
-class LlmSettings:
-    """The `[llm]` section: endpoint, model and limits (the key stays in the environment)."""
-
-    enabled: bool = False
-    base_url: str = ""
-    model: str = ""
-    api_key_env: str = ""
-    timeout_seconds: float = 10.0
-    temperature: float = 0.3
-    max_chars: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_CHARS))
-    channels: tuple[str, ...] = PERSONALISABLE_CHANNELS
-    replies: bool = True
-    sms_max_segments: int = DEFAULT_SMS_SEGMENTS
 
 
 @dataclass(frozen=True)
@@ -126,67 +94,6 @@ class PhrasedText:
     text: str
     personalised: bool = False
     fallback_reason: str | None = None
-
-
-def _number(section: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"[llm] {key}: expected a number from {low} to {high}, got {value!r}")
-    return float(value)
-
-
-def _max_chars(value: Any) -> dict[str, int]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"[llm] max_chars: expected a table of channel = number, got {value!r}")
-    limits = dict(DEFAULT_MAX_CHARS)
-    for channel, limit in value.items():
-        if channel not in DEFAULT_MAX_CHARS:
-            raise ConfigError(
-                f"[llm] max_chars.{channel}: unknown channel; "
-                f"expected one of {', '.join(DEFAULT_MAX_CHARS)}"
-            )
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 20:
-            raise ConfigError(f"[llm] max_chars.{channel}: expected a number >= 20, got {limit!r}")
-        limits[channel] = limit
-    return limits
-
-
-def llm_settings(settings: Settings) -> LlmSettings:
-    """The `[llm]` section of the configuration; absent means disabled."""
-    section = settings.raw.get("llm") or {}
-    if not isinstance(section, Mapping):
-        raise ConfigError("[llm]: expected a table")
-    unknown = set(section) - _KNOWN
-    if unknown:
-        raise ConfigError(f"[llm]: unknown setting(s) {', '.join(sorted(unknown))}")
-    for key in ("enabled", "replies"):
-        if not isinstance(section.get(key, False), bool):
-            raise ConfigError(f"[llm] {key}: expected true or false")
-    channels = tuple(section.get("channels", PERSONALISABLE_CHANNELS))
-    wrong = [c for c in channels if c not in PERSONALISABLE_CHANNELS]
-    if wrong:
-        raise ConfigError(
-            f"[llm] channels: {', '.join(map(str, wrong))} cannot be reworded; "
-            f"expected some of {', '.join(PERSONALISABLE_CHANNELS)}"
-        )
-    config = LlmSettings(
-        enabled=section.get("enabled", False),
-        base_url=str(section.get("base_url", "")).rstrip("/"),
-        model=str(section.get("model", "")),
-        api_key_env=str(section.get("api_key_env", "")),
-        timeout_seconds=_number(section, "timeout_seconds", 10.0, 0.05, 300.0),
-        temperature=_number(section, "temperature", 0.3, 0.0, 2.0),
-        max_chars=_max_chars(section.get("max_chars", {})),
-        channels=channels,
-        replies=section.get("replies", True),
-        sms_max_segments=int(_number(section, "sms_max_segments", DEFAULT_SMS_SEGMENTS, 1, 10)),
-    )
-    if config.enabled:
-        if not config.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"[llm] base_url: expected an http(s) URL, got {config.base_url!r}")
-        if not config.model:
-            raise ConfigError("[llm] model: required when [llm] enabled = true")
-    return config
 
 
 def llm_client(config: LlmSettings, environ: Mapping[str, str] | None = None) -> ChatClient:
@@ -260,11 +167,7 @@ def _phrase(
 
 
 def _settings_or_reason(settings: Settings) -> tuple[LlmSettings | None, str | None]:
-    try:
-        config = llm_settings(settings)
-    except ConfigError as exc:
-        log.warning("LLM phrasing is off: %s", exc)
-        return None, f"configuration: {exc}"
+    config = settings.llm
     return (config, None) if config.enabled else (None, "disabled")
 
 

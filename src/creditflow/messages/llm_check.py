@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from creditflow.config.sections import DEFAULT_MAX_CHARS, DEFAULT_SMS_SEGMENTS
 from creditflow.messages.context import MessageContext
 from creditflow.messages.formatting import FALLBACK_LANGUAGE, format_date, format_money
 from creditflow.messages.sms import sms_segments
@@ -30,15 +31,6 @@ __all__ = [
     "reply_facts",
 ]
 
-# Longest text accepted per channel; an SMS must also fit in `sms_max_segments`.
-DEFAULT_MAX_CHARS: Mapping[str, int] = {
-    "sms": 306,
-    "whatsapp": 1000,
-    "push": 240,
-    "email": 2000,
-    "chat": 1000,
-}
-DEFAULT_SMS_SEGMENTS = 2
 
 # Never acceptable in a reminder or an answer written by a model (NL and EN).
 # Dutch words are matched inside compounds ("gerechtsdeurwaarder", "loonbeslag").

@@ -16,8 +16,8 @@ import polars as pl
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from creditflow.dispatch.models import Action
 from creditflow.ledger.references import reference_for_message
+from creditflow.outbox.models import Action
 from creditflow.payments.models import CombinedReference
 
 __all__ = ["PAYLOAD_KEY", "combined_reference_frame", "ensure_combined_references"]

@@ -34,7 +34,6 @@ from creditflow.payments.providers import (
     PaymentProvider,
     ProviderError,
     build_providers,
-    pay_page_provider,
     sandbox_enabled,
 )
 from creditflow.payments.service import (
@@ -198,10 +197,6 @@ def _customer(
     return customer
 
 
-def _link_days(settings: Settings) -> float:
-    return float(settings.raw.get("payments", {}).get("link_days", 30))
-
-
 @router.get("/p/{token}", response_class=HTMLResponse)
 def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = None) -> Response:
     """The pay page: open invoices and charges, totals, pay buttons, EPC QR, latest status."""
@@ -209,7 +204,7 @@ def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = N
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError:
             return _refused(request, _language(request, None))
         lang = _language(request, customer.language)
@@ -223,7 +218,7 @@ def pay_page(request: Request, token: str, r: Annotated[int | None, Query()] = N
             creditor=settings.organisation.name,
         )
         context["qr"] = epc_block(settings.organisation, context["account"], _labels()[lang])
-    provider = pay_page_provider(settings)
+    provider = settings.payments.provider
     return _render(
         "pay.html",
         cookie=cookie,
@@ -250,7 +245,7 @@ def pay(
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError:
             return _refused(request, _language(request, None))
         customer_pk, lang = customer.id, _language(request, customer.language)
@@ -264,7 +259,7 @@ def pay(
             back=link,
             message=t["csrf_failed"],
         )
-    name = pay_page_provider(settings)
+    name = settings.payments.provider
     if name is None:
         return _refused(
             request, lang, 503, heading=t["error_title"], back=link, message=t["no_online_payment"]
@@ -304,7 +299,7 @@ def payment_status(
     with _sessions(request)() as session, session.begin():
         secret = link_secret(session, settings)
         try:
-            customer = _customer(session, secret, token, _link_days(settings), _now(request))
+            customer = _customer(session, secret, token, settings.payments.link_days, _now(request))
         except LinkError as exc:
             return JSONResponse({"error": exc.reason}, 403, headers=_SECURITY_HEADERS)
         lang = _language(request, customer.language)

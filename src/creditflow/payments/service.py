@@ -333,6 +333,7 @@ def pay_page_context(
     return {
         "account": account,
         "intro": single_periods(labels["intro"].format(creditor=creditor)),
+        "intro_settled": single_periods(labels["intro_settled"].format(creditor=creditor)),
         "invoices": [
             {
                 "pk": i.pk,

@@ -12,18 +12,17 @@ move forward, so a late or stale answer ("open" after "paid") changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from creditflow.dispatch.models import CONTEXT_INVOICES, Action
-from creditflow.ledger.models import ContactPoint, Customer, Event, Invoice
+from creditflow.ledger.models import Customer, Event, Invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
+from creditflow.outbox.models import CONTEXT_INVOICES, Action
+from creditflow.outbox.service import customer_reachable, queue_action
 from creditflow.payments.models import PaymentRequest
 from creditflow.payments.providers.base import (
     TERMINAL_FAILURES,
@@ -34,7 +33,7 @@ from creditflow.payments.providers.base import (
 )
 from creditflow.payments.service import load_account
 
-__all__ = ["THANKS_CHANNELS", "handle_webhook", "thanks_action_id"]
+__all__ = ["THANKS_CHANNELS", "handle_webhook", "thanks_key"]
 
 THANKS_CHANNELS = ("email", "sms", "whatsapp")
 
@@ -193,24 +192,9 @@ def _cancel_paid_actions(session: Session, customer_pk: int, now: datetime) -> i
     return cancelled
 
 
-def thanks_action_id(payment_id: str) -> str:
-    """The deterministic action id of the thank-you message for one payment."""
-    return "thanks-" + hashlib.sha256(payment_id.encode()).hexdigest()[:40]
-
-
-def _reachable_channels(session: Session, customer: Customer) -> list[str]:
-    if customer.do_not_contact:
-        return []
-    points = session.scalars(
-        select(ContactPoint.channel).where(
-            ContactPoint.customer_id == customer.id,
-            ContactPoint.valid.is_(True),
-            ContactPoint.opted_out.is_(False),
-            ContactPoint.channel.in_(THANKS_CHANNELS),
-        )
-    ).all()
-    blocked = set(customer.opt_out or [])
-    return [c for c in THANKS_CHANNELS if c in points and c not in blocked]
+def thanks_key(payment_id: str) -> str:
+    """The record key of the thank-you message for one payment (strategy "payments")."""
+    return f"thanks-{payment_id}"
 
 
 def _queue_thanks(
@@ -218,7 +202,8 @@ def _queue_thanks(
 ) -> None:
     customer = session.get(Customer, request.customer_id)
     assert customer is not None
-    channels = _reachable_channels(session, customer)
+    reachable = set() if customer.do_not_contact else customer_reachable(session, customer)
+    channels = [c for c in THANKS_CHANNELS if c in reachable]
     if not channels:
         add_event(
             session,
@@ -228,9 +213,6 @@ def _queue_thanks(
             data={"template": "payment_thanks", "payment_id": payment_id},
         )
         return
-    action_id = thanks_action_id(payment_id)
-    if session.scalar(select(Action.id).where(Action.action_id == action_id)) is not None:
-        return
     account = load_account(session, customer.id)
     numbers: dict[int, str] = dict(
         (pk, number)
@@ -238,40 +220,25 @@ def _queue_thanks(
             select(Invoice.id, Invoice.invoice_number).where(Invoice.id.in_(request.invoice_ids))
         ).all()
     )
-    session.add(
-        Action(
-            action_id=action_id,
-            run_id=None,
-            customer_id=customer.id,
-            kind="message",
-            channel=channels[0],
-            step="payment_thanks",
-            level=0,
-            strategy="payments",
-            template="payment_thanks",
-            language=customer.language,
-            tone="friendly",
-            legal=None,
-            # Not "about" the paid invoices: the pre-send re-check must not cancel the thanks.
-            invoice_numbers=[],
-            invoice_ids=[],
-            amount_due_minor=account.total(paid.currency).minor,
-            charge_minor=None,
-            currency=paid.currency,
-            decided_on=now.astimezone(ZoneInfo(customer.timezone)).date(),
-            scheduled_at=now,
-            timezone=customer.timezone,
-            status="queued",
-            fallback_channels=channels[1:],
-            attempts=0,
-            payload={
-                "paid_amount": paid.text(),
-                "payment_id": payment_id,
-                "payment_request": request.id,
-                "paid_invoices": [numbers[pk] for pk in request.invoice_ids if pk in numbers],
-                CONTEXT_INVOICES: [pk for pk in request.invoice_ids if pk in numbers],
-            },
-            created_at=now,
-            updated_at=now,
-        )
+    # Not "about" the paid invoices (no `invoices`): the re-check must not cancel the thanks.
+    queue_action(
+        session,
+        customer,
+        key=thanks_key(payment_id),
+        kind="message",
+        channel=channels[0],
+        step="payment_thanks",
+        now=now,
+        strategy="payments",
+        template="payment_thanks",
+        amount_due_minor=account.total(paid.currency).minor,
+        currency=paid.currency,
+        payload={
+            "paid_amount": paid.text(),
+            "payment_id": payment_id,
+            "payment_request": request.id,
+            "paid_invoices": [numbers[pk] for pk in request.invoice_ids if pk in numbers],
+            CONTEXT_INVOICES: [pk for pk in request.invoice_ids if pk in numbers],
+        },
+        fallback_channels=channels[1:],
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import ContactPoint, Customer
 from creditflow.ledger.service import add_event
-from creditflow.portal.actions import queue_action
+from creditflow.outbox.service import queue_action
 from creditflow.portal.models import AccessCode
 from creditflow.portal.service import find_customer
 

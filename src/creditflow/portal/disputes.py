@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import Customer, Dispute, Invoice
 from creditflow.ledger.service import add_event
-from creditflow.portal.actions import cancel_queued_for_invoices, choose_channel, queue_action
+from creditflow.outbox.service import cancel_queued_for_invoices, choose_channel, queue_action
 from creditflow.portal.models import DisputeAttachment
 from creditflow.portal.policy import DISPUTE_REASONS, PolicyRefusal, safe_filename, sniff_upload
 

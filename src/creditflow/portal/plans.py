@@ -39,7 +39,7 @@ from creditflow.ledger.models import (
 )
 from creditflow.ledger.service import add_event
 from creditflow.money import from_minor
-from creditflow.portal.actions import choose_channel, queue_action
+from creditflow.outbox.service import choose_channel, queue_action
 
 __all__ = ["PlanProgress", "plan_progress", "settle_payment_plans"]
 

@@ -1,6 +1,7 @@
 """Portal policy: what a debtor may arrange alone (pure functions of data, no I/O).
 
-Settings come from the `[portal]` section of the configuration file:
+Settings come from the `[portal]` section of the configuration file, parsed and
+checked once at load into `settings.portal` (a `PortalPolicy`, `creditflow.config`):
 
 | key                   | default | meaning                                          |
 |-----------------------|---------|--------------------------------------------------|
@@ -25,12 +26,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from creditflow.config import ConfigError, Settings
-from creditflow.money import InvalidAmount, Money, from_minor, parse_amount
+from creditflow.config.sections import PortalPolicy
+from creditflow.money import Money, from_minor
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DISPUTE_REASONS = (
@@ -49,71 +48,6 @@ class PolicyRefusal(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True)
-class PortalPolicy:
-    """The limits of self-service (see the module docstring for the settings)."""
-
-    max_promise_days: int = 14
-    plan_min_installment: Decimal = Decimal("25.00")
-    plan_max_months: int = 6
-    plan_first_due_days: int = 7
-    plan_reminder_days: int = 3
-    link_max_age_days: float = 30
-    invoice_pdf_dir: Path | None = None
-    rate_capacity: int = 30
-    rate_per_minute: float = 30
-    code_rate_capacity: int = 5
-    code_rate_per_minute: float = 2
-    short_base_url: str | None = None
-    short_rate_capacity: int = 10
-    short_rate_per_minute: float = 6
-
-
-def portal_policy(settings: Settings) -> PortalPolicy:
-    """Read the `[portal]` section; errors name the setting."""
-    section: dict[str, Any] = dict(settings.raw.get("portal", {}))
-    values: dict[str, Any] = {}
-    ints = (
-        "max_promise_days",
-        "plan_max_months",
-        "plan_first_due_days",
-        "plan_reminder_days",
-        "rate_capacity",
-        "code_rate_capacity",
-        "short_rate_capacity",
-    )
-    for key in ints:
-        if key in section:
-            value = section[key]
-            if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"[portal] {key}: expected a whole number >= 1, got {value!r}")
-            values[key] = value
-    for key in (
-        "link_max_age_days",
-        "rate_per_minute",
-        "code_rate_per_minute",
-        "short_rate_per_minute",
-    ):
-        if key in section:
-            value = section[key]
-            if not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"[portal] {key}: expected a positive number, got {value!r}")
-            values[key] = value
-    if "plan_min_installment" in section:
-        try:
-            values["plan_min_installment"] = parse_amount(str(section["plan_min_installment"]))
-        except InvalidAmount as exc:
-            raise ConfigError(f"[portal] plan_min_installment: {exc}") from exc
-    if section.get("short_base_url"):
-        base = str(section["short_base_url"]).rstrip("/")
-        if not base.startswith(("https://", "http://")):
-            raise ConfigError(f"[portal] short_base_url: expected an http(s) address, got {base!r}")
-        values["short_base_url"] = base
-    if section.get("invoice_pdf_dir"):
-        values["invoice_pdf_dir"] = Path(str(section["invoice_pdf_dir"]))
-    return PortalPolicy(**values)
 
 
 def check_promise_date(promised: date, today: date, policy: PortalPolicy) -> date:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from creditflow.dispatch.models import PLAN_REVIEW_STEP, Action
 from creditflow.ledger.models import (
     Customer,
     Dispute,
@@ -28,7 +27,8 @@ from creditflow.ledger.models import (
 )
 from creditflow.ledger.service import add_event
 from creditflow.money import Money, from_minor, to_minor
-from creditflow.portal.actions import cancel_queued_for_invoices, choose_channel, queue_action
+from creditflow.outbox.models import PLAN_REVIEW_STEP, Action
+from creditflow.outbox.service import cancel_queued_for_invoices, choose_channel, queue_action
 from creditflow.portal.policy import (
     Installment,
     PolicyRefusal,

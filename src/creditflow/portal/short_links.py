@@ -26,7 +26,6 @@ from creditflow.ledger.models import Customer
 from creditflow.ledger.service import add_event
 from creditflow.portal.links import make_customer_token
 from creditflow.portal.models import ShortLink
-from creditflow.portal.policy import portal_policy
 from creditflow.portal.short_codes import derive_code, format_code, lookup_key, parse_code
 
 __all__ = [
@@ -46,7 +45,7 @@ _TARGET_PATH = {"pay": "/p/", "portal": "/portal/"}
 
 def short_base_url(settings: Settings) -> str:
     """Where short links start: `[portal] short_base_url`, else the portal's base URL."""
-    return portal_policy(settings).short_base_url or settings.portal_base_url.rstrip("/")
+    return settings.portal.short_base_url or settings.portal_base_url.rstrip("/")
 
 
 def short_url(base_url: str, code: str) -> str:
@@ -62,8 +61,8 @@ def short_url(base_url: str, code: str) -> str:
 
 def link_lifetimes(settings: Settings) -> dict[str, timedelta]:
     """How long each purpose's link is valid: as long as the page it opens accepts it."""
-    pay_days = float(settings.raw.get("payments", {}).get("link_days", 30))
-    portal_days = portal_policy(settings).link_max_age_days
+    pay_days = settings.payments.link_days
+    portal_days = settings.portal.link_max_age_days
     return {"pay": timedelta(days=pay_days), "portal": timedelta(days=portal_days)}
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from fastapi import Request, Response
@@ -20,9 +19,10 @@ from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
 from creditflow.money import Money
+from creditflow.outbox.clock import local_today
 from creditflow.portal.i18n import gettext_for, pick_language
 from creditflow.portal.links import LinkError, read_customer_token
-from creditflow.portal.policy import PortalPolicy, portal_policy
+from creditflow.portal.policy import PortalPolicy
 from creditflow.portal.security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
@@ -53,20 +53,14 @@ def now_of(request: Request) -> datetime:
 
 
 def policy_of(request: Request) -> PortalPolicy:
-    """The portal policy of the app's settings (read once per app)."""
-    policy: PortalPolicy | None = getattr(request.app.state, "portal_policy", None)
-    if policy is None:
-        policy = portal_policy(request.app.state.settings)
-        request.app.state.portal_policy = policy
+    """The portal policy of the app's settings (`[portal]`, read once at load)."""
+    policy: PortalPolicy = request.app.state.settings.portal
     return policy
 
 
 def today_for(customer: Customer, now: datetime) -> date:
-    """Today in the customer's own time zone."""
-    try:
-        return now.astimezone(ZoneInfo(customer.timezone)).date()
-    except (KeyError, ValueError):
-        return now.date()
+    """Today in the customer's own time zone (`outbox.clock.local_today`)."""
+    return local_today(customer, now)
 
 
 @dataclass

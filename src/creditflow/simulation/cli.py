@@ -1,19 +1,29 @@
-"""`creditflow simulate ...`: write a synthetic company's ledger as import files."""
+"""`creditflow simulate ...`: synthetic ledgers, and strategies tried on simulated debtors."""
 
 from __future__ import annotations
 
+import json
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Synthetic ledgers for demos, tests and benchmarks.", no_args_is_help=True)
+from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.terminal import console
+
+app = typer.Typer(
+    help="Synthetic ledgers, and strategies tried on simulated debtors.", no_args_is_help=True
+)
 
 
 @app.callback()
 def simulate() -> None:
-    """Synthetic ledgers for demos, tests and benchmarks."""
+    """Synthetic ledgers, and strategies tried on simulated debtors."""
 
 
 def _as_of(text: str) -> date:
@@ -52,3 +62,89 @@ def generate(
     for name, path in written.items():
         typer.echo(f"{name:<10} {rows[name]:>9} rows  {path}")
     typer.echo(f"generated in {time.perf_counter() - started:.1f} s (seed {seed}, as of {day})")
+
+
+def _prices(values: list[str]) -> dict[str, Decimal]:
+    """--price CHANNEL=EUR overrides, on top of the shipped list prices."""
+    from creditflow.simulation.simulator import CONTACT_PRICES
+
+    prices = dict(CONTACT_PRICES)
+    for value in values:
+        channel, _, amount = value.partition("=")
+        try:
+            price = Decimal(amount)
+        except InvalidOperation:
+            price = Decimal(-1)
+        if channel not in CONTACT_PRICES or not price.is_finite() or price < 0:
+            raise typer.BadParameter(
+                f"{value!r}: write CHANNEL=EUR with a channel of {', '.join(CONTACT_PRICES)}",
+                param_hint="--price",
+            )
+        prices[channel] = price
+    return prices
+
+
+@app.command("strategy")
+def strategy_command(
+    file: Path = typer.Argument(..., help="The strategy file to try (YAML)."),
+    vs: Path | None = typer.Option(None, "--vs", help="Another strategy file to compare with."),
+    days: int = typer.Option(90, "--days", min=1, max=730, help="Days to simulate."),
+    seed: int = typer.Option(7, "--seed", help="Random seed; same seed, same result."),
+    start: str | None = typer.Option(None, "--start", help="First day (default today)."),
+    price: list[str] = typer.Option([], "--price", help="Contact price, e.g. sms=0.09."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object (DESIGN 4.8)."),
+    db: DbOption = None,
+) -> None:
+    """Run strategies on a private copy of the ledger with simulated debtors; nothing is sent."""
+    from creditflow.simulation.report import show_outcomes
+    from creditflow.simulation.simulator import simulate_strategies
+    from creditflow.strategy.schema import StrategyError
+
+    files = [file, *([vs] if vs else [])]
+    for path in files:
+        if not path.is_file():
+            console(stderr=True).print(f"no such file: {path}", markup=False)
+            raise typer.Exit(2)
+    first_day = _as_of(start) if start else date.today()
+    prices = _prices(price)
+    settings = command_settings(db)
+    engine = command_engine(settings, migrate=False)
+    strategies = [(str(p), p.read_text(encoding="utf-8")) for p in files]
+    try:
+        with _progress(not as_json, len(files) * days) as advance:
+            outcomes = simulate_strategies(
+                engine, settings, strategies, days=days, seed=seed, start=first_day,
+                prices=prices, progress=advance,
+            )  # fmt: skip
+    except StrategyError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "days": days,
+                    "seed": seed,
+                    "start": first_day.isoformat(),
+                    "strategies": [o.as_json() for o in outcomes],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    show_outcomes(console(), outcomes, first_day)
+
+
+@contextmanager
+def _progress(shown: bool, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar over the simulated days (to stderr), or nothing."""
+    if not shown:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("simulating days", total=total)
+        yield lambda n: bar.advance(task, n)

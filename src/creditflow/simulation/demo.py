@@ -14,23 +14,26 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
-import polars as pl
 from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy import Engine, text
 
 from creditflow.config import Organisation, Settings
-from creditflow.db import make_engine, transaction, upgrade
+from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
-from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
-from creditflow.ledger.payments import IncomingPayment, import_payments, record_payments
-from creditflow.ledger.service import add_event, ensure_organisation
+from creditflow.ledger.payments import IncomingPayment, import_payments
+from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.company import generate_company, organisation
+from creditflow.simulation.days import (
+    book_payments_due,
+    book_responses,
+    contacts_sent_on,
+    dispatch_day,
+)
 from creditflow.strategy.run import collection_run
 
 DEMO_MARKER = ".creditflow-demo"
@@ -145,12 +148,12 @@ def run_demo(
     for offset in range(days):
         day = start + timedelta(days=offset)
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
-        booked = _book_payments_due(engine, due_payments, day, now)
+        booked = book_payments_due(engine, due_payments, day, now)
         result = collection_run(engine, settings, day, now=now)
-        report = _dispatch(engine, settings, day)
-        sent = _sent_on(engine, day)
+        report = dispatch_day(engine, settings, day)
+        sent = contacts_sent_on(engine, day)
         answers = respond(sent, traits, day, rng) if sent.height else None
-        responses = _book_responses(engine, answers, day, now, due_payments) if answers else {}
+        responses = book_responses(engine, answers, day, now, due_payments) if answers else {}
         daily.append(
             {
                 "day": day,
@@ -185,145 +188,6 @@ def sample_organisation() -> Organisation:
         vat_number=str(sample["vat_number"]),
         sender_email=str(sample["email"]),
     )
-
-
-DISPATCH_AT = time(17, 0)
-
-
-def _dispatch(engine: Engine, settings: Settings, day: date) -> Any:
-    from creditflow.dispatch.worker import dispatch_due
-
-    # The day's sending ends late in the afternoon, inside every customer's quiet hours
-    # window here: contacts a run scheduled for later wait for the next day.
-    until = datetime.combine(day, DISPATCH_AT, tzinfo=ZoneInfo("Europe/Amsterdam"))
-    return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
-
-
-def _sent_on(engine: Engine, day: date) -> pl.DataFrame:
-    """Messages and calls sent on `day`, as the behaviour model reads them."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.customer_id, a.channel, a.step, a.amount_due_minor, a.currency, "
-                "a.invoice_numbers FROM action a JOIN customer c ON c.id = a.customer_id "
-                "WHERE a.status IN ('sent', 'delivered') AND a.decided_on = :day"
-            ),
-            {"day": day.isoformat() if engine.dialect.name == "sqlite" else day},
-        ).fetchall()
-    import json
-
-    records = [
-        {
-            "customer_id": r[0],
-            "channel": r[1],
-            "step": r[2],
-            "amount_due": str(Money.of_minor(r[3], r[4]).amount),
-            "currency": r[4],
-            "invoices": json.loads(r[5]) if isinstance(r[5], str) else list(r[5]),
-        }
-        for r in rows
-    ]
-    return pl.DataFrame(records) if records else pl.DataFrame()
-
-
-def _customer_pks(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT customer_id, id FROM customer")).fetchall())
-
-
-def _book_payments_due(
-    engine: Engine, due: list[tuple[date, IncomingPayment]], day: date, now: datetime
-) -> int:
-    """Book the simulated payments whose date has come (they arrive like bank transfers)."""
-    ready = [p for d, p in due if d <= day]
-    due[:] = [(d, p) for d, p in due if d > day]
-    if ready:
-        with engine.begin() as conn:
-            record_payments(conn, ready, now)
-    return len(ready)
-
-
-def _book_responses(
-    engine: Engine, answers: Any, day: date, now: datetime, due: list[tuple[date, IncomingPayment]]
-) -> dict[str, int]:
-    pks = _customer_pks(engine)
-    for row in answers.payments.iter_rows(named=True):
-        paid = (
-            row["paid_at"]
-            if isinstance(row["paid_at"], date)
-            else date.fromisoformat(str(row["paid_at"]))
-        )
-        payment = IncomingPayment(
-            payment_id=f"demo-{row['customer_id']}-{day.isoformat()}",
-            amount=Money.parse(row["amount"], row["currency"]),
-            paid_at=datetime.combine(paid, time(12, 0), tzinfo=UTC),
-            customer_pk=pks.get(row["customer_id"]),
-            method="ideal",
-            source="demo",
-        )
-        due.append((paid, payment))
-    with transaction(engine) as session:
-        for row in answers.promises.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            promise = PromiseToPay(
-                customer_id=customer_pk, promised_date=row["promised_date"], source="demo reply"
-            )
-            session.add(promise)
-            session.flush()
-            open_ids = (
-                session.execute(
-                    text("SELECT id FROM invoice WHERE customer_id = :c AND open_minor > 0"),
-                    {"c": customer_pk},
-                )
-                .scalars()
-                .all()
-            )
-            if open_ids:
-                session.execute(
-                    promise_invoice.insert(),
-                    [{"promise_id": promise.id, "invoice_id": i} for i in open_ids],
-                )
-            add_event(
-                session,
-                customer_pk,
-                "promise.made",
-                f"promised to pay by {row['promised_date']}",
-                direction="in",
-            )
-        for row in answers.disputes.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            invoice_id = session.execute(
-                text("SELECT id FROM invoice WHERE invoice_number = :n"),
-                {"n": row["invoice_number"]},
-            ).scalar()
-            if invoice_id is None:
-                continue
-            session.add(
-                Dispute(
-                    customer_id=customer_pk,
-                    invoice_id=invoice_id,
-                    reason=str(row["reason"])[:64],
-                    source="demo reply",
-                )
-            )
-            add_event(
-                session,
-                customer_pk,
-                "dispute.opened",
-                f"disputed {row['invoice_number']}",
-                direction="in",
-            )
-        for row in answers.opt_outs.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            _opt_out(session, customer_pk, row["channel"], now)
-    counts = answers.counts()
-    return {k: int(v) for k, v in counts.items()}
-
-
-def _opt_out(session: Any, customer_pk: int, channel: str, now: datetime) -> None:
-    from creditflow.compliance.consent import record_opt_out
-
-    record_opt_out(session, customer_pk, channel, source="demo reply", evidence="STOP", at=now)
 
 
 def _print_summary(

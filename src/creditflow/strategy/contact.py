@@ -1,6 +1,9 @@
 """Who may be contacted today, and on which channel (pure functions of frames).
 
-`hold_back` applies do-not-contact states and contact pressure; `choose_channel`
+`set_aside` splits the chosen actions into kept and held back (with the reason), the
+one way every hold of the run is applied: `hold_accounts` for a set of accounts (acted
+on earlier today, waiting for a 14-day letter), `hold_back` for do-not-contact states
+and contact pressure. `choose_channel`
 picks the first usable channel of the step's list (the preferred one first) and
 keeps the others, in order, for failover.
 """
@@ -12,9 +15,10 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from creditflow.config import ContactRules
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.outbox.reach import reachable_frame
+from creditflow.strategy.snapshot_frames import Snapshot
 
-__all__ = ["CONTACT_KINDS", "choose_channel", "hold_back"]
+__all__ = ["CONTACT_KINDS", "choose_channel", "hold_accounts", "hold_back", "set_aside"]
 
 CONTACT_KINDS = ("message", "task")
 
@@ -40,29 +44,54 @@ def hold_back(
         .then(pl.lit(f"contact pressure: {rules.max_contacts_per_7_days} contacts in 7 days"))
         .otherwise(None)
     )
-    chosen = chosen.with_columns(reason.alias("__skip"))
-    skipped = chosen.filter(pl.col("__skip").is_not_null()).select(
-        "customer_pk", "currency", "step", pl.col("__skip").alias("reason")
-    )
-    kept = chosen.filter(pl.col("__skip").is_null()).with_columns(
+    kept, skipped = set_aside(chosen, reason)
+    kept = kept.with_columns(
         pl.when(contact & pl.col("__last").is_not_null())
         .then(pl.col("__last") + pl.duration(hours=rules.min_gap_hours))
         .otherwise(None)
         .alias("earliest")
     )
-    return kept.drop("__skip", "__recent", "__last"), skipped
+    return kept.drop("__recent", "__last"), skipped
+
+
+def set_aside(chosen: pl.DataFrame, reason: pl.Expr) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split by `reason` (null = keep): (kept, skipped with customer_pk, currency, step, reason)."""
+    marked = chosen.with_columns(reason.alias("__skip"))
+    skipped = marked.filter(pl.col("__skip").is_not_null()).select(
+        "customer_pk", "currency", "step", pl.col("__skip").alias("reason")
+    )
+    return marked.filter(pl.col("__skip").is_null()).drop("__skip"), skipped
+
+
+def hold_accounts(
+    chosen: pl.DataFrame, accounts: pl.DataFrame, reason: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Hold back these accounts (customer_pk, currency) today, for `reason`: (kept, skipped)."""
+    keys = ["customer_pk", "currency"]
+    flagged = chosen.join(
+        accounts.select(keys).unique().with_columns(pl.lit(True).alias("__held")),
+        on=keys,
+        how="left",
+        maintain_order="left",
+    )
+    held = pl.when(pl.col("__held").fill_null(False)).then(pl.lit(reason)).otherwise(None)
+    kept, skipped = set_aside(flagged, held)
+    return kept.drop("__held"), skipped
 
 
 def choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
-    """First channel of the step's list the customer can be reached on; the preferred one first."""
+    """First channel of the step's list the customer can be reached on; the preferred one first.
+
+    Reachable is `outbox.reach`: a usable contact point not on the customer's opt-out list.
+    """
+    reachable = reachable_frame(snapshot.reachable, chosen.select("customer_pk", "opt_out"))
     listed = (
-        chosen.select("customer_pk", "currency", "channels", "opt_out")
+        chosen.select("customer_pk", "currency", "channels")
         .with_columns(pl.int_ranges(pl.col("channels").list.len()).alias("__pos"))
         .explode("channels", "__pos")
         .rename({"channels": "channel"})
         .drop_nulls("channel")
-        .join(snapshot.reachable, on=["customer_pk", "channel"], how="semi")
-        .filter(~pl.col("opt_out").list.contains(pl.col("channel")))
+        .join(reachable, on=["customer_pk", "channel"], how="semi")
         .sort("__pos")
         .group_by("customer_pk", "currency", maintain_order=True)
         .agg(pl.col("channel").alias("__ordered"))

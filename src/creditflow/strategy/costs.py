@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import polars as pl
 
-from creditflow.compliance.costs import costs_due
+from creditflow.compliance.costs import claim_costs, costs_due, notice_template_for
 from creditflow.compliance.fourteen_day import earliest_costs_date
 from creditflow.config import LegalRules
 from creditflow.money import Money
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
-__all__ = ["cost_facts", "letter_terms", "lawful_consumer_costs"]
+__all__ = [
+    "charge_amounts",
+    "claim_costs_minor",
+    "cost_facts",
+    "lawful_consumer_costs",
+    "letter_terms",
+    "notice_templates",
+]
+
+COLLECTION_COSTS = "collection_costs"
 
 
 def letter_terms(letters: pl.DataFrame) -> pl.DataFrame:
@@ -99,3 +108,60 @@ def lawful_consumer_costs(
         {"account": list(totals), "charge_minor": list(totals.values())},
         schema={"account": covered.schema["account"], "charge_minor": pl.Int64},
     )
+
+
+def claim_costs_minor(claims: pl.DataFrame, legal: LegalRules | None = None) -> pl.Series:
+    """`compliance.costs.claim_costs` of every row, in minor units (null when none apply).
+
+    `claims` holds kind, currency, open_minor (the claim's open total) and invoice_count;
+    each distinct claim is costed once.
+    """
+    keys = ["kind", "currency", "open_minor", "invoice_count"]
+    distinct = claims.select(keys).unique()
+    amounts = []
+    for kind, currency, open_minor, count in distinct.iter_rows():
+        due = claim_costs(kind, currency, open_minor, count, legal)
+        amounts.append(None if due is None else due.amount.minor)
+    costed = distinct.with_columns(pl.Series("__costs", amounts, dtype=pl.Int64))
+    return (
+        claims.select(keys)
+        .join(costed, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        .get_column("__costs")
+        .alias("costs_minor")
+    )
+
+
+def charge_amounts(actions: pl.DataFrame, legal: LegalRules | None = None) -> pl.DataFrame:
+    """Add `charge_minor`: the collection costs of each costs charge (null for the rest).
+
+    The costs are `claim_costs` on the action's amount due and invoices; a consumer is
+    charged `lawful_costs_minor` instead (`lawful_consumer_costs`: the costs on what is
+    open of the sent 14-day letter's invoices, never more than it stated), when any.
+    """
+    costs = claim_costs_minor(
+        actions.select(
+            pl.col("customer_kind").alias("kind"),
+            "currency",
+            pl.col("amount_due_minor").alias("open_minor"),
+            pl.col("invoices").list.len().alias("invoice_count"),
+        ),
+        legal,
+    )
+    lawful = pl.col("lawful_costs_minor")
+    charged = (
+        pl.when((pl.col("charge") != COLLECTION_COSTS).fill_null(True) | costs.is_null())
+        .then(None)
+        .when(pl.col("customer_kind") == "consumer")
+        .then(pl.when(lawful != 0).then(lawful).otherwise(None))
+        .otherwise(costs)
+    )
+    return actions.with_columns(charged.cast(pl.Int64).alias("charge_minor"))
+
+
+def notice_templates(actions: pl.DataFrame) -> pl.DataFrame:
+    """The final notice that fits the customer's kind (`compliance.costs.notice_template_for`)."""
+    templates = [
+        notice_template_for(kind, template)
+        for kind, template in actions.select("customer_kind", "template").iter_rows()
+    ]
+    return actions.with_columns(pl.Series("template", templates, dtype=pl.Utf8))

@@ -14,22 +14,28 @@ first raised dunning levels (which lets a step it passed over come due).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import polars as pl
 
 from creditflow.config import ContactRules, LegalRules
+from creditflow.outbox.keys import action_keys, run_key_parts
+from creditflow.outbox.shape import LANGUAGES
 from creditflow.strategy.conditions import compile_condition
-from creditflow.strategy.contact import CONTACT_KINDS, choose_channel, hold_back
-from creditflow.strategy.costs import cost_facts, lawful_consumer_costs
-from creditflow.strategy.features import account_features, exclusions
+from creditflow.strategy.contact import CONTACT_KINDS, choose_channel, hold_accounts, hold_back
+from creditflow.strategy.costs import (
+    charge_amounts,
+    cost_facts,
+    lawful_consumer_costs,
+    notice_templates,
+)
+from creditflow.strategy.features import account_features
+from creditflow.strategy.pause import exclusions
 from creditflow.strategy.schema import Strategy
 from creditflow.strategy.sendtime import schedule
-from creditflow.strategy.snapshot import Snapshot
+from creditflow.strategy.snapshot_frames import Snapshot
 
-LANGUAGES = ("nl", "en")
 ACTED_TODAY = "already acted on by an earlier run today"
 # A 14-day letter decided but not yet sent (held by the contact gap, quiet hours or a
 # retry) is never superseded: a later step waits for it, so the law's letter goes out.
@@ -112,11 +118,6 @@ def assign_segments(accounts: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
         .replace_strict(to_strategy, return_dtype=pl.Utf8)
         .alias("strategy")
     )
-
-
-def action_key(*parts: str) -> str:
-    """The deterministic idempotency key of an action."""
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def decide(
@@ -209,8 +210,10 @@ def decide(
         .join(consumer_costs, on="account", how="left")
         .drop("account", "idx")
     )
-    chosen, acted = _held_back(chosen, snapshot.acted_today, ACTED_TODAY)
-    chosen, waiting = _held_back(chosen, _after_a_waiting_letter(chosen, snapshot), LETTER_WAITING)
+    chosen, acted = hold_accounts(chosen, snapshot.acted_today, ACTED_TODAY)
+    chosen, waiting = hold_accounts(
+        chosen, _after_a_waiting_letter(chosen, snapshot), LETTER_WAITING
+    )
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     skipped = pl.concat([acted, waiting, skipped])
     chosen = choose_channel(chosen, snapshot)
@@ -256,17 +259,6 @@ def _after_a_waiting_letter(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.Data
         .select(keys)
         .unique()
     )
-
-
-def _held_back(
-    chosen: pl.DataFrame, accounts: pl.DataFrame, reason: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Hold back these accounts (customer_pk, currency) today, for `reason`: (kept, skipped)."""
-    keys = ["customer_pk", "currency"]
-    skipped = chosen.join(accounts, on=keys, how="semi").select(
-        *keys, "step", pl.lit(reason).alias("reason")
-    )
-    return chosen.join(accounts, on=keys, how="anti"), skipped
 
 
 def _position(dunnable: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
@@ -355,45 +347,6 @@ def _eligibility(dunnable: pl.DataFrame, strategy: Strategy, as_of: date) -> pl.
     ).drop("__entry", "__start", "__fresh", "__letter", "__lawful_from", "__charged")
 
 
-def charge_amounts(actions: pl.DataFrame, legal: LegalRules | None = None) -> pl.DataFrame:
-    """Add `charge_minor`: the collection costs `compliance.costs.costs_due` gives.
-
-    A consumer's amount is `lawful_costs_minor` (see `strategy.costs`): the costs on
-    what is open of the sent 14-day letter's invoices, never more than it stated.
-    """
-    from creditflow.compliance.costs import costs_due
-    from creditflow.money import Money
-
-    amounts: list[int | None] = []
-    for kind, charge, currency, due_minor, count, lawful in actions.select(
-        "customer_kind",
-        "charge",
-        "currency",
-        "amount_due_minor",
-        pl.col("invoices").list.len(),
-        "lawful_costs_minor",
-    ).iter_rows():
-        due = None
-        if charge == "collection_costs":
-            due = costs_due(kind, Money.of_minor(due_minor, currency), count, legal)
-        if due is not None and kind == "consumer":
-            amounts.append(lawful or None)
-        else:
-            amounts.append(None if due is None else due.amount.minor)
-    return actions.with_columns(pl.Series("charge_minor", amounts, dtype=pl.Int64))
-
-
-def notice_templates(actions: pl.DataFrame) -> pl.DataFrame:
-    """The final notice that fits the customer's kind (`compliance.costs.notice_template_for`)."""
-    from creditflow.compliance.costs import notice_template_for
-
-    templates = [
-        notice_template_for(kind, template)
-        for kind, template in actions.select("customer_kind", "template").iter_rows()
-    ]
-    return actions.with_columns(pl.Series("template", templates, dtype=pl.Utf8))
-
-
 def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRules) -> pl.DataFrame:
     """Language, tone, send time, status and the idempotency key of each action."""
     hours = rules.send_hours
@@ -420,21 +373,10 @@ def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRule
             now=now,
             rules=rules,
         )
-    key_text = pl.concat_str(
-        [
-            pl.col("customer_id"),
-            pl.col("currency"),
-            pl.col("strategy"),
-            pl.col("step"),
-            pl.lit(as_of.isoformat()),
-            pl.col("invoices").list.join(","),
-        ],
-        separator="|",
-    )
-    keys = [hashlib.sha256(t.encode()).hexdigest()[:32] for t in frame.select(key_text).to_series()]
+    keys = action_keys(frame, run_key_parts(as_of))
     status = pl.when(pl.col("kind") == "charge").then(pl.lit("done")).otherwise(pl.lit("queued"))
     return frame.with_columns(
-        pl.Series("action_id", keys, dtype=pl.Utf8),
+        keys,
         status.alias("status"),
         pl.lit(as_of).alias("decided_on"),
         pl.when(pl.col("kind") == "message")

@@ -1,4 +1,4 @@
-"""Account features and invoice exclusions, computed set-based from a snapshot.
+"""Account features, computed set-based from a snapshot (exclusions: `strategy.pause`).
 
 An account is one customer in one currency: the unit the run decides for.
 """
@@ -9,69 +9,8 @@ from datetime import date
 
 import polars as pl
 
-from creditflow.config import ContactRules
 from creditflow.money import minor_digits
-from creditflow.strategy.snapshot import Snapshot
-
-
-def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataFrame:
-    """Open invoices with `excluded` set to the reason they must not be dunned (or null).
-
-    Disputed invoices, invoices under an active promise to pay (until the promised
-    date plus the grace period), invoices in a payment plan in good standing and
-    invoices named in a payment plan request waiting for review are left out; a
-    promise without invoices covers all the customer's invoices.
-    """
-    promise_grace = pl.duration(days=rules.promise_grace_days)
-    active_promises = snapshot.promises.filter(
-        pl.col("promised_date") + promise_grace >= pl.lit(as_of)
-    )
-    by_invoice = (
-        active_promises.filter(pl.col("invoice_pk").is_not_null())
-        .select("invoice_pk", pl.lit(True).alias("__promise_inv"))
-        .unique()
-    )
-    by_customer = (
-        active_promises.filter(pl.col("invoice_pk").is_null())
-        .select("customer_pk", pl.lit(True).alias("__promise_all"))
-        .unique()
-    )
-    plan_ok = (
-        snapshot.plans.filter(
-            pl.col("oldest_unpaid_due").is_null()
-            | (
-                pl.col("oldest_unpaid_due") + pl.duration(days=rules.plan_grace_days)
-                >= pl.lit(as_of)
-            )
-        )
-        .select("invoice_pk", pl.lit(True).alias("__plan"))
-        .unique()
-    )
-    disputed = snapshot.disputes.select("invoice_pk", pl.lit(True).alias("__dispute")).unique()
-    requested = snapshot.plan_requests.select(
-        "invoice_pk", pl.lit(True).alias("__plan_request")
-    ).unique()
-    inv = (
-        snapshot.invoices.join(disputed, on="invoice_pk", how="left")
-        .join(by_invoice, on="invoice_pk", how="left")
-        .join(by_customer, on="customer_pk", how="left")
-        .join(plan_ok, on="invoice_pk", how="left")
-        .join(requested, on="invoice_pk", how="left")
-    )
-    reason = (
-        pl.when((pl.col("status") == "disputed") | pl.col("__dispute").fill_null(False))
-        .then(pl.lit("disputed"))
-        .when(pl.col("__promise_inv").fill_null(False) | pl.col("__promise_all").fill_null(False))
-        .then(pl.lit("promise_to_pay"))
-        .when(pl.col("__plan").fill_null(False))
-        .then(pl.lit("payment_plan"))
-        .when(pl.col("__plan_request").fill_null(False))
-        .then(pl.lit("plan_requested"))
-        .otherwise(None)
-    )
-    return inv.with_columns(reason.alias("excluded")).drop(
-        "__dispute", "__promise_inv", "__promise_all", "__plan", "__plan_request"
-    )
+from creditflow.strategy.snapshot_frames import Snapshot
 
 
 def account_features(invoices: pl.DataFrame, snapshot: Snapshot, as_of: date) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""The daily collection run: snapshot -> decide -> outbox, in one transaction."""
+"""The daily collection run: snapshot -> decide -> outbox (`outbox.bulk`), in one transaction."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
 from creditflow.db import session_factory
-from creditflow.money import from_minor
-from creditflow.store import (
-    bulk_insert,
-    db_value,
-    insert_prepared,
-    json_id_array,
-    prepare_rows,
+from creditflow.outbox.bulk import (
+    insert_prepared_actions,
+    prepare_run_actions,
+    supersede_actions,
 )
+from creditflow.store import bulk_insert, db_value, json_id_array
 from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.lease import run_lease
 from creditflow.strategy.models import CollectionRun
@@ -38,34 +36,6 @@ class RunResult:
     superseded: int = 0
     skipped: pl.DataFrame = field(default_factory=pl.DataFrame)
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-def action_json(row: dict[str, Any]) -> dict[str, Any]:
-    """One action in the public JSON shape of DESIGN 4.2."""
-    scheduled = row["scheduled_at"]
-    if isinstance(scheduled, datetime):
-        from zoneinfo import ZoneInfo
-
-        scheduled = scheduled.astimezone(ZoneInfo(row["timezone"])).isoformat()
-    out: dict[str, Any] = {
-        "action_id": row["action_id"],
-        "customer_id": row["customer_id"],
-        "kind": row["kind"],
-        "channel": row["channel"],
-        "step": row["step"],
-        "template": row["template"],
-        "language": row["language"],
-        "tone": row["tone"],
-        "invoices": list(row["invoices"]),
-        "amount_due": str(from_minor(row["amount_due_minor"], row["currency"])),
-        "currency": row["currency"],
-        "scheduled_at": scheduled,
-        "status": row["status"],
-    }
-    if row["kind"] == "charge":
-        minor = row.get("charge_minor")
-        out["amount"] = None if minor is None else str(from_minor(minor, row["currency"]))
-    return out
 
 
 def summarise(decision: Decision) -> dict[str, Any]:
@@ -119,7 +89,6 @@ def _run(
         strategy, version_id = active_strategy(session)
         if not dry_run:
             from creditflow.portal.plans import settle_payment_plans
-            from creditflow.portal.policy import portal_policy
             from creditflow.portal.service import detect_broken_promises
 
             detect_broken_promises(
@@ -129,7 +98,7 @@ def _run(
                 session,
                 as_of,
                 grace_days=settings.rules.plan_grace_days,
-                reminder_days=portal_policy(settings).plan_reminder_days,
+                reminder_days=settings.portal.plan_reminder_days,
                 now=now,
             )
             session.flush()
@@ -168,54 +137,15 @@ def _run(
 def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:
     """Write actions, supersede older ones, raise invoice levels, book charges."""
     actions = decision.actions
-    frame = actions.select(
-        "action_id",
-        pl.lit(run_id).alias("run_id"),
-        pl.col("customer_pk").alias("customer_id"),
-        "kind",
-        "channel",
-        "step",
-        "level",
-        "strategy",
-        "template",
-        "language",
-        "tone",
-        "legal",
-        pl.col("invoices").alias("invoice_numbers"),
-        pl.col("invoice_ids").cast(pl.List(pl.Int64)),
-        "amount_due_minor",
-        "charge_minor",
-        "currency",
-        "decided_on",
-        "scheduled_at",
-        "timezone",
-        "status",
-        pl.col("note").alias("status_reason"),
-        "fallback_channels",
-        pl.lit(0).alias("attempts"),
-        pl.format('{{"segment":"{}"}}', pl.col("assigned_segment")).alias("payload"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(now).alias("updated_at"),
-    )
     dialect = conn.dialect.name
     # The action rows are converted for the driver in a thread while the database
     # raises the invoice levels (the GIL is released while SQLite/PostgreSQL work).
     with ThreadPoolExecutor(max_workers=1) as converter:
-        prepared = converter.submit(prepare_rows, frame, dialect)
+        prepared = converter.submit(prepare_run_actions, actions, run_id, now, dialect)
         if decision.invoice_levels.height:
             _raise_levels(conn, decision.invoice_levels)
-        insert_prepared(conn, "action", prepared.result())
-    if decision.superseded.height:
-        conn.execute(
-            text(
-                "UPDATE action SET status = 'cancelled', status_reason = :reason, "
-                "updated_at = :now WHERE action_id = :aid AND status = 'queued'"
-            ),
-            [
-                {"reason": f"superseded by {by}", "now": db_value(now, dialect), "aid": aid}
-                for aid, by in decision.superseded.iter_rows()
-            ],
-        )
+        insert_prepared_actions(conn, prepared.result())
+    supersede_actions(conn, decision.superseded, now)
     charges = actions.filter((pl.col("kind") == "charge") & pl.col("charge_minor").is_not_null())
     if charges.height:
         bulk_insert(

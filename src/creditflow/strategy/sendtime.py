@@ -13,6 +13,7 @@ import holidays
 import polars as pl
 
 from creditflow.config import ContactRules, minute_of_day
+from creditflow.outbox.transactional import answers_the_debtor
 
 MAX_SHIFT_DAYS = 6
 
@@ -114,18 +115,6 @@ def _schedule_group(
     return frame.with_columns(pl.coalesce(scheduled, fallback).alias("scheduled_at")).drop("__t")
 
 
-# Messages that answer something the debtor just did; they go at once, at any hour.
-RESPONSE_STEPS = frozenset(
-    {
-        "access_code",
-        "conversation_reply",
-        "pay_link",
-        "promise_confirmation",
-        "dispute_received",
-        "opt_out_confirmation",
-        "payment_thanks",
-    }
-)
 # A letter is posted, not received, at the moment it is sent: no quiet hours.
 NO_QUIET_HOURS_CHANNELS = frozenset({"letter"})
 
@@ -133,7 +122,9 @@ NO_QUIET_HOURS_CHANNELS = frozenset({"letter"})
 def keeps_quiet_hours(kind: str, channel: str, step: str) -> bool:
     """True for a message that may reach the debtor only inside the quiet-hours window."""
     return (
-        kind == "message" and channel not in NO_QUIET_HOURS_CHANNELS and step not in RESPONSE_STEPS
+        kind == "message"
+        and channel not in NO_QUIET_HOURS_CHANNELS
+        and not answers_the_debtor(kind, step)
     )
 
 

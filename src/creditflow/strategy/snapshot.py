@@ -1,38 +1,30 @@
-"""The snapshot the decision engine reads: plain frames, no database handles.
+"""Load the snapshot the decision engine reads, from the ledger store.
 
-`Snapshot` is pure data (the engine's only input besides the strategy and the
-day); `load_snapshot` fills it from the ledger store with a handful of set-based
+`Snapshot` (in `snapshot_frames`, pure data: the engine's only input besides the
+strategy and the day) is filled here by `load_snapshot` with a handful of set-based
 queries.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Connection, select
 
-from creditflow.dispatch.models import PLAN_REVIEW_STEP
+from creditflow.outbox.reach import USABLE_POINT_SQL
 from creditflow.store import json_id_array, read_frame, read_table_columns
+from creditflow.strategy.snapshot_frames import (
+    ACCOUNT_SCHEMA,
+    CHARGED_SCHEMA,
+    CUSTOMER_SCHEMA,
+    INVOICE_SCHEMA,
+    LETTER_SCHEMA,
+    Snapshot,
+)
 
-CUSTOMER_SCHEMA = {
-    "customer_pk": pl.Int64,
-    "customer_id": pl.Utf8,
-    "kind": pl.Utf8,
-    "country": pl.Utf8,
-    "language": pl.Utf8,
-    "timezone": pl.Utf8,
-    "tags": pl.Utf8,
-    "segment": pl.Utf8,
-    "preferred_channel": pl.Utf8,
-    "preferred_hour": pl.Int64,
-    "risk": pl.Float64,
-    "do_not_contact": pl.Utf8,
-    "opt_out": pl.Utf8,
-}
 INVOICE_COLUMNS = (
     "i.id",
     "i.invoice_number",
@@ -45,67 +37,6 @@ INVOICE_COLUMNS = (
     "d.reached_on",
     "d.step",
 )
-INVOICE_SCHEMA = {
-    "invoice_pk": pl.Int64,
-    "invoice_number": pl.Utf8,
-    "customer_pk": pl.Int64,
-    "currency": pl.Utf8,
-    "due_date": pl.Date,
-    "open_minor": pl.Int64,
-    "status": pl.Utf8,
-    "dunning_level": pl.Int64,
-    "dunning_on": pl.Date,
-    "dunning_step": pl.Utf8,
-}
-LETTER_SCHEMA = {
-    "letter_id": pl.Utf8,
-    "invoice_pk": pl.Int64,
-    "sent_on": pl.Date,
-    "channel": pl.Utf8,
-    "letter_due_minor": pl.Int64,
-    "currency": pl.Utf8,
-}
-CHARGED_SCHEMA = {"invoice_pk": pl.Int64, "charge_id": pl.Int64, "amount_minor": pl.Int64}
-
-PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
-ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the engine needs to decide one day, as frames.
-
-    customers: CUSTOMER_SCHEMA with tags and opt_out as list[str].
-    reachable: customer_pk, channel (valid contact point, not opted out).
-    invoices: INVOICE_SCHEMA, open invoices only.
-    history: customer_pk, avg_days_late, on_time_ratio, paid_count, broken_promises.
-    disputes: invoice_pk of open disputes.
-    promises: customer_pk, invoice_pk (null = all the customer's invoices), promised_date.
-    plans: invoice_pk, oldest_unpaid_due (date or null) of active plans.
-    contacts: customer_pk, at (UTC) of contacts queued or made recently.
-    pending: action_id, customer_pk, currency, level, kind, legal of queued actions.
-    plan_requests: invoice_pk of payment plan requests waiting for a person's review.
-    acted_today: customer_pk, currency of accounts an earlier run of the same day acted on.
-    letters: LETTER_SCHEMA, one row per invoice named in a 14-day letter that was sent
-        (sent_on is the posting day in the customer's time zone).
-    charged: CHARGED_SCHEMA, invoices collection costs were charged for, with the charge.
-    """
-
-    customers: pl.DataFrame
-    reachable: pl.DataFrame
-    invoices: pl.DataFrame
-    history: pl.DataFrame
-    disputes: pl.DataFrame
-    promises: pl.DataFrame
-    plans: pl.DataFrame
-    contacts: pl.DataFrame
-    pending: pl.DataFrame
-    plan_requests: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema=PLAN_REQUEST_SCHEMA)
-    )
-    acted_today: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))
-    letters: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LETTER_SCHEMA))
-    charged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHARGED_SCHEMA))
 
 
 def _json_list(col: str) -> pl.Expr:
@@ -121,7 +52,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     """Read the snapshot for `as_of` from the ledger store (before anything is written)."""
     reachable = read_frame(
         conn,
-        "SELECT customer_id, channel FROM contact_point WHERE valid AND NOT opted_out",
+        "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL,  # noqa: S608
         {"customer_pk": pl.Int64, "channel": pl.Utf8},
     ).unique()
     invoices = read_table_columns(
@@ -231,23 +162,19 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
 def _plan_requests(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
     """Open invoices named in a payment plan request that waits for review.
 
-    The request is a review task (queued or sent: OPEN_TASK_STATUSES) naming its
-    invoices by number, as every portal action does.
+    The requests are `outbox.service.plan_requests_waiting` (few rows: open review
+    tasks), the same the pre-send re-check reads; they name invoices by number.
     """
-    requests = read_frame(
-        conn,
-        "SELECT customer_id, invoice_numbers FROM action WHERE kind = 'task' "
-        "AND step = :step AND status IN ('queued', 'sent')",
-        {"customer_pk": pl.Int64, "numbers": pl.Utf8},
-        {"step": PLAN_REVIEW_STEP},
-    )
-    named = (
-        requests.select(
-            "customer_pk",
-            pl.col("numbers").str.json_decode(pl.List(pl.Utf8)).alias("invoice_number"),
-        )
-        .explode("invoice_number")
-        .drop_nulls()
+    from creditflow.outbox.service import plan_requests_waiting
+
+    named = pl.DataFrame(
+        [
+            (customer_pk, number)
+            for customer_pk, numbers in conn.execute(plan_requests_waiting())
+            for number in (json.loads(numbers) if isinstance(numbers, str) else numbers) or []
+        ],
+        schema={"customer_pk": pl.Int64, "invoice_number": pl.Utf8},
+        orient="row",
     )
     return (
         invoices.join(named, on=["customer_pk", "invoice_number"], how="semi")
@@ -261,8 +188,8 @@ def _sent_letters(conn: Connection) -> pl.DataFrame:
 
     Few rows (only sent 14-day letters), so the day is taken in each customer's zone here.
     """
-    from creditflow.dispatch.models import Action
     from creditflow.ledger.models import Customer
+    from creditflow.outbox.models import Action
 
     rows = conn.execute(
         select(

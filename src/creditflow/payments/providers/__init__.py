@@ -9,7 +9,6 @@ from creditflow.payments.providers.base import (
 )
 from creditflow.payments.providers.registry import (
     build_providers,
-    pay_page_provider,
     sandbox_enabled,
 )
 
@@ -20,6 +19,5 @@ __all__ = [
     "ProviderError",
     "ProviderPayment",
     "build_providers",
-    "pay_page_provider",
     "sandbox_enabled",
 ]

@@ -2,6 +2,7 @@
 
     [payments]
     provider = "mollie"             # the one the pay page uses; "sandbox" for tests and demos
+                                    # (checked at load: settings.payments)
 
     [providers.mollie]
     api_key_env = "MOLLIE_API_KEY"
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from creditflow.config import ConfigError, Settings, secret_from
+from creditflow.config.sections import PAYMENT_PROVIDERS
 from creditflow.payments.providers.base import PaymentProvider
 from creditflow.payments.providers.mollie import DEFAULT_BASE_URL as MOLLIE_URL
 from creditflow.payments.providers.mollie import MollieProvider
@@ -32,9 +34,9 @@ from creditflow.payments.providers.sandbox import SandboxProvider
 from creditflow.payments.providers.tikkie import DEFAULT_BASE_URL as TIKKIE_URL
 from creditflow.payments.providers.tikkie import TikkieProvider
 
-__all__ = ["PROVIDER_NAMES", "build_providers", "pay_page_provider", "sandbox_enabled"]
+__all__ = ["PROVIDER_NAMES", "build_providers", "sandbox_enabled"]
 
-PROVIDER_NAMES = ("sandbox", "mollie", "tikkie")
+PROVIDER_NAMES = PAYMENT_PROVIDERS
 _ALLOWED = {
     "sandbox": frozenset(),
     "mollie": frozenset({"api_key", "api_key_env", "base_url", "api", "methods", "timeout"}),
@@ -44,24 +46,9 @@ _ALLOWED = {
 }
 
 
-def pay_page_provider(settings: Settings) -> str | None:
-    """The provider the pay page starts payments with (`[payments] provider`); None: none."""
-    configured = settings.raw.get("payments", {}).get("provider")
-    if configured is None or configured == "":
-        return None
-    name = str(configured)
-    if name not in PROVIDER_NAMES:
-        raise ConfigError(
-            f"[payments] provider: {name!r} is not one of {', '.join(PROVIDER_NAMES)}"
-        )
-    if name != "sandbox" and name not in settings.providers:
-        raise ConfigError(f"[payments] provider: {name!r} has no [providers.{name}] section")
-    return name
-
-
 def sandbox_enabled(settings: Settings) -> bool:
     """True when the sandbox provider was asked for by name (it is never on by default)."""
-    return pay_page_provider(settings) == "sandbox" or "sandbox" in settings.providers
+    return settings.payments.provider == "sandbox" or "sandbox" in settings.providers
 
 
 def _section(settings: Settings, name: str) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Settings: read once, in one place, from the environment and an optional TOML file.
 
+Every section is parsed into a frozen dataclass here or in `config/sections.py`
+(`[dispatch]`, `[llm]`, `[handover]`, `[payments]`, `[portal]`, `[serve]`, `[email]`),
+so a wrong value stops the command at start with the section, key and reason.
+
 | variable                  | default                         |
 |---------------------------|---------------------------------|
 | CREDITFLOW_DATABASE_URL   | sqlite:///./creditflow.db       |
@@ -24,11 +28,41 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from creditflow.config.sections import (
+    ConfigError,
+    DispatchPolicy,
+    EmailSettings,
+    HandoverSettings,
+    LlmSettings,
+    PaymentsSettings,
+    PortalPolicy,
+    ServeSettings,
+    parse_dispatch,
+    parse_email,
+    parse_handover,
+    parse_llm,
+    parse_payments,
+    parse_portal,
+    parse_serve,
+)
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "PLACEHOLDER_NAME",
+    "ConfigError",
+    "ContactRules",
+    "LegalRules",
+    "Organisation",
+    "Settings",
+    "check_organisation_iban",
+    "check_sending_settings",
+    "load_settings",
+    "minute_of_day",
+    "secret_from",
+    "settings_from",
+]
+
 DEFAULT_DATABASE_URL = "sqlite:///./creditflow.db"
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid; the message names the setting."""
 
 
 # The creditor's name until [organisation] name is set: fine for trying things out,
@@ -131,7 +165,15 @@ class Settings:
     portal_base_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = field(default=None, repr=False)
     template_dir: Path | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    handover: HandoverSettings = field(default_factory=HandoverSettings)
+    payments: PaymentsSettings = field(default_factory=PaymentsSettings)
+    portal: PortalPolicy = field(default_factory=PortalPolicy)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    # `[portal] base_url` was set: `serve` keeps it instead of its own address.
+    portal_base_url_configured: bool = False
 
     def with_database(self, url: str | None) -> Settings:
         """A copy with another database URL (the `--db` option)."""
@@ -256,6 +298,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: {exc}") from exc
+    return settings_from(data, env, config_path)
+
+
+def settings_from(
+    data: dict[str, Any],
+    environ: dict[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Settings from the parsed TOML `data` and the environment; every section checked."""
+    env = dict(os.environ if environ is None else environ)
     if env.get("CREDITFLOW_PAYMENT_PROVIDER"):  # e.g. "sandbox" for a demo, without a file
         data = {
             **data,
@@ -281,7 +333,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         portal_base_url=str(portal.get("base_url", "http://127.0.0.1:8000")).rstrip("/"),
         secret_key=env.get("CREDITFLOW_SECRET_KEY") or portal.get("secret_key"),
         template_dir=Path(template_dir) if template_dir else None,
-        raw=data,
+        dispatch=parse_dispatch(data),
+        llm=parse_llm(data),
+        handover=parse_handover(data),
+        payments=parse_payments(data),
+        portal=parse_portal(data),
+        serve=parse_serve(data),
+        email=parse_email(data),
+        portal_base_url_configured=bool(portal.get("base_url")),
     )
 
 

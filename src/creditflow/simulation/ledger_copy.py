@@ -1,0 +1,41 @@
+"""A private copy of a ledger to simulate on: every table, into a fresh SQLite file.
+
+The simulator must never write to the real ledger, nor send or pay anything: it runs
+on this copy with sandbox channels. Works from SQLite and PostgreSQL alike, because
+the copy goes table by table through the shared metadata, parents before children.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from creditflow.db import make_engine, register_models, upgrade
+
+__all__ = ["copy_ledger"]
+
+CHUNK = 5_000
+
+
+def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine:
+    """Copy every table of `source` into a new SQLite database in `folder`; return its engine."""
+    from creditflow.schema import metadata
+
+    register_models()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if path.exists():
+        path.unlink()
+    target = make_engine(f"sqlite:///{path.resolve()}")
+    upgrade(target)
+    with source.connect() as reading, target.connect() as writing:
+        writing.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in metadata.sorted_tables:
+            writing.execute(table.delete())
+            rows = reading.execution_options(yield_per=CHUNK).execute(select(table))
+            for chunk in rows.mappings().partitions(CHUNK):
+                writing.execute(table.insert(), [dict(row) for row in chunk])
+        writing.commit()
+        writing.exec_driver_sql("PRAGMA foreign_keys=ON")
+    return target

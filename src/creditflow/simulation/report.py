@@ -1,0 +1,64 @@
+"""The simulator's outcome as a reader sees it: side by side, at 80 columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Column, Table
+
+from creditflow.money import Money
+from creditflow.simulation.simulator import StrategyOutcome
+
+__all__ = ["show_outcomes"]
+
+
+def _amounts(amounts: dict[str, Decimal]) -> str:
+    if not amounts:
+        return "-"
+    return "\n".join(str(Money(a, c)) for c, a in sorted(amounts.items()))
+
+
+def show_outcomes(console: Console, outcomes: Sequence[StrategyOutcome], start: date) -> None:
+    """Print the figures of each strategy side by side, then collected per week."""
+    first = outcomes[0]
+    end = start + timedelta(days=first.days - 1)
+    names = [Path(o.file).name for o in outcomes]
+    table = Table(
+        Column("", no_wrap=True),
+        *(Column(n, justify="right", overflow="fold") for n in names),
+        title=f"Simulated {first.days} days, {start} to {end} (seed {first.seed})",
+    )
+    table.add_row("collected", *(_amounts(o.collected) for o in outcomes))
+    table.add_row("open at the end", *(_amounts(o.open_at_end) for o in outcomes))
+    table.add_row(
+        "DSO at the end",
+        *("-" if o.dso_days is None else f"{o.dso_days:.1f} days" for o in outcomes),
+    )
+    channels = sorted({c for o in outcomes for c in o.contacts})
+    for channel in channels:
+        table.add_row(f"contacts: {channel}", *(str(o.contacts.get(channel, 0)) for o in outcomes))
+    table.add_row("contact cost", *(_amounts(o.cost) for o in outcomes))
+    table.add_row("collection costs charged", *(_amounts(o.charged_costs) for o in outcomes))
+    table.add_row("disputes", *(str(o.disputes) for o in outcomes))
+    table.add_row("opt-outs", *(str(o.opt_outs) for o in outcomes))
+    console.print(table)
+    weeks = Table(
+        Column("week from", no_wrap=True),
+        *(Column(n, justify="right", overflow="fold") for n in names),
+        title="Collected per week",
+    )
+    for index in range(len(first.weekly)):
+        weeks.add_row(
+            str(start + timedelta(days=7 * index)),
+            *(_amounts(o.weekly[index]) for o in outcomes),
+        )
+    console.print(weeks)
+    console.print(
+        "Nothing was sent: each strategy ran on a private copy of the ledger with "
+        "sandbox channels and simulated debtors.",
+        style="dim",
+    )

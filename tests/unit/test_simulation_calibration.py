@@ -1,0 +1,103 @@
+"""Payer types drawn from a debtor's own history: the posterior, and the seeded draw."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from creditflow.simulation.calibration import PAYMENT_HABITS, payer_type_weights, payer_types
+from creditflow.simulation.schema import CONSUMER_PAYER_MIX, PAYER_TYPES
+
+AS_OF = date(2026, 6, 1)
+
+
+def _invoices(customer: str, late_days: list[int | None], *, disputed: int = 0) -> list[dict]:
+    """One invoice per entry: days paid after the due date, or None for still open."""
+    due = AS_OF - timedelta(days=100)
+    return [
+        {
+            "customer_id": customer,
+            "due_date": due,
+            "paid_on": None if late is None else due + timedelta(days=late),
+            "disputed": 1 if i < disputed else 0,
+        }
+        for i, late in enumerate(late_days)
+    ]
+
+
+def _weights(customer_kind: str, invoices: list[dict]) -> dict[str, float]:
+    customers = pl.DataFrame({"customer_id": ["C1"], "kind": [customer_kind]})
+    frame = pl.DataFrame(
+        invoices,
+        schema={
+            "customer_id": pl.Utf8,
+            "due_date": pl.Date,
+            "paid_on": pl.Date,
+            "disputed": pl.Int64,
+        },
+    )
+    row = payer_type_weights(customers, frame, AS_OF).row(0, named=True)
+    return {t: row[t] for t in PAYER_TYPES}
+
+
+@pytest.mark.parametrize(
+    ("case", "late_days", "disputed", "strongest"),
+    [
+        ("twenty invoices paid on time", [0] * 20, 0, "punctual"),
+        ("twenty paid a week late", [7] * 20, 0, "forgetful"),
+        ("twenty paid a month late", [30] * 20, 0, "struggling"),
+        ("twenty paid three months late: they do pay, in the end", [90] * 20, 0, "struggling"),
+        ("an invoice open 100 days counts as 100 days late", [None] * 20, 0, "ghost"),
+        ("half of twenty disputed", [0] * 10 + [30] * 10, 10, "disputer"),
+    ],
+)
+def test_a_debtor_with_a_long_history_is_mostly_the_payer_their_invoices_show(
+    case, late_days, disputed, strongest
+):
+    weights = _weights("consumer", _invoices("C1", late_days, disputed=disputed))
+    assert max(weights, key=lambda t: weights[t]) == strongest, case
+    assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_a_debtor_without_history_gets_the_shipped_mix():
+    weights = _weights("consumer", [])
+    assert [weights[t] for t in PAYER_TYPES] == pytest.approx(list(CONSUMER_PAYER_MIX))
+
+
+def test_one_invoice_moves_the_mix_by_bayes_rule():
+    """P(type | one on-time invoice) = mix x P(on time | type), normalised (floored at 1%)."""
+    weights = _weights("consumer", _invoices("C1", [0]))
+    on_time = {t: max(PAYMENT_HABITS[t][0], 0.01) for t in PAYER_TYPES}
+    norm = {t: on_time[t] / sum(max(p, 0.01) for p in PAYMENT_HABITS[t]) for t in PAYER_TYPES}
+    mix = dict(zip(PAYER_TYPES, CONSUMER_PAYER_MIX, strict=True))
+    total = sum(mix[t] * norm[t] for t in PAYER_TYPES)
+    for payer_type in PAYER_TYPES:
+        assert weights[payer_type] == pytest.approx(mix[payer_type] * norm[payer_type] / total)
+
+
+def test_invoices_not_yet_due_say_nothing():
+    not_due = [{"customer_id": "C1", "due_date": AS_OF + timedelta(days=5), "paid_on": None,
+                "disputed": 0}]  # fmt: skip
+    weights = _weights("business", not_due)
+    assert weights["punctual"] == pytest.approx(0.40)
+
+
+def test_the_draw_is_the_same_for_a_seed_and_only_knows_the_five_types():
+    customers = pl.DataFrame({"customer_id": [f"C{i:03}" for i in range(300)], "kind": "consumer"})
+    empty = pl.DataFrame(
+        schema={
+            "customer_id": pl.Utf8,
+            "due_date": pl.Date,
+            "paid_on": pl.Date,
+            "disputed": pl.Int64,
+        }
+    )
+    weights = payer_type_weights(customers, empty, AS_OF)
+    first, again, other = payer_types(weights, 5), payer_types(weights, 5), payer_types(weights, 6)
+    assert first.equals(again)
+    assert not first.equals(other)
+    assert set(first["payer_type"]) <= set(PAYER_TYPES)
+    share = (first["payer_type"] == "punctual").mean()
+    assert share == pytest.approx(CONSUMER_PAYER_MIX[0], abs=0.08)
