@@ -6,7 +6,9 @@ importers, then times one collection run (decide + persist). Every generated inv
 is kept open (N x 5 open invoices), the load the targets are stated for; payments are
 left out of this benchmark (they would close invoices). Prints ONE JSON line:
 {customers, invoices, open_invoices, import_s, import_customers_s, import_invoices_s,
- run_s, actions, invoices_per_s, peak_rss_mb, database}.
+ run_s, run_cpu_s, risk_scoring_s and risk_scoring_cpu_s (the run's risk scoring,
+ timed once more on its own; null before risk scoring existed),
+ actions, invoices_per_s, peak_rss_mb, database}.
 
     .venv/bin/python bench/collection_run.py --customers 200000
     .venv/bin/python bench/collection_run.py --customers 200000 \
@@ -34,6 +36,13 @@ from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.simulation.company import generate_company
 from creditflow.strategy.run import collection_run
+from creditflow.strategy.snapshot import load_snapshot
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process, all threads (less disturbed by a busy machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -78,12 +87,25 @@ def main() -> None:
             import_invoices(engine, files["invoices"], settings)
             t2 = t3 = time.perf_counter()
             now = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+            c3 = _cpu_s()
             result = collection_run(engine, settings, as_of, now=now)
             t4 = time.perf_counter()
+            c4 = _cpu_s()
             with engine.connect() as conn:
                 open_invoices = conn.execute(
                     text("SELECT COUNT(*) FROM invoice WHERE open_minor > 0")
                 ).scalar_one()
+                risk_s = risk_cpu_s = None
+                try:  # the run's risk scoring on its own (inside the run above too)
+                    from creditflow.strategy.run import with_risk
+                except ImportError:  # a version of creditflow before risk scoring
+                    pass
+                else:
+                    snapshot = load_snapshot(conn, as_of)
+                    t5, c5 = time.perf_counter(), _cpu_s()
+                    with_risk(conn, snapshot, as_of)
+                    risk_s = round(time.perf_counter() - t5, 2)
+                    risk_cpu_s = round(_cpu_s() - c5, 2)
         finally:
             engine.dispose()
             if schema:
@@ -97,6 +119,9 @@ def main() -> None:
             "import_customers_s": round(t1 - t0, 2),
             "import_invoices_s": round(t2 - t1, 2),
             "run_s": round(t4 - t3, 2),
+            "run_cpu_s": round(c4 - c3, 2),
+            "risk_scoring_s": risk_s,
+            "risk_scoring_cpu_s": risk_cpu_s,
             "actions": result.actions.height,
             "invoices_per_s": round(open_invoices / (t4 - t3)),
             "peak_rss_mb": _peak_rss_mb(),

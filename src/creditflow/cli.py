@@ -113,9 +113,9 @@ def _run_import(kind: str, file: Path, db: str | None, **written: Any) -> None:
 
             summary = import_invoices(engine, file, settings, file_format)
         else:
-            from creditflow.ledger.payments import import_payments
+            from creditflow.payments.payment_import import import_payment_file
 
-            summary = import_payments(engine, file, settings, file_format)
+            summary = import_payment_file(engine, file, settings, file_format)
     except ImportFileError as exc:
         err.print(f"cannot read {file}: {exc}; nothing imported", style="red", markup=False)
         raise typer.Exit(2) from exc
@@ -462,6 +462,15 @@ def _mount_areas() -> None:
     app.command("worker", help="Long-running dispatcher: send what comes due.")(worker_command)
     app.add_typer(letters_app, name="letters", help="The day's letters for the print shop.")
     app.add_typer(tasks_app, name="tasks", help="Collector work items.")
+    from creditflow.staff.cli import apikey_app, user_app
+
+    app.add_typer(user_app, name="user", help="Staff users and their roles.")
+    app.add_typer(apikey_app, name="apikey", help="API keys for integrations.")
+
+    from creditflow.intelligence.cli import model_app, risk_command
+
+    app.add_typer(model_app, name="model", help="Train the late-payment model.")
+    app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
 
 
 _mount_areas()

@@ -1,20 +1,30 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
-from creditflow.dispatch import models as dispatch_models
+from creditflow.arrangements import models as arrangements_models
+from creditflow.compliance import models as compliance_models
+from creditflow.inbound import models as inbound_models
+from creditflow.intelligence import models as intelligence_models
 from creditflow.ledger import models as ledger_models
+from creditflow.links import models as links_models
 from creditflow.models import Base
 from creditflow.outbox import models as outbox_models
 from creditflow.payments import models as payments_models
 from creditflow.portal import models as portal_models
+from creditflow.staff import models as staff_models
 from creditflow.strategy import models as strategy_models
 
 __all__ = [
     "Base",
-    "dispatch_models",
+    "arrangements_models",
+    "compliance_models",
+    "inbound_models",
+    "intelligence_models",
     "ledger_models",
+    "links_models",
     "outbox_models",
     "payments_models",
     "portal_models",
+    "staff_models",
     "strategy_models",
 ]
 metadata = Base.metadata

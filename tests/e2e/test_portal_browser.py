@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from creditflow.arrangements.models import DisputeAttachment
 from creditflow.db import transaction
+from creditflow.inbound.models import ConversationMessage
 from creditflow.ledger.models import Customer, Dispute, PaymentPlan, PromiseToPay
 from creditflow.outbox.models import Action
-from creditflow.portal.models import ConversationMessage, DisputeAttachment, Feedback
+from creditflow.portal.models import Feedback
 from creditflow.strategy.run import collection_run
 from tests.support.portal_data import add_customer, add_invoice, portal_token
 from tests.support.serve_process import serve

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from creditflow.arrangements.service import request_plan
 from creditflow.db import transaction
 from creditflow.dispatch.tasks import complete_task
 from creditflow.dispatch.worker import dispatch_due
@@ -23,7 +24,6 @@ from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.models import Customer
 from creditflow.ledger.payments import import_payments
 from creditflow.portal.policy import PortalPolicy
-from creditflow.portal.service import request_plan
 from creditflow.simulation.company import generate_company
 from tests.support.compliance_ledger import consumer, customer_pk, morning, rows, run_on, seed
 from tests.support.dispatch_ledger import with_organisation

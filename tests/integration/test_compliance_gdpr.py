@@ -11,9 +11,10 @@ import pytest
 from creditflow.compliance.gdpr import export_customer, forget_customer, pseudonym, scrub_text
 from creditflow.compliance.service import set_do_not_contact
 from creditflow.db import transaction
+from creditflow.inbound.models import ConversationMessage
 from creditflow.ledger.models import Customer, Dispute
 from creditflow.ledger.service import add_event
-from creditflow.portal.models import ConversationMessage, Feedback
+from creditflow.portal.models import Feedback
 from tests.support.compliance_ledger import consumer, customer_pk, pay, rows, run_on, seed
 
 AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -5,66 +5,46 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import paramiko
 import pytest
 from pypdf import PdfReader
 
+from creditflow.compliance.dossier_delivery import deliver_pending_dossiers
 from creditflow.compliance.handover import hand_over, reconcile_handovers
 from creditflow.compliance.interest import RateTable, statutory_interest
+from creditflow.compliance.models import Handover
 from creditflow.config import ConfigError
 from creditflow.config.sections import parse_handover
 from creditflow.db import transaction
-from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Customer
 from creditflow.money import Money
 from creditflow.outbox.models import Action
-from tests.support.compliance_ledger import consumer, customer_pk, pay, rows, run_on, seed
+from creditflow.payments.statement_import import import_statement
+from tests.support.compliance_ledger import (
+    ESCALATION_DUE as DUE,
+)
+from tests.support.compliance_ledger import (
+    consumer,
+    customer_pk,
+    escalate_to_agency,
+    pay,
+    rows,
+    run_on,
+    seed,
+)
+from tests.support.payments_statements import Tx, camt053
 from tests.support.sftp_server import sftp_server
 
-DUE = date(2026, 1, 5)
 HANDOVER_AT = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)  # a Saturday
 
 
 @pytest.fixture
 def escalated(engine, settings, tmp_path):
     """A consumer who got the 14-day letter (sent 26 January), costs, and now the escalation."""
-    seed(
-        engine,
-        settings,
-        tmp_path,
-        [consumer("C001")],
-        [
-            {
-                "invoice_number": "INV-1",
-                "customer_id": "C001",
-                "issue_date": "2025-12-22",
-                "due_date": DUE.isoformat(),
-                "amount": "1000.00",
-            }
-        ],
-    )
-    day = DUE - timedelta(days=5)
-    while day < date(2026, 1, 26):  # the reminders before the letter, day by day
-        run_on(engine, settings, day)
-        day += timedelta(days=1)
-    [letter] = run_on(engine, settings, date(2026, 1, 26)).actions.to_dicts()
-    with transaction(engine) as session:
-        sent = session.query(Action).filter_by(action_id=letter["action_id"]).one()
-        sent.status, sent.sent_at = "delivered", datetime(2026, 1, 26, 14, 0, tzinfo=UTC)
-    [costs] = run_on(engine, settings, date(2026, 2, 12)).actions.to_dicts()
-    assert costs["charge_minor"] == 15000
-    # the hand-over step is 30 days after the invoice's last step (the costs, 12 February)
-    assert run_on(engine, settings, date(2026, 3, 13)).actions.height == 0
-    [escalation] = run_on(engine, settings, date(2026, 3, 14)).actions.to_dicts()
-    assert (escalation["kind"], escalation["channel"], escalation["status"]) == (
-        "escalation",
-        "agency",
-        "queued",
-    )
-    return escalation["action_id"]
+    return escalate_to_agency(engine, settings, tmp_path)
 
 
 def _hand_over(engine, settings, subject_action_id=None, pk=None):
@@ -75,7 +55,8 @@ def _hand_over(engine, settings, subject_action_id=None, pk=None):
             else pk
         )
         handover = hand_over(session, settings, subject, "Incasso B.V.", HANDOVER_AT, actor="alice")
-        return handover.id, handover.dossier_path
+    deliver_pending_dossiers(engine, settings, HANDOVER_AT, handover_ids=[handover.id])
+    return handover.id, handover.dossier_path
 
 
 def test_the_dossier_holds_the_claim_interest_history_and_the_14_day_letter(
@@ -284,23 +265,24 @@ def test_the_dossier_is_uploaded_to_the_agency_sftp_server(
     assert (root / "inbox" / "dossier-C001-20260314T100000Z.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_an_sftp_server_with_another_key_gets_nothing_and_nothing_is_recorded(
+def test_an_sftp_server_with_another_key_gets_nothing_and_the_dossier_stays_pending(
     engine, settings, tmp_path, escalated, monkeypatch
 ):
     monkeypatch.setenv("AGENCY_SFTP_PASSWORD", "s3cret")
+    with pytest.raises(ConfigError, match="host_key or known_hosts"):
+        parse_handover({"handover": {"sftp_host": "127.0.0.1", "username": "agency"}})
     impostor = paramiko.RSAKey.generate(2048)
     root = tmp_path / "agency"
     (root / "inbox").mkdir(parents=True)
     with sftp_server(root, "agency", "s3cret") as server:
         wrong = _sftp_settings(settings, server, host_key=f"ssh-rsa {impostor.get_base64()}")
-        with pytest.raises(paramiko.SSHException, match="host key"):
-            _hand_over(engine, wrong, escalated)
+        handover_id, _ = _hand_over(engine, wrong, escalated)
+        again = deliver_pending_dossiers(engine, wrong, HANDOVER_AT)
     assert list((root / "inbox").iterdir()) == []
-    assert rows(engine, "SELECT COUNT(*) AS n FROM handover") == [{"n": 0}]
+    assert "host key" in again.pending[handover_id]
+    assert rows(engine, "SELECT status FROM handover") == [{"status": "dossier_pending"}]
     with transaction(engine) as session:
-        assert session.get(Customer, customer_pk(engine, "C001")).do_not_contact is None
-    with pytest.raises(ConfigError, match="host_key or known_hosts"):
-        parse_handover({"handover": {"sftp_host": "127.0.0.1", "username": "agency"}})
+        assert session.get(Customer, customer_pk(engine, "C001")).do_not_contact == "handed_over"
 
 
 def test_dossier_pdf_is_deterministic_for_the_same_data():
@@ -338,3 +320,25 @@ def test_dossier_pdf_is_deterministic_for_the_same_data():
     first = dossier_pdf(data)
     assert first == dossier_pdf(data)
     assert "Dossier C9: hand-over to agency" in PdfReader(io.BytesIO(first)).pages[0].extract_text()
+
+
+def test_a_bank_transfer_after_the_hand_over_is_noted_on_it_by_the_statement_import(
+    engine, settings, escalated
+):
+    handover_id, _ = _hand_over(engine, settings, escalated)
+    summary = import_statement(
+        engine,
+        camt053(
+            Tx("400.00", "Jan de Vries", "NL91ABNA0417164300", text="INV-1", booked="2026-03-16")
+        ),
+        "statement.xml",
+        datetime(2026, 3, 17, 7, 0, tzinfo=UTC),
+    )
+    assert summary.exit_code == 0
+    [noted] = rows(engine, "SELECT summary FROM event WHERE kind = 'handover.payment'")
+    # the collection costs (150.00) are paid first, the rest goes to the invoice
+    assert "EUR 400.00 received, EUR 250.00 of it on the handed-over invoices" in noted["summary"]
+    with transaction(engine) as session:
+        handover = session.get(Handover, handover_id)
+        assert handover.status == "handed_over"
+        assert "EUR 400.00 received" in handover.note

@@ -17,14 +17,14 @@ from datetime import UTC, date, timedelta
 
 from sqlalchemy import Engine, select
 
+from creditflow.arrangements.disputes import open_dispute
+from creditflow.arrangements.service import detect_broken_promises, record_promise
 from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.outbox.models import Action
-from creditflow.portal.disputes import open_dispute
 from creditflow.portal.policy import PortalPolicy
-from creditflow.portal.service import detect_broken_promises, record_promise
 from tests.integration.test_payments_webhooks import mollie, pay_at_mollie, shop  # noqa: F401 - fixtures
 from tests.support.dispatch_ledger import with_organisation
 from tests.support.portal_data import NOW, add_customer, add_invoice

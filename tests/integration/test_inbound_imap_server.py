@@ -21,8 +21,8 @@ from sqlalchemy import Engine, func, select
 from creditflow.config import ConfigError, Settings
 from creditflow.db import transaction
 from creditflow.inbound.imap import poll_mailbox
+from creditflow.inbound.models import ConversationMessage
 from creditflow.ledger.models import Customer, Event, PromiseToPay
-from creditflow.portal.models import ConversationMessage
 from tests.support.imap_server import ImapTestServer, imap_server
 from tests.support.portal_data import NOW, actions_of, add_customer, add_invoice
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, select
 from creditflow.channels.twilio import sign_twilio_request
 from creditflow.config import Settings
 from creditflow.db import transaction
+from creditflow.inbound.models import ConversationMessage
 from creditflow.inbound.pipeline import handle_message
 from creditflow.ledger.models import Customer, Dispute, Event, Invoice, PromiseToPay
-from creditflow.portal.models import ConversationMessage
 from tests.support.portal_data import NOW, actions_of, add_customer, add_invoice, make_client
 
 TWILIO_TOKEN = "test-auth-token-123"

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select
 from creditflow.config import Settings
 from creditflow.config.sections import parse_llm
 from creditflow.db import transaction
+from creditflow.inbound.models import ConversationMessage
 from creditflow.inbound.pipeline import Reply, handle_message
-from creditflow.portal.models import ConversationMessage
 from tests.support.openai_emulator import OpenAIEmulator
 from tests.support.portal_data import NOW, add_customer, add_invoice
 from tests.support.serve_asgi import serving

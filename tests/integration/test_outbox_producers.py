@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
+from creditflow.arrangements.disputes import open_dispute
 from creditflow.db import transaction
 from creditflow.dispatch.facts import load_facts
 from creditflow.ledger.models import PaymentPlan, PlanInstallment, plan_invoice
 from creditflow.outbox.models import PLAN_REVIEW_STEP, Action
 from creditflow.outbox.service import queue_action
-from creditflow.portal.disputes import open_dispute
 from creditflow.strategy.pause import PAUSE_REASONS, exclusions
 from creditflow.strategy.snapshot import load_snapshot
 from tests.support.portal_data import add_customer, add_invoice

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from creditflow.arrangements.models import DisputeAttachment
 from creditflow.config import Settings
 from creditflow.config.sections import PortalPolicy
 from creditflow.db import transaction
@@ -23,7 +24,7 @@ from creditflow.ledger.models import (
     PromiseToPay,
 )
 from creditflow.outbox.models import Action
-from creditflow.portal.models import DisputeAttachment, Feedback
+from creditflow.portal.models import Feedback
 from tests.support.portal_data import (
     NOW,
     actions_of,

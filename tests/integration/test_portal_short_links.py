@@ -20,10 +20,10 @@ from creditflow.db import transaction
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
-from creditflow.portal.links import read_customer_token
-from creditflow.portal.models import ShortLink
-from creditflow.portal.short_codes import derive_code, format_code, lookup_key
-from creditflow.portal.short_links import ensure_short_links, link_lifetimes, open_short_link
+from creditflow.links.models import ShortLink
+from creditflow.links.short_codes import derive_code, format_code, lookup_key
+from creditflow.links.short_links import ensure_short_links, link_lifetimes, open_short_link
+from creditflow.links.tokens import read_customer_token
 from tests.support.compliance_ledger import consumer, rows
 from tests.support.dispatch_ledger import (
     END_OF_DAY,

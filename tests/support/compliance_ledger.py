@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.models import Customer
-from creditflow.ledger.payments import import_payments
+from creditflow.outbox.models import Action
+from creditflow.payments.payment_import import import_payment_file
 from creditflow.strategy.run import RunResult, collection_run
 from creditflow.strategy.service import activate_strategy
 
@@ -68,7 +69,7 @@ def seed(
 def pay(engine: Engine, settings: Settings, folder: Path, payments: list[dict[str, Any]]) -> None:
     """Import payments from a CSV file (allocated to invoices)."""
     path = _write(folder / f"payments-{payments[0]['payment_id']}.csv", PAYMENT_FIELDS, payments)
-    summary = import_payments(engine, path, settings)
+    summary = import_payment_file(engine, path, settings)
     assert summary.rejected == 0, summary.line()
 
 
@@ -108,3 +109,47 @@ def run_and_dispatch(engine: Engine, settings: Settings, day: date) -> RunResult
     evening = datetime.combine(day, time(18, 0), tzinfo=UTC)
     dispatch_due(engine, settings, until=evening, now=evening)
     return result
+
+
+ESCALATION_DUE = date(2026, 1, 5)
+
+
+def escalate_to_agency(engine: Engine, settings: Settings, folder: Path) -> str:
+    """C001, a consumer who got the 14-day letter (26 January) and costs; the escalation's id.
+
+    The run of 14 March 2026 queues the escalation to the agency for the invoice due 5 January.
+    """
+    seed(
+        engine,
+        settings,
+        folder,
+        [consumer("C001")],
+        [
+            {
+                "invoice_number": "INV-1",
+                "customer_id": "C001",
+                "issue_date": "2025-12-22",
+                "due_date": ESCALATION_DUE.isoformat(),
+                "amount": "1000.00",
+            }
+        ],
+    )
+    day = ESCALATION_DUE - timedelta(days=5)
+    while day < date(2026, 1, 26):  # the reminders before the letter, day by day
+        run_on(engine, settings, day)
+        day += timedelta(days=1)
+    [letter] = run_on(engine, settings, date(2026, 1, 26)).actions.to_dicts()
+    with transaction(engine) as session:
+        sent = session.query(Action).filter_by(action_id=letter["action_id"]).one()
+        sent.status, sent.sent_at = "delivered", datetime(2026, 1, 26, 14, 0, tzinfo=UTC)
+    [costs] = run_on(engine, settings, date(2026, 2, 12)).actions.to_dicts()
+    assert costs["charge_minor"] == 15000
+    # the hand-over step is 30 days after the invoice's last step (the costs, 12 February)
+    assert run_on(engine, settings, date(2026, 3, 13)).actions.height == 0
+    [escalation] = run_on(engine, settings, date(2026, 3, 14)).actions.to_dicts()
+    assert (escalation["kind"], escalation["channel"], escalation["status"]) == (
+        "escalation",
+        "agency",
+        "queued",
+    )
+    return escalation["action_id"]

@@ -19,7 +19,7 @@ from creditflow.config.sections import PaymentsSettings
 from creditflow.db import transaction
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.service import ensure_organisation, link_secret
-from creditflow.portal.links import make_customer_token
+from creditflow.links.tokens import make_customer_token
 from tests.support.serve_asgi import listening_socket, serving
 
 ORGANISATION = Organisation(

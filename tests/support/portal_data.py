@@ -17,8 +17,8 @@ from creditflow.config.sections import ServeSettings
 from creditflow.db import transaction
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import link_secret
+from creditflow.links.tokens import make_customer_token
 from creditflow.outbox.models import Action
-from creditflow.portal.links import make_customer_token
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

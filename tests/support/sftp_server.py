@@ -129,12 +129,18 @@ class SftpServer:
 
 
 @contextmanager
-def sftp_server(root: Path, username: str, password: str) -> Iterator[SftpServer]:
-    """Run an SFTP server on 127.0.0.1 (a free port) until the block ends."""
-    key = paramiko.RSAKey.generate(2048)
+def sftp_server(
+    root: Path, username: str, password: str, *, port: int = 0, key: paramiko.PKey | None = None
+) -> Iterator[SftpServer]:
+    """Run an SFTP server on 127.0.0.1 until the block ends.
+
+    `port` 0 takes a free port; pass the port and key of an earlier run to start the
+    same server again (as after an outage).
+    """
+    key = key or paramiko.RSAKey.generate(2048)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind(("127.0.0.1", port))
     listener.listen(5)
     listener.settimeout(0.2)
     server = SftpServer(root, "127.0.0.1", listener.getsockname()[1], key)

@@ -14,12 +14,12 @@ from importlib import resources
 import pytest
 import yaml
 
+from creditflow.links.short_codes import derive_code
+from creditflow.links.short_links import short_url
 from creditflow.messages.render import render_message
 from creditflow.messages.sample import SAMPLE_CREDITOR, sample_context
 from creditflow.messages.sms import is_gsm7, sms_segments
 from creditflow.money import Money
-from creditflow.portal.short_codes import derive_code
-from creditflow.portal.short_links import short_url
 
 
 def _sms_steps() -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from creditflow.portal.links import (
+from creditflow.links.tokens import (
     LinkError,
     make_customer_token,
     pay_url,

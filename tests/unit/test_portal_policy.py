@@ -8,13 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from creditflow.config import ConfigError, settings_from
-from creditflow.config.sections import parse_portal
-from creditflow.money import Money
-from creditflow.portal.policy import (
-    PolicyRefusal,
-    PortalPolicy,
-    TokenBucket,
+from creditflow.arrangements.policy import PolicyRefusal
+from creditflow.arrangements.rules import (
     add_months,
     check_promise_date,
     plan_schedule,
@@ -22,6 +17,10 @@ from creditflow.portal.policy import (
     sniff_upload,
     split_minor,
 )
+from creditflow.config import ConfigError, settings_from
+from creditflow.config.sections import parse_portal
+from creditflow.money import Money
+from creditflow.portal.policy import PortalPolicy, TokenBucket
 
 TODAY = date(2026, 3, 2)
 POLICY = PortalPolicy()

@@ -6,7 +6,7 @@ import pytest
 
 from creditflow.config import ConfigError, Settings, settings_from
 from creditflow.config.sections import parse_portal
-from creditflow.portal.short_codes import (
+from creditflow.links.short_codes import (
     ALPHABET,
     CODE_LENGTH,
     derive_code,
@@ -14,7 +14,7 @@ from creditflow.portal.short_codes import (
     lookup_key,
     parse_code,
 )
-from creditflow.portal.short_links import short_base_url, short_url
+from creditflow.links.short_links import short_base_url, short_url
 
 SECRET = "a-link-secret-of-the-organisation"
 

@@ -2,7 +2,8 @@
 
 `create_app(settings)` builds a FastAPI app; nothing is created at import time.
 Each area contributes an `APIRouter` named `router` in its `routes` module, listed
-in ROUTERS below.
+in ROUTERS below. A router under `/api` carries `Depends(api_access)` and one under
+`/workbench` `Depends(page_access)` (creditflow.staff.access, docs/staff.md).
 """
 
 from __future__ import annotations
@@ -23,12 +24,19 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.portal.short_link_routes",
     "creditflow.inbound.routes",
     "creditflow.dispatch.routes",
+    "creditflow.staff.routes",
 )
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; the engine lives on `app.state`."""
-    app = FastAPI(title="creditflow", version="0.1.0", docs_url="/api/docs", redoc_url=None)
+    from creditflow.staff.access import install as install_access
+
+    # The API's schema and docs are served by creditflow.api.routes, behind the sign-in.
+    app = FastAPI(
+        title="creditflow", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    install_access(app)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine

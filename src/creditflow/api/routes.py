@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from creditflow.dispatch.service import list_actions
+from creditflow.staff.access import api_access
 
-router = APIRouter(prefix="/api", tags=["api"])
+# Every route here needs a staff session or an API key, except /api/health (DESIGN 4.5).
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(api_access)])
 
 
 @router.get("/health")
@@ -26,3 +30,15 @@ def actions(
 ) -> list[dict[str, Any]]:
     """Actions in the public JSON shape (DESIGN 4.2)."""
     return list_actions(request.app.state.engine, customer=customer, status=status, limit=limit)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI schema of the app (for signed-in staff and API keys)."""
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """Swagger UI on the schema above."""
+    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="creditflow API")

@@ -199,6 +199,7 @@ def hand_over_cmd(
     db: DbOption = None,
 ) -> None:
     """Hand all open invoices of a customer to a collection agency (dossier JSON + PDF)."""
+    from creditflow.compliance.dossier_delivery import deliver_pending_dossiers
     from creditflow.compliance.handover import hand_over
 
     who = _actor(actor)
@@ -206,7 +207,23 @@ def hand_over_cmd(
     handover = _in_transaction(
         db, lambda s, st, pk: hand_over(s, st, pk, target, now, actor=who), customer_id
     )
+    settings = command_settings(db)
+    engine = command_engine(settings)
+    try:
+        delivery = deliver_pending_dossiers(engine, settings, now, handover_ids=[handover.id])
+    finally:
+        engine.dispose()
+    if handover.id in delivery.pending:
+        err.print(
+            f"customer {customer_id} handed over to {handover.target}; the dossier is not "
+            f"delivered yet ({delivery.pending[handover.id]}): `creditflow dispatch` tries "
+            "again",
+            style="yellow",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    location = delivery.locations.get(handover.id, handover.dossier_path)
     out.print(
-        f"customer {customer_id} handed over to {handover.target}: {handover.dossier_path}",
+        f"customer {customer_id} handed over to {handover.target}: {location}",
         highlight=False,
     )

@@ -20,10 +20,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.models import DisputeAttachment
+from creditflow.compliance.models import Handover
 from creditflow.compliance.service import ERASED, get_customer, hold_contact
 from creditflow.compliance.stored_copies import ActionFiles, StoredCopies, find_stored_copies
 from creditflow.config import Settings
-from creditflow.dispatch.models import Handover
+from creditflow.inbound.models import ConversationMessage
 from creditflow.ledger.models import (
     Allocation,
     Charge,
@@ -45,7 +47,7 @@ from creditflow.ledger.service import add_event, audit, link_secret
 from creditflow.money import from_minor
 from creditflow.outbox.models import Action, DeliveryAttempt
 from creditflow.payments.models import PaymentRequest, StatementEntryRecord
-from creditflow.portal.models import AccessCode, ConversationMessage, DisputeAttachment, Feedback
+from creditflow.portal.models import AccessCode, Feedback
 
 __all__ = ["ErasureReport", "export_customer", "forget_customer", "pseudonym", "scrub_text"]
 

@@ -1,33 +1,26 @@
 """Hand-over to a collection agency: the dossier, its delivery, and payments afterwards.
 
 `hand_over` stops own contact (the customer's `do_not_contact` becomes "handed_over",
-so the collection run holds them back, and queued contact is cancelled), writes a
-dossier as JSON and PDF to a folder or an SFTP server, and records a `handover` row.
-Payments the agency reports back are ordinary payments: `reconcile_handovers` notes
-them on the open hand-overs and closes a hand-over once its invoices are paid.
-
-Configuration (`[handover]` in creditflow.toml, checked at load into
-`settings.handover`): `folder` (default
-`<outbox_dir>/handover`), or `sftp_host`, `sftp_port` (22), `username`, `password`
-or `password_env`, `remote_dir` (".") and the server's key as `host_key`
-("ssh-ed25519 AAAA...") or a `known_hosts` file; an unverified server is refused.
+so the collection run holds them back, and queued contact is cancelled) and records a
+`handover` row with status "dossier_pending": no network in the caller's transaction.
+After the commit `dossier_delivery.deliver_pending_dossiers` writes the dossier as
+JSON and PDF to a folder or an SFTP server (idempotently) and marks the hand-over
+"handed_over". Payments the agency reports back are ordinary payments: the payment
+imports call `note_payments_on_handovers`, which notes them on the open hand-overs
+(`reconcile_handovers`) and closes a hand-over once its invoices are paid.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.dossier import build_dossier, dossier_pdf
+from creditflow.compliance.dossier import build_dossier
+from creditflow.compliance.dossier_delivery import dossier_location, dossier_name, handover_config
+from creditflow.compliance.models import DOSSIER_PENDING, OPEN_STATUSES, Handover
 from creditflow.compliance.service import (
     CONTACT_KINDS,
     ERASED,
@@ -37,114 +30,22 @@ from creditflow.compliance.service import (
     hold_contact,
     local_today,
 )
-from creditflow.config import ConfigError, Settings
-from creditflow.dispatch.models import Handover
+from creditflow.config import Settings
 from creditflow.ledger.models import Allocation, Event, Invoice, Payment
 from creditflow.ledger.service import add_event, audit
 from creditflow.money import Money
 from creditflow.outbox.models import Action
 
 __all__ = [
-    "HandoverConfig",
     "HandoverPayment",
     "close_handover",
-    "deliver_dossier",
     "hand_over",
-    "handover_config",
+    "note_payments_on_handovers",
     "reconcile_handovers",
 ]
 
 PAID = "paid"
 CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class HandoverConfig:
-    """Where dossiers go: a folder, or an SFTP server when `sftp_host` is set."""
-
-    folder: Path
-    sftp_host: str | None = None
-    sftp_port: int = 22
-    username: str = ""
-    password: str = field(default="", repr=False)
-    remote_dir: str = "."
-    host_key: str | None = None
-    known_hosts: str | None = None
-
-
-def handover_config(settings: Settings, environ: dict[str, str] | None = None) -> HandoverConfig:
-    """Where dossiers go, from `settings.handover` (checked at load); the password resolved."""
-    section = settings.handover
-    folder = section.folder or settings.outbox_dir / "handover"
-    if section.sftp_host is None:
-        return HandoverConfig(folder=folder)
-    return HandoverConfig(
-        folder=folder,
-        sftp_host=section.sftp_host,
-        sftp_port=section.sftp_port,
-        username=section.username,
-        password=section.password.reveal(environ),
-        remote_dir=section.remote_dir,
-        host_key=section.host_key,
-        known_hosts=section.known_hosts,
-    )
-
-
-def _server_key(config: HandoverConfig) -> Any:
-    import paramiko
-
-    if config.host_key:
-        try:
-            key_type, data = config.host_key.split()[:2]
-            return paramiko.PKey.from_type_string(key_type, base64.b64decode(data))
-        except (ValueError, paramiko.SSHException) as exc:
-            raise ConfigError(f"[handover] host_key: not an SSH public key line: {exc}") from exc
-    assert config.known_hosts is not None
-    known = paramiko.HostKeys(config.known_hosts)
-    name = (
-        config.sftp_host if config.sftp_port == 22 else f"[{config.sftp_host}]:{config.sftp_port}"
-    )
-    keys = known.lookup(str(name))
-    if not keys:
-        raise ConfigError(f"[handover] known_hosts: no key for {name} in {config.known_hosts}")
-    return next(iter(keys.values()))
-
-
-def _upload(config: HandoverConfig, files: dict[str, bytes]) -> str:
-    import paramiko
-
-    transport = paramiko.Transport((config.sftp_host, config.sftp_port))
-    try:
-        transport.connect(
-            hostkey=_server_key(config), username=config.username, password=config.password
-        )
-        sftp = paramiko.SFTPClient.from_transport(transport)
-        assert sftp is not None
-        for filename, data in files.items():
-            final = f"{config.remote_dir}/{filename}"
-            sftp.putfo(io.BytesIO(data), final + ".part")
-            sftp.rename(final + ".part", final)
-        sftp.close()
-    finally:
-        transport.close()
-    first = next(iter(files))
-    return f"sftp://{config.username}@{config.sftp_host}:{config.sftp_port}/{config.remote_dir.lstrip('/')}/{first}"
-
-
-def deliver_dossier(config: HandoverConfig, files: dict[str, bytes]) -> str:
-    """Write the files (name -> bytes) to the folder or SFTP server; returns the first one's place.
-
-    Each file appears under its final name only once complete (written as `.part`, then
-    renamed), so an agency polling the folder never picks up half a dossier.
-    """
-    if config.sftp_host:
-        return _upload(config, files)
-    config.folder.mkdir(parents=True, exist_ok=True)
-    for filename, data in files.items():
-        part = config.folder / f".{filename}.part"
-        part.write_bytes(data)
-        part.replace(config.folder / filename)
-    return str(config.folder / next(iter(files)))
 
 
 def _open_handover(session: Session, customer_pk: int, action_id: str | None) -> Handover | None:
@@ -153,7 +54,7 @@ def _open_handover(session: Session, customer_pk: int, action_id: str | None) ->
         found = session.scalars(query.where(Handover.action_id == action_id)).first()
         if found is not None:
             return found
-    return session.scalars(query.where(Handover.status == HANDED_OVER)).first()
+    return session.scalars(query.where(Handover.status.in_(OPEN_STATUSES))).first()
 
 
 def _open_invoice_ids(session: Session, customer_pk: int) -> list[int]:
@@ -183,7 +84,8 @@ def hand_over(
 
     `subject` is the escalation action (its invoices are handed over and it is marked
     done) or a customer primary key (all open invoices). A customer with an open
-    hand-over, or an action already handed over, gets the existing row back.
+    hand-over, or an action already handed over, gets the existing row back. The new
+    row's dossier is pending: deliver it after the commit (`deliver_pending_dossiers`).
     """
     action = subject if isinstance(subject, Action) else None
     customer_pk = action.customer_id if action is not None else int(subject)  # type: ignore[arg-type]
@@ -203,14 +105,9 @@ def hand_over(
     invoice_ids = invoice_ids or _open_invoice_ids(session, customer_pk)
     if not invoice_ids:
         raise ValueError(f"customer {customer.customer_id}: no open invoices to hand over")
+    config = handover_config(settings)
     dossier = build_dossier(session, settings, customer, invoice_ids, now, target=target)
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"dossier-{re.sub(r'[^A-Za-z0-9._-]', '_', customer.customer_id)}-{stamp}"
-    files = {
-        f"{name}.json": json.dumps(dossier, ensure_ascii=False, indent=2).encode("utf-8"),
-        f"{name}.pdf": dossier_pdf(dossier),
-    }
-    location = deliver_dossier(handover_config(settings), files)
+    location = dossier_location(config, f"{dossier_name(customer.customer_id, now)}.json")
 
     reason = f"handed over to {target}"
     if action is not None:
@@ -229,7 +126,7 @@ def hand_over(
         target=target[:64],
         dossier_path=location,
         invoice_ids=invoice_ids,
-        status=HANDED_OVER,
+        status=DOSSIER_PENDING,
         created_at=now,
         note=f"{local_today(customer, now)}: handed over to {target}, claim {totals}",
     )
@@ -275,7 +172,7 @@ def _release(session: Session, handover: Handover, actor: str, now: datetime) ->
     other = session.scalars(
         select(Handover.id).where(
             Handover.customer_id == handover.customer_id,
-            Handover.status == HANDED_OVER,
+            Handover.status.in_(OPEN_STATUSES),
             Handover.id != handover.id,
         )
     ).first()
@@ -285,12 +182,24 @@ def _release(session: Session, handover: Handover, actor: str, now: datetime) ->
         )
 
 
+def note_payments_on_handovers(conn: Connection, now: datetime) -> list[HandoverPayment]:
+    """What a payment import calls in its transaction: payments noted on open hand-overs."""
+    with Session(bind=conn) as session:
+        if not session.scalar(
+            select(func.count()).select_from(Handover).where(Handover.status.in_(OPEN_STATUSES))
+        ):
+            return []
+        noted = reconcile_handovers(session, now)
+        session.flush()
+    return noted
+
+
 def reconcile_handovers(
     session: Session, now: datetime, *, actor: str = "system"
 ) -> list[HandoverPayment]:
     """Note payments received since each open hand-over; mark it paid when its invoices are."""
     noted: list[HandoverPayment] = []
-    for handover in session.scalars(select(Handover).where(Handover.status == HANDED_OVER)):
+    for handover in session.scalars(select(Handover).where(Handover.status.in_(OPEN_STATUSES))):
         seen = {
             (data or {}).get("payment_id")
             for data in session.scalars(
@@ -362,7 +271,7 @@ def close_handover(
     handover = session.get(Handover, handover_id)
     if handover is None:
         raise LookupError(f"handover_id: no hand-over {handover_id}")
-    if handover.status != HANDED_OVER:
+    if handover.status not in OPEN_STATUSES:
         raise ValueError(f"hand-over {handover_id} is already {handover.status}")
     handover.status = CLOSED
     handover.closed_at = now

@@ -25,16 +25,16 @@ from creditflow.compliance.contact_rules import (
     regf_call_allowed,
     regf_convenient_time,
 )
+from creditflow.compliance.models import OPEN_STATUSES, Handover
 from creditflow.config import ContactRules
-from creditflow.dispatch.models import Handover
 from creditflow.ledger.models import Customer, Event
 from creditflow.ledger.service import add_event, audit
 from creditflow.models import utcnow
 from creditflow.outbox.clock import customer_zone, local_today
+from creditflow.outbox.kinds import CONTACT_KINDS
 from creditflow.outbox.models import Action
 from creditflow.outbox.service import queue_action
 from creditflow.outbox.shape import message_language
-from creditflow.strategy.contact import CONTACT_KINDS
 
 __all__ = [
     "CALL_CHANNELS",
@@ -236,7 +236,7 @@ def set_do_not_contact(
     if value is None and customer.do_not_contact == HANDED_OVER:
         open_handover = session.scalars(
             select(Handover.id).where(
-                Handover.customer_id == customer_pk, Handover.status == HANDED_OVER
+                Handover.customer_id == customer_pk, Handover.status.in_(OPEN_STATUSES)
             )
         ).first()
         if open_handover is not None:

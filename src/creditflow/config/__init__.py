@@ -37,6 +37,7 @@ from creditflow.config.sections import (
     PaymentsSettings,
     PortalPolicy,
     ServeSettings,
+    StaffSettings,
     parse_dispatch,
     parse_email,
     parse_handover,
@@ -44,6 +45,7 @@ from creditflow.config.sections import (
     parse_payments,
     parse_portal,
     parse_serve,
+    parse_staff,
 )
 
 __all__ = [
@@ -172,6 +174,7 @@ class Settings:
     portal: PortalPolicy = field(default_factory=PortalPolicy)
     serve: ServeSettings = field(default_factory=ServeSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
     # `[portal] base_url` was set: `serve` keeps it instead of its own address.
     portal_base_url_configured: bool = False
 
@@ -340,6 +343,7 @@ def settings_from(
         portal=parse_portal(data),
         serve=parse_serve(data),
         email=parse_email(data),
+        staff=parse_staff(data),
         portal_base_url_configured=bool(portal.get("base_url")),
     )
 

@@ -376,3 +376,29 @@ def parse_email(data: Mapping[str, Any]) -> EmailSettings:
     """`[email]`: `bounce_token` or `bounce_token_env`."""
     section = table(data, "email", {"bounce_token", "bounce_token_env"})
     return EmailSettings(bounce_token=secret_value(section, "email", "bounce_token"))
+
+
+# [staff] ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffSettings:
+    """Staff sessions and sign-in lockout, `[staff]` (see docs/staff.md)."""
+
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    account_failures: int = 5
+    ip_failures: int = 20
+    lockout_minutes: int = 15
+
+
+def parse_staff(data: Mapping[str, Any]) -> StaffSettings:
+    """`[staff]`: whole numbers of at least 1."""
+    fields = set(StaffSettings.__dataclass_fields__)
+    section = table(data, "staff", fields)
+    values: dict[str, int] = {}
+    for key, value in section.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"[staff] {key}: expected a whole number >= 1, got {value!r}")
+        values[key] = value
+    return StaffSettings(**values)

@@ -22,8 +22,8 @@ from creditflow.db import transaction
 from creditflow.dispatch.render import creditor_of
 from creditflow.dispatch.retry import DispatchPolicy
 from creditflow.ledger.service import link_secret
+from creditflow.links.short_links import link_lifetimes, short_base_url
 from creditflow.messages.context import Creditor
-from creditflow.portal.short_links import link_lifetimes, short_base_url
 
 __all__ = ["DispatchPass", "adapters_for", "default_worker_id", "ensure_link_secret", "new_pass"]
 

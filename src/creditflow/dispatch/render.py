@@ -24,14 +24,14 @@ from creditflow.channels.mime import unsubscribe_url_ok
 from creditflow.compliance.costs import CostsDue, claim_costs, notice_template_for
 from creditflow.config import ConfigError, LegalRules, Settings
 from creditflow.ledger.models import Customer, Invoice
+from creditflow.links.short_links import short_url
+from creditflow.links.tokens import make_customer_token, pay_url
 from creditflow.messages.context import Creditor, InvoiceLine, MessageContext
 from creditflow.messages.letter import render_letter_pdf
 from creditflow.messages.llm import personalise_message
 from creditflow.messages.render import RenderedMessage, render_message
 from creditflow.money import Money
 from creditflow.outbox.models import Action
-from creditflow.portal.links import make_customer_token, pay_url
-from creditflow.portal.short_links import short_url
 
 __all__ = ["Links", "RenderedAction", "build_context", "creditor_of", "links_for", "render_action"]
 

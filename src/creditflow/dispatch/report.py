@@ -22,6 +22,8 @@ class DispatchReport:
     review: int = 0
     reconciled: int = 0
     lost: int = 0
+    dossiers_delivered: int = 0
+    dossiers_pending: int = 0
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -35,4 +37,6 @@ class DispatchReport:
             text += (
                 f"; after a stopped worker: {self.reconciled} found sent, {self.review} to review"
             )
+        if self.dossiers_pending:
+            text += f"; {self.dossiers_pending} hand-over dossiers not delivered yet (retried)"
         return text

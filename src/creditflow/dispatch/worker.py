@@ -5,7 +5,9 @@ One batch goes through these phases, with three commits in all:
 1. claim (`claim.py`), committed, so other workers skip these actions;
 2. re-check in one transaction (`recheck.py`): cancel what must not be sent, narrow
    partly paid actions to the invoices still open, put tasks in the work queue and
-   hand escalations over;
+   record hand-overs for escalations; after that commit, their dossiers go to the
+   agency (`compliance.dossier_delivery`, never inside a transaction; a dossier that
+   could not be delivered stays pending and is tried again at the next pass);
 3. render every message (outside any transaction);
 4. one transaction confirms the claims and writes every `delivery_attempt` row
    (outcome empty) BEFORE any provider is called (`batch.start_attempts`);
@@ -58,14 +60,14 @@ from creditflow.dispatch.report import DispatchReport
 from creditflow.dispatch.retry import next_attempt_at
 from creditflow.dispatch.tasks import send_task
 from creditflow.ledger.models import Customer, Invoice
+from creditflow.links.short_links import (
+    SHORT_LINK_CHANNELS,
+    ensure_short_links,
+)
 from creditflow.messages.render import MessageTemplateError
 from creditflow.outbox.clock import local_today
 from creditflow.outbox.models import Action
 from creditflow.payments.combined import ensure_combined_references
-from creditflow.portal.short_links import (
-    SHORT_LINK_CHANNELS,
-    ensure_short_links,
-)
 
 __all__ = ["DispatchReport", "default_worker_id", "dispatch_due", "process_batch"]
 
@@ -117,6 +119,7 @@ def dispatch_due(
             policy.claim_timeout_seconds,
         )
         report.reconciled, report.review = found.sent, found.review
+        _deliver_dossiers(engine, settings, clock(), report)
         size = batch_size or policy.batch_size
         while limit is None or report.claimed < limit:
             wanted = size if limit is None else min(size, limit - report.claimed)
@@ -144,7 +147,10 @@ def process_batch(
     engine: Engine, batch: DispatchPass, ids: list[int], report: DispatchReport
 ) -> None:
     """One claimed batch through re-check, render, attempts, send and record."""
+    escalated = report.escalated
     to_render = _recheck(engine, batch, ids, report)
+    if report.escalated > escalated:
+        _deliver_dossiers(engine, batch.settings, batch.clock(), report)
     planned, unrenderable, refused = _render(batch, to_render)
     with transaction(engine) as session:
         now = batch.clock()
@@ -328,6 +334,7 @@ def _prepare(
 def _escalate(
     session: Session, settings: Settings, action: Action, now: datetime, report: DispatchReport
 ) -> None:
+    """Record the hand-over (dossier pending); the dossier goes out after the commit."""
     from creditflow.compliance.handover import hand_over
 
     try:
@@ -340,8 +347,19 @@ def _escalate(
         action.claimed_by = None
         timeline(session, action, "escalation.failed", action.status_reason, now)
         report.failed += 1
-    except Exception as exc:  # noqa: BLE001 - delivery of the dossier failed: try again later
+    except Exception as exc:  # noqa: BLE001 - the hand-over could not be recorded: try again later
         action.claimed_by = None
         action.next_attempt_at = next_attempt_at(settings.dispatch, 1, now)
-        action.error = f"hand-over delivery failed: {exc!r}"[:2000]
+        action.error = f"hand-over failed: {exc!r}"[:2000]
         report.retried += 1
+
+
+def _deliver_dossiers(
+    engine: Engine, settings: Settings, now: datetime, report: DispatchReport
+) -> None:
+    """Deliver pending hand-over dossiers, outside any transaction; count those still pending."""
+    from creditflow.compliance.dossier_delivery import deliver_pending_dossiers
+
+    done = deliver_pending_dossiers(engine, settings, now)
+    report.dossiers_delivered += len(done.delivered)
+    report.dossiers_pending = len(done.pending)

@@ -18,20 +18,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.disputes import open_dispute
+from creditflow.arrangements.policy import PolicyRefusal
+from creditflow.arrangements.service import open_invoices, record_promise
 from creditflow.compliance.consent import handle_inbound_text, record_opt_out
 from creditflow.config import Settings
 from creditflow.inbound.classify import Classification, classify
+from creditflow.inbound.models import ConversationMessage
+from creditflow.ledger.contacts import normalise_contact
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, link_secret
+from creditflow.links.tokens import make_customer_token, pay_url
 from creditflow.messages.llm import phrase_reply
 from creditflow.outbox.clock import local_today
 from creditflow.outbox.service import queue_action
-from creditflow.portal.access import normalise_contact
-from creditflow.portal.disputes import open_dispute
-from creditflow.portal.links import make_customer_token, pay_url
-from creditflow.portal.models import ConversationMessage
-from creditflow.portal.policy import PolicyRefusal
-from creditflow.portal.service import open_invoices, record_promise
 
 REPLY_CHANNELS = ("sms", "whatsapp", "email")
 REPLIES: dict[str, dict[str, str]] = {

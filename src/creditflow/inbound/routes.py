@@ -24,11 +24,11 @@ from creditflow.api.deps import get_session, get_settings
 from creditflow.channels.twilio import verify_twilio_signature
 from creditflow.channels.twiml import gather_choice, gather_result_twiml
 from creditflow.config import ConfigError, Settings, secret_from
+from creditflow.inbound.models import ConversationMessage
 from creditflow.inbound.pipeline import find_customer_by_sender, handle_message
 from creditflow.ledger.service import add_event, link_secret
+from creditflow.links.tokens import make_customer_token, pay_url
 from creditflow.outbox.service import queue_action
-from creditflow.portal.links import make_customer_token, pay_url
-from creditflow.portal.models import ConversationMessage
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import phonenumbers
 import polars as pl
 from sqlalchemy import Connection, text
 
@@ -188,3 +189,17 @@ def _record_opt_out_consents(conn: Connection, frame: pl.DataFrame, now: datetim
         ["customer_id", "channel", "granted", "source", "evidence", "recorded_at"],
         ((cid, ch, False, "import", "opt_out column", now) for cid, ch in wanted.iter_rows()),
     )
+
+
+def normalise_contact(text: str, country: str) -> tuple[str, str] | None:
+    """("email", lower-cased address) or ("phone", E.164 number); None when it is neither."""
+    value = (text or "").strip()
+    if "@" in value:
+        return "email", value.lower()
+    try:
+        number = phonenumbers.parse(value, country or "NL")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -9,6 +9,7 @@ statements and payment-provider webhooks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,9 +63,18 @@ def parse_paid_at(value: str) -> datetime:
 
 
 def import_payments(
-    engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
+    engine: Engine,
+    path: Path,
+    settings: Settings,
+    file_format: FileFormat | None = None,
+    *,
+    on_recorded: Callable[[Connection, datetime], object] | None = None,
 ) -> ImportSummary:
-    """Validate, record and allocate a payments file; write the rejects beside it."""
+    """Validate, record and allocate a payments file; write the rejects beside it.
+
+    `on_recorded(conn, now)` runs in the same transaction after the payments are
+    recorded (the payments area passes the hand-over reconciliation).
+    """
     file_format = file_format or FileFormat()
     as_read = read_table(path, file_format.encoding)
     file_columns = list(as_read.columns)
@@ -178,7 +188,10 @@ def import_payments(
             )
             for r in pl.concat([new, changed], how="diagonal_relaxed").iter_rows(named=True)
         ]
-        record_payments(conn, incoming, utcnow())
+        now = utcnow()
+        record_payments(conn, incoming, now)
+        if on_recorded is not None:
+            on_recorded(conn, now)
         summary.imported, summary.updated = new.height, changed.height
     return summary
 
@@ -248,7 +261,6 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
         pks.append(pk)
     bulk_update(conn, "payment", "id", ["unallocated_minor"], leftovers)
     allocator.flush(now)
-    _note_on_handovers(conn, now)
     bulk_insert(
         conn,
         "event",
@@ -303,19 +315,3 @@ def reverse_allocations(conn: Connection, payment_pks: list[int]) -> None:
                 {"m": credit[1], "c": credit[0]},
             )
         conn.execute(text("DELETE FROM allocation WHERE payment_id = :p"), {"p": pk})
-
-
-def _note_on_handovers(conn: Connection, now: datetime) -> None:
-    """Payments for customers handed to an agency are noted on the hand-over."""
-    open_handovers = conn.execute(
-        text("SELECT COUNT(*) FROM handover WHERE status = 'handed_over'")
-    ).scalar_one()
-    if not open_handovers:
-        return
-    from sqlalchemy.orm import Session
-
-    from creditflow.compliance.handover import reconcile_handovers
-
-    with Session(bind=conn) as session:
-        reconcile_handovers(session, now)
-        session.flush()

@@ -29,6 +29,11 @@ from starlette.responses import Response
 from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
+from creditflow.links.tokens import (
+    LinkError,
+    pay_url,
+    read_token_for_any,
+)
 from creditflow.models import utcnow
 from creditflow.payments.providers import (
     PaymentProvider,
@@ -45,11 +50,6 @@ from creditflow.payments.service import (
     status_view,
 )
 from creditflow.payments.webhooks import handle_webhook
-from creditflow.portal.links import (
-    LinkError,
-    pay_url,
-    read_token_for_any,
-)
 
 router = APIRouter(tags=["pay"])
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
+from creditflow.links.tokens import make_customer_token, pay_url
 from creditflow.payments.models import PaymentRequest
 from creditflow.payments.providers.sandbox import SandboxProvider
 from creditflow.payments.routes import (
@@ -36,7 +37,6 @@ from creditflow.payments.routes import (
     _webhook,
 )
 from creditflow.payments.service import status_view
-from creditflow.portal.links import make_customer_token, pay_url
 
 router = APIRouter(tags=["pay"])
 

@@ -26,6 +26,7 @@ from rich.console import Console
 from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.orm import Session
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.config import Settings
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import audit
@@ -300,6 +301,7 @@ def _match_and_record(
     # record_payments sorts by (paid_at, payment_id); sorted first, its ids line up.
     payments.sort(key=lambda p: (p.paid_at, p.payment_id))
     payment_pks = record_payments(conn, payments, now)
+    note_payments_on_handovers(conn, now)
     key_of = {statement_payment_id(key): key for key in by_key}
     for payment, pk in zip(payments, payment_pks, strict=True):
         key = key_of[payment.payment_id]

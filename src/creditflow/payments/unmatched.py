@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.db import transaction
 from creditflow.ledger.models import Customer, Invoice, Payment
 from creditflow.ledger.payments import IncomingPayment, record_payments
@@ -209,6 +210,7 @@ def resolve_entry(
         )
         session.flush()
         (payment_pk,) = record_payments(session.connection(), [payment], now)
+        note_payments_on_handovers(session.connection(), now)
         session.execute(
             update(StatementEntryRecord)
             .where(StatementEntryRecord.id == entry_id)

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.ledger.models import Customer, Event, Invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
@@ -161,6 +162,7 @@ def _record_paid(
             ],
             now,
         )[0]
+        note_payments_on_handovers(conn, now)
     request.status = "paid"
     request.payment_id = int(existing)
     request.paid_at = paid_at

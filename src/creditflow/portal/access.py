@@ -13,15 +13,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.service import find_customer
+from creditflow.ledger.contacts import normalise_contact
 from creditflow.ledger.models import ContactPoint, Customer
 from creditflow.ledger.service import add_event
 from creditflow.outbox.service import queue_action
 from creditflow.portal.models import AccessCode
-from creditflow.portal.service import find_customer
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -40,20 +40,6 @@ def code_hash(secret: str, customer_pk: int, code: str) -> str:
     """The stored form of a code: HMAC-SHA256 keyed by the link secret."""
     message = f"{customer_pk}:{code}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def normalise_contact(text: str, country: str) -> tuple[str, str] | None:
-    """("email", lower-cased address) or ("phone", E.164 number); None when it is neither."""
-    value = (text or "").strip()
-    if "@" in value:
-        return "email", value.lower()
-    try:
-        number = phonenumbers.parse(value, country or "NL")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return "phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def matching_contact(session: Session, customer: Customer, contact: str) -> ContactPoint | None:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from creditflow.api.deps import get_session, get_settings
 from creditflow.config import Settings
+from creditflow.links.tokens import make_customer_token
 from creditflow.portal.access import request_access_code, verify_access_code
-from creditflow.portal.links import make_customer_token
 from creditflow.portal.security import client_ip, rate_limited
 from creditflow.portal.web import (
     PortalDenied,

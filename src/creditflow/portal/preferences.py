@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.policy import PolicyRefusal
 from creditflow.compliance.consent import record_consent, record_opt_out
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import add_event, audit
 from creditflow.portal.models import Feedback
-from creditflow.portal.policy import PolicyRefusal
 
 CONSENT_CHANNELS = ("email", "sms", "whatsapp", "voice", "letter")
 LANGUAGES = ("nl", "en")

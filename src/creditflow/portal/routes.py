@@ -16,16 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.api.deps import get_session, get_settings
+from creditflow.arrangements.disputes import open_dispute
+from creditflow.arrangements.policy import PolicyRefusal
+from creditflow.arrangements.rules import DISPUTE_REASONS, MAX_UPLOAD_BYTES
+from creditflow.arrangements.service import record_promise, request_plan
 from creditflow.config import Settings
 from creditflow.ledger.models import Invoice
+from creditflow.links.tokens import make_customer_token
 from creditflow.portal.access_routes import router as access_router
-from creditflow.portal.disputes import open_dispute
 from creditflow.portal.i18n import pick_language
-from creditflow.portal.links import make_customer_token
-from creditflow.portal.policy import DISPUTE_REASONS, MAX_UPLOAD_BYTES, PolicyRefusal
 from creditflow.portal.preferences import CONSENT_CHANNELS, record_feedback, set_preferences
 from creditflow.portal.security import client_ip, rate_limited
-from creditflow.portal.service import record_promise, request_plan
 from creditflow.portal.unsubscribe import ONE_CLICK, unsubscribe_one_click
 from creditflow.portal.unsubscribe import router as unsubscribe_router
 from creditflow.portal.view import attachment_for, invoice_pdf_path, portal_view

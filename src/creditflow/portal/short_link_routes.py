@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from creditflow.api.deps import get_session, get_settings
 from creditflow.config import Settings
 from creditflow.ledger.service import link_secret
+from creditflow.links.short_codes import format_code, parse_code
+from creditflow.links.short_links import open_short_link
 from creditflow.portal.i18n import gettext_for, pick_language
 from creditflow.portal.security import SECURITY_HEADERS, client_ip, rate_limited
-from creditflow.portal.short_codes import format_code, parse_code
-from creditflow.portal.short_links import open_short_link
 from creditflow.portal.web import environment, now_of, policy_of
 
 router = APIRouter(tags=["portal"])

@@ -10,18 +10,20 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.interest import RateTable, statutory_interest
-from creditflow.ledger.models import Charge, Customer, Dispute, Invoice, Payment
-from creditflow.money import Money
-from creditflow.portal.models import ConversationMessage, DisputeAttachment
-from creditflow.portal.policy import Installment, PortalPolicy
-from creditflow.portal.service import (
+from creditflow.arrangements.models import DisputeAttachment
+from creditflow.arrangements.rules import Installment
+from creditflow.arrangements.service import (
     active_plan,
     active_promise,
     disputed_invoice_pks,
     open_invoices,
     plan_schedule_of,
 )
+from creditflow.compliance.interest import RateTable, statutory_interest
+from creditflow.inbound.models import ConversationMessage
+from creditflow.ledger.models import Charge, Customer, Dispute, Invoice, Payment
+from creditflow.money import Money
+from creditflow.portal.policy import PortalPolicy
 
 
 @dataclass(frozen=True)

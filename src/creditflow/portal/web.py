@@ -15,13 +15,14 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.service import find_customer
 from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import link_secret
+from creditflow.links.tokens import LinkError, read_customer_token
 from creditflow.money import Money
 from creditflow.outbox.clock import local_today
 from creditflow.portal.i18n import gettext_for, pick_language
-from creditflow.portal.links import LinkError, read_customer_token
 from creditflow.portal.policy import PortalPolicy
 from creditflow.portal.security import (
     CSRF_COOKIE,
@@ -30,7 +31,6 @@ from creditflow.portal.security import (
     csrf_ok,
     new_csrf,
 )
-from creditflow.portal.service import find_customer
 
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy import Engine, text
 
+from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
@@ -84,6 +85,7 @@ def book_payments_due(
     if ready:
         with engine.begin() as conn:
             record_payments(conn, ready, now)
+            note_payments_on_handovers(conn, now)
     return len(ready)
 
 

@@ -23,9 +23,10 @@ from sqlalchemy import Engine, text
 from creditflow.config import Organisation, Settings
 from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
-from creditflow.ledger.payments import IncomingPayment, import_payments
+from creditflow.ledger.payments import IncomingPayment
 from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
+from creditflow.payments.payment_import import import_payment_file
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.company import generate_company, organisation
 from creditflow.simulation.days import (
@@ -137,7 +138,7 @@ def run_demo(
     for kind, importer in (
         ("customers", import_customers),
         ("invoices", import_invoices),
-        ("payments", import_payments),
+        ("payments", import_payment_file),
     ):
         summary = importer(engine, files[kind], settings)
         console.print(f"  import {kind}: {summary.line()}")

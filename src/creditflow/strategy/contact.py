@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from creditflow.config import ContactRules
+from creditflow.outbox.kinds import CONTACT_KINDS
 from creditflow.outbox.reach import reachable_frame
 from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = ["CONTACT_KINDS", "choose_channel", "hold_accounts", "hold_back", "set_aside"]
-
-CONTACT_KINDS = ("message", "task")
 
 
 def hold_back(

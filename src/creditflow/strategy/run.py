@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.lease import run_lease
 from creditflow.strategy.models import CollectionRun
 from creditflow.strategy.service import active_strategy
-from creditflow.strategy.snapshot import load_snapshot
+from creditflow.strategy.snapshot import Snapshot, load_snapshot
 
 
 @dataclass
@@ -88,8 +88,8 @@ def _run(
     with session.begin():
         strategy, version_id = active_strategy(session)
         if not dry_run:
-            from creditflow.portal.plans import settle_payment_plans
-            from creditflow.portal.service import detect_broken_promises
+            from creditflow.arrangements.plans import settle_payment_plans
+            from creditflow.arrangements.service import detect_broken_promises
 
             detect_broken_promises(
                 session, as_of, grace_days=settings.rules.promise_grace_days, now=now
@@ -103,7 +103,7 @@ def _run(
             )
             session.flush()
         conn = session.connection()
-        snapshot = load_snapshot(conn, as_of)
+        snapshot = with_risk(conn, load_snapshot(conn, as_of), as_of)
         decision = decide(
             snapshot, strategy, as_of, now=now, rules=settings.rules, legal=settings.legal
         )
@@ -132,6 +132,20 @@ def _run(
         decision.skipped,
         summary,
     )
+
+
+def with_risk(conn: Any, snapshot: Snapshot, as_of: date) -> Snapshot:
+    """The snapshot with each customer's `risk` scored now (intelligence.service)."""
+    from creditflow.intelligence.service import customer_risk_for_run
+
+    risk = customer_risk_for_run(conn, snapshot.invoices, as_of)
+    customers = (
+        snapshot.customers.drop("risk")
+        .join(risk, on="customer_pk", how="left")
+        .with_columns(pl.col("risk").fill_null(0.0))
+        .select(snapshot.customers.columns)
+    )
+    return replace(snapshot, customers=customers)
 
 
 def _write(conn: Any, decision: Decision, run_id: int, now: datetime) -> None:

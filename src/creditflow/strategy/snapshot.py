@@ -36,6 +36,8 @@ INVOICE_COLUMNS = (
     "COALESCE(d.level, 0)",
     "d.reached_on",
     "d.step",
+    "i.issue_date",
+    "i.amount_minor",
 )
 
 

@@ -46,6 +46,8 @@ INVOICE_SCHEMA = {
     "dunning_level": pl.Int64,
     "dunning_on": pl.Date,
     "dunning_step": pl.Utf8,
+    "issue_date": pl.Date,
+    "amount_minor": pl.Int64,
 }
 LETTER_SCHEMA = {
     "letter_id": pl.Utf8,

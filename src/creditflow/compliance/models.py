@@ -1,4 +1,4 @@
-"""Dispatch's own record: a dossier handed to a collection agency."""
+"""Compliance records: the hand-over of a customer's file to a collection agency."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables its foreign keys name
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
+
+# A hand-over is recorded (own contact stops) before its dossier goes out; it is
+# "dossier_pending" until the dossier is delivered, then "handed_over"; "paid" and
+# "closed" end it. Pending and handed over are both open.
+DOSSIER_PENDING = "dossier_pending"
+HANDED_OVER = "handed_over"
+OPEN_STATUSES = (DOSSIER_PENDING, HANDED_OVER)
 
 
 class Handover(Base):

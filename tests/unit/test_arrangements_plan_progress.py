@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from creditflow.portal.plans import plan_progress
+from creditflow.arrangements.rules import plan_progress
 
 AMOUNTS = (10_000, 10_000, 10_001)
 DUE = (date(2026, 3, 9), date(2026, 4, 9), date(2026, 5, 9))

@@ -1,4 +1,4 @@
-"""Payment plans after they are agreed: installments paid, reminders, completion, lapse.
+"""Payment plans after they are agreed (the store side; the rule is `rules.plan_progress`): installments paid, reminders, completion, lapse.
 
 What a plan has received is what its invoices no longer have open: the plan's total
 (the open amount of its invoices when it was agreed) minus what they have open now.
@@ -17,19 +17,18 @@ Each collection run, before deciding, brings the active plans up to date
 - after that the plan has lapsed (status defaulted) and the strategy takes the
   invoices up again.
 
-`plan_progress` is the pure rule; the rest reads and writes the store.
+`rules.plan_progress` is the pure rule; this module reads and writes the store.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.rules import PlanProgress, plan_progress
 from creditflow.ledger.models import (
     Customer,
     Invoice,
@@ -41,49 +40,7 @@ from creditflow.ledger.service import add_event
 from creditflow.money import from_minor
 from creditflow.outbox.service import choose_channel, queue_action
 
-__all__ = ["PlanProgress", "plan_progress", "settle_payment_plans"]
-
-
-@dataclass(frozen=True)
-class PlanProgress:
-    """Where a plan stands on a day.
-
-    paid: minor units paid on each installment, in order.
-    state: active, completed or defaulted.
-    current: index of the first installment not paid in full (None when completed).
-    overdue: the current installment's due date has passed (it is in its grace days,
-        or the plan has lapsed).
-    """
-
-    paid: tuple[int, ...]
-    state: str
-    current: int | None
-    overdue: bool
-
-
-def plan_progress(
-    amounts: Sequence[int],
-    due_dates: Sequence[date],
-    received: int,
-    as_of: date,
-    grace_days: int,
-) -> PlanProgress:
-    """Spread what the plan received over its installments and judge the plan on `as_of`."""
-    if len(amounts) != len(due_dates):
-        raise ValueError("every installment needs an amount and a due date")
-    remaining = max(received, 0)
-    paid: list[int] = []
-    for amount in amounts:
-        share = min(amount, remaining)
-        paid.append(share)
-        remaining -= share
-    current = next((i for i, (a, p) in enumerate(zip(amounts, paid, strict=True)) if p < a), None)
-    if current is None:
-        return PlanProgress(tuple(paid), "completed", None, False)
-    due = due_dates[current]
-    if due + timedelta(days=grace_days) < as_of:
-        return PlanProgress(tuple(paid), "defaulted", current, True)
-    return PlanProgress(tuple(paid), "active", current, due < as_of)
+__all__ = ["settle_payment_plans"]
 
 
 def settle_payment_plans(

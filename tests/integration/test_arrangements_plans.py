@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from creditflow.arrangements.plans import settle_payment_plans
+from creditflow.arrangements.service import request_plan
 from creditflow.db import transaction
 from creditflow.dispatch.worker import dispatch_due
 from creditflow.ledger.models import Event, Invoice, PaymentPlan, PlanInstallment
-from creditflow.portal.plans import settle_payment_plans
 from creditflow.portal.policy import PortalPolicy
-from creditflow.portal.service import request_plan
 from creditflow.strategy.run import collection_run
 from tests.support.dispatch_ledger import with_organisation
 from tests.support.portal_data import NOW, actions_of, add_customer, add_invoice

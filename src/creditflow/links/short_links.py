@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from creditflow.config import Settings
 from creditflow.ledger.models import Customer
 from creditflow.ledger.service import add_event
-from creditflow.portal.links import make_customer_token
-from creditflow.portal.models import ShortLink
-from creditflow.portal.short_codes import derive_code, format_code, lookup_key, parse_code
+from creditflow.links.models import ShortLink
+from creditflow.links.short_codes import derive_code, format_code, lookup_key, parse_code
+from creditflow.links.tokens import make_customer_token
 
 __all__ = [
     "PURPOSES",

@@ -1,20 +1,28 @@
-"""What a debtor can arrange: promise, payment plan, dispute, preferences, feedback.
+"""Promises to pay and payment plan requests in the store (the rules are in `rules`).
 
 Each function changes the ledger store inside the caller's session (one transaction),
 puts the change on the customer's timeline and queues what follows from it (a
-confirmation message, a task for a person). Used by the portal and by the
-conversation pipeline alike.
+confirmation message, a task for a person). Used by the portal, the conversation
+pipeline and the collection run alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.policy import ArrangementPolicy, PolicyRefusal
+from creditflow.arrangements.rules import (
+    Installment,
+    check_promise_date,
+    judge_promise,
+    plan_schedule,
+    promises_judged_before,
+)
 from creditflow.ledger.models import (
     Customer,
     Dispute,
@@ -29,13 +37,6 @@ from creditflow.ledger.service import add_event
 from creditflow.money import Money, from_minor, to_minor
 from creditflow.outbox.models import PLAN_REVIEW_STEP, Action
 from creditflow.outbox.service import cancel_queued_for_invoices, choose_channel, queue_action
-from creditflow.portal.policy import (
-    Installment,
-    PolicyRefusal,
-    PortalPolicy,
-    check_promise_date,
-    plan_schedule,
-)
 
 
 def find_customer(session: Session, customer_id: str) -> Customer | None:
@@ -112,7 +113,7 @@ def record_promise(
     *,
     today: date,
     now: datetime,
-    policy: PortalPolicy,
+    policy: ArrangementPolicy,
     amount: Decimal | None = None,
     source: str = "portal",
 ) -> PromiseToPay:
@@ -195,7 +196,7 @@ def request_plan(
     *,
     today: date,
     now: datetime,
-    policy: PortalPolicy,
+    policy: ArrangementPolicy,
     source: str = "portal",
 ) -> PlanOutcome:
     """Approve a payment plan within policy at once; otherwise queue a review task."""
@@ -294,7 +295,7 @@ def detect_broken_promises(
     queues a promise_broken message. Returns the ids of the promises now broken.
     """
     when = now or datetime.combine(as_of, time(0), UTC)
-    latest = as_of - timedelta(days=grace_days)
+    latest = promises_judged_before(as_of, grace_days)
     broken: list[int] = []
     for promise in session.scalars(
         select(PromiseToPay).where(
@@ -309,11 +310,15 @@ def detect_broken_promises(
             )
         )
         still_open = [i for i in invoices if i.open_minor > 0 and i.status == "open"]
-        promise.closed_at = when
-        if not still_open:
-            promise.status = "kept"
+        verdict = judge_promise(
+            promise.promised_date, as_of, grace_days, sum(i.open_minor for i in still_open)
+        )
+        if verdict == "active":
             continue
-        promise.status = "broken"
+        promise.closed_at = when
+        promise.status = verdict
+        if verdict == "kept":
+            continue
         broken.append(promise.id)
         customer = session.get(Customer, promise.customer_id)
         assert customer is not None  # the foreign key guarantees it

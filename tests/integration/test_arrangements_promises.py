@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from creditflow.arrangements.service import detect_broken_promises, record_promise
 from creditflow.db import transaction
 from creditflow.ledger.models import PromiseToPay
 from creditflow.portal.policy import PortalPolicy
-from creditflow.portal.service import detect_broken_promises, record_promise
 from tests.support.portal_data import NOW, actions_of, add_customer, add_invoice
 
 

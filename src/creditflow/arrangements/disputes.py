@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.models import DisputeAttachment
+from creditflow.arrangements.policy import PolicyRefusal
+from creditflow.arrangements.rules import DISPUTE_REASONS, safe_filename, sniff_upload
 from creditflow.ledger.models import Customer, Dispute, Invoice
 from creditflow.ledger.service import add_event
 from creditflow.outbox.service import cancel_queued_for_invoices, choose_channel, queue_action
-from creditflow.portal.models import DisputeAttachment
-from creditflow.portal.policy import DISPUTE_REASONS, PolicyRefusal, safe_filename, sniff_upload
 
 
 def open_dispute(

@@ -1,0 +1,9 @@
+"""The kinds of action in the outbox, and which of them contact the debtor (pure)."""
+
+from __future__ import annotations
+
+__all__ = ["ACTION_KINDS", "CONTACT_KINDS"]
+
+ACTION_KINDS = ("message", "task", "charge", "escalation")
+# A message or a collector's task reaches the debtor; a charge or hand-over does not.
+CONTACT_KINDS = ("message", "task")

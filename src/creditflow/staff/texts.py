@@ -1,0 +1,65 @@
+"""The workbench's words in Dutch and English, and the language a browser asks for."""
+
+from __future__ import annotations
+
+LANGUAGES = ("nl", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "Workbench": {"nl": "Werkbank"},
+    "Sign in": {"nl": "Inloggen"},
+    "Sign out": {"nl": "Uitloggen"},
+    "E-mail address": {"nl": "E-mailadres"},
+    "Password": {"nl": "Wachtwoord"},
+    "Sign in to the creditflow workbench.": {"nl": "Log in op de creditflow-werkbank."},
+    "The e-mail address, the password or the code is wrong.": {
+        "nl": "Het e-mailadres, het wachtwoord of de code klopt niet."
+    },
+    "Code from your authenticator app": {"nl": "Code uit uw authenticator-app"},
+    "Only when two-step sign-in is on for you.": {
+        "nl": "Alleen als inloggen in twee stappen voor u aan staat."
+    },
+    "Too many failed attempts. Try again after {time} UTC.": {
+        "nl": "Te veel mislukte pogingen. Probeer het opnieuw na {time} UTC."
+    },
+    "Signed in as {email} ({role}).": {"nl": "Ingelogd als {email} ({role})."},
+    "The worklist, customers and queues come here.": {
+        "nl": "De werklijst, klanten en wachtrijen komen hier."
+    },
+    "You are signed out.": {"nl": "U bent uitgelogd."},
+    "Not allowed": {"nl": "Niet toegestaan"},
+    "The form expired: open the page again.": {
+        "nl": "Het formulier is verlopen: open de pagina opnieuw."
+    },
+    "Your role may not change anything.": {"nl": "Uw rol mag niets wijzigen."},
+    "Your role may not see this page.": {"nl": "Uw rol mag deze pagina niet zien."},
+    "Back to the sign-in page": {"nl": "Terug naar inloggen"},
+    "Skip to content": {"nl": "Naar de inhoud"},
+    "admin": {"nl": "beheerder"},
+    "manager": {"nl": "manager"},
+    "collector": {"nl": "incasso-medewerker"},
+    "viewer": {"nl": "meekijker"},
+}
+
+
+def translate(lang: str, text: str) -> str:
+    """The text in the language (English is the source)."""
+    return TEXTS.get(text, {}).get(lang, text)
+
+
+def language_from_header(header: str | None, default: str = "nl") -> str:
+    """The supported language the browser prefers most (Accept-Language, by q-value)."""
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.strip().lower()[:2]
+        if code in LANGUAGES and quality > 0:
+            choices.append((-quality, position, code))
+    return min(choices)[2] if choices else (default if default in LANGUAGES else "nl")
