@@ -1,7 +1,7 @@
 """Credit notes against invoices, and the ids customers are known by (VAT, KvK, Peppol).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-05
 
 `credit_note` holds credit notes imported from UBL e-invoices (and negative invoices,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
