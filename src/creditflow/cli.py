@@ -29,7 +29,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: Rich's Markdown help costs a second of start-up
 )
-import_app = typer.Typer(help="Import customers, invoices, payments or a bank statement.")
+import_app = typer.Typer(
+    help="Import customers, invoices, payments, a bank statement or UBL e-invoices."
+)
 strategy_app = typer.Typer(help="Validate and activate strategy files.")
 app.add_typer(import_app, name="import")
 app.add_typer(strategy_app, name="strategy")
@@ -167,6 +169,30 @@ def import_statement_cmd(file: Path, db: DbOption = None) -> None:
     engine = command_engine(settings)
     code = import_statement_file(engine, file, settings, out, err)
     raise typer.Exit(code)
+
+
+@import_app.command("ubl")
+def import_ubl_cmd(file: Path, db: DbOption = None) -> None:
+    """Import UBL e-invoices and credit notes (a file or a folder).
+
+    UBL 2.1 Invoice and CreditNote per Peppol BIS Billing 3.0 and NLCIUS.
+    """
+    from creditflow.ledger.ubl_import import import_ubl_path, ubl_files
+
+    if not file.exists():
+        err.print(f"no such file or folder: {file}", markup=False)
+        raise typer.Exit(2)
+    if file.is_dir() and not ubl_files(file):
+        err.print(f"no .xml files in {file}", markup=False)
+        raise typer.Exit(2)
+    settings = command_settings(db)
+    engine = command_engine(settings)
+    summary = import_ubl_path(engine, file, settings)
+    for warning in summary.warnings:
+        err.print(f"warning: {warning}", style="yellow", markup=False)
+    print(summary.line())
+    if summary.rejected:
+        raise typer.Exit(1)
 
 
 def _message_templates(settings: Settings) -> list[str]:

@@ -7,6 +7,7 @@ import csv
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,10 @@ def run(db: str, *args: str) -> tuple[int, str]:
     return done.exit_code, done.output
 
 
-def rejects(path: Path) -> list[dict[str, str]]:
+def rejects(path: Path, separator: str = ",") -> list[dict[str, str]]:
+    """The rejects file's rows; it is separated as the input is."""
     with path.with_name(path.name + ".rejects.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        return list(csv.DictReader(f, delimiter=separator))
 
 
 @pytest.fixture
@@ -216,7 +218,7 @@ def test_a_dutch_excel_export_imports_end_to_end(database_url, engine, tmp_path)
     done = cli("import", "invoices", "facturen.csv")
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("imported 3, updated 0, unchanged 0, rejected 1")
-    [bad] = rejects(tmp_path / "facturen.csv")
+    [bad] = rejects(tmp_path / "facturen.csv", ";")  # separated as the file is, for Excel (NL)
     assert (bad["line"], bad["due_date"], bad["amount"]) == ("5", "31-02-2026", "99,95")
     assert bad["error"] == "due_date: '31-02-2026' is not a date (DD-MM-YYYY)"
     invoices = rows(
@@ -236,6 +238,17 @@ def test_a_dutch_excel_export_imports_end_to_end(database_url, engine, tmp_path)
     )
     again = cli("import", "invoices", "facturen.csv")
     assert again.stdout.startswith("imported 0, updated 0, unchanged 3, rejected 1")
+    fixed = tmp_path / "facturen.csv.rejects.csv"
+    fixed.write_text(fixed.read_text(encoding="utf-8").replace("31-02-2026", "28-02-2026"))
+    done = cli("import", "invoices", str(fixed))
+    assert (done.returncode, done.stdout.strip()) == (
+        0,
+        "imported 1, updated 0, unchanged 0, rejected 0",
+    ), done.stderr
+    assert scalar(engine, "SELECT due_date FROM invoice WHERE invoice_number = 'F-2026-004'") in (
+        "2026-02-28",
+        date(2026, 2, 28),
+    )
 
     not_utf8 = cli("import", "payments", "betalingen.csv")
     assert not_utf8.returncode == 2

@@ -201,3 +201,25 @@ def test_an_mt940_line_beyond_the_limit_is_rejected_and_the_others_kept():
     assert statement.rejected == [
         "line 7: :61: amount: amount 1000000000000000000000000.00 is too large (max 100000000000)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "separator"),
+    [
+        ("facturen.csv", "\ufeffinvoice_number;customer_id;amount\r\nF-1;K1;1.250,00\r\n", ";"),
+        ("invoices.csv", "invoice_number,customer_id,amount\nINV-1,C1,12.50\n", ","),
+        ("mixed.csv", '"name; with semicolon",kind\n', ","),
+        ("book.xlsx", "not read: a workbook's rejects are comma-separated", ","),
+    ],
+)
+def test_the_rejects_file_is_separated_as_its_input(tmp_path: Path, name, content, separator):
+    from creditflow.ledger.validation import input_separator, write_rejects
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert input_separator(path) == separator
+    rejected = pl.DataFrame({"amount": ["1,5"], "line": [2], "error": ["amount: bad"]})
+    target = write_rejects(path, rejected)
+    assert target.read_text(encoding="utf-8").splitlines()[0] == separator.join(
+        ["amount", "line", "error"]
+    )

@@ -31,7 +31,9 @@ from creditflow.ledger.models import (
     Charge,
     Consent,
     ContactPoint,
+    CreditNote,
     Customer,
+    CustomerIdentifier,
     Dispute,
     Event,
     Invoice,
@@ -103,6 +105,7 @@ def export_customer(session: Session, customer_pk: int, actor: str) -> dict[str,
     export: dict[str, Any] = {
         "customer": _row(customer),
         "contact_points": rows(ContactPoint, ContactPoint.customer_id == pk),
+        "identifiers": rows(CustomerIdentifier, CustomerIdentifier.customer_id == pk),
         "consents": rows(Consent, Consent.customer_id == pk),
         "invoices": rows(Invoice, Invoice.customer_id == pk),
         "payments": rows(Payment, Payment.customer_id == pk),
@@ -111,6 +114,7 @@ def export_customer(session: Session, customer_pk: int, actor: str) -> dict[str,
             or_(Allocation.payment_id.in_(payment_ids), Allocation.invoice_id.in_(invoice_ids)),
         ),
         "charges": rows(Charge, Charge.customer_id == pk),
+        "credit_notes": rows(CreditNote, CreditNote.customer_id == pk),
         "disputes": rows(Dispute, Dispute.customer_id == pk),
         "dispute_attachments": rows(
             DisputeAttachment, DisputeAttachment.dispute_id.in_(dispute_ids), skip=("data",)
@@ -171,7 +175,9 @@ class ErasureReport:
     pseudonym: str
     removed: dict[str, int] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
-    kept: tuple[str, ...] = ("invoices", "payments", "allocations", "charges", "statement entries")
+    kept: tuple[str, ...] = (
+        "invoices", "credit notes", "payments", "allocations", "charges", "statement entries"
+    )  # fmt: skip
     files: StoredCopies = field(default_factory=StoredCopies)
 
 
@@ -223,6 +229,7 @@ def forget_customer(
     dispute_ids = select(Dispute.id).where(Dispute.customer_id == pk)
     for name, statement in (
         ("contact_points", delete(ContactPoint).where(ContactPoint.customer_id == pk)),
+        ("identifiers", delete(CustomerIdentifier).where(CustomerIdentifier.customer_id == pk)),
         ("access_codes", delete(AccessCode).where(AccessCode.customer_id == pk)),
         (
             "dispute_attachments",

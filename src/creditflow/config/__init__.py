@@ -98,6 +98,7 @@ class Organisation:
     default_country: str = "NL"
     default_currency: str = "EUR"
     reference_scheme: str = "rf"  # "rf" (ISO 11649) or "betalingskenmerk"
+    payment_term_days: int = 30  # for an e-invoice without a due date (art. 6:119a BW: 30)
     sender_email: str = "debiteuren@example.nl"
     sender_sms: str = ""
 
@@ -207,6 +208,11 @@ def _organisation(section: dict[str, Any]) -> Organisation:
     if unknown:
         raise ConfigError(f"[organisation]: unknown setting(s) {', '.join(sorted(unknown))}")
     org = Organisation(**section)
+    if not isinstance(org.payment_term_days, int) or not 0 <= org.payment_term_days <= 365:
+        raise ConfigError(
+            "[organisation] payment_term_days: expected a whole number of days (0 to 365), "
+            f"got {org.payment_term_days!r}"
+        )
     if org.reference_scheme not in ("rf", "betalingskenmerk"):
         raise ConfigError(
             "[organisation] reference_scheme: expected 'rf' or 'betalingskenmerk', "

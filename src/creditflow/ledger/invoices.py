@@ -134,15 +134,21 @@ def prepare_invoices(
 def write_invoices(
     conn: Connection, good: pl.DataFrame, settings: Settings
 ) -> tuple[int, int, int]:
-    """Upsert prepared invoices; returns (imported, updated, unchanged)."""
+    """Upsert prepared invoices; returns (imported, updated, unchanged).
+
+    An updated invoice's open amount is its amount less the payments allocated to it
+    and the credit notes set against it.
+    """
     from creditflow.ledger.references import reference_for_invoice
 
     existing = read_frame(
         conn,
         "SELECT i.id, i.invoice_number, i.row_hash, i.payment_reference AS existing_reference, "
-        "COALESCE(a.allocated, 0) AS allocated FROM invoice i LEFT JOIN "
-        "(SELECT invoice_id, SUM(amount_minor) AS allocated FROM allocation "
-        "GROUP BY invoice_id) a ON a.invoice_id = i.id",
+        "COALESCE(a.allocated, 0) + COALESCE(cn.credited, 0) AS allocated FROM invoice i "
+        "LEFT JOIN (SELECT invoice_id, SUM(amount_minor) AS allocated FROM allocation "
+        "GROUP BY invoice_id) a ON a.invoice_id = i.id "
+        "LEFT JOIN (SELECT invoice_id, SUM(applied_minor) AS credited FROM credit_note "
+        "GROUP BY invoice_id) cn ON cn.invoice_id = i.id",
         {
             "id": pl.Int64,
             "invoice_number": pl.Utf8,

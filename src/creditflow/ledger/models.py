@@ -189,6 +189,40 @@ class Allocation(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class CreditNote(Base):
+    """A credit note (or a negative invoice, a correction): lowers what is open on an invoice.
+
+    `applied_minor` is what it took off the invoice's open amount; the rest (the
+    invoice was already paid) went to the customer's credit.
+    """
+
+    __tablename__ = "credit_note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_note_number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    issue_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    applied_minor: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(32), default="ubl")
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CustomerIdentifier(Base):
+    """An id a customer is known by elsewhere: VAT, KvK (0106), a Peppol endpoint or party id."""
+
+    __tablename__ = "customer_identifier"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    scheme: Mapped[str] = mapped_column(String(16))  # VAT, 0106 (KvK), 0088, 0192, ...
+    value: Mapped[str] = mapped_column(String(128))
+
+
 class Charge(Base):
     """Costs or interest charged to a customer: a ledger item, never an invoice edit."""
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from creditflow.ledger.tables import ImportFileError, read_table
+from creditflow.ledger.tables import ImportFileError, read_table, sniff_separator
 from creditflow.money import (
     AMOUNT_PATTERN,
     MAX_AMOUNT,
@@ -284,15 +284,29 @@ def check_frame(
 def write_rejects(path: Path, rejected: pl.DataFrame) -> Path:
     """Write rejected rows beside the input as `<name>.rejects.csv` (line and error added).
 
-    Always UTF-8 and comma-separated; cells that a spreadsheet would run as a formula
-    are escaped (`creditflow.spreadsheet.safe_cell`), and the importers read them back.
+    Always UTF-8, separated as the input is (`;` for a Dutch Excel export, else `,`;
+    `,` for a workbook), so the file opens in the same spreadsheet and imports back
+    as it is; cells that a spreadsheet would run as a formula are escaped
+    (`creditflow.spreadsheet.safe_cell`), and the importers read them back.
     """
     target = path.with_name(path.name + ".rejects.csv")
     columns = [c for c in rejected.columns if c not in ("line", "error")]
     rejected.select([*columns, "line", "error"]).with_columns(
         pl.col(pl.Utf8).map_elements(safe_cell, return_dtype=pl.Utf8, skip_nulls=True)
-    ).write_csv(target)
+    ).write_csv(target, separator=input_separator(path))
     return target
+
+
+def input_separator(path: Path) -> str:
+    """The separator of an input file's header line (`,` for a workbook or an unreadable file)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return ","
+    try:
+        with path.open("rb") as handle:
+            header = handle.readline(1 << 20)
+    except OSError:
+        return ","
+    return sniff_separator(header.decode("utf-8-sig", errors="replace"))
 
 
 @lru_cache(maxsize=64)
