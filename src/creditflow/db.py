@@ -120,7 +120,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    with open(f"{database}.migrate-lock", "a+b") as lock:
+    try:
+        lock = open(f"{database}.migrate-lock", "a+b")  # noqa: SIM115 - held across the yield
+    except OSError:
+        yield  # no such folder: opening the database says so, in its own words
+        return
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
