@@ -183,9 +183,10 @@ def test_unknown_or_empty_file_is_refused(data: bytes):
 
 @pytest.mark.parametrize("attack", [XXE, BILLION_LAUGHS], ids=["xxe", "entity-expansion"])
 def test_parser_refuses_doctype_even_without_the_byte_scan(attack: bytes, monkeypatch):
+    from creditflow import safe_xml
     from creditflow.payments.statements import camt as camt_module
 
-    monkeypatch.setattr(camt_module, "_refuse_declarations", lambda data: None)
+    monkeypatch.setattr(safe_xml, "_refuse_declarations", lambda data: None)
     with pytest.raises(StatementError, match="DOCTYPE declaration; refused"):
         camt_module.parse_camt(attack)
 
