@@ -41,3 +41,20 @@ def command_engine(settings: Settings, *, migrate: bool = True) -> Engine:
         console(stderr=True).print("the database is empty: run `creditflow init` first")
         raise typer.Exit(2)
     return engine
+
+
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who does this (default: the OS user).")
+]
+
+
+def command_actor(actor: str | None) -> str:
+    """Who a staff command acts as, for the audit log: --actor, else the OS user."""
+    if actor:
+        return actor
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -7,7 +7,6 @@ input was refused (unknown customer, unknown state), 2 configuration error.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -16,7 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import (
+    ActorOption,
+    DbOption,
+    command_actor,
+    command_engine,
+    command_settings,
+)
 from creditflow.config import ConfigError, Settings
 from creditflow.terminal import console, show_config_error
 
@@ -28,23 +33,10 @@ err = console(stderr=True)
 out = console()
 T = TypeVar("T")
 
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who does this (default: the OS user).")
-]
-
 
 @app.callback()
 def main() -> None:
     """Staff commands on one debtor; every access is audited."""
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _in_transaction(db: str | None, work: Callable[[Any, Settings, int], T], customer_id: str) -> T:
@@ -73,7 +65,7 @@ def export_cmd(customer_id: str, actor: ActorOption = None, db: DbOption = None)
     """Print everything held about one customer as JSON (GDPR access request)."""
     from creditflow.compliance.gdpr import export_customer
 
-    who = _actor(actor)
+    who = command_actor(actor)
     data = _in_transaction(db, lambda s, _st, pk: export_customer(s, pk, who), customer_id)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -93,7 +85,7 @@ def forget_cmd(
         f"Pseudonymise customer {customer_id}? This cannot be undone.", default=False
     ):
         raise typer.Exit(1)
-    who = _actor(actor)
+    who = command_actor(actor)
     now = datetime.now(UTC)
     report = _in_transaction(
         db, lambda s, st, pk: forget_customer(s, st, pk, who, now), customer_id
@@ -128,7 +120,7 @@ def do_not_contact_cmd(
     if clear == (state is not None):
         err.print("give a STATE or --clear (one of them)")
         raise typer.Exit(2)
-    who = _actor(actor)
+    who = command_actor(actor)
     now = datetime.now(UTC)
     task = _in_transaction(
         db, lambda s, _st, pk: set_do_not_contact(s, pk, state, note, who, now=now), customer_id
@@ -155,7 +147,7 @@ def opt_out_cmd(
     """Record that a customer wants no more contact on CHANNEL (cancels queued messages)."""
     from creditflow.compliance.consent import record_opt_out
 
-    who = _actor(actor)
+    who = command_actor(actor)
     now = datetime.now(UTC)
     change = _in_transaction(
         db,
@@ -181,7 +173,7 @@ def opt_in_cmd(
     """Record a customer's consent to contact on CHANNEL again (evidence required)."""
     from creditflow.compliance.consent import record_consent
 
-    who = _actor(actor)
+    who = command_actor(actor)
     now = datetime.now(UTC)
     _in_transaction(
         db,
@@ -202,7 +194,7 @@ def hand_over_cmd(
     from creditflow.compliance.dossier_delivery import deliver_pending_dossiers
     from creditflow.compliance.handover import hand_over
 
-    who = _actor(actor)
+    who = command_actor(actor)
     now = datetime.now(UTC)
     handover = _in_transaction(
         db, lambda s, st, pk: hand_over(s, st, pk, target, now, actor=who), customer_id

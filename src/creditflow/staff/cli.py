@@ -15,7 +15,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import (
+    ActorOption,
+    DbOption,
+    command_actor,
+    command_engine,
+    command_settings,
+)
 from creditflow.terminal import console
 
 user_app = typer.Typer(help="Staff users and their roles.", no_args_is_help=True)
@@ -23,19 +29,6 @@ apikey_app = typer.Typer(help="API keys for integrations.", no_args_is_help=True
 err = console(stderr=True)
 out = console()
 T = TypeVar("T")
-
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who does this (default: the OS user).")
-]
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _in_transaction(db: str | None, work: Callable[[Any], T]) -> T:
@@ -81,7 +74,7 @@ def user_add(
         raise typer.Exit(2)
     password = _read_password()
     address = _in_transaction(
-        db, lambda session: add_user(session, email, role, password, _actor(actor)).email
+        db, lambda session: add_user(session, email, role, password, command_actor(actor)).email
     )
     out.print(f"user {address} added ({role})", markup=False, highlight=False)
 
@@ -91,7 +84,7 @@ def user_disable(email: str, db: DbOption = None, actor: ActorOption = None) -> 
     """Disable a user; their open sessions end at once."""
     from creditflow.staff.service import set_active
 
-    _in_transaction(db, lambda session: set_active(session, email, False, _actor(actor)))
+    _in_transaction(db, lambda session: set_active(session, email, False, command_actor(actor)))
     out.print(f"user {email} disabled", markup=False, highlight=False)
 
 
@@ -100,7 +93,7 @@ def user_enable(email: str, db: DbOption = None, actor: ActorOption = None) -> N
     """Enable a disabled user again."""
     from creditflow.staff.service import set_active
 
-    _in_transaction(db, lambda session: set_active(session, email, True, _actor(actor)))
+    _in_transaction(db, lambda session: set_active(session, email, True, command_actor(actor)))
     out.print(f"user {email} enabled", markup=False, highlight=False)
 
 
@@ -114,7 +107,9 @@ def user_totp(
     """Turn two-step sign-in (TOTP) on (prints the address once) or off."""
     from creditflow.staff.service import set_totp
 
-    uri = _in_transaction(db, lambda session: set_totp(session, email, not off, _actor(actor)))
+    uri = _in_transaction(
+        db, lambda session: set_totp(session, email, not off, command_actor(actor))
+    )
     if uri is None:
         out.print(f"two-step sign-in off for {email}", markup=False, highlight=False)
         return
@@ -173,7 +168,7 @@ def apikey_create(
     key_id, key = _in_transaction(
         db,
         lambda session: (lambda made: (made[0].key_id, made[1]))(
-            create_api_key(session, name, scope, _actor(actor))
+            create_api_key(session, name, scope, command_actor(actor))
         ),
     )
     err.print(
@@ -225,6 +220,6 @@ def apikey_revoke(key_id: str, db: DbOption = None, actor: ActorOption = None) -
 
     now = datetime.now(UTC)
     name = _in_transaction(
-        db, lambda session: revoke_api_key(session, key_id, _actor(actor), now).name
+        db, lambda session: revoke_api_key(session, key_id, command_actor(actor), now).name
     )
     out.print(f"API key {key_id} ({name}) revoked", markup=False, highlight=False)
