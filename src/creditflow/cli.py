@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import DbOption, command_day, command_engine, command_settings
 from creditflow.config import (
     ConfigError,
     Settings,
@@ -247,15 +247,6 @@ def strategy_load(file: Path, db: DbOption = None) -> None:
     out.print(f"strategy {file} active (version {version_id})")
 
 
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
 @app.command()
 def run(
     as_of: Annotated[
@@ -279,7 +270,7 @@ def run(
     settings = command_settings(db)
     engine = command_engine(settings)
     now = datetime.now(UTC)
-    day = _parse_day(as_of) or now.date()
+    day = command_day(as_of) or now.date()
     if day != now.date():
         now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     try:

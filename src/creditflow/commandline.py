@@ -6,6 +6,7 @@ Settings are read once per command here; a configuration error exits with code 2
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -58,3 +59,15 @@ def command_actor(actor: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def command_day(value: str | None, option: str = "--as-of") -> date | None:
+    """A date option written YYYY-MM-DD (None when not given); a usage error otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from exc

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import DbOption, command_day, command_engine, command_settings
 from creditflow.terminal import console
 
 if TYPE_CHECKING:
@@ -20,15 +20,6 @@ if TYPE_CHECKING:
 
 out = console()
 err = console(stderr=True)
-
-
-def _as_of(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def report_command(
@@ -53,7 +44,7 @@ def report_command(
     from creditflow.analytics.service import build_report
     from creditflow.analytics.tables import write_csv, write_xlsx
 
-    day = _as_of(as_of)
+    day = command_day(as_of) or datetime.now(UTC).date()
     settings = command_settings(db)
     try:
         prices = channel_prices(dict(settings.analytics.prices))

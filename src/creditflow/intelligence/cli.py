@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import DbOption, command_day, command_engine, command_settings
 from creditflow.terminal import console
 
 model_app = typer.Typer(help="Train and inspect the late-payment model.", no_args_is_help=True)
@@ -22,17 +22,6 @@ AsOfOption = Annotated[
 ]
 
 
-def _day(text: str | None) -> date:
-    if text is None:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{text!r} is not a date YYYY-MM-DD", param_hint="--as-of"
-        ) from exc
-
-
 @model_app.callback()
 def model() -> None:
     """Train and inspect the late-payment model."""
@@ -43,7 +32,7 @@ def train(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Learn from the settled history known at as-of; print the hold-out figures."""
     from creditflow.intelligence.service import NotEnoughHistory, train_model
 
-    day = _day(as_of)
+    day = command_day(as_of) or datetime.now(UTC).date()
     engine = command_engine(command_settings(db))
     try:
         result = train_model(engine, day, now=datetime.now(UTC))
@@ -112,7 +101,7 @@ def risk_command(
     from creditflow.intelligence.model import ModelFormatError
     from creditflow.intelligence.service import latest_model, score_open_invoices
 
-    day = _day(as_of)
+    day = command_day(as_of) or datetime.now(UTC).date()
     engine = command_engine(command_settings(db))
     with engine.connect() as conn:
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.commandline import DbOption, command_day, command_engine, command_settings
 from creditflow.terminal import console
 
 app = typer.Typer(
@@ -24,16 +24,6 @@ app = typer.Typer(
 @app.callback()
 def simulate() -> None:
     """Synthetic ledgers, and strategies tried on simulated debtors."""
-
-
-def _as_of(text: str) -> date:
-    """Parse --as-of, or stop with a usage error naming the option."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{text!r} is not a date YYYY-MM-DD", param_hint="--as-of"
-        ) from exc
 
 
 @app.command()
@@ -52,7 +42,7 @@ def generate(
     """Write customers.csv, invoices.csv and payments.csv of a sample Dutch company."""
     from creditflow.simulation.company import generate_company
 
-    day = _as_of(as_of)
+    day = command_day(as_of) or date.today()
     started = time.perf_counter()
     ledger = generate_company(
         customers, invoices_per_customer=invoices_per_customer, as_of=day, seed=seed
@@ -108,7 +98,7 @@ def strategy_command(
         if not path.is_file():
             console(stderr=True).print(f"no such file: {path}", markup=False)
             raise typer.Exit(2)
-    first_day = _as_of(start) if start else date.today()
+    first_day = command_day(start, "--start") or date.today()
     settings = command_settings(db)
     prices = _prices(dict(settings.analytics.prices), price)
     engine = command_engine(settings, migrate=False)

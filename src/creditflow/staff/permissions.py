@@ -6,8 +6,9 @@ No database, clock or network here: every function takes the time it needs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from creditflow.config.operations import StaffSettings
 
 ROLES = ("admin", "manager", "collector", "viewer")
 SCOPES = ("read", "write")
@@ -51,15 +52,8 @@ def permission_for_method(method: str) -> str:
     return "read" if method.upper() in SAFE_METHODS else "write"
 
 
-@dataclass(frozen=True)
-class AccessPolicy:
-    """Session lifetimes and lockout limits (`[staff]` in creditflow.toml)."""
-
-    idle_minutes: int = 30
-    absolute_hours: int = 12
-    account_failures: int = 5
-    ip_failures: int = 20
-    lockout_minutes: int = 15
+# Session lifetimes and lockout limits: the `[staff]` section, checked at load.
+AccessPolicy = StaffSettings
 
 
 def session_expired(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -68,7 +68,7 @@ class Staff:
 
 def staff_policy(settings: Settings) -> AccessPolicy:
     """Session lifetimes and lockout limits from `[staff]` (checked at load)."""
-    return AccessPolicy(**asdict(settings.staff))
+    return settings.staff
 
 
 def normal_email(email: str) -> str:
