@@ -167,3 +167,41 @@ def test_replies_are_polled_from_a_real_imap_mailbox_every_five_minutes(
             )
         ]
     assert messages == ["replies handled: 1", "replies handled: 0"]
+
+
+def _model_runs(engine: Engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT run_key, outcome, message FROM job_run WHERE job = 'model' ORDER BY id")
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_the_risk_model_is_retrained_on_its_weekday_and_a_thin_ledger_keeps_the_prior(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from creditflow.ledger.imports import import_customers, import_invoices
+    from tests.integration.test_intelligence_risk import _ledger
+
+    clock = Clock(datetime(2026, 3, 9, 5, 30, tzinfo=UTC))  # Monday 06:30 in Amsterdam
+    jobs = scheduler(
+        engine, settings, clock, run_at="", retrain_at="06:00", retrain_weekday="monday"
+    )
+    jobs.tick()
+    [(key, outcome, message)] = _model_runs(engine)
+    assert (key, outcome) == ("2026-03-09", "ok") and "not retrained" in message
+    customers, invoices = _ledger(tmp_path)
+    assert import_customers(engine, customers, settings).rejected == 0
+    assert import_invoices(engine, invoices, settings).rejected == 0
+    for _ in range(6):  # Tuesday to Sunday: not the retraining day
+        clock.moment += timedelta(days=1)
+        jobs.tick()
+    assert len(_model_runs(engine)) == 1
+    clock.moment += timedelta(days=1)
+    jobs.tick()
+    jobs.tick()  # once per retraining day, however often the worker ticks
+    runs = _model_runs(engine)
+    assert [r[:2] for r in runs] == [("2026-03-09", "ok"), ("2026-03-16", "ok")]
+    assert "risk model version 1 (as of 2026-03-16)" in runs[1][2]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM risk_model")).scalars().all() == [1]

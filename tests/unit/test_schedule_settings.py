@@ -54,6 +54,8 @@ def test_statements_dir_is_a_path() -> None:
         ({"retry_minutes": "15"}, "[schedule] retry_minutes: expected a number"),
         ({"statements_every_seconds": True}, "[schedule] statements_every_seconds: expected"),
         ({"run_time": "06:00"}, "[schedule]: unknown setting(s) run_time"),
+        ({"retrain_at": "sunday"}, "[schedule] retrain_at: expected HH:MM"),
+        ({"retrain_weekday": "zondag"}, "[schedule] retrain_weekday: expected one of monday,"),
         ("06:00", "[schedule]: expected a table"),
     ],
 )

@@ -83,6 +83,8 @@ _SCHEDULE_KEYS = {
     "statements_dir",
     "statements_every_seconds",
     "imap_every_minutes",
+    "retrain_at",
+    "retrain_weekday",
 }
 
 
@@ -98,6 +100,8 @@ class ScheduleSettings:
     statements_dir: Path | None
     statements_every: timedelta
     imap_every: timedelta | None
+    retrain_at: time | None = None
+    retrain_weekday: int = 6  # Monday 0 .. Sunday 6
 
 
 def _schedule_time(section: Mapping[str, Any], key: str, default: str | None) -> time | None:
@@ -153,4 +157,18 @@ def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
             seconds=_schedule_number(section, "statements_every_seconds", 60, 1, 86400)
         ),
         imap_every=timedelta(minutes=imap_minutes) if imap_on else None,
+        retrain_at=_schedule_time(section, "retrain_at", None),
+        retrain_weekday=_weekday(section),
     )
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(section: Mapping[str, Any]) -> int:
+    value = str(section.get("retrain_weekday", "sunday")).lower()
+    if value not in WEEKDAYS:
+        raise ConfigError(
+            f"[schedule] retrain_weekday: expected one of {', '.join(WEEKDAYS)}, got {value!r}"
+        )
+    return WEEKDAYS.index(value)

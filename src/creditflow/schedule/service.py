@@ -32,7 +32,7 @@ from creditflow.strategy.lease import RunInProgress, run_lease
 
 __all__ = ["JOBS", "Scheduler"]
 
-JOBS = ("collection", "statement", "imap", "letters")
+JOBS = ("collection", "statement", "imap", "letters", "model")
 # A scheduled collection run waits this long for a manual `creditflow run` under way.
 RUN_WAIT_SECONDS = 600.0
 
@@ -67,7 +67,7 @@ class Scheduler:
 
     def tick(self) -> None:
         """Run every job that is due now, in a fixed order."""
-        for job in (self._collection, self._statements, self._imap, self._letters):
+        for job in (self._collection, self._statements, self._imap, self._letters, self._model):
             if self.stop.is_set():
                 return
             try:
@@ -109,7 +109,29 @@ class Scheduler:
 
         self._daily("letters", at, batch)
 
-    def _daily(self, job: str, at: time, action: Callable[[date, datetime], str]) -> None:
+    def _model(self) -> None:
+        at = self.schedule.retrain_at
+        if at is None:
+            return
+        from creditflow.intelligence.service import NotEnoughHistory, train_model
+
+        def retrain(day: date, now: datetime) -> str:
+            try:
+                result = train_model(self.engine, day, now=now)
+            except NotEnoughHistory as exc:
+                return f"not retrained: {exc} (the run keeps the model it has)"
+            return f"risk model version {result.version} (as of {day})"
+
+        weekday = self.schedule.retrain_weekday
+        self._daily("model", at, retrain, only=lambda day: day.weekday() == weekday)
+
+    def _daily(
+        self,
+        job: str,
+        at: time,
+        action: Callable[[date, datetime], str],
+        only: Callable[[date], bool] = lambda _day: True,
+    ) -> None:
         now = self.clock()
         with run_lease(self.engine, now.date(), name=f"schedule:{job}"):
             days = due_days(
@@ -120,7 +142,7 @@ class Scheduler:
                 catch_up_days=self.schedule.catch_up_days,
                 retry=self.schedule.retry,
             )
-            for day in days:
+            for day in [d for d in days if only(d)]:
                 if self.stop.is_set() or not self._attempt(
                     job, day.isoformat(), partial(action, day, now)
                 ):
