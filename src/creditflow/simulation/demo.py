@@ -67,6 +67,8 @@ def _write_config(path: Path, settings: Settings, *, with_database: bool) -> Non
     from dataclasses import asdict
 
     def value(v: object) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return str(v)  # a TOML integer (payment_term_days)
         return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
 
     lines = [
