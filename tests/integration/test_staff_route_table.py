@@ -57,6 +57,7 @@ def test_the_route_table_is_read_and_only_health_and_sign_in_are_open():
     assert {"/api/actions", "/api/health", "/workbench", "/workbench/login"} <= paths
     assert {p for p in paths if p in OPEN} == {
         "/api/health",
+        "/api/ready",
         "/workbench/login",
         "/workbench/static/workbench.css",
     }

@@ -26,7 +26,8 @@ from creditflow.staff.service import Staff, key_staff, session_staff, staff_poli
 SESSION_COOKIE = "cf_staff"
 LOGIN_PATH = "/workbench/login"
 CSRF_HEADER = "X-CSRF-Token"
-PUBLIC_API_PATHS = frozenset({"/api/health"})
+# Liveness and readiness for load balancers and compose: a status, nothing about customers.
+PUBLIC_API_PATHS = frozenset({"/api/health", "/api/ready"})
 PUBLIC_PAGE_PATHS = frozenset({LOGIN_PATH, "/workbench/static/workbench.css"})
 ANY_ROLE_WRITES = frozenset({"/workbench/logout"})  # a viewer may still sign out
 
