@@ -158,7 +158,13 @@ def sftp_server(
             transport = paramiko.Transport(conn)
             transport.add_server_key(key)
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, _Folder, root=root)
-            transport.start_server(server=_Login(username, password))
+            # With an event, negotiation runs in the transport's own thread: a client that
+            # walks away mid-handshake (a wrong host key) cannot stop this accept loop.
+            try:
+                transport.start_server(event=threading.Event(), server=_Login(username, password))
+            except (paramiko.SSHException, EOFError, OSError):
+                transport.close()
+                continue
             transports.append(transport)
             server.connections += 1
 
