@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -36,7 +35,7 @@ from tests.support.compliance_ledger import (
     seed,
 )
 from tests.support.payments_statements import Tx, camt053
-from tests.support.sftp_server import sftp_server
+from tests.support.sftp_server import agency_settings, sftp_server
 
 HANDOVER_AT = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)  # a Saturday
 
@@ -234,19 +233,6 @@ def test_a_payment_after_the_hand_over_is_allocated_and_noted_on_it(
         assert session.get(Customer, handover.customer_id).do_not_contact is None
 
 
-def _sftp_settings(settings, server, **extra):
-    section = {
-        "sftp_host": server.host,
-        "sftp_port": server.port,
-        "username": "agency",
-        "password_env": "AGENCY_SFTP_PASSWORD",
-        "remote_dir": "/inbox",
-        "host_key": server.host_key_line,
-        **extra,
-    }
-    return replace(settings, handover=parse_handover({"handover": section}))
-
-
 def test_the_dossier_is_uploaded_to_the_agency_sftp_server(
     engine, settings, tmp_path, escalated, monkeypatch
 ):
@@ -254,7 +240,7 @@ def test_the_dossier_is_uploaded_to_the_agency_sftp_server(
     root = tmp_path / "agency"
     (root / "inbox").mkdir(parents=True)
     with sftp_server(root, "agency", "s3cret") as server:
-        _, path = _hand_over(engine, _sftp_settings(settings, server), escalated)
+        _, path = _hand_over(engine, agency_settings(settings, server), escalated)
     assert path == f"sftp://agency@127.0.0.1:{server.port}/inbox/dossier-C001-20260314T100000Z.json"
     assert sorted(p.name for p in (root / "inbox").iterdir()) == [
         "dossier-C001-20260314T100000Z.json",
@@ -275,7 +261,7 @@ def test_an_sftp_server_with_another_key_gets_nothing_and_the_dossier_stays_pend
     root = tmp_path / "agency"
     (root / "inbox").mkdir(parents=True)
     with sftp_server(root, "agency", "s3cret") as server:
-        wrong = _sftp_settings(settings, server, host_key=f"ssh-rsa {impostor.get_base64()}")
+        wrong = agency_settings(settings, server, host_key=f"ssh-rsa {impostor.get_base64()}")
         handover_id, _ = _hand_over(engine, wrong, escalated)
         again = deliver_pending_dossiers(engine, wrong, HANDOVER_AT)
     assert list((root / "inbox").iterdir()) == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,11 +22,9 @@ from creditflow.compliance.dossier_delivery import (
     deliver_pending_dossiers,
 )
 from creditflow.compliance.models import Handover
-from creditflow.config import Settings
-from creditflow.config.sections import parse_handover
 from creditflow.dispatch.worker import dispatch_due
 from tests.support.compliance_ledger import escalate_to_agency, pay, rows
-from tests.support.sftp_server import SftpServer, sftp_server
+from tests.support.sftp_server import SftpServer, agency_settings, sftp_server
 
 HANDOVER_DAY = datetime(2026, 3, 14, 23, 0, tzinfo=UTC)  # after the escalation's send time
 NAME = "dossier-C001-20260314T230000Z"
@@ -50,18 +47,6 @@ def agency(tmp_path, monkeypatch):
     return server
 
 
-def _agency_settings(settings: Settings, server: SftpServer) -> Settings:
-    section = {
-        "sftp_host": server.host,
-        "sftp_port": server.port,
-        "username": "agency",
-        "password_env": "AGENCY_SFTP_PASSWORD",
-        "remote_dir": "/inbox",
-        "host_key": server.host_key_line,
-    }
-    return replace(settings, handover=parse_handover({"handover": section}))
-
-
 def _restart(server: SftpServer):
     return sftp_server(server.root, "agency", "s3cret", port=server.port, key=server.host_key)
 
@@ -77,7 +62,7 @@ def _dispatch(engine, settings, now):
 def test_sftp_down_at_the_first_attempt_commits_the_hand_over_and_the_next_pass_uploads_once(
     engine, settings, escalated, agency
 ):
-    at_agency = _agency_settings(settings, agency)
+    at_agency = agency_settings(settings, agency)
 
     first = _dispatch(engine, at_agency, HANDOVER_DAY)
 
@@ -133,7 +118,7 @@ def _marking_fails_once() -> Iterator[list[int]]:
 def test_a_failure_after_the_upload_before_the_marking_commits_sends_no_second_dossier(
     engine, settings, tmp_path: Path, escalated, agency
 ):
-    at_agency = _agency_settings(settings, agency)
+    at_agency = agency_settings(settings, agency)
     with _restart(agency), _marking_fails_once() as failed:
         with pytest.raises(ConnectionError):
             _dispatch(engine, at_agency, HANDOVER_DAY)

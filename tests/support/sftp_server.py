@@ -178,3 +178,21 @@ def sftp_server(
         listener.close()
         for transport in transports:
             transport.close()
+
+
+def agency_settings(settings: Any, server: SftpServer, **extra: Any) -> Any:
+    """`settings` with `[handover]` pointing at this server (password from AGENCY_SFTP_PASSWORD)."""
+    from dataclasses import replace
+
+    from creditflow.config.sections import parse_handover
+
+    section = {
+        "sftp_host": server.host,
+        "sftp_port": server.port,
+        "username": "agency",
+        "password_env": "AGENCY_SFTP_PASSWORD",
+        "remote_dir": "/inbox",
+        "host_key": server.host_key_line,
+        **extra,
+    }
+    return replace(settings, handover=parse_handover({"handover": section}))

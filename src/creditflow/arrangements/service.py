@@ -145,27 +145,9 @@ def record_promise(
     cancel_queued_for_invoices(
         session, customer.id, [i.id for i in invoices], f"promise to pay {promised}", now
     )
-    total = sum(i.open_minor for i in invoices)
-    promised_minor = promise.amount_minor if promise.amount_minor is not None else total
-    channel = choose_channel(session, customer)
-    if channel:
-        queue_action(
-            session,
-            customer,
-            key=f"promise-{promise.id}-confirmation",
-            kind="message",
-            channel=channel,
-            step="promise_confirmation",
-            template="promise_confirmation",
-            now=now,
-            invoices=invoices,
-            amount_due_minor=total,
-            currency=currency,
-            payload={
-                "promise_date": promised.isoformat(),
-                "promise_amount": str(from_minor(promised_minor, currency)),
-            },
-        )
+    promised_minor = _queue_promise_message(
+        session, customer, promise, "promise_confirmation", "confirmation", invoices, now
+    )
     add_event(
         session,
         customer.id,
@@ -322,28 +304,9 @@ def detect_broken_promises(
         broken.append(promise.id)
         customer = session.get(Customer, promise.customer_id)
         assert customer is not None  # the foreign key guarantees it
-        channel = choose_channel(session, customer)
-        total = sum(i.open_minor for i in still_open)
-        if channel:
-            queue_action(
-                session,
-                customer,
-                key=f"promise-{promise.id}-broken",
-                kind="message",
-                channel=channel,
-                step="promise_broken",
-                template="promise_broken",
-                now=when,
-                invoices=still_open,
-                amount_due_minor=total,
-                currency=promise.currency,
-                payload={
-                    "promise_date": promise.promised_date.isoformat(),
-                    "promise_amount": str(
-                        from_minor(promise.amount_minor or total, promise.currency)
-                    ),
-                },
-            )
+        _queue_promise_message(
+            session, customer, promise, "promise_broken", "broken", still_open, when
+        )
         add_event(
             session,
             customer.id,
@@ -352,3 +315,37 @@ def detect_broken_promises(
             data={"promise_id": promise.id},
         )
     return broken
+
+
+def _queue_promise_message(
+    session: Session,
+    customer: Customer,
+    promise: PromiseToPay,
+    step: str,
+    key: str,
+    invoices: list[Invoice],
+    now: datetime,
+) -> int:
+    """Queue the promise's confirmation or broken notice; returns the promised minor units."""
+    total = sum(i.open_minor for i in invoices)
+    promised_minor = promise.amount_minor if promise.amount_minor is not None else total
+    channel = choose_channel(session, customer)
+    if channel:
+        queue_action(
+            session,
+            customer,
+            key=f"promise-{promise.id}-{key}",
+            kind="message",
+            channel=channel,
+            step=step,
+            template=step,
+            now=now,
+            invoices=invoices,
+            amount_due_minor=total,
+            currency=promise.currency,
+            payload={
+                "promise_date": promise.promised_date.isoformat(),
+                "promise_amount": str(from_minor(promised_minor, promise.currency)),
+            },
+        )
+    return promised_minor
