@@ -14,10 +14,9 @@ at load, into `settings.portal` (`creditflow.config.sections.PortalPolicy`).
 
 from __future__ import annotations
 
-from creditflow.config import Settings
 from creditflow.config.sections import PortalPolicy
 
-__all__ = ["ArrangementPolicy", "PolicyRefusal", "arrangement_policy"]
+__all__ = ["ArrangementPolicy", "PolicyRefusal"]
 
 # The arrangement limits are fields of the `[portal]` policy (the keys above).
 ArrangementPolicy = PortalPolicy
@@ -29,8 +28,3 @@ class PolicyRefusal(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def arrangement_policy(settings: Settings) -> ArrangementPolicy:
-    """The arrangement limits of these settings (`[portal]`, checked at load)."""
-    return settings.portal
