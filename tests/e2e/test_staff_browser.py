@@ -102,8 +102,8 @@ def test_a_manager_signs_in_sees_the_landing_page_and_signs_out_in_chromium(data
 
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{server.base_url}/workbench")
-        assert "Signed in as mira@example.nl (manager)." in page.inner_text("main")
+        page.wait_for_url(f"{server.base_url}/workbench/today")
+        assert "mira@example.nl · manager" in page.inner_text("header")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the landing page is {width} px wide at 390 px"
         page.screenshot(path=shots / "02-landing.png", full_page=True)

@@ -55,7 +55,7 @@ def test_sign_in_sets_a_strict_session_cookie_and_shows_who_is_signed_in(setting
     assert "Secure" not in cookie  # plain http on loopback; https gets Secure (below)
     page = client.get("/workbench", headers={"Accept-Language": "nl-NL,nl;q=0.9"})
     assert page.status_code == 200
-    assert "Ingelogd als anna@example.nl (beheerder)." in page.text
+    assert "anna@example.nl · beheerder" in page.text
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
 
 

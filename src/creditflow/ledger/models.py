@@ -64,6 +64,10 @@ class Customer(Base):
     risk: Mapped[float] = mapped_column(default=0.0)
     credit_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     credit_currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # The collector whose portfolio this customer is in (None: anyone's).
+    collector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
+    )
     row_hash: Mapped[str | None] = mapped_column(String(64))
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

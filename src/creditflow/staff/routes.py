@@ -28,6 +28,7 @@ router = APIRouter(
     dependencies=[Depends(page_access)],
 )
 HOME = "/workbench"
+TODAY = "/workbench/today"
 
 
 def _safe_next(target: str | None) -> str:
@@ -131,9 +132,9 @@ def login(
 
 @router.get("")
 def home(request: Request) -> Response:
-    """The landing page after sign-in: who is signed in, and a sign-out button."""
-    staff = current_staff(request)
-    return render(request, "home.html", staff=staff, csrf=staff.csrf, csrf_field=CSRF_FIELD)
+    """The landing page after sign-in is the worklist of today."""
+    current_staff(request)
+    return RedirectResponse(TODAY, status_code=303)
 
 
 @router.post("/logout")

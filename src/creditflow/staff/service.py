@@ -53,6 +53,7 @@ class Staff:
     role: str | None = None
     scope: str | None = None
     csrf: str | None = None
+    user_id: int | None = None  # the staff_user row of a signed-in user
 
     def may(self, permission: str) -> bool:
         """True when this user's role or this key's scope holds the permission."""
@@ -312,7 +313,7 @@ def session_staff(
         return None
     if now - row.last_seen_at >= LAST_SEEN_EVERY:
         row.last_seen_at = now
-    return Staff(kind="user", name=user.email, role=user.role, csrf=row.csrf_token)
+    return Staff(kind="user", name=user.email, role=user.role, csrf=row.csrf_token, user_id=user.id)
 
 
 def end_session(session: Session, token: str, actor: str) -> None:

@@ -21,10 +21,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "Too many failed attempts. Try again after {time} UTC.": {
         "nl": "Te veel mislukte pogingen. Probeer het opnieuw na {time} UTC."
     },
-    "Signed in as {email} ({role}).": {"nl": "Ingelogd als {email} ({role})."},
-    "The worklist, customers and queues come here.": {
-        "nl": "De werklijst, klanten en wachtrijen komen hier."
-    },
     "You are signed out.": {"nl": "U bent uitgelogd."},
     "Not allowed": {"nl": "Niet toegestaan"},
     "The form expired: open the page again.": {
@@ -34,6 +30,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "Your role may not see this page.": {"nl": "Uw rol mag deze pagina niet zien."},
     "Back to the sign-in page": {"nl": "Terug naar inloggen"},
     "Skip to content": {"nl": "Naar de inhoud"},
+    "This customer is not in your portfolio.": {"nl": "Deze klant zit niet in uw portefeuille."},
+    "There is no such page or record.": {"nl": "Deze pagina of dit record bestaat niet."},
     "admin": {"nl": "beheerder"},
     "manager": {"nl": "manager"},
     "collector": {"nl": "incasso-medewerker"},

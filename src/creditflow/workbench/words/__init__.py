@@ -1,0 +1,1 @@
+"""The workbench's words in Dutch, one module per page (each holds a `TEXTS` dict)."""
