@@ -29,11 +29,19 @@ def model() -> None:
 
 @model_app.command()
 def train(as_of: AsOfOption = None, db: DbOption = None) -> None:
-    """Learn from the settled history known at as-of; print the hold-out figures."""
+    """Learn from the history known at as-of: risk model, channel outcomes, send times."""
+    from creditflow.intelligence.learning import learn_channels_and_hours
     from creditflow.intelligence.service import NotEnoughHistory, train_model
 
     day = command_day(as_of) or datetime.now(UTC).date()
     engine = command_engine(command_settings(db))
+    learned = learn_channels_and_hours(engine, day)
+    out.print(
+        f"channels: {learned.judged_sends} sent messages judged over {learned.steps} "
+        f"strategy steps; send times: {learned.customers_with_habit} customers with a usual hour",
+        markup=False,
+        soft_wrap=True,
+    )
     try:
         result = train_model(engine, day, now=datetime.now(UTC))
     except NotEnoughHistory as exc:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
+from creditflow.staff import models as _staff_tables  # noqa: F401 - customer.collector_id
 
 
 class OrganisationRecord(Base):

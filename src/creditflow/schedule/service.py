@@ -113,14 +113,19 @@ class Scheduler:
         at = self.schedule.retrain_at
         if at is None:
             return
+        from creditflow.intelligence.learning import learn_channels_and_hours
         from creditflow.intelligence.service import NotEnoughHistory, train_model
 
         def retrain(day: date, now: datetime) -> str:
+            learned = learn_channels_and_hours(self.engine, day)
+            habits = (
+                f"{learned.judged_sends} sends judged, {learned.customers_with_habit} usual hours"
+            )
             try:
                 result = train_model(self.engine, day, now=now)
             except NotEnoughHistory as exc:
-                return f"not retrained: {exc} (the run keeps the model it has)"
-            return f"risk model version {result.version} (as of {day})"
+                return f"not retrained: {exc} (the run keeps the model it has); {habits}"
+            return f"risk model version {result.version} (as of {day}); {habits}"
 
         weekday = self.schedule.retrain_weekday
         self._daily("model", at, retrain, only=lambda day: day.weekday() == weekday)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from creditflow.strategy.conditions import ConditionError, parse_condition
 from creditflow.strategy.schema import (
     AT_PATTERN,
+    LearnModel,
     SegmentModel,
     Step,
     StepModel,
@@ -148,6 +149,7 @@ def check_steps(parsed: ParsedFile, lines: Lines) -> tuple[list[Step], Errors]:
     errors: Errors = []
     for name, (head, parsed_steps) in parsed.strategies.items():
         tone = head.tone if head is not None else "neutral"
+        learn = head.learn if head is not None else LearnModel()
         levels: dict[str, int] = {}
         for item in parsed_steps:
             path = ("strategies", name, "steps", item.index)
@@ -159,6 +161,7 @@ def check_steps(parsed: ParsedFile, lines: Lines) -> tuple[list[Step], Errors]:
                     levels.setdefault(raw["id"], level)
                 continue
             step, problems = _compile_step(name, tone, item.model, path, level, levels, lines)
+            step = replace(step, learn_channels=learn.channels, learn_send_time=learn.send_time)
             errors.extend(problems)
             levels[item.model.id] = level
             steps.append(step)

@@ -10,11 +10,12 @@ keeps the others, in order, for failover.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from creditflow.config import ContactRules
+from creditflow.intelligence.channel_bandit import pick_channels
 from creditflow.outbox.kinds import CONTACT_KINDS
 from creditflow.outbox.reach import reachable_frame
 from creditflow.strategy.snapshot_frames import Snapshot
@@ -78,10 +79,15 @@ def hold_accounts(
     return kept.drop("__held"), skipped
 
 
-def choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
+def choose_channel(
+    chosen: pl.DataFrame, snapshot: Snapshot, as_of: date | None = None
+) -> pl.DataFrame:
     """First channel of the step's list the customer can be reached on; the preferred one first.
 
     Reachable is `outbox.reach`: a usable contact point not on the customer's opt-out list.
+    With `as_of` and learned outcomes, a step of a strategy that learns channels takes
+    the channel Thompson sampling draws (intelligence.channel_bandit) instead of the
+    first one; the customer's own preferred channel still comes first.
     """
     reachable = reachable_frame(snapshot.reachable, chosen.select("customer_pk", "opt_out"))
     listed = (
@@ -98,12 +104,17 @@ def choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
     frame = chosen.join(listed, on=["customer_pk", "currency"], how="left").with_columns(
         pl.col("__ordered").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
     )
+    frame = frame.join(
+        _learned_channels(frame, snapshot, as_of), on=["customer_pk", "currency"], how="left"
+    )
+    preferred = pl.col("preferred_channel").is_not_null() & pl.col("__ordered").list.contains(
+        pl.col("preferred_channel")
+    )
     preferred_first = (
-        pl.when(
-            pl.col("preferred_channel").is_not_null()
-            & pl.col("__ordered").list.contains(pl.col("preferred_channel"))
-        )
+        pl.when(preferred)
         .then(pl.col("preferred_channel"))
+        .when(pl.col("__learned").is_not_null())
+        .then(pl.col("__learned"))
         .otherwise(pl.col("__ordered").list.first())
     )
     is_message = pl.col("kind") == "message"
@@ -118,14 +129,52 @@ def choose_channel(chosen: pl.DataFrame, snapshot: Snapshot) -> pl.DataFrame:
     )
     frame = frame.with_columns(channel.alias("channel"))
     no_channel = is_message & pl.col("channel").is_null()
-    return frame.with_columns(
-        pl.when(no_channel).then(pl.lit("task")).otherwise(pl.col("kind")).alias("kind"),
-        pl.when(no_channel).then(pl.lit("call")).otherwise(pl.col("channel")).alias("channel"),
-        pl.when(no_channel)
-        .then(pl.lit("no reachable channel in the step's list"))
-        .otherwise(None)
-        .alias("note"),
-    ).pipe(_fallbacks, is_message & ~no_channel)
+    learned = is_message & ~preferred.fill_null(False) & pl.col("__learned").is_not_null()
+    return (
+        frame.with_columns(
+            pl.when(no_channel).then(pl.lit("task")).otherwise(pl.col("kind")).alias("kind"),
+            pl.when(no_channel).then(pl.lit("call")).otherwise(pl.col("channel")).alias("channel"),
+            pl.when(no_channel)
+            .then(pl.lit("no reachable channel in the step's list"))
+            .when(learned)
+            .then(pl.col("__why"))
+            .otherwise(None)
+            .alias("note"),
+        )
+        .drop("__learned", "__why")
+        .pipe(_fallbacks, is_message & ~no_channel)
+    )
+
+
+def _learned_channels(frame: pl.DataFrame, snapshot: Snapshot, as_of: date | None) -> pl.DataFrame:
+    """customer_pk, currency, __learned, __why: Thompson sampling's pick per account."""
+    empty = pl.DataFrame(
+        schema={
+            "customer_pk": pl.Int64,
+            "currency": pl.Utf8,
+            "__learned": pl.Utf8,
+            "__why": pl.Utf8,
+        }
+    )
+    if as_of is None or snapshot.channel_outcomes.height == 0 or frame.height == 0:
+        return empty
+    learns = pl.col("learn_channels") if "learn_channels" in frame.columns else pl.lit(True)
+    lawful = pl.col("legal").is_null() if "legal" in frame.columns else pl.lit(True)
+    candidates = (
+        # a legal step (the 14-day letter) keeps the channel the law and the strategy set
+        frame.filter((pl.col("kind") == "message") & learns.fill_null(True) & lawful)
+        .select("customer_pk", "currency", "strategy", "step", "__ordered")
+        .with_columns(pl.col("__ordered").list.len().alias("count"))
+        .with_columns(pl.int_ranges(pl.col("count")).alias("position"))
+        .explode("__ordered", "position")
+        .rename({"__ordered": "channel"})
+        .drop_nulls("channel")
+        .with_columns(pl.col("position").cast(pl.Int64), pl.col("count").cast(pl.Int64))
+    )
+    picked = pick_channels(candidates, snapshot.channel_outcomes, as_of)
+    return picked.rename({"channel": "__learned", "reason": "__why"}).cast(
+        {"customer_pk": pl.Int64}
+    )
 
 
 def _fallbacks(frame: pl.DataFrame, is_message: pl.Expr) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from creditflow.strategy.costs import (
 from creditflow.strategy.features import account_features
 from creditflow.strategy.pause import exclusions
 from creditflow.strategy.schema import Strategy
-from creditflow.strategy.sendtime import schedule
+from creditflow.strategy.sendtime import schedule, usual_send_minute
 from creditflow.strategy.snapshot_frames import Snapshot
 
 ACTED_TODAY = "already acted on by an earlier run today"
@@ -78,6 +78,8 @@ def _steps_frame(strategy: Strategy) -> pl.DataFrame:
                 "charge": s.charge,
                 "escalate": s.escalate,
                 "legal": s.legal,
+                "learn_channels": s.learn_channels,
+                "learn_send_time": s.learn_send_time,
             }
             for s in strategy.steps
         ],
@@ -95,6 +97,8 @@ def _steps_frame(strategy: Strategy) -> pl.DataFrame:
             "charge": pl.Utf8,
             "escalate": pl.Utf8,
             "legal": pl.Utf8,
+            "learn_channels": pl.Boolean,
+            "learn_send_time": pl.Boolean,
         },
     )
 
@@ -216,7 +220,8 @@ def decide(
     )
     chosen, skipped = hold_back(chosen, snapshot, now, rules)
     skipped = pl.concat([acted, waiting, skipped])
-    chosen = choose_channel(chosen, snapshot)
+    chosen = choose_channel(chosen, snapshot, as_of)
+    chosen = usual_send_minute(chosen, snapshot.habits)
     actions = notice_templates(charge_amounts(_finish(chosen, as_of, now, rules), legal)).drop(
         "lawful_costs_minor"
     )
@@ -361,7 +366,12 @@ def _finish(chosen: pl.DataFrame, as_of: date, now: datetime, rules: ContactRule
                 hours, default=hours.get("email", 9), return_dtype=pl.Int64
             ),
         ).alias("hour"),
-    )
+        # the debtor's own hour wins; a learned minute only stands in for the default
+        pl.when(pl.col("preferred_hour").is_null())
+        .then(pl.col("__send_minute"))
+        .otherwise(None)
+        .alias("minute"),
+    ).drop("__send_minute")
     if frame.height == 0:
         frame = frame.with_columns(
             pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("scheduled_at")

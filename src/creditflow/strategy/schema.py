@@ -49,11 +49,20 @@ class StepModel(BaseModel):
     when: str | None = None
 
 
+class LearnModel(BaseModel):
+    """What the run may learn for a strategy (both on unless switched off)."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: bool = True  # Thompson sampling among a message step's channels
+    send_time: bool = True  # send just before the hour the customer usually acts
+
+
 class StrategyModel(BaseModel):
     """A strategy's own settings; its steps are validated one by one (StepModel)."""
 
     model_config = ConfigDict(extra="forbid")
     tone: Literal["friendly", "neutral", "firm"] = "neutral"
+    learn: LearnModel = Field(default_factory=LearnModel)
     description: str | None = None
     steps: list[Any] = Field(min_length=1)
 
@@ -94,6 +103,8 @@ class Step:
     escalate: str | None
     legal: str | None
     when: str | None
+    learn_channels: bool = True
+    learn_send_time: bool = True
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import holidays
 import polars as pl
 
 from creditflow.config import ContactRules, minute_of_day
+from creditflow.intelligence.habits import send_minute
 from creditflow.outbox.transactional import answers_the_debtor
 
 MAX_SHIFT_DAYS = 6
@@ -72,7 +73,10 @@ def _schedule_group(
     restricted: list[str],
 ) -> pl.DataFrame:
     holidays_list = list(rest_days(country, as_of.year))
-    wanted_min = (pl.col("hour").cast(pl.Int32) * 60).clip(start_min, end_min - 1)
+    wanted = pl.col("hour").cast(pl.Int32) * 60
+    if "minute" in group.columns:  # a learned minute of day, where there is one
+        wanted = pl.coalesce(pl.col("minute").cast(pl.Int32), wanted)
+    wanted_min = wanted.clip(start_min, end_min - 1)
     now_utc = pl.lit(now).dt.convert_time_zone("UTC")
     floor_utc = pl.max_horizontal(
         pl.col("earliest").fill_null(now_utc).dt.convert_time_zone("UTC"), now_utc
@@ -113,6 +117,46 @@ def _schedule_group(
         .dt.convert_time_zone("UTC")
     )
     return frame.with_columns(pl.coalesce(scheduled, fallback).alias("scheduled_at")).drop("__t")
+
+
+def usual_send_minute(chosen: pl.DataFrame, habits: pl.DataFrame) -> pl.DataFrame:
+    """Add `__send_minute`: just before the minute the customer usually acts, if learned.
+
+    Only for messages of a strategy that learns send times, on channels that reach the
+    debtor at once (a letter is posted), and never over the debtor's own preferred hour.
+    The choice is added to `note`, so the action says why it goes at that time.
+    """
+    learns = pl.col("learn_send_time") if "learn_send_time" in chosen.columns else pl.lit(True)
+    frame = chosen.join(
+        habits.select("customer_pk", pl.col("usual_minute").alias("__usual")),
+        on="customer_pk",
+        how="left",
+    )
+    applies = (
+        (pl.col("kind") == "message")
+        & learns.fill_null(True)
+        & ~pl.col("channel").is_in(list(NO_QUIET_HOURS_CHANNELS))
+        & pl.col("preferred_hour").is_null()
+        & pl.col("__usual").is_not_null()
+    )
+    minute = send_minute(pl.col("__usual"))
+    why = pl.format(
+        "send time learned: {}:{}, before the {}:{} the customer usually pays or visits",
+        (minute // 60).cast(pl.Utf8).str.zfill(2),
+        (minute % 60).cast(pl.Utf8).str.zfill(2),
+        (pl.col("__usual") // 60).cast(pl.Utf8).str.zfill(2),
+        (pl.col("__usual") % 60).cast(pl.Utf8).str.zfill(2),
+    )
+    note = pl.col("note") if "note" in frame.columns else pl.lit(None, dtype=pl.Utf8)
+    return frame.with_columns(
+        pl.when(applies).then(minute).otherwise(None).cast(pl.Int64).alias("__send_minute"),
+        pl.when(applies & note.is_not_null())
+        .then(pl.concat_str([note, why], separator="; "))
+        .when(applies)
+        .then(why)
+        .otherwise(note)
+        .alias("note"),
+    ).drop("__usual")
 
 
 # A letter is posted, not received, at the moment it is sent: no quiet hours.

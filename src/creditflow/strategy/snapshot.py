@@ -20,8 +20,10 @@ from creditflow.strategy.snapshot_frames import (
     ACCOUNT_SCHEMA,
     CHARGED_SCHEMA,
     CUSTOMER_SCHEMA,
+    HABIT_SCHEMA,
     INVOICE_SCHEMA,
     LETTER_SCHEMA,
+    OUTCOME_SCHEMA,
     Snapshot,
 )
 
@@ -157,6 +159,12 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             "SELECT l.invoice_id, c.id, c.amount_minor FROM charge_invoice l "
             "JOIN charge c ON c.id = l.charge_id WHERE l.kind = 'collection_costs'",
             CHARGED_SCHEMA,
+        ),
+        channel_outcomes=read_frame(
+            conn, "SELECT strategy, step, channel, sent, paid FROM channel_outcome", OUTCOME_SCHEMA
+        ),
+        habits=read_frame(
+            conn, "SELECT customer_id, usual_minute FROM customer_habit", HABIT_SCHEMA
         ),
     )
 

@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from creditflow.intelligence.channel_bandit import OUTCOME_SCHEMA
+
 __all__ = [
     "ACCOUNT_SCHEMA",
     "CHARGED_SCHEMA",
     "CUSTOMER_SCHEMA",
     "INVOICE_SCHEMA",
+    "HABIT_SCHEMA",
     "LETTER_SCHEMA",
+    "OUTCOME_SCHEMA",
     "PLAN_REQUEST_SCHEMA",
     "Snapshot",
 ]
@@ -60,6 +64,7 @@ LETTER_SCHEMA = {
 CHARGED_SCHEMA = {"invoice_pk": pl.Int64, "charge_id": pl.Int64, "amount_minor": pl.Int64}
 
 PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
+HABIT_SCHEMA = {"customer_pk": pl.Int64, "usual_minute": pl.Int64}
 ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
 
 
@@ -81,6 +86,8 @@ class Snapshot:
     letters: LETTER_SCHEMA, one row per invoice named in a 14-day letter that was sent
         (sent_on is the posting day in the customer's time zone).
     charged: CHARGED_SCHEMA, invoices collection costs were charged for, with the charge.
+    channel_outcomes: OUTCOME_SCHEMA, judged sends per strategy step and channel.
+    habits: HABIT_SCHEMA, the local minute of day each customer usually acts.
     """
 
     customers: pl.DataFrame
@@ -98,3 +105,7 @@ class Snapshot:
     acted_today: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))
     letters: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LETTER_SCHEMA))
     charged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHARGED_SCHEMA))
+    channel_outcomes: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=OUTCOME_SCHEMA)
+    )
+    habits: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HABIT_SCHEMA))
