@@ -131,6 +131,7 @@ def show_report(target: Console, report: Report) -> None:
         target.print(weeks)
     _show_effectiveness(target, report)
     _show_forecast(target, report)
+    _show_experiment(target, report)
     a: dict[str, Any] = report.arrangements
     target.print(
         f"promises: {a['promises_made']} made in 90 days, kept "
@@ -169,6 +170,44 @@ def _show_effectiveness(target: Console, report: Report) -> None:
     for index in range(2, 7):
         table.columns[index].justify = "right"
     target.print(table)
+
+
+def _show_experiment(target: Console, report: Report) -> None:
+    """Champion and challenger side by side, and the difference with its 95% interval."""
+    from rich.table import Table
+
+    from creditflow.money import from_minor
+
+    found = report.experiment
+    if not found:
+        return
+    table = Table(
+        "arm", "cur", "customers", "collected", "contacts", "cost", "DSO",
+        title=f"experiment {found['name']} since {found['since']}",
+        title_justify="left", box=None, pad_edge=False, header_style="bold underline",
+    )  # fmt: skip
+    for r in found["arms"]:
+        cur = r["currency"]
+        table.add_row(
+            r["arm"], cur, str(r["customers"]), str(from_minor(r["collected_minor"], cur)),
+            str(r["contacts"]), str(from_minor(r["cost_minor"], cur)), _days(r["dso_days"]),
+        )  # fmt: skip
+    for index in range(2, 7):
+        table.columns[index].justify = "right"
+    target.print(
+        f"challenger: version {found['challenger_version']} on {found['share']:.0%} of the "
+        f"customers; champion: version {found['champion_version']}",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    target.print(table)
+    for d in found["differences"]:
+        verdict = "a real difference" if d["clear"] else "not distinguishable from chance"
+        target.print(
+            f"challenger - champion, collected per customer ({d['currency']}): "
+            f"{d['collected_per_customer_difference']}\n  95% interval {d['low']} to "
+            f"{d['high']}: {verdict}",
+            markup=False, highlight=False,
+        )  # fmt: skip
 
 
 def _show_forecast(target: Console, report: Report) -> None:

@@ -48,6 +48,7 @@ class Report:
     effectiveness: pl.DataFrame
     forecast: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    experiment: dict[str, Any] | None = None  # champion/challenger, when one runs
 
 
 def _day(column: str, dialect: str) -> str:
@@ -314,6 +315,9 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
         if _needs_older_sales(history, report):
             older = load_older_sales(conn, as_of)
             report = compute_report(history, as_of, older, prices)
+        from creditflow.analytics.experiment_load import load_experiment
+
+        report.experiment = load_experiment(conn, as_of, history.invoices, history.allocations)
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,

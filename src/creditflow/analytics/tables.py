@@ -119,7 +119,7 @@ def report_tables(report: Report) -> dict[str, Table]:
             for cur, week, start, m, n in report.forecast.iter_rows()
         ],
     )
-    return {
+    tables = {
         "figures": figures,
         "payment_habits": habits,
         "collected_per_week": weeks,
@@ -128,6 +128,18 @@ def report_tables(report: Report) -> dict[str, Table]:
         "effectiveness": effectiveness,
         "cash_forecast": cash,
     }
+    if report.experiment:
+        tables["experiment"] = (
+            ["experiment", "arm", "currency", "customers", "collected", "contacts", "cost",
+             "dso_days"],
+            [
+                [report.experiment["name"], r["arm"], r["currency"], r["customers"],
+                 str(from_minor(r["collected_minor"], r["currency"])), r["contacts"],
+                 str(from_minor(r["cost_minor"], r["currency"])), r["dso_days"]]
+                for r in report.experiment["arms"]
+            ],
+        )  # fmt: skip
+    return tables
 
 
 def write_csv(report: Report, path: Path) -> list[Path]:

@@ -12,12 +12,13 @@ step, the channel and the day, so a run repeated on the same day chooses the sam
 
 from __future__ import annotations
 
-import zlib
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 from scipy.special import betaincinv
+
+from creditflow.intelligence.draws import stable_uniform, text_codes
 
 PAID_WITHIN_DAYS = 7
 MIN_EVIDENCE = 20  # judged sends of a step before learning replaces the strategy's order
@@ -78,27 +79,6 @@ def prior_rate(position: pl.Expr, count: pl.Expr) -> pl.Expr:
     return PRIOR_FIRST - (PRIOR_FIRST - PRIOR_LAST) * position.cast(pl.Float64) / spread
 
 
-def _code(values: pl.Series) -> pl.Series:
-    """A stable 32-bit number per text (CRC-32), the same in every process and version."""
-    table = {v: zlib.crc32(v.encode()) for v in values.unique().drop_nulls().to_list()}
-    return values.replace_strict(table, default=0, return_dtype=pl.UInt64)
-
-
-def _uniform(*parts: np.ndarray) -> np.ndarray:
-    """A uniform number in (0, 1) per row from integer parts (SplitMix64 finaliser)."""
-    mask = np.uint64(0xFFFFFFFFFFFFFFFF)
-    state = np.zeros(len(parts[0]), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for part in parts:
-            state = (state ^ part.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15) & mask
-            state ^= state >> np.uint64(30)
-            state = state * np.uint64(0xBF58476D1CE4E5B9) & mask
-            state ^= state >> np.uint64(27)
-            state = state * np.uint64(0x94D049BB133111EB) & mask
-            state ^= state >> np.uint64(31)
-    return np.clip((state >> np.uint64(11)).astype(np.float64) / 2.0**53, 1e-12, 1 - 1e-12)
-
-
 def pick_channels(candidates: pl.DataFrame, outcomes: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """The learned channel per account where its step has enough evidence, with why.
 
@@ -128,11 +108,11 @@ def pick_channels(candidates: pl.DataFrame, outcomes: pl.DataFrame, as_of: date)
         (1 + pl.col("paid") + PRIOR_WEIGHT * rate).alias("__a"),
         (1 + pl.col("sent") - pl.col("paid") + PRIOR_WEIGHT * (1 - rate)).alias("__b"),
     )
-    uniform = _uniform(
+    uniform = stable_uniform(
         rows.get_column("customer_pk").cast(pl.UInt64).to_numpy(),
-        _code(rows.get_column("currency")).to_numpy(),
-        _code(rows.get_column("strategy") + "/" + rows.get_column("step")).to_numpy(),
-        _code(rows.get_column("channel")).to_numpy(),
+        text_codes(rows.get_column("currency")).to_numpy(),
+        text_codes(rows.get_column("strategy") + "/" + rows.get_column("step")).to_numpy(),
+        text_codes(rows.get_column("channel")).to_numpy(),
         np.full(rows.height, as_of.toordinal(), dtype=np.uint64),
     )
     draws = betaincinv(

@@ -46,9 +46,21 @@ def run_action_rows(actions: pl.DataFrame, run_id: int, now: datetime) -> pl.Dat
         pl.col("note").alias("status_reason"),
         "fallback_channels",
         pl.lit(0).alias("attempts"),
-        pl.format('{{"segment":"{}"}}', pl.col("assigned_segment")).alias("payload"),
+        _payload(actions).alias("payload"),
         pl.lit(now).alias("created_at"),
         pl.lit(now).alias("updated_at"),
+    )
+
+
+def _payload(actions: pl.DataFrame) -> pl.Expr:
+    """The action's payload: its segment, and its arm when a challenger is tried."""
+    if "arm" not in actions.columns:
+        return pl.format('{{"segment":"{}"}}', pl.col("assigned_segment"))
+    return pl.format(
+        '{{"segment":"{}","arm":"{}","experiment":"{}"}}',
+        pl.col("assigned_segment"),
+        pl.col("arm"),
+        pl.col("experiment"),
     )
 
 

@@ -19,9 +19,10 @@ from creditflow.outbox.bulk import (
 )
 from creditflow.store import bulk_insert, db_value, json_id_array
 from creditflow.strategy.engine import Decision, decide
+from creditflow.strategy.experiment import decide_experiment
 from creditflow.strategy.lease import run_lease
 from creditflow.strategy.models import CollectionRun
-from creditflow.strategy.service import active_strategy
+from creditflow.strategy.service import active_strategy, challenger_strategy
 from creditflow.strategy.snapshot import Snapshot, load_snapshot
 
 
@@ -104,9 +105,16 @@ def _run(
             session.flush()
         conn = session.connection()
         snapshot = with_risk(conn, load_snapshot(conn, as_of), as_of)
-        decision = decide(
-            snapshot, strategy, as_of, now=now, rules=settings.rules, legal=settings.legal
-        )
+        challenger = challenger_strategy(session, strategy)
+        if challenger is None:
+            decision = decide(
+                snapshot, strategy, as_of, now=now, rules=settings.rules, legal=settings.legal
+            )
+        else:
+            decision = decide_experiment(
+                snapshot, strategy, challenger, as_of,
+                now=now, rules=settings.rules, legal=settings.legal,
+            )  # fmt: skip
         summary = summarise(decision)
         if dry_run:
             actions = decision.actions.with_columns(pl.lit("planned").alias("status"))

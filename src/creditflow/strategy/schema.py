@@ -76,12 +76,31 @@ class SegmentModel(BaseModel):
     strategy: str | None = None
 
 
+class ChallengerModel(BaseModel):
+    """Another stored strategy version, tried on a share of the customers."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    share: float = Field(gt=0, le=0.5)
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+
+
 class StrategyFileModel(BaseModel):
     """The whole file; segments and strategies are validated one by one."""
 
     model_config = ConfigDict(extra="forbid")
     segments: list[Any] = Field(min_length=1)
     strategies: dict[str, Any] = Field(min_length=1)
+    challenger: ChallengerModel | None = None
+
+
+@dataclass(frozen=True)
+class Challenger:
+    """A challenger: the stored version, the share of customers, the experiment's name."""
+
+    version: int
+    share: float
+    name: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,7 @@ class Strategy:
     segments: tuple[tuple[str, str | None, str], ...]  # (segment, when, strategy name)
     steps: tuple[Step, ...]
     text: str
+    challenger: Challenger | None = None
 
     def steps_of(self, strategy: str) -> list[Step]:
         """The steps of one strategy in order."""
@@ -157,7 +177,12 @@ def parse_strategy(
     ]
     if errors:
         raise StrategyError(errors, source)
-    return Strategy(segments=tuple(segments), steps=tuple(steps), text=text)
+    challenger = None
+    if isinstance(data.get("challenger"), dict):
+        told = ChallengerModel.model_validate(data["challenger"])
+        name = told.name or f"version-{told.version}"
+        challenger = Challenger(version=told.version, share=told.share, name=name)
+    return Strategy(segments=tuple(segments), steps=tuple(steps), text=text, challenger=challenger)
 
 
 def schema_errors(

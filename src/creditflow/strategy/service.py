@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from creditflow.strategy.models import StrategyVersion
-from creditflow.strategy.schema import Strategy, parse_strategy
+from creditflow.strategy.schema import Strategy, StrategyError, parse_strategy
 
 
 def default_strategy_text() -> str:
@@ -31,8 +31,10 @@ def activate_strategy(
     session: Session, text: str, source_name: str, templates: Collection[str] | None = None
 ) -> StrategyVersion:
     """Validate and store a strategy, making it the active one (idempotent per content)."""
-    parse_strategy(text, source=source_name, templates=templates)
+    parsed = parse_strategy(text, source=source_name, templates=templates)
     checksum = hashlib.sha256(text.encode()).hexdigest()
+    if parsed.challenger is not None:
+        _check_challenger(session, parsed, checksum, source_name)
     session.execute(update(StrategyVersion).values(active=False))
     existing = session.scalars(
         select(StrategyVersion).where(StrategyVersion.checksum == checksum)
@@ -45,6 +47,34 @@ def activate_strategy(
     session.add(version)
     session.flush()
     return version
+
+
+def _check_challenger(session: Session, parsed: Strategy, checksum: str, source: str) -> None:
+    """A challenger must be another stored version; the error names the line."""
+    assert parsed.challenger is not None
+    version = session.get(StrategyVersion, parsed.challenger.version)
+    problem = None
+    if version is None:
+        problem = (
+            f"challenger.version: there is no stored strategy version {parsed.challenger.version}"
+        )
+    elif version.checksum == checksum:
+        problem = "challenger.version: a strategy cannot challenge itself"
+    if problem:
+        from creditflow.strategy.yaml_lines import line_of, load_with_lines
+
+        _, lines = load_with_lines(parsed.text)
+        raise StrategyError([(line_of(lines, ("challenger", "version")), problem)], source)
+
+
+def challenger_strategy(session: Session, strategy: Strategy) -> Strategy | None:
+    """The strategy the active one names as its challenger, None when there is none."""
+    if strategy.challenger is None:
+        return None
+    version = session.get(StrategyVersion, strategy.challenger.version)
+    if version is None:
+        return None
+    return parse_strategy(version.content, source=version.source_name)
 
 
 def active_strategy(session: Session) -> tuple[Strategy, int | None]:
