@@ -183,8 +183,14 @@ def test_imported_files_are_moved_and_a_copy_of_known_content_is_not_imported_ag
 
 
 def test_with_delete_an_imported_file_leaves_the_inbox_and_a_broken_one_stays(
-    engine: Engine, settings: Settings, shared_dir: Path, bank_root: Path
+    engine: Engine,
+    settings: Settings,
+    shared_dir: Path,
+    bank_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Nothing kept from the hashing: each new file is fetched again for its import.
+    monkeypatch.setattr("creditflow.schedule.sftp_poll.KEEP_BYTES", 0)
     inbox = bank_root / "inbox"
     (inbox / "camt.xml").write_bytes(bank_file(shared_dir, "oca-camt053.xml"))
     (inbox / "broken.940").write_text(":20:half a statement", encoding="utf-8")
@@ -227,3 +233,17 @@ def test_a_server_with_another_key_is_refused_and_nothing_is_read(
     assert outcome == "failed" and "SFTP inbox" in message, message
     assert time.monotonic() - started < 30
     assert statement_entries(engine) == 0
+
+
+def test_the_server_key_may_come_from_a_known_hosts_file(
+    engine: Engine, settings: Settings, shared_dir: Path, bank_root: Path, tmp_path: Path
+) -> None:
+    (bank_root / "inbox" / "ing.940").write_bytes(bank_file(shared_dir, "oca-ing.940"))
+    with sftp_server(bank_root, "bank", "s3cret") as server:
+        known = tmp_path / "known_hosts"
+        known.write_text(f"[127.0.0.1]:{server.port} {server.host_key_line}\n", encoding="utf-8")
+        section = inbox_section(server, known_hosts=str(known))
+        del section["host_key"]
+        scheduler(engine, settings, Clock(), section).tick()
+    assert [outcome for outcome, _ in messages(engine)] == ["ok"]
+    assert statement_entries(engine) == entries_in(shared_dir, ("oca-ing.940",))

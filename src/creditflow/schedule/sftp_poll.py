@@ -23,6 +23,9 @@ from creditflow.schedule.sftp_inbox import SftpInbox, open_inbox
 __all__ = ["InboxJobs", "poll_sftp_inbox"]
 
 JOB = "statement"
+# Bytes of fetched files kept for their import in one poll; beyond it a new file is
+# fetched again when it is imported (a first poll of a full inbox hashes every file).
+KEEP_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,19 @@ def _poll(
 ) -> None:
     listing: list[tuple[str, str]] = []
     fetched: dict[str, bytes] = {}
+    kept = 0
     for file in inbox.files():
         seen = (file.name, file.size, file.mtime)
         digest = cache.get(seen)
         if digest is None:
             try:
-                digest, fetched[file.name] = inbox.digest(file.name)
+                digest, data = inbox.digest(file.name)
             except OSError as exc:
                 _unreadable(jobs, config, file.name, exc)
                 continue
             cache[seen] = digest
+            if kept + len(data) <= KEEP_BYTES:
+                fetched[file.name], kept = data, kept + len(data)
         listing.append((file.name, digest))
     digests = [digest for _, digest in listing]
     done = jobs.done_keys(JOB, digests, ("ok", "rejected"))
