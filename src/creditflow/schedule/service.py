@@ -30,7 +30,7 @@ from creditflow.schedule.models import JobRun
 from creditflow.schedule.settings import ScheduleSettings
 from creditflow.strategy.lease import RunInProgress, run_lease
 
-__all__ = ["JOBS", "Rejected", "Scheduler"]
+__all__ = ["JOBS", "Scheduler"]
 
 JOBS = ("collection", "statement", "imap", "letters", "model")
 # A scheduled collection run waits this long for a manual `creditflow run` under way.
@@ -214,7 +214,7 @@ class Scheduler:
         try:
             summary = import_statement(self.engine, data, name, self.clock())
         except StatementError as exc:
-            raise Rejected(f"{name}: {exc}; nothing imported") from exc
+            raise _Rejected(f"{name}: {exc}; nothing imported") from exc
         matched = sum(summary.matched.values())
         return (
             f"{name}: {summary.entries} entries, {matched} matched, "
@@ -274,7 +274,7 @@ class Scheduler:
             ).scalar_one()
         try:
             message, outcome = action(), "ok"
-        except Rejected as exc:
+        except _Rejected as exc:
             message, outcome = str(exc), "rejected"
         except Exception as exc:  # noqa: BLE001 - recorded, then the worker carries on
             message, outcome = f"{type(exc).__name__}: {exc}", "failed"
@@ -338,5 +338,5 @@ class Scheduler:
             ).scalar()
 
 
-class Rejected(RuntimeError):
+class _Rejected(RuntimeError):
     """The input of a job cannot be used: recorded as rejected, not tried again."""
