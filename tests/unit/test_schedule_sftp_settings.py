@@ -55,3 +55,16 @@ def test_a_wrong_inbox_setting_is_refused_naming_the_key(
     with pytest.raises(ConfigError, match=r"\[schedule.statements_sftp\]") as caught:
         inbox(**section)
     assert message in str(caught.value)
+
+
+def test_a_server_key_that_cannot_be_found_names_the_section_and_key(tmp_path) -> None:
+    from creditflow.config.ssh import server_key
+
+    with pytest.raises(ConfigError, match=r"\[handover\] host_key: not an SSH public key line"):
+        server_key("ssh-ed25519", None, "h", 22, "handover")
+    known = tmp_path / "known_hosts"
+    known.write_text(f"other.example {KEY}\n", encoding="utf-8")
+    where = r"\[schedule.statements_sftp\] known_hosts: no key for \[h\]:2222"
+    with pytest.raises(ConfigError, match=where):
+        server_key(None, str(known), "h", 2222, "schedule.statements_sftp")
+    assert server_key(None, str(known), "other.example", 22, "x").get_name() == "ssh-ed25519"

@@ -11,7 +11,6 @@ AAAA...", or a `known_hosts` file); an unverified server is refused.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import posixpath
@@ -22,13 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from creditflow.config import ConfigError
 from creditflow.config.operations import StatementsSftp
+from creditflow.config.ssh import server_key as ssh_server_key
 
 __all__ = ["CONNECT_TIMEOUT", "InboxFile", "SftpInbox", "open_inbox", "server_key"]
 
 CONNECT_TIMEOUT = 15.0  # seconds to reach the server: a bank down must not hold the worker
-WHERE = "[schedule.statements_sftp]"
 
 
 @dataclass(frozen=True)
@@ -42,24 +40,9 @@ class InboxFile:
 
 def server_key(config: StatementsSftp) -> Any:
     """The key the server must present, from `host_key` or the `known_hosts` file."""
-    import paramiko
-
-    if config.host_key:
-        try:
-            key_type, data = config.host_key.split()[:2]
-            return paramiko.PKey.from_type_string(key_type, base64.b64decode(data))
-        except (ValueError, paramiko.SSHException) as exc:
-            raise ConfigError(f"{WHERE} host_key: not an SSH public key line: {exc}") from exc
-    assert config.known_hosts is not None
-    try:
-        known = paramiko.HostKeys(config.known_hosts)
-    except OSError as exc:
-        raise ConfigError(f"{WHERE} known_hosts: cannot read {config.known_hosts}: {exc}") from exc
-    name = config.host if config.port == 22 else f"[{config.host}]:{config.port}"
-    keys = known.lookup(name)
-    if not keys:
-        raise ConfigError(f"{WHERE} known_hosts: no key for {name} in {config.known_hosts}")
-    return next(iter(keys.values()))
+    return ssh_server_key(
+        config.host_key, config.known_hosts, config.host, config.port, "schedule.statements_sftp"
+    )
 
 
 class SftpInbox:
