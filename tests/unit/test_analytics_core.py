@@ -75,6 +75,37 @@ def test_open_at_a_date_is_rebuilt_from_payment_dates(day: str, expected: dict[i
     assert dict(frame.select("invoice_pk", "open_at_minor").iter_rows()) == expected
 
 
+# Invoice 5: 100.00 issued 03-01, a credit note took 30.00 off on 03-10, still open 70.00.
+# Invoice 6: 100.00 issued 03-01, credited 30.00 on 03-05, the rest paid on 03-20.
+# Invoice 7: 100.00 issued 03-01, credited in full on 03-12 (settled: paid_on 03-12).
+CREDITED = invoices(
+    (5, "EUR", "2026-03-01", "2026-03-31", 10000, 7000, None),
+    (6, "EUR", "2026-03-01", "2026-03-31", 10000, 0, "2026-03-20"),
+    (7, "EUR", "2026-03-01", "2026-03-31", 10000, 0, "2026-03-12"),
+)
+CREDIT_NOTES = pl.DataFrame(
+    {"invoice_pk": [5, 6, 7], "amount_minor": [3000, 3000, 10000],
+     "credited_on": [D("2026-03-10"), D("2026-03-05"), D("2026-03-12")]},
+    schema=core.CREDIT_SCHEMA,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2026-03-04", {5: 10000, 6: 10000, 7: 10000}),  # no credit note yet
+        ("2026-03-05", {5: 10000, 6: 7000, 7: 10000}),  # 6 credited, not yet paid
+        ("2026-03-10", {5: 7000, 6: 7000, 7: 10000}),
+        ("2026-03-12", {5: 7000, 6: 7000, 7: 0}),
+        ("2026-03-20", {5: 7000, 6: 0, 7: 0}),
+    ],
+)
+def test_a_credit_note_lowers_open_from_its_own_date(day: str, expected: dict[int, int]):
+    paid = allocations((6, 7000, "2026-03-20", None))
+    frame = core.open_at(CREDITED, paid, D(day), CREDIT_NOTES)
+    assert dict(frame.select("invoice_pk", "open_at_minor").iter_rows()) == expected
+
+
 @pytest.mark.parametrize(
     ("days", "bucket"),
     [(-5, "current"), (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"),

@@ -44,6 +44,13 @@ ALLOCATION_SCHEMA: dict[str, Any] = {
 }
 """One part of a payment applied to an invoice, with the payment's date and reversal."""
 
+CREDIT_SCHEMA: dict[str, Any] = {
+    "invoice_pk": pl.Int64,
+    "amount_minor": pl.Int64,
+    "credited_on": pl.Date,
+}
+"""What a credit note took off an invoice's open amount (`applied_minor`), and its date."""
+
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 DSO_WINDOW_DAYS = 90
 CEI_WINDOW_DAYS = 30
@@ -58,15 +65,28 @@ def round_days(value: Fraction | None) -> Decimal | None:
     return exact.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
-def open_at(invoices: pl.DataFrame, allocations: pl.DataFrame, day: date) -> pl.DataFrame:
+def open_at(
+    invoices: pl.DataFrame,
+    allocations: pl.DataFrame,
+    day: date,
+    credits: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """The invoices issued on or before `day` with their open amount at the end of that day.
 
     open(day) = open today
               + allocations of payments paid after `day` (not reversed)
               - allocations of payments paid by `day` but reversed after it
+              + credit notes dated after `day` (what they took off the invoice)
               + the unrecorded settlement, if it is dated after `day`
-    where the unrecorded settlement = amount - open today - allocations not reversed.
+    where the unrecorded settlement = amount - open today - allocations not reversed
+    - credit notes (`credits`, CREDIT_SCHEMA; none when not given).
     """
+    if credits is None:
+        credits = pl.DataFrame(schema=CREDIT_SCHEMA)
+    credited = credits.group_by("invoice_pk").agg(
+        pl.col("amount_minor").sum().alias("_credited"),
+        pl.col("amount_minor").filter(pl.col("credited_on") > day).sum().alias("_credit_later"),
+    )
     recorded = allocations.filter(pl.col("reversed_on").is_null())
     explained = recorded.group_by("invoice_pk").agg(pl.col("amount_minor").sum().alias("_all"))
     later = (
@@ -88,17 +108,25 @@ def open_at(invoices: pl.DataFrame, allocations: pl.DataFrame, day: date) -> pl.
         issued.join(explained, on="invoice_pk", how="left")
         .join(later, on="invoice_pk", how="left")
         .join(undone, on="invoice_pk", how="left")
-        .with_columns(pl.col("_all", "_later", "_undone").fill_null(0))
+        .join(credited, on="invoice_pk", how="left")
+        .with_columns(
+            pl.col("_all", "_later", "_undone", "_credited", "_credit_later").fill_null(0)
+        )
     )
-    unrecorded = pl.col("amount_minor") - pl.col("open_minor") - pl.col("_all")
+    unrecorded = (
+        pl.col("amount_minor") - pl.col("open_minor") - pl.col("_all") - pl.col("_credited")
+    )
     settled_on = pl.coalesce(pl.col("paid_on"), pl.col("issue_date"))
     open_then = (
         pl.col("open_minor")
         + pl.col("_later")
         - pl.col("_undone")
+        + pl.col("_credit_later")
         + pl.when(settled_on > day).then(unrecorded).otherwise(0)
     )
-    return frame.with_columns(open_then.alias("open_at_minor")).drop("_all", "_later", "_undone")
+    return frame.with_columns(open_then.alias("open_at_minor")).drop(
+        "_all", "_later", "_undone", "_credited", "_credit_later"
+    )
 
 
 def aging_bucket(days_past_due: pl.Expr) -> pl.Expr:
@@ -166,14 +194,15 @@ def figures(
     allocations: pl.DataFrame,
     as_of: date,
     opened: pl.DataFrame | None = None,
+    credits: pl.DataFrame | None = None,
 ) -> list[CurrencyFigures]:
     """The DESIGN 4.6 figures of every currency invoiced on or before `as_of`, by code.
 
-    `opened` is `open_at(invoices, allocations, as_of)` when the caller has it already.
+    `opened` is `open_at(invoices, allocations, as_of, credits)` when the caller has it.
     """
-    end = open_at(invoices, allocations, as_of) if opened is None else opened
+    end = open_at(invoices, allocations, as_of, credits) if opened is None else opened
     start_day = as_of - timedelta(days=CEI_WINDOW_DAYS)
-    start = open_at(invoices, allocations, start_day)
+    start = open_at(invoices, allocations, start_day, credits)
     dpd = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
     end = end.with_columns(aging_bucket(dpd).alias("bucket"))
     aging = end.group_by("currency", "bucket").agg(pl.col("open_at_minor").sum())

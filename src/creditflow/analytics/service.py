@@ -32,6 +32,7 @@ class LedgerHistory:
     disputes: pl.DataFrame
     consents: pl.DataFrame
     contacts: pl.DataFrame
+    credits: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=core.CREDIT_SCHEMA))
 
 
 @dataclass
@@ -222,9 +223,15 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
         f"AND {_day('a.sent_at', dialect)} > '{cutoff}' AND {_day('a.sent_at', dialect)} <= '{d}'",
         {**effect.CONTACT_SCHEMA, "invoice_ids": pl.Utf8},
     ).with_columns(pl.col("invoice_ids").str.json_decode(pl.List(pl.Int64)))
+    # Credit notes are few: all that took something off an invoice, kept for those read.
+    credits = read_frame(
+        conn,
+        "SELECT invoice_id, applied_minor, issue_date FROM credit_note WHERE applied_minor <> 0",
+        core.CREDIT_SCHEMA,
+    ).join(invoices.select("invoice_pk"), on="invoice_pk", how="semi")
     return LedgerHistory(
         invoices, allocations, payments, customers, promises, plans, installments, disputes,
-        consents, contacts,
+        consents, contacts, credits,
     )  # fmt: skip
 
 
@@ -245,8 +252,8 @@ def compute_report(
     Countback DSO uses the months read in full; `older_sales` (monthly sales before
     `covered_from`) extends it when the open amount reaches further back.
     """
-    opened = core.open_at(history.invoices, history.allocations, as_of)
-    currencies = core.figures(history.invoices, history.allocations, as_of, opened)
+    opened = core.open_at(history.invoices, history.allocations, as_of, history.credits)
+    currencies = core.figures(history.invoices, history.allocations, as_of, opened, history.credits)
     first = covered_from(as_of)
     monthly = habits.monthly_sales(opened.filter(pl.col("issue_date") >= first))
     if older_sales is not None:

@@ -275,37 +275,43 @@ def detect_broken_promises(
 
     Promises whose invoices are all paid are closed as kept. A broken promise
     queues a promise_broken message. Returns the ids of the promises now broken.
+
+    Set-based: one query for the promises to judge, one for their invoices still
+    open, one for the customers of the broken ones; only each broken promise's
+    notice is queued on its own.
     """
     when = now or datetime.combine(as_of, time(0), UTC)
-    latest = promises_judged_before(as_of, grace_days)
-    broken: list[int] = []
-    for promise in session.scalars(
-        select(PromiseToPay).where(
-            PromiseToPay.status == "active", PromiseToPay.promised_date < latest
-        )
-    ):
-        invoices = list(
-            session.scalars(
-                select(Invoice)
-                .join(promise_invoice, promise_invoice.c.invoice_id == Invoice.id)
-                .where(promise_invoice.c.promise_id == promise.id)
-            )
-        )
-        still_open = [i for i in invoices if i.open_minor > 0 and i.status == "open"]
-        verdict = judge_promise(
-            promise.promised_date, as_of, grace_days, sum(i.open_minor for i in still_open)
-        )
+    judged = (
+        PromiseToPay.status == "active",
+        PromiseToPay.promised_date < promises_judged_before(as_of, grace_days),
+    )
+    due = list(session.scalars(select(PromiseToPay).where(*judged).order_by(PromiseToPay.id)))
+    if not due:
+        return []
+    still_open: dict[int, list[Invoice]] = {promise.id: [] for promise in due}
+    for promise_id, invoice in session.execute(
+        select(promise_invoice.c.promise_id, Invoice)
+        .join(Invoice, Invoice.id == promise_invoice.c.invoice_id)
+        .join(PromiseToPay, PromiseToPay.id == promise_invoice.c.promise_id)
+        .where(*judged, Invoice.open_minor > 0, Invoice.status == "open")
+        .order_by(promise_invoice.c.promise_id, Invoice.id)
+    ).tuples():
+        still_open[promise_id].append(invoice)
+    broken: list[PromiseToPay] = []
+    for promise in due:
+        open_minor = sum(i.open_minor for i in still_open[promise.id])
+        verdict = judge_promise(promise.promised_date, as_of, grace_days, open_minor)
         if verdict == "active":
             continue
         promise.closed_at = when
         promise.status = verdict
-        if verdict == "kept":
-            continue
-        broken.append(promise.id)
-        customer = session.get(Customer, promise.customer_id)
-        assert customer is not None  # the foreign key guarantees it
+        if verdict == "broken":
+            broken.append(promise)
+    customers = _customers(session, {promise.customer_id for promise in broken})
+    for promise in broken:
+        customer = customers[promise.customer_id]  # the foreign key guarantees it
         _queue_promise_message(
-            session, customer, promise, "promise_broken", "broken", still_open, when
+            session, customer, promise, "promise_broken", "broken", still_open[promise.id], when
         )
         add_event(
             session,
@@ -314,7 +320,19 @@ def detect_broken_promises(
             f"Promise to pay by {promise.promised_date} not kept",
             data={"promise_id": promise.id},
         )
-    return broken
+    return [promise.id for promise in broken]
+
+
+def _customers(session: Session, pks: set[int], chunk: int = 500) -> dict[int, Customer]:
+    """The customers with these keys, read a chunk of keys at a time."""
+    ordered = sorted(pks)
+    found: dict[int, Customer] = {}
+    for start in range(0, len(ordered), chunk):
+        keys = ordered[start : start + chunk]
+        found.update(
+            (c.id, c) for c in session.scalars(select(Customer).where(Customer.id.in_(keys)))
+        )
+    return found
 
 
 def _queue_promise_message(

@@ -17,7 +17,6 @@ or `password_env`, `remote_dir` (".") and the server's key as `host_key`
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -34,7 +33,8 @@ from sqlalchemy import Engine, select
 from creditflow.compliance.dossier import build_dossier, dossier_pdf
 from creditflow.compliance.models import DOSSIER_PENDING, Handover
 from creditflow.compliance.service import HANDED_OVER, get_customer
-from creditflow.config import ConfigError, Settings
+from creditflow.config import Settings
+from creditflow.config.ssh import server_key
 from creditflow.db import transaction
 from creditflow.ledger.service import add_event
 
@@ -85,23 +85,10 @@ def handover_config(settings: Settings, environ: dict[str, str] | None = None) -
 
 
 def _server_key(config: HandoverConfig) -> Any:
-    import paramiko
-
-    if config.host_key:
-        try:
-            key_type, data = config.host_key.split()[:2]
-            return paramiko.PKey.from_type_string(key_type, base64.b64decode(data))
-        except (ValueError, paramiko.SSHException) as exc:
-            raise ConfigError(f"[handover] host_key: not an SSH public key line: {exc}") from exc
-    assert config.known_hosts is not None
-    known = paramiko.HostKeys(config.known_hosts)
-    name = (
-        config.sftp_host if config.sftp_port == 22 else f"[{config.sftp_host}]:{config.sftp_port}"
+    assert config.sftp_host is not None
+    return server_key(
+        config.host_key, config.known_hosts, config.sftp_host, config.sftp_port, "handover"
     )
-    keys = known.lookup(str(name))
-    if not keys:
-        raise ConfigError(f"[handover] known_hosts: no key for {name} in {config.known_hosts}")
-    return next(iter(keys.values()))
 
 
 def _upload(config: HandoverConfig, files: dict[str, bytes]) -> str:

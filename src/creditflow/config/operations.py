@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from creditflow.config.base import ConfigError, table
+from creditflow.config.base import ConfigError, Secret, secret_value, table, text_value
 
 # [staff] ----------------------------------------------------------------------------
 
@@ -85,7 +85,34 @@ _SCHEDULE_KEYS = {
     "imap_every_minutes",
     "retrain_at",
     "retrain_weekday",
+    "statements_sftp",
 }
+
+AFTER_IMPORT = ("keep", "move", "delete")
+_SFTP_KEYS = {
+    "host", "port", "username", "password", "password_env", "remote_dir",
+    "host_key", "known_hosts", "after_import", "move_to", "every_seconds",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StatementsSftp:
+    """`[schedule.statements_sftp]`: an SFTP inbox the worker reads bank statements from."""
+
+    host: str
+    username: str
+    port: int = 22
+    password: Secret = Secret("password")
+    remote_dir: str = "."
+    host_key: str | None = None
+    known_hosts: str | None = None
+    after_import: str = "keep"  # keep, move (to `move_to`) or delete
+    move_to: str = "imported"
+    every: timedelta = timedelta(minutes=5)
+
+    def address(self) -> str:
+        """'sftp://bank@host:22/inbox' for messages (never the password)."""
+        return f"sftp://{self.username}@{self.host}:{self.port}/{self.remote_dir.lstrip('/')}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,7 @@ class ScheduleSettings:
     imap_every: timedelta | None
     retrain_at: time | None = None
     retrain_weekday: int = 6  # Monday 0 .. Sunday 6
+    statements_sftp: StatementsSftp | None = None
 
 
 def _schedule_time(section: Mapping[str, Any], key: str, default: str | None) -> time | None:
@@ -159,6 +187,58 @@ def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
         imap_every=timedelta(minutes=imap_minutes) if imap_on else None,
         retrain_at=_schedule_time(section, "retrain_at", None),
         retrain_weekday=_weekday(section),
+        statements_sftp=parse_statements_sftp(section.get("statements_sftp")),
+    )
+
+
+def parse_statements_sftp(raw: Any) -> StatementsSftp | None:
+    """`[schedule.statements_sftp]`, or None when absent; host, user and server key needed."""
+    if raw is None:
+        return None
+    where = "schedule.statements_sftp"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"[{where}]: expected a table of settings, got {raw!r}")
+    unknown = sorted(set(raw) - _SFTP_KEYS)
+    if unknown:
+        raise ConfigError(f"[{where}]: unknown setting(s) {', '.join(unknown)}")
+    section = dict(raw)
+    host = text_value(section, where, "host").strip()
+    if not host:
+        raise ConfigError(f"[{where}] host: needed (the SFTP server's name or address)")
+    username = text_value(section, where, "username").strip()
+    if not username:
+        raise ConfigError(f"[{where}] username: needed with host")
+    if not section.get("host_key") and not section.get("known_hosts"):
+        raise ConfigError(
+            f"[{where}] host_key or known_hosts: needed to verify the SFTP server's identity"
+        )
+    port = section.get("port", 22)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"[{where}] port: expected a port number (1 to 65535), got {port!r}")
+    after = text_value(section, where, "after_import", "keep")
+    if after not in AFTER_IMPORT:
+        raise ConfigError(
+            f"[{where}] after_import: expected one of {', '.join(AFTER_IMPORT)}, got {after!r}"
+        )
+    move_to = text_value(section, where, "move_to", "imported").strip().rstrip("/")
+    if not move_to:
+        raise ConfigError(f"[{where}] move_to: expected a folder on the server, got ''")
+    every = section.get("every_seconds", 300)
+    if isinstance(every, bool) or not isinstance(every, int | float) or not 1 <= every <= 86400:
+        raise ConfigError(
+            f"[{where}] every_seconds: expected a number from 1 to 86400, got {every!r}"
+        )
+    return StatementsSftp(
+        host=host,
+        username=username,
+        port=port,
+        password=secret_value(section, where, "password"),
+        remote_dir=text_value(section, where, "remote_dir", ".").rstrip("/") or "/",
+        host_key=text_value(section, where, "host_key") or None,
+        known_hosts=text_value(section, where, "known_hosts") or None,
+        after_import=after,
+        move_to=move_to,
+        every=timedelta(seconds=every),
     )
 
 

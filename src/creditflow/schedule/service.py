@@ -64,10 +64,19 @@ class Scheduler:
         self.monotonic = monotonic
         self._statements_polled: float | None = None
         self._hashes: dict[tuple[str, int, int], str] = {}
+        self._sftp_polled: float | None = None
+        self._sftp_hashes: dict[tuple[str, int, int], str] = {}
 
     def tick(self) -> None:
         """Run every job that is due now, in a fixed order."""
-        for job in (self._collection, self._statements, self._imap, self._letters, self._model):
+        for job in (
+            self._collection,
+            self._statements,
+            self._statements_sftp,
+            self._imap,
+            self._letters,
+            self._model,
+        ):
             if self.stop.is_set():
                 return
             try:
@@ -164,9 +173,6 @@ class Scheduler:
             return
         self._statements_polled = polled
         now = self.clock()
-        from creditflow.payments.statement_import import import_statement
-        from creditflow.payments.statements.model import StatementError
-
         with run_lease(self.engine, now.date(), name="schedule:statement"):
             listing = self._digests(Path(folder))
             known = self._keys("statement", [digest for _, digest in listing])
@@ -178,17 +184,47 @@ class Scheduler:
                     data = (Path(folder) / name).read_bytes()
                     if hashlib.sha256(data).hexdigest() != digest:
                         raise RuntimeError(f"{name} changed while it was read; read again later")
-                    try:
-                        summary = import_statement(self.engine, data, name, self.clock())
-                    except StatementError as exc:
-                        raise _Rejected(f"{name}: {exc}; nothing imported") from exc
-                    matched = sum(summary.matched.values())
-                    return (
-                        f"{name}: {summary.entries} entries, {matched} matched, "
-                        f"{summary.unmatched} unmatched, {summary.already_imported} known"
-                    )
+                    return self._import_statement(name, data)
 
                 self._attempt("statement", digest, load)
+
+    def _statements_sftp(self) -> None:
+        inbox = self.schedule.statements_sftp
+        polled = self.monotonic()
+        if inbox is None or (
+            self._sftp_polled is not None
+            and polled - self._sftp_polled < inbox.every.total_seconds()
+        ):
+            return
+        self._sftp_polled = polled
+        from creditflow.schedule.sftp_poll import InboxJobs, poll_sftp_inbox
+
+        jobs = InboxJobs(
+            attempt=self._attempt,
+            done_keys=self._keys,
+            import_file=self._import_statement,
+            stopping=self.stop.is_set,
+            report=self.report,
+        )
+        now = self.clock()
+        # Same job and lease as the folder: a content is imported once, whichever way it came.
+        with run_lease(self.engine, now.date(), name="schedule:statement"):
+            poll_sftp_inbox(inbox, jobs, self._sftp_hashes, now)
+
+    def _import_statement(self, name: str, data: bytes) -> str:
+        """Import one statement file's bytes; unreadable files are rejected for good."""
+        from creditflow.payments.statement_import import import_statement
+        from creditflow.payments.statements.model import StatementError
+
+        try:
+            summary = import_statement(self.engine, data, name, self.clock())
+        except StatementError as exc:
+            raise _Rejected(f"{name}: {exc}; nothing imported") from exc
+        matched = sum(summary.matched.values())
+        return (
+            f"{name}: {summary.entries} entries, {matched} matched, "
+            f"{summary.unmatched} unmatched, {summary.already_imported} known"
+        )
 
     def _digests(self, folder: Path) -> list[tuple[str, str]]:
         """(name, sha256) of the folder's files; a file is read again only when it changed."""
@@ -280,7 +316,9 @@ class Scheduler:
             failed_at=last.started_at if failed and last else None,
         )
 
-    def _keys(self, job: str, keys: list[str]) -> set[str]:
+    def _keys(
+        self, job: str, keys: list[str], outcomes: tuple[str, ...] = ("ok", "rejected")
+    ) -> set[str]:
         """Which of these keys are done for good (imported, or rejected as unreadable)."""
         if not keys:
             return set()
@@ -290,7 +328,7 @@ class Scheduler:
                     select(JobRun.run_key).where(
                         JobRun.job == job,
                         JobRun.run_key.in_(keys),
-                        JobRun.outcome.in_(("ok", "rejected")),
+                        JobRun.outcome.in_(outcomes),
                     )
                 ).scalars()
             )
