@@ -57,6 +57,7 @@ def compare_arms(
     invoices: pl.DataFrame,
     allocations: pl.DataFrame,
     as_of: date,
+    credits: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[dict[str, object]]]:
     """Per arm and currency the figures, and per currency the difference with its interval.
 
@@ -81,8 +82,14 @@ def compare_arms(
             own = invoices.join(members, on="customer_pk", how="semi").filter(
                 pl.col("currency") == currency
             )
+            own_pks = own.select("invoice_pk")
             figures = core.figures(
-                own, allocations.join(own.select("invoice_pk"), on="invoice_pk", how="semi"), as_of
+                own,
+                allocations.join(own_pks, on="invoice_pk", how="semi"),
+                as_of,
+                credits=None
+                if credits is None
+                else credits.join(own_pks, on="invoice_pk", how="semi"),
             )
             dso = next((f.dso_days for f in figures if f.currency == currency), None)
             arm_spent = spent.filter(pl.col("arm") == arm)

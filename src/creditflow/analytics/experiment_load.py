@@ -29,7 +29,11 @@ _COLLECTED_SQL = (
 
 
 def load_experiment(
-    conn: Connection, as_of: date, invoices: pl.DataFrame, allocations: pl.DataFrame
+    conn: Connection,
+    as_of: date,
+    invoices: pl.DataFrame,
+    allocations: pl.DataFrame,
+    credits: pl.DataFrame | None = None,
 ) -> dict[str, Any] | None:
     """The active strategy's experiment at as_of, arm by arm; None when it names none."""
     row = conn.execute(
@@ -75,6 +79,7 @@ def load_experiment(
         invoices,
         allocations,
         as_of,
+        credits,
     )
     return {
         "name": strategy.challenger.name,

@@ -324,7 +324,9 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
             report = compute_report(history, as_of, older, prices)
         from creditflow.analytics.experiment_load import load_experiment
 
-        report.experiment = load_experiment(conn, as_of, history.invoices, history.allocations)
+        report.experiment = load_experiment(
+            conn, as_of, history.invoices, history.allocations, history.credits
+        )
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,
