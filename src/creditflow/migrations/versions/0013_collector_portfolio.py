@@ -24,6 +24,7 @@ def upgrade() -> None:
         # tables point at it; the column is nullable, so no row needs rewriting.
         op.execute(
             "ALTER TABLE customer ADD COLUMN collector_id INTEGER "
+            "CONSTRAINT fk_customer_collector_id_staff_user "
             "REFERENCES staff_user (id) ON DELETE SET NULL"
         )
     else:
