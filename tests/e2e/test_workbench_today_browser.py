@@ -83,7 +83,9 @@ def test_a_collector_signs_in_sees_their_worklist_and_claims_an_item_in_chromium
     said = " ".join(refused.stderr.split())  # the terminal may wrap the line
     assert "outcome: 'called' is not an outcome of a call task" in said
     assert "use one of: reached, no_answer, promise, dispute, wrong_number" in said
-    completed = creditflow(database_url, tmp_path, "tasks", "complete", task, "--outcome", "No answer")
+    completed = creditflow(
+        database_url, tmp_path, "tasks", "complete", task, "--outcome", "No answer"
+    )
     assert completed.returncode == 0, completed.stderr
     assert f"task {task} done: no_answer" in completed.stdout
     assert sorted(p.name for p in shots.iterdir()) == [

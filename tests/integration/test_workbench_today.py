@@ -122,7 +122,9 @@ def test_a_manager_assigns_work_to_a_collector_of_that_customer_only(settings, e
     client = staff_client(settings)
     csrf = sign_in(client, "mira@example.nl")
     theirs = desk["C002"].keys["dispute"]
-    assigned = post(client, "/workbench/today/assign", csrf, item=theirs, assignee=str(desk["colin"]))
+    assigned = post(
+        client, "/workbench/today/assign", csrf, item=theirs, assignee=str(desk["colin"])
+    )
     assert assigned.headers["location"].endswith("notice=Assigned.")
     wrong = post(client, "/workbench/today/assign", csrf, item=desk["C001"].keys["plan"],
                  assignee=str(desk["colin"]))  # fmt: skip

@@ -219,7 +219,13 @@ NO_CUSTOMER = item("unmatched:1", kind="unmatched")
         ("collector", True, 7, PORTFOLIO_ITEM, None),
         ("manager", True, 3, PORTFOLIO_ITEM, None),
         ("admin", True, 3, NO_CUSTOMER, None),
-        ("collector", True, 8, PORTFOLIO_ITEM, "This customer is not in that collector's portfolio."),
+        (
+            "collector",
+            True,
+            8,
+            PORTFOLIO_ITEM,
+            "This customer is not in that collector's portfolio.",
+        ),
         ("collector", True, 7, NO_CUSTOMER, "This customer is not in that collector's portfolio."),
         ("viewer", True, 4, PORTFOLIO_ITEM, "A viewer cannot be given work."),
         ("collector", False, 7, PORTFOLIO_ITEM, "There is no such active staff member."),
@@ -232,8 +238,12 @@ def test_to_whom_a_manager_may_assign_an_item(role, active, target, work, proble
 
 @pytest.mark.parametrize(
     ("since", "days"),
-    [(NOW, 0), (NOW - timedelta(hours=23), 0), (NOW - timedelta(days=3, hours=1), 3),
-     (NOW + timedelta(days=2), 0)],  # fmt: skip
+    [
+        (NOW, 0),
+        (NOW - timedelta(hours=23), 0),
+        (NOW - timedelta(days=3, hours=1), 3),
+        (NOW + timedelta(days=2), 0),
+    ],  # fmt: skip
 )
 def test_age_is_whole_days_waiting(since, days):
     assert age_days(since, NOW) == days

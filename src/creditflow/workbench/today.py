@@ -102,9 +102,7 @@ def today(request: Request) -> Response:
 def keyboard_script() -> Response:
     """The worklist's keyboard script (j/k to move between items), from the package."""
     script = (resources.files("creditflow.workbench") / "static" / "worklist.js").read_text("utf-8")
-    return Response(
-        script, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
-    )
+    return Response(script, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
 
 def _back(form_values: dict[str, str]) -> dict[str, str]:

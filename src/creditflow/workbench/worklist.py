@@ -54,6 +54,7 @@ CALL_HORIZON = timedelta(days=1)
 BROKEN_PROMISE_DAYS = 14
 FAILED_MESSAGE_DAYS = 30
 OPEN_INVOICE_STATUSES = ("open", "disputed")
+AnySelect = Select[*tuple[Any, ...]]
 
 TODO: dict[str, str] = {
     "call": "Call the customer",
@@ -128,13 +129,21 @@ def _customer(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _tasks(condition: ColumnElement[bool], now: datetime) -> Select[Any]:
+def _tasks(condition: ColumnElement[bool], now: datetime) -> AnySelect:
     stake = func.coalesce(
         func.nullif(Action.amount_due_minor, 0), _open_balance(Action.currency)
     ).label("stake")
     return (
-        select(Action.action_id.label("ref"), Action.step, Action.status_reason,
-               Action.currency, Action.scheduled_at, Action.created_at, stake, *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            Action.action_id.label("ref"),
+            Action.step,
+            Action.status_reason,
+            Action.currency,
+            Action.scheduled_at,
+            Action.created_at,
+            stake,
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .join(Customer, Customer.id == Action.customer_id)
         .where(Action.kind == "task", Action.status.in_(OPEN_TASK_STATUSES), condition)
     )
@@ -152,28 +161,32 @@ def _task_item(kind: str, todo: Callable[[str], str]) -> Callable[[Row[Any], dat
     return build
 
 
-def _calls(now: datetime) -> Select[Any]:
+def _calls(now: datetime) -> AnySelect:
     return _tasks(Action.channel.in_(CALL_CHANNELS), now).where(
         Action.scheduled_at <= now + CALL_HORIZON
     )
 
 
-def _replies(now: datetime) -> Select[Any]:
+def _replies(now: datetime) -> AnySelect:
     return _tasks(Action.step.in_(REPLY_STEPS), now).where(Action.channel.not_in(CALL_CHANNELS))
 
 
-def _reviews(now: datetime) -> Select[Any]:
+def _reviews(now: datetime) -> AnySelect:
     return _tasks(
         and_(Action.channel.not_in(CALL_CHANNELS), Action.step.not_in(NOT_REVIEW_STEPS)), now
     )
 
 
-def _plans(now: datetime) -> Select[Any]:
+def _plans(now: datetime) -> AnySelect:
     return (
         plan_requests_waiting()
         .with_only_columns(
-            Action.action_id.label("ref"), Action.amount_due_minor.label("stake"),
-            Action.currency, Action.created_at, Action.payload, Action.invoice_numbers,
+            Action.action_id.label("ref"),
+            Action.amount_due_minor.label("stake"),
+            Action.currency,
+            Action.created_at,
+            Action.payload,
+            Action.invoice_numbers,
             *CUSTOMER_COLUMNS,
         )  # fmt: skip
         .join(Customer, Customer.id == Action.customer_id)
@@ -190,10 +203,17 @@ def _plan_item(row: Row[Any], now: datetime) -> WorkItem:
     )  # fmt: skip
 
 
-def _disputes(now: datetime) -> Select[Any]:
+def _disputes(now: datetime) -> AnySelect:
     return (
-        select(Dispute.id.label("ref"), Dispute.reason, Dispute.opened_at, Invoice.invoice_number,
-               Invoice.open_minor.label("stake"), Invoice.currency, *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            Dispute.id.label("ref"),
+            Dispute.reason,
+            Dispute.opened_at,
+            Invoice.invoice_number,
+            Invoice.open_minor.label("stake"),
+            Invoice.currency,
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .join(Invoice, Invoice.id == Dispute.invoice_id)
         .join(Customer, Customer.id == Dispute.customer_id)
         .where(Dispute.status == "open")
@@ -208,13 +228,19 @@ def _dispute_item(row: Row[Any], now: datetime) -> WorkItem:
     )  # fmt: skip
 
 
-def _promises(now: datetime) -> Select[Any]:
+def _promises(now: datetime) -> AnySelect:
     newer = aliased(PromiseToPay)
     stake = func.coalesce(PromiseToPay.amount_minor, _open_balance(PromiseToPay.currency))
     return (
-        select(PromiseToPay.id.label("ref"), PromiseToPay.promised_date, PromiseToPay.currency,
-               PromiseToPay.closed_at, PromiseToPay.created_at, stake.label("stake"),
-               *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            PromiseToPay.id.label("ref"),
+            PromiseToPay.promised_date,
+            PromiseToPay.currency,
+            PromiseToPay.closed_at,
+            PromiseToPay.created_at,
+            stake.label("stake"),
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .join(Customer, Customer.id == PromiseToPay.customer_id)
         .where(
             PromiseToPay.status == "broken",
@@ -237,12 +263,20 @@ def _promise_item(row: Row[Any], now: datetime) -> WorkItem:
     )  # fmt: skip
 
 
-def _unmatched(now: datetime) -> Select[Any]:
+def _unmatched(now: datetime) -> AnySelect:
     entry = StatementEntryRecord
     return (
-        select(entry.id.label("ref"), entry.booking_date, entry.amount_minor.label("stake"), entry.currency,
-               entry.credit, entry.counterparty_name, entry.remittance_text, entry.reason,
-               *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            entry.id.label("ref"),
+            entry.booking_date,
+            entry.amount_minor.label("stake"),
+            entry.currency,
+            entry.credit,
+            entry.counterparty_name,
+            entry.remittance_text,
+            entry.reason,
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .outerjoin(Customer, Customer.id == entry.customer_id)
         .where(entry.status == "unmatched")
     )
@@ -258,11 +292,18 @@ def _unmatched_item(row: Row[Any], now: datetime) -> WorkItem:
     )  # fmt: skip
 
 
-def _failed(now: datetime) -> Select[Any]:
+def _failed(now: datetime) -> AnySelect:
     return (
-        select(Action.action_id.label("ref"), Action.channel, Action.step, Action.status_reason,
-               Action.amount_due_minor.label("stake"), Action.currency, Action.updated_at,
-               *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            Action.action_id.label("ref"),
+            Action.channel,
+            Action.step,
+            Action.status_reason,
+            Action.amount_due_minor.label("stake"),
+            Action.currency,
+            Action.updated_at,
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .join(Customer, Customer.id == Action.customer_id)
         .where(
             Action.kind == "message",
@@ -281,11 +322,19 @@ def _failed_item(row: Row[Any], now: datetime) -> WorkItem:
     )  # fmt: skip
 
 
-def _handovers(now: datetime) -> Select[Any]:
+def _handovers(now: datetime) -> AnySelect:
     return (
-        select(Action.action_id.label("ref"), Action.channel, Action.status, Action.status_reason,
-               Action.amount_due_minor.label("stake"), Action.currency, Action.scheduled_at, Action.updated_at,
-               *CUSTOMER_COLUMNS)  # fmt: skip
+        select(
+            Action.action_id.label("ref"),
+            Action.channel,
+            Action.status,
+            Action.status_reason,
+            Action.amount_due_minor.label("stake"),
+            Action.currency,
+            Action.scheduled_at,
+            Action.updated_at,
+            *CUSTOMER_COLUMNS,
+        )  # fmt: skip
         .join(Customer, Customer.id == Action.customer_id)
         .where(Action.kind == "escalation", Action.status.in_(("queued", "failed")))
     )
@@ -305,7 +354,7 @@ def _review_todo(step: str) -> str:
     return TODO.get(step, TODO["review"])
 
 
-Builder = Callable[[datetime], Select[Any]]
+Builder = Callable[[datetime], AnySelect]
 Mapper = Callable[[Row[Any], datetime], WorkItem]
 SOURCES: dict[str, tuple[Builder, Mapper, Any]] = {
     "call": (_calls, _task_item("call", lambda s: TODO.get(s, TODO["call"])), Action.action_id),

@@ -160,9 +160,7 @@ def ordered(items: Iterable[WorkItem], now: datetime) -> list[WorkItem]:
     return sorted(items, key=lambda i: (-priority(i, now), i.since, i.key))
 
 
-def with_claims(
-    items: Iterable[WorkItem], claims: Mapping[str, tuple[int, str]]
-) -> list[WorkItem]:
+def with_claims(items: Iterable[WorkItem], claims: Mapping[str, tuple[int, str]]) -> list[WorkItem]:
     """The items with who claimed them (claims: item key -> (staff user id, name))."""
     return [
         replace(i, claimed_by_id=claims[i.key][0], claimed_by=claims[i.key][1])

@@ -34,6 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Claimed by": {"nl": "Opgepakt door"},
     "no customer yet": {"nl": "nog geen klant"},
     "today": {"nl": "vandaag"},
+    "1 day": {"nl": "1 dag"},
     "{n} days": {"nl": "{n} dagen"},
     "due": {"nl": "datum"},
     "nobody": {"nl": "niemand"},
@@ -57,9 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Review": {"nl": "Beoordelen"},
     # what to do
     "Call the customer": {"nl": "Bel de klant"},
-    "Call back: the customer asked for a person": {
-        "nl": "Terugbellen: de klant vroeg om een mens"
-    },
+    "Call back: the customer asked for a person": {"nl": "Terugbellen: de klant vroeg om een mens"},
     "Check the payment the customer says they made": {
         "nl": "Controleer de betaling die de klant zegt te hebben gedaan"
     },
@@ -67,9 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Beantwoord de vraag van de klant over een factuur"
     },
     "Send the customer a copy of the invoice": {"nl": "Stuur de klant een kopie van de factuur"},
-    "Read the customer's reply and answer it": {
-        "nl": "Lees het antwoord van de klant en reageer"
-    },
+    "Read the customer's reply and answer it": {"nl": "Lees het antwoord van de klant en reageer"},
     "Review the do-not-contact state": {"nl": "Beoordeel de niet-benaderen-status"},
     "Fix the 14-day letter that failed its legal check": {
         "nl": "Herstel de 14-dagenbrief die de juridische controle niet doorstond"
