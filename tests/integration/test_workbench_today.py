@@ -12,6 +12,8 @@ from creditflow.db import transaction
 from creditflow.dispatch.tasks import complete_task
 from creditflow.ledger.models import AuditEntry
 from creditflow.workbench.models import WorkClaim
+from creditflow.workbench.worklist import load_items
+from creditflow.workbench.worklist_rules import Filters
 from tests.support.staff import NOW, add_staff, sign_in, staff_client
 from tests.support.worklist_data import every_item, unmatched_entry, user_id
 
@@ -181,3 +183,29 @@ def test_the_worklist_speaks_dutch(settings, desk):
     assert '<html lang="nl">' in page.text
     for text in ("Wat te doen", "Betwisting", "Handel de betwisting af", "Oppakken", "17 items"):
         assert text in page.text
+
+
+def row_html(html: str, key: str) -> str:
+    """The HTML of one item's row."""
+    start = html.index(f'<tr data-key="{key}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_the_amount_at_stake_is_the_item_s_own_else_the_customer_s_open_balance(settings, desk):
+    client = staff_client(settings)
+    sign_in(client, "mira@example.nl")
+    html = client.get("/workbench/today", headers={"Accept-Language": "en"}).text
+    c001 = desk["C001"].keys
+    assert "EUR 100.00" in row_html(html, c001["call"])  # the task's invoice
+    assert "EUR 300.00" in row_html(html, c001["dispute"])  # the disputed invoice
+    assert "EUR 600.00" in row_html(html, c001["reply"])  # a question: all that is open
+    assert "EUR 123.45" in row_html(html, desk["unmatched"])
+    assert "no customer yet" in row_html(html, desk["unmatched"])
+    assert "2 days" in row_html(html, c001["call"])
+
+
+def test_each_type_is_cut_at_its_largest_items_and_the_cut_is_reported(engine, desk):
+    with transaction(engine) as session:
+        loaded = load_items(session, None, Filters(kinds=frozenset({"dispute"})), NOW, limit=1)
+    assert [i.key for i in loaded.items] == [desk["C002"].keys["dispute"]]
+    assert loaded.cut_off == ["dispute"]
