@@ -13,6 +13,7 @@ from creditflow.portal import models as portal_models
 from creditflow.schedule import models as schedule_models
 from creditflow.staff import models as staff_models
 from creditflow.strategy import models as strategy_models
+from creditflow.workbench import models as workbench_models
 
 __all__ = [
     "Base",
@@ -28,5 +29,6 @@ __all__ = [
     "schedule_models",
     "staff_models",
     "strategy_models",
+    "workbench_models",
 ]
 metadata = Base.metadata

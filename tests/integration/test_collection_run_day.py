@@ -174,7 +174,7 @@ def test_a_plan_request_waiting_for_review_pauses_dunning_until_it_is_decided(
     assert rows(engine, "SELECT DISTINCT step FROM invoice_dunning") == [{"step": "reminder2"}]
 
     with transaction(engine) as session:
-        complete_task(session, review, "refused: nine months is too long", None, morning(DAY))
+        complete_task(session, review, "rejected", "nine months is too long", morning(DAY))
     decided = run_on(engine, settings, DAY + timedelta(days=1))
     assert [(a["step"], a["invoices"]) for a in decided.actions.to_dicts()] == [
         ("final_notice", ["INV-1", "INV-2"])

@@ -211,7 +211,14 @@ def list_tasks_command(
 @tasks_app.command("complete")
 def complete_task_command(
     action_id: Annotated[str, typer.Argument(help="The task's action id.")],
-    outcome: Annotated[str, typer.Option("--outcome", help="What came of it.")],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            help="What came of it. A call: reached, no_answer, promise, dispute, "
+            "wrong_number; a review: done, approved, rejected.",
+        ),
+    ],
     note: Annotated[str | None, typer.Option("--note", help="Free text.")] = None,
     actor: Annotated[str, typer.Option("--actor", help="Who did the task.")] = "collector",
     db: DbOption = None,
@@ -224,11 +231,12 @@ def complete_task_command(
     engine = command_engine(settings)
     try:
         with transaction(engine) as session:
-            complete_task(session, action_id, outcome, note, datetime.now(UTC), actor=actor)
+            task = complete_task(session, action_id, outcome, note, datetime.now(UTC), actor=actor)
+            stored = task.payload["outcome"]
     except (LookupError, ValueError) as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from exc
-    out.print(f"task {action_id} done: {outcome}")
+    out.print(f"task {action_id} done: {stored}")
 
 
 if __name__ == "__main__":

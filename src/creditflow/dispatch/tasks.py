@@ -22,9 +22,34 @@ from creditflow.ledger.models import ContactPoint, Customer, Dispute, Event, Inv
 from creditflow.money import from_minor
 from creditflow.outbox.models import Action
 
-__all__ = ["complete_task", "preparation_sheet", "send_task"]
+__all__ = [
+    "CALL_OUTCOMES",
+    "REVIEW_OUTCOMES",
+    "complete_task",
+    "preparation_sheet",
+    "send_task",
+    "task_outcome",
+]
 
 RECENT_CONTACTS = 10
+CALL_TASK_CHANNELS = ("call", "voice")
+# What came of a call (issue #13: log a call), and of a review by a person.
+CALL_OUTCOMES = ("reached", "no_answer", "promise", "dispute", "wrong_number")
+REVIEW_OUTCOMES = ("done", "approved", "rejected")
+
+
+def task_outcome(channel: str, outcome: str) -> str:
+    """The outcome as stored ("no answer" -> "no_answer"); ValueError names the choices."""
+    allowed = CALL_OUTCOMES if channel in CALL_TASK_CHANNELS else REVIEW_OUTCOMES
+    what = "call" if channel in CALL_TASK_CHANNELS else "review"
+    value = "_".join(outcome.strip().lower().replace("-", " ").split())
+    if value not in allowed:
+        shown = outcome.strip()[:40] or "(empty)"
+        raise ValueError(
+            f"outcome: {shown!r} is not an outcome of a {what} task; "
+            f"use one of: {', '.join(allowed)}"
+        )
+    return value
 
 
 def preparation_sheet(
@@ -172,10 +197,7 @@ def complete_task(
         raise ValueError(
             f"action {action_id} is {action.status}; only an open task can be completed"
         )
-    if not outcome.strip():
-        raise ValueError(
-            "outcome: say what came of the task (e.g. 'reached', 'promise', 'no answer')"
-        )
+    outcome = task_outcome(action.channel, outcome)
     action.status = "done"
     action.status_reason = outcome[:400]
     action.payload = {
