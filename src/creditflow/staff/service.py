@@ -114,6 +114,27 @@ def set_active(session: Session, email: str, active: bool, actor: str) -> StaffU
     return user
 
 
+def set_role(session: Session, email: str, role: str, actor: str) -> StaffUser:
+    """Give a user another role; it applies to their next request (audited)."""
+    address = email.strip().lower()
+    if role not in ROLES:
+        raise StaffError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    user = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if user is None:
+        raise StaffError(f"no user {address}")
+    if user.role != role:
+        audit(
+            session,
+            actor,
+            "staff_role_changed",
+            "staff_user",
+            address,
+            {"from": user.role, "to": role},
+        )
+        user.role = role
+    return user
+
+
 def set_totp(session: Session, email: str, on: bool, actor: str) -> str | None:
     """Turn two-step sign-in on (returns the otpauth:// address, once) or off (audited)."""
     address = email.strip().lower()

@@ -53,3 +53,41 @@ def active_strategy(session: Session) -> tuple[Strategy, int | None]:
     if version is None:
         return parse_strategy(default_strategy_text(), source="default.yaml"), None
     return parse_strategy(version.content, source=version.source_name), version.id
+
+
+def store_strategy(
+    session: Session, text: str, source_name: str, templates: Collection[str] | None = None
+) -> StrategyVersion:
+    """Validate and keep a strategy as a version without activating it (same content: same
+    version); raises StrategyError with every error and its line."""
+    parse_strategy(text, source=source_name, templates=templates)
+    checksum = hashlib.sha256(text.encode()).hexdigest()
+    existing = session.scalars(
+        select(StrategyVersion).where(StrategyVersion.checksum == checksum)
+    ).first()
+    if existing is not None:
+        return existing
+    version = StrategyVersion(
+        source_name=source_name, content=text, checksum=checksum, active=False
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def strategy_versions(session: Session) -> list[StrategyVersion]:
+    """Every stored version, newest first."""
+    return list(session.scalars(select(StrategyVersion).order_by(StrategyVersion.id.desc())))
+
+
+def activate_version(
+    session: Session, version_id: int, templates: Collection[str] | None = None
+) -> StrategyVersion | None:
+    """Make a stored version the active one (checked again first); None when there is none."""
+    version = session.get(StrategyVersion, version_id)
+    if version is None:
+        return None
+    parse_strategy(version.content, source=version.source_name, templates=templates)
+    session.execute(update(StrategyVersion).values(active=False))
+    version.active = True
+    return version
