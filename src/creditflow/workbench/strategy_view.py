@@ -135,15 +135,16 @@ class SourceLine:
 def lines_with_errors(
     text: str, errors: list[tuple[int | None, str]]
 ) -> tuple[list[SourceLine], list[str]]:
-    """The file's lines, each with its errors; and the errors that name no line."""
+    """The file's lines, each with its errors (past the end: the last line); and the errors
+    that name no line."""
     by_line: dict[int, list[str]] = {}
     unplaced: list[str] = []
     lines = text.splitlines() or [""]
     for line, message in errors:
-        if line is None or not 1 <= line <= len(lines):
+        if line is None or line < 1:
             unplaced.append(message)
-        else:
-            by_line.setdefault(line, []).append(message)
+        else:  # an error at the end of the file (an unclosed bracket) goes on its last line
+            by_line.setdefault(min(line, len(lines)), []).append(message)
     return [
         SourceLine(number, body, tuple(by_line.get(number, ())))
         for number, body in enumerate(lines, start=1)
