@@ -79,9 +79,10 @@ def test_a_role_change_and_a_disable_apply_at_once_and_are_audited(engine, setti
         follow_redirects=False,
     )
     assert disabled.status_code == 303
-    assert "/workbench/login" in viewer.get("/workbench/today", follow_redirects=False).headers[
-        "location"
-    ]
+    assert (
+        "/workbench/login"
+        in viewer.get("/workbench/today", follow_redirects=False).headers["location"]
+    )
     own_id = re.search(r"/workbench/settings/users/(\d+)/role", page).group(1)
     refused = client.post(
         f"/workbench/settings/users/{own_id}/active", data={"csrf_token": csrf, "active": "no"}
@@ -134,17 +135,18 @@ def test_a_manager_cannot_manage_staff(engine, settings):
     assert client.post("/workbench/settings/users", data=form).status_code == 403
     key = {"csrf_token": csrf, "name": "mine", "scope": "write"}
     assert client.post("/workbench/settings/keys", data=key).status_code == 403
-    assert client.post(
-        "/workbench/settings/users/1/role", data={"csrf_token": csrf, "role": "admin"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/workbench/settings/users/1/role", data={"csrf_token": csrf, "role": "admin"}
+        ).status_code
+        == 403
+    )
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM api_key")).scalar_one() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM staff_user")).scalar_one() == 1
 
 
-def test_the_sandbox_banner_shows_on_every_page_while_channels_run_in_the_sandbox(
-    engine, settings
-):
+def test_the_sandbox_banner_shows_on_every_page_while_channels_run_in_the_sandbox(engine, settings):
     client, _ = admin(engine, settings)
     for path in ("/workbench/today", "/workbench/strategy", "/workbench/settings",
                  "/workbench/jobs"):  # fmt: skip
@@ -162,7 +164,9 @@ def test_the_sandbox_banner_shows_on_every_page_while_channels_run_in_the_sandbo
     configured = staff_client(replace(settings, channels=real))
     sign_in(configured, "anna@example.nl")
     assert 'class="sandbox-banner"' not in configured.get("/workbench/today").text
-    payments = replace(settings, channels=real, payments=replace(settings.payments, provider="sandbox"))
+    payments = replace(
+        settings, channels=real, payments=replace(settings.payments, provider="sandbox")
+    )
     with_payments = staff_client(payments)
     sign_in(with_payments, "anna@example.nl")
     page = with_payments.get("/workbench/today", headers=EN).text

@@ -104,7 +104,9 @@ def test_a_dry_run_counts_actions_per_step_and_channel_and_writes_nothing(ledger
     assert "Strategy checked and stored" in client.get(stored.headers["location"]).text
     page = client.get(f"{version_page}/dry-run")
     assert page.status_code == 200
-    table = re.search(r'<table class="list stack" id="dry-run-counts">(.*?)</table>', page.text, re.S)
+    table = re.search(
+        r'<table class="list stack" id="dry-run-counts">(.*?)</table>', page.text, re.S
+    )
     assert table
     cells = [
         [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
@@ -175,9 +177,12 @@ def test_a_collector_sees_the_strategy_but_cannot_upload_dry_run_or_activate(led
     assert page.status_code == 200 and "Upload a new version" not in page.text
     assert upload(client, csrf, REMINDER_ONLY).status_code == 403
     assert client.get("/workbench/strategy/versions/0/dry-run").status_code == 403
-    assert client.post(
-        "/workbench/strategy/versions/1/activate", data={"csrf_token": csrf}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/workbench/strategy/versions/1/activate", data={"csrf_token": csrf}
+        ).status_code
+        == 403
+    )
     assert count(ledger, "strategy_version") == 0
 
 
