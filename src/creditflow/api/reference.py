@@ -97,19 +97,24 @@ def _content(content: dict[str, Any] | None) -> list[tuple[str, Shape]]:
 
 
 def operations(spec: dict[str, Any]) -> list[Operation]:
-    """Every method of every path, in the schema's order."""
+    """Every method of every path, in the schema's order, each with its own anchor."""
     found = []
+    anchors: set[str] = set()
     for path, item in (spec.get("paths") or {}).items():
         for method in METHODS:
             op = item.get(method)
             if op is None:
                 continue
             body = op.get("requestBody") or {}
+            anchor = str(op.get("operationId") or f"{method}-{path}")
+            if anchor in anchors:  # one function on two methods shares an operationId
+                anchor = f"{anchor}-{method}"
+            anchors.add(anchor)
             found.append(
                 Operation(
                     method=method.upper(),
                     path=path,
-                    anchor=op.get("operationId") or f"{method}-{path}",
+                    anchor=anchor,
                     summary=str(op.get("summary") or ""),
                     description=str(op.get("description") or ""),
                     parameters=[
