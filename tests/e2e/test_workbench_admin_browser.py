@@ -102,12 +102,19 @@ def test_strategy_dry_run_settings_at_390_px_and_the_offline_api_docs_in_chromiu
         assert "The active strategy is version 1." in page.inner_text("main")
 
         page.set_viewport_size({"width": 390, "height": 844})
+        for path in ("/workbench/strategy", "/workbench/strategy/versions/0",
+                     "/workbench/strategy/diff?old=0&new=1"):  # fmt: skip
+            page.goto(f"{server.base_url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide at 390 px"
+        assert page.locator("tr.removed").count() > 0 and page.locator("tr.added").count() > 0
+        page.screenshot(path=shots / "03-diff-390.png", full_page=True)
         page.goto(f"{server.base_url}/workbench/settings")
         assert page.get_by_role("heading", name="Channel health").count() == 1
         assert "anna@example.nl" in page.inner_text("main")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the settings page is {width} px wide at 390 px"
-        page.screenshot(path=shots / "03-settings-390.png", full_page=True)
+        page.screenshot(path=shots / "04-settings-390.png", full_page=True)
         page.get_by_role("link", name="Scheduled jobs: last run, duration and outcome").click()
         assert "No scheduled job has run yet." in page.inner_text("main")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -116,10 +123,14 @@ def test_strategy_dry_run_settings_at_390_px_and_the_offline_api_docs_in_chromiu
         page.goto(f"{server.base_url}/api/docs")
         assert page.title() == "creditflow API reference"
         assert page.locator("section.op", has_text="/api/actions").count() == 1
+        styled = page.locator("section.op").first.evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        assert styled == "rgb(255, 255, 255)", "the page's own style was refused"
         page.get_by_role("link", name="GET /api/actions").first.click()
         assert page.url.endswith("#" + page.locator("section.op", has_text="/api/actions")
                                  .get_attribute("id"))  # fmt: skip
-        page.screenshot(path=shots / "04-api-docs.png", full_page=True)
+        page.screenshot(path=shots / "05-api-docs.png", full_page=True)
         browser.close()
     outside = [url for url in requested if not url.startswith(server.base_url)]
     assert outside == [], f"the browser asked other sites: {outside}"
