@@ -39,7 +39,7 @@ def test_an_admin_adds_a_user_who_can_then_sign_in_with_that_role(engine, settin
     weak = client.post(
         "/workbench/settings/users",
         data={"csrf_token": csrf, "email": "cor@example.nl", "role": "collector",
-              "password": "kort"},
+              "password": "kort", "access": "password"},
     )  # fmt: skip
     assert weak.status_code == 422
     assert "the password is shorter than 12 characters" in weak.text
@@ -47,7 +47,7 @@ def test_an_admin_adds_a_user_who_can_then_sign_in_with_that_role(engine, settin
     added = client.post(
         "/workbench/settings/users",
         data={"csrf_token": csrf, "email": "cor@example.nl", "role": "collector",
-              "password": PASSWORD},
+              "password": PASSWORD, "access": "password"},
         follow_redirects=False,
     )  # fmt: skip
     assert added.status_code == 303
@@ -56,6 +56,56 @@ def test_an_admin_adds_a_user_who_can_then_sign_in_with_that_role(engine, settin
     sign_in(other, "cor@example.nl")
     assert "cor@example.nl · collector" in other.get("/workbench/today", headers=EN).text
     assert ("user:anna@example.nl", "staff_user_added", "cor@example.nl") in audit_verbs(engine)
+
+
+def test_a_user_added_with_a_set_up_link_chooses_a_password_and_the_link_then_stops_working(
+    engine, settings
+):
+    client, csrf = admin(engine, settings)
+    added = client.post(
+        "/workbench/settings/users",
+        data={"csrf_token": csrf, "email": "cor@example.nl", "role": "collector",
+              "access": "link"},
+    )  # fmt: skip
+    assert added.status_code == 201
+    link = re.search(r'<code class="secret" id="new-setup-link">([^<]+)</code>', added.text)
+    assert link, "the set-up link is not on the page"
+    path = link.group(1).replace("&amp;", "&").split("127.0.0.1:8000")[-1]
+    assert path.startswith("/workbench/setup?token=")
+    assert link.group(1) not in client.get("/workbench/settings").text  # shown once
+    newcomer = staff_client(settings)
+    newcomer.headers.update(EN)
+    form = newcomer.get(path)
+    assert form.status_code == 200 and "Set the password of cor@example.nl" in form.text
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
+    csrf_value = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    different = newcomer.post(
+        "/workbench/setup",
+        data={
+            "csrf_token": csrf_value,
+            "token": token,
+            "password": PASSWORD,
+            "repeat": PASSWORD + "x",
+        },
+    )
+    assert different.status_code == 422 and "not the same" in different.text
+    no_csrf = newcomer.post(
+        "/workbench/setup", data={"token": token, "password": PASSWORD, "repeat": PASSWORD}
+    )
+    assert no_csrf.status_code == 403
+    chosen = newcomer.post(
+        "/workbench/setup",
+        data={"csrf_token": csrf_value, "token": token, "password": PASSWORD, "repeat": PASSWORD},
+    )
+    assert chosen.status_code == 200 and "Your password is set." in chosen.text
+    sign_in(newcomer, "cor@example.nl")
+    assert "cor@example.nl · collector" in newcomer.get("/workbench/today").text
+    again = staff_client(settings)
+    assert again.get(path).status_code == 410  # the link worked once
+    forged = path[:-4] + ("0000" if not path.endswith("0000") else "1111")
+    assert again.get(forged).status_code == 410
+    verbs = [v for _, v, e in audit_verbs(engine) if e == "cor@example.nl"]
+    assert verbs == ["staff_user_added", "staff_setup_link_made", "staff_password_set"]
 
 
 def test_a_role_change_and_a_disable_apply_at_once_and_are_audited(engine, settings):
@@ -131,7 +181,10 @@ def test_a_manager_cannot_manage_staff(engine, settings):
     assert page.status_code == 200
     assert "Add a user" not in page.text and "Create an API key" not in page.text
     assert "Channel health" in page.text and "Organisation" in page.text
-    form = {"csrf_token": csrf, "email": "x@example.nl", "role": "admin", "password": PASSWORD}
+    form = {"csrf_token": csrf, "email": "x@example.nl", "role": "admin", "password": PASSWORD,
+            "access": "password"}  # fmt: skip
+    assert client.post("/workbench/settings/users", data=form).status_code == 403
+    form["access"] = "link"
     assert client.post("/workbench/settings/users", data=form).status_code == 403
     key = {"csrf_token": csrf, "name": "mine", "scope": "write"}
     assert client.post("/workbench/settings/keys", data=key).status_code == 403

@@ -28,6 +28,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.today",
     "creditflow.workbench.strategy_pages",
     "creditflow.workbench.settings_pages",
+    "creditflow.workbench.setup_pages",
     "creditflow.observe.routes",
 )
 

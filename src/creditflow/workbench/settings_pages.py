@@ -8,12 +8,13 @@ in the file. A new API key is shown once, in the answer to the form that made it
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from creditflow.schedule.status import last_runs
-from creditflow.staff.access import now_of, page_access, require
+from creditflow.staff.access import now_of, page_access, require, secret_of
 from creditflow.staff.models import StaffUser
 from creditflow.staff.permissions import ROLES, SCOPES
 from creditflow.staff.service import (
@@ -21,12 +22,14 @@ from creditflow.staff.service import (
     StaffError,
     add_user,
     create_api_key,
+    invite_user,
     list_api_keys,
     list_users,
     revoke_api_key,
     set_active,
     set_role,
 )
+from creditflow.staff.setup_links import SETUP_LINK_HOURS, SETUP_PATH
 from creditflow.workbench.health import app_sandbox, channel_health
 from creditflow.workbench.pages import done, not_found, render, staff_of
 
@@ -60,6 +63,7 @@ def _settings_page(request: Request, status: int = 200, **extra: Any) -> Respons
         health=health,
         payments_provider=settings.payments.provider,
         payments_sandbox=app_sandbox(request.app).payments,
+        link_hours=SETUP_LINK_HOURS,
         **extra,
     )
     response.headers["Cache-Control"] = "no-store"  # a new key is on the page once
@@ -79,14 +83,29 @@ def user_add(
     email: Annotated[str, Form(max_length=254)] = "",
     role: Annotated[str, Form(max_length=16)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
+    access: Annotated[str, Form(max_length=8)] = "link",
 ) -> Response:
-    """Add a staff user with a role and a first password (audited)."""
+    """Add a staff user with a role and a one-time set-up link or a first password (audited).
+
+    The link is shown once, in this answer; the user chooses their password with it.
+    """
+    if access not in ("link", "password"):
+        return _settings_page(request, 422, user_error="access: give link or password.")
     try:
         with request.app.state.sessions() as session, session.begin():
-            add_user(session, email, role, password, staff.actor)
+            if access == "password":
+                add_user(session, email, role, password, staff.actor)
+                return done(PAGE, "User added.")
+            secret = secret_of(request, session)
+            user, token = invite_user(session, email, role, staff.actor, secret, now_of(request))
+            address = user.email
     except StaffError as exc:
-        return _settings_page(request, 422, user_error=str(exc), new_email=email, new_role=role)
-    return done(PAGE, "User added.")
+        return _settings_page(
+            request, 422, user_error=str(exc), new_email=email, new_role=role, new_access=access
+        )
+    base = request.app.state.settings.portal_base_url.rstrip("/")
+    link = f"{base}{SETUP_PATH}?{urlencode({'token': token})}"
+    return _settings_page(request, 201, new_link=link, new_link_email=address)
 
 
 def _user(request: Request, user_id: int) -> str | None:

@@ -188,4 +188,37 @@ TEXTS: dict[str, dict[str, str]] = {
     "failed": {"nl": "mislukt"},
     "running": {"nl": "bezig"},
     "No scheduled job has run yet.": {"nl": "Er heeft nog geen geplande taak gedraaid."},
+    # the one-time set-up link
+    "How the user gets in": {"nl": "Hoe de gebruiker binnenkomt"},
+    "A one-time set-up link: they choose their own password": {
+        "nl": "Een eenmalige instellink: de gebruiker kiest zelf een wachtwoord"
+    },
+    "A first password I give them": {"nl": "Een eerste wachtwoord dat ik geef"},
+    "Only with a first password: at least 12 characters; give it to the user in person.": {
+        "nl": "Alleen bij een eerste wachtwoord: minstens 12 tekens; geef het de gebruiker "
+        "persoonlijk."
+    },
+    "access: give link or password.": {"nl": "toegang: kies link of wachtwoord."},
+    "{email} was added. Send them this one-time set-up link; it is shown this once and works "
+    "for {hours} hours, until they set their password.": {
+        "nl": "{email} is toegevoegd. Stuur deze eenmalige instellink; hij wordt alleen nu "
+        "getoond en werkt {hours} uur, tot het wachtwoord is ingesteld."
+    },
+    "Choose your password": {"nl": "Kies uw wachtwoord"},
+    "This set-up link is not valid (any more): it was used, it expired, or it was changed. "
+    "Ask an administrator for a new one.": {
+        "nl": "Deze instellink is niet (meer) geldig: hij is gebruikt, verlopen of gewijzigd. "
+        "Vraag een beheerder om een nieuwe."
+    },
+    "Your password is set.": {"nl": "Uw wachtwoord is ingesteld."},
+    "Set the password of {email}. This link works once.": {
+        "nl": "Stel het wachtwoord in van {email}. Deze link werkt één keer."
+    },
+    "New password": {"nl": "Nieuw wachtwoord"},
+    "At least 12 characters, not a well-known password, not your e-mail address.": {
+        "nl": "Minstens 12 tekens, geen bekend wachtwoord, niet uw e-mailadres."
+    },
+    "The same password again": {"nl": "Hetzelfde wachtwoord nog eens"},
+    "Set password": {"nl": "Wachtwoord instellen"},
+    "The two passwords are not the same.": {"nl": "De twee wachtwoorden zijn niet gelijk."},
 }
