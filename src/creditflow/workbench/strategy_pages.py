@@ -19,7 +19,7 @@ from creditflow.staff.access import now_of, page_access, require
 from creditflow.staff.service import Staff
 from creditflow.strategy.models import StrategyVersion
 from creditflow.strategy.run import collection_run
-from creditflow.strategy.schema import StrategyError, parse_strategy
+from creditflow.strategy.schema import Strategy, StrategyError, parse_strategy
 from creditflow.strategy.service import (
     activate_version,
     active_strategy,
@@ -92,7 +92,9 @@ def version_page(request: Request, version_id: int) -> Response:
     version, text = _version_text(request, version_id)
     if not text:
         return not_found(request)
-    strategy = parse_strategy(text, source=version.source_name if version else "default.yaml")
+    strategy = _parsed(request, version, text)
+    if isinstance(strategy, Response):
+        return strategy
     return render(
         request,
         "strategy_version.html",
@@ -101,6 +103,15 @@ def version_page(request: Request, version_id: int) -> Response:
         segments=segment_views(strategy),
         text=text,
     )
+
+
+def _parsed(request: Request, version: StrategyVersion | None, text: str) -> Strategy | Response:
+    """The version as a strategy; its errors by line when today's checks refuse it."""
+    source = version.source_name if version else "default.yaml"
+    try:
+        return parse_strategy(text, source=source)
+    except StrategyError as exc:
+        return _refused(request, text, source, exc.errors)
 
 
 @router.get("/strategy/diff")
@@ -186,7 +197,9 @@ def dry_run(
     version, text = _version_text(request, version_id)
     if not text:
         return not_found(request)
-    strategy = parse_strategy(text, source=version.source_name if version else "default.yaml")
+    strategy = _parsed(request, version, text)
+    if isinstance(strategy, Response):
+        return strategy
     now = now_of(request)
     settings = request.app.state.settings
     result = collection_run(
