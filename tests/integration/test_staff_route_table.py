@@ -59,6 +59,7 @@ def test_the_route_table_is_read_and_only_health_and_sign_in_are_open():
         "/api/health",
         "/api/ready",
         "/workbench/login",
+        "/workbench/setup",
         "/workbench/static/workbench.css",
     }
     assert ("POST", "/api/probe") in WRITE_ROUTES and ("POST", "/workbench/probe") in WRITE_ROUTES

@@ -26,6 +26,9 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.dispatch.routes",
     "creditflow.staff.routes",
     "creditflow.workbench.today",
+    "creditflow.workbench.strategy_pages",
+    "creditflow.workbench.settings_pages",
+    "creditflow.workbench.setup_pages",
     "creditflow.observe.routes",
 )
 

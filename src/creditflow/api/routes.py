@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from creditflow.dispatch.service import list_actions
@@ -39,6 +38,16 @@ def openapi(request: Request) -> JSONResponse:
 
 
 @router.get("/docs", include_in_schema=False)
-def docs() -> HTMLResponse:
-    """Swagger UI on the schema above."""
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="creditflow API")
+def docs(request: Request) -> HTMLResponse:
+    """The API reference drawn from the schema above, on the server (no CDN, no script)."""
+    from creditflow.api.reference import render_reference
+
+    html, csp = render_reference(request.app.openapi())
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

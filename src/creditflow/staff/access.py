@@ -28,7 +28,8 @@ LOGIN_PATH = "/workbench/login"
 CSRF_HEADER = "X-CSRF-Token"
 # Liveness and readiness for load balancers and compose: a status, nothing about customers.
 PUBLIC_API_PATHS = frozenset({"/api/health", "/api/ready"})
-PUBLIC_PAGE_PATHS = frozenset({LOGIN_PATH, "/workbench/static/workbench.css"})
+# The set-up page checks its own one-time token (staff/setup_links.py).
+PUBLIC_PAGE_PATHS = frozenset({LOGIN_PATH, "/workbench/static/workbench.css", "/workbench/setup"})
 ANY_ROLE_WRITES = frozenset({"/workbench/logout"})  # a viewer may still sign out
 
 

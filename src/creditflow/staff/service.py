@@ -36,6 +36,7 @@ from creditflow.staff.permissions import (
     scope_may,
     session_expired,
 )
+from creditflow.staff.setup_links import setup_token, token_user_id, token_valid
 
 LAST_SEEN_EVERY = timedelta(seconds=60)  # how often a session's last_seen_at is written
 
@@ -111,6 +112,59 @@ def set_active(session: Session, email: str, active: bool, actor: str) -> StaffU
             session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         verb = "staff_user_enabled" if active else "staff_user_disabled"
         audit(session, actor, verb, "staff_user", address)
+    return user
+
+
+def invite_user(
+    session: Session, email: str, role: str, actor: str, secret: str, now: datetime
+) -> tuple[StaffUser, str]:
+    """Add a user who sets their own password through a one-time link (audited); returns
+    the user and the link's token. Until then no password works for them."""
+    user = add_user(session, email, role, new_token(), actor)
+    token = setup_token(secret, user.id, user.email, user.password_hash, now)
+    audit(session, actor, "staff_setup_link_made", "staff_user", user.email)
+    return user, token
+
+
+def setup_user(session: Session, secret: str, token: str, now: datetime) -> StaffUser | None:
+    """The active user a set-up token is for, None when it is forged, used or expired."""
+    user_id = token_user_id(token)
+    user = session.get(StaffUser, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        return None
+    if not token_valid(secret, token, user.id, user.email, user.password_hash, now):
+        return None
+    return user
+
+
+def set_password(session: Session, user: StaffUser, password: str, actor: str) -> None:
+    """Give a user a new password (checked like any other); their sessions end (audited)."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise StaffError(problem)
+    user.password_hash = hash_password(password)
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+    audit(session, actor, "staff_password_set", "staff_user", user.email)
+
+
+def set_role(session: Session, email: str, role: str, actor: str) -> StaffUser:
+    """Give a user another role; it applies to their next request (audited)."""
+    address = email.strip().lower()
+    if role not in ROLES:
+        raise StaffError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    user = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    if user is None:
+        raise StaffError(f"no user {address}")
+    if user.role != role:
+        audit(
+            session,
+            actor,
+            "staff_role_changed",
+            "staff_user",
+            address,
+            {"from": user.role, "to": role},
+        )
+        user.role = role
     return user
 
 

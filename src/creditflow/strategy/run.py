@@ -22,6 +22,7 @@ from creditflow.strategy.engine import Decision, decide
 from creditflow.strategy.experiment import decide_experiment
 from creditflow.strategy.lease import run_lease
 from creditflow.strategy.models import CollectionRun
+from creditflow.strategy.schema import Strategy
 from creditflow.strategy.service import active_strategy, challenger_strategy
 from creditflow.strategy.snapshot import Snapshot, load_snapshot
 
@@ -70,24 +71,36 @@ def collection_run(
     now: datetime,
     dry_run: bool = False,
     wait: float = 0.0,
+    strategy: Strategy | None = None,
 ) -> RunResult:
     """Decide and queue today's actions; with dry_run nothing is written.
 
     One run at a time: a run that finds another under way waits up to `wait`
     seconds for it, then raises RunInProgress (a dry run reads and needs no lease).
+    A dry run may try a `strategy` that is not active yet (the workbench's preview).
     """
     if dry_run:
-        return _run(engine, settings, as_of, now=now, dry_run=True)
+        return _run(engine, settings, as_of, now=now, dry_run=True, candidate=strategy)
+    if strategy is not None:
+        raise ValueError("strategy: only a dry run may use a strategy that is not active")
     with run_lease(engine, as_of, wait=wait):
         return _run(engine, settings, as_of, now=now, dry_run=False)
 
 
 def _run(
-    engine: Engine, settings: Settings, as_of: date, *, now: datetime, dry_run: bool
+    engine: Engine,
+    settings: Settings,
+    as_of: date,
+    *,
+    now: datetime,
+    dry_run: bool,
+    candidate: Strategy | None = None,
 ) -> RunResult:
     session = session_factory(engine)()
     with session.begin():
         strategy, version_id = active_strategy(session)
+        if candidate is not None:
+            strategy = candidate
         if not dry_run:
             from creditflow.arrangements.plans import settle_payment_plans
             from creditflow.arrangements.service import detect_broken_promises

@@ -83,3 +83,45 @@ def active_strategy(session: Session) -> tuple[Strategy, int | None]:
     if version is None:
         return parse_strategy(default_strategy_text(), source="default.yaml"), None
     return parse_strategy(version.content, source=version.source_name), version.id
+
+
+def store_strategy(
+    session: Session, text: str, source_name: str, templates: Collection[str] | None = None
+) -> StrategyVersion:
+    """Validate and keep a strategy as a version without activating it (same content: same
+    version); raises StrategyError with every error and its line."""
+    parsed = parse_strategy(text, source=source_name, templates=templates)
+    checksum = hashlib.sha256(text.encode()).hexdigest()
+    if parsed.challenger is not None:
+        _check_challenger(session, parsed, checksum, source_name)
+    existing = session.scalars(
+        select(StrategyVersion).where(StrategyVersion.checksum == checksum)
+    ).first()
+    if existing is not None:
+        return existing
+    version = StrategyVersion(
+        source_name=source_name, content=text, checksum=checksum, active=False
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def strategy_versions(session: Session) -> list[StrategyVersion]:
+    """Every stored version, newest first."""
+    return list(session.scalars(select(StrategyVersion).order_by(StrategyVersion.id.desc())))
+
+
+def activate_version(
+    session: Session, version_id: int, templates: Collection[str] | None = None
+) -> StrategyVersion | None:
+    """Make a stored version the active one (checked again first); None when there is none."""
+    version = session.get(StrategyVersion, version_id)
+    if version is None:
+        return None
+    parsed = parse_strategy(version.content, source=version.source_name, templates=templates)
+    if parsed.challenger is not None:
+        _check_challenger(session, parsed, version.checksum, version.source_name)
+    session.execute(update(StrategyVersion).values(active=False))
+    version.active = True
+    return version

@@ -19,6 +19,7 @@ from creditflow.portal.security import CSRF_FIELD, SECURITY_HEADERS
 from creditflow.staff.access import current_staff
 from creditflow.staff.pages import language_of
 from creditflow.staff.service import Staff
+from creditflow.workbench.health import app_sandbox
 from creditflow.workbench.i18n import texts, translate
 
 # (path, label): the main navigation, in this order on every page.
@@ -69,6 +70,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
             navigation=NAVIGATION,
             current_path=request.url.path,
             notice=_known_notice(request.query_params.get(NOTICE_PARAMETER)),
+            sandbox=app_sandbox(request.app),
             **context,
         )
     )

@@ -1,7 +1,7 @@
 """Work claims: who holds which item of the workbench's worklist.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0021
 Create Date: 2026-12-05
 
 One row per claimed item (`item_key`, unique); removing the staff user removes
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
