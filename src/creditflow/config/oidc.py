@@ -136,3 +136,15 @@ def parse_oidc(raw: Any) -> tuple[OidcProvider, ...]:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"[staff.oidc]: expected tables like [staff.oidc.google], got {raw!r}")
     return tuple(parse_provider(str(name), section) for name, section in raw.items())
+
+
+def check_oidc_secrets(settings: Any, environ: Mapping[str, str] | None = None) -> None:
+    """At `serve` start: every provider's client secret variable is set (else exit 2)."""
+    for provider in settings.staff.oidc:
+        try:
+            provider.client_secret.reveal(environ)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"[staff.oidc.{provider.name}] client_secret_env: environment variable "
+                f"{provider.client_secret.env} is unset"
+            ) from exc
