@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
 from creditflow.config import Settings
@@ -199,6 +200,12 @@ def test_an_id_token_signed_with_another_key_is_refused(client, engine, provider
     assert "BadSignatureError" in last_refusal(engine)
     provider.sign_with_stranger = False
     assert oidc_sign_in(client).status_code == 303  # the same flow with the right key
+
+
+def test_a_new_signing_key_at_the_provider_is_fetched_and_used(client, provider):
+    assert oidc_sign_in(client).status_code == 303  # the app now holds the first JWKS
+    provider.key = RSAKey.generate_key(2048, parameters={"kid": "test-key-2"})
+    assert oidc_sign_in(client).status_code == 303
 
 
 def test_a_wrong_or_missing_state_is_refused(client, settings, provider):
