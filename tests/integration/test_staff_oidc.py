@@ -216,9 +216,20 @@ def test_a_wrong_or_missing_state_is_refused(client, settings, provider):
         f"{url.path}?code={query['code']}&state=forged-state", follow_redirects=False
     )
     assert forged.status_code == 400 and "cf_staff" not in forged.headers.get("set-cookie", "")
-    other_browser = staff_client(oidc_settings(settings, provider))
-    assert other_browser.get(callback, follow_redirects=False).status_code == 400
+    assert client.get(callback, follow_redirects=False).status_code == 400  # cookie cleared
+    mine = at_provider(client)
+    signed = client.cookies.get("cf_oidc")
+    assert signed
+    client.cookies.clear()
+    tampered = signed[:-2] + ("AA" if not signed.endswith("AA") else "BB")
+    client.cookies.set("cf_oidc", tampered, domain="testserver.local", path="/workbench/oidc")
+    assert client.get(mine, follow_redirects=False).status_code == 400
+    theirs = at_provider(staff_client(oidc_settings(settings, provider)))
+    client.cookies.set("cf_oidc", signed, domain="testserver.local", path="/workbench/oidc")
+    assert client.get(theirs, follow_redirects=False).status_code == 400  # not its state
     assert provider.token_requests == []  # refused before any code was exchanged
+    client.cookies.set("cf_oidc", signed, domain="testserver.local", path="/workbench/oidc")
+    assert client.get(mine, follow_redirects=False).status_code == 303  # untampered: works
 
 
 def test_a_callback_works_once(client):

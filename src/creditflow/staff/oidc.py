@@ -146,9 +146,15 @@ class OidcClient:
             data = self._get(self.provider.discovery_url)
             if str(data.get("issuer", "")).rstrip("/") != self.provider.issuer.rstrip("/"):
                 raise OidcRefused(f"discovery names issuer {data.get('issuer')!r}")
+            # http only for a loopback issuer (config/oidc.py allows nothing else)
+            schemes = (
+                ("https://", "http://")
+                if self.provider.issuer.startswith("http:")
+                else ("https://",)
+            )
             for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-                if not str(data.get(key, "")).startswith(("https://", "http://")):
-                    raise OidcRefused(f"discovery has no {key}")
+                if not str(data.get(key, "")).startswith(schemes):
+                    raise OidcRefused(f"discovery has no https {key}")
             self._metadata, self._keys, self._fetched = data, None, time.monotonic()
         return self._metadata
 
