@@ -161,7 +161,9 @@ def test_a_disabled_user_is_refused(client, engine):
 def test_a_user_with_two_step_sign_in_on_is_refused(client, engine):
     with transaction(engine) as session:
         set_totp(session, "anna@example.nl", True, "test")
-    assert oidc_sign_in(client).status_code == 403
+    response = oidc_sign_in(client)
+    assert response.status_code == 403 and "cf_staff" not in response.headers.get("set-cookie", "")
+    assert "Inloggen in twee stappen staat aan voor anna@example.nl" in response.text
 
 
 def test_an_unverified_address_is_refused(client, engine, provider):

@@ -37,6 +37,7 @@ from creditflow.staff.oidc import (
 from creditflow.staff.pages import language_of
 from creditflow.staff.routes import login_page, safe_next
 from creditflow.staff.service import (
+    TWO_STEP_ON,
     address_lockout,
     external_sign_in,
     failed_attempt,
@@ -172,6 +173,9 @@ def callback(
             text = "Too many failed attempts. Try again after {time} UTC."
             return _refused(request, 429, text, time=outcome.locked_until.strftime("%H:%M"))
         log.info("OIDC %s: %s refused: %s", name, email, outcome.reason)
+        if outcome.reason == TWO_STEP_ON:
+            text = "Two-step sign-in is on for {email}: sign in with your password and code."
+            return _refused(request, 403, text, email=email)
         text = (
             "{label} signed you in as {email}, but there is no active workbench user with "
             "that address. Ask an administrator."

@@ -37,7 +37,8 @@ from creditflow.staff.permissions import (
     session_expired,
 )
 
-LAST_SEEN_EVERY = timedelta(seconds=60)  # how often a session's last_seen_at is written
+LAST_SEEN_EVERY = timedelta(seconds=60)
+TWO_STEP_ON = "two-step sign-in is on for this user"  # an OIDC sign-in cannot give the code  # how often a session's last_seen_at is written
 
 
 class StaffError(ValueError):
@@ -298,7 +299,7 @@ def external_sign_in(
     elif not user.active:
         reason = "the user is disabled"
     elif user.totp_secret:
-        reason = "two-step sign-in is on for this user"
+        reason = TWO_STEP_ON
     if reason or user is None:
         failed_attempt(session, address, ip, now, via, reason)
         return SignInOutcome(None, None, reason)

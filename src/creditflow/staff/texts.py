@@ -50,6 +50,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "opnieuw."
     },
     "There is no sign-in provider {name}.": {"nl": "Er is geen inlogdienst {name}."},
+    "Two-step sign-in is on for {email}: sign in with your password and code.": {
+        "nl": "Inloggen in twee stappen staat aan voor {email}: log in met uw wachtwoord en code."
+    },
     "admin": {"nl": "beheerder"},
     "manager": {"nl": "manager"},
     "collector": {"nl": "incasso-medewerker"},
