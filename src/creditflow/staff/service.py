@@ -37,8 +37,8 @@ from creditflow.staff.permissions import (
     session_expired,
 )
 
-LAST_SEEN_EVERY = timedelta(seconds=60)
-TWO_STEP_ON = "two-step sign-in is on for this user"  # an OIDC sign-in cannot give the code  # how often a session's last_seen_at is written
+LAST_SEEN_EVERY = timedelta(seconds=60)  # how often a session's last_seen_at is written
+TWO_STEP_ON = "two-step sign-in is on for this user"  # an OIDC sign-in cannot give the code
 
 
 class StaffError(ValueError):
