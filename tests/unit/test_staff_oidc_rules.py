@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from creditflow.cli import app
 from creditflow.config import ConfigError, Settings, load_settings
 from creditflow.config.oidc import OidcProvider, check_oidc_secrets, parse_provider
-from creditflow.staff.oidc import OidcRefused, same_state, signed_in_email
+from creditflow.staff.oidc import OidcRefused, Pending, new_pending, same_state, signed_in_email
 
 GOOD = """
 [staff.oidc.entra]
@@ -173,3 +173,13 @@ def test_allowed_domains_limit_every_kind():
 def test_the_state_must_be_the_browsers_own():
     assert same_state("abc", "abc")
     assert not same_state("abc", "abd") and not same_state("abc", "")
+
+
+def test_a_pending_sign_in_survives_its_cookie_fields_and_refuses_malformed_ones():
+    pending = new_pending("google", "/workbench/today")
+    assert Pending.from_dict(pending.as_dict()) == pending
+    assert len({pending.state, pending.nonce, pending.verifier}) == 3
+    assert len(pending.verifier) >= 43  # RFC 7636: 43 to 128 characters
+    assert Pending.from_dict({**pending.as_dict(), "n": ""}) is None
+    assert Pending.from_dict({**pending.as_dict(), "s": 5}) is None
+    assert Pending.from_dict(["not", "a", "mapping"]) is None
