@@ -418,9 +418,11 @@ def serve(
     import uvicorn
 
     from creditflow.api.app import create_app, serve_settings
+    from creditflow.config.oidc import check_oidc_secrets
     from creditflow.payments.providers import sandbox_enabled
 
     settings = serve_settings(command_settings(db), host, port)
+    _configured(check_oidc_secrets, settings)
     command_engine(settings).dispose()  # create or upgrade the schema before the first request
     provider = settings.payments.provider
     if sandbox_enabled(settings):

@@ -25,6 +25,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.inbound.routes",
     "creditflow.dispatch.routes",
     "creditflow.staff.routes",
+    "creditflow.staff.oidc_routes",
     "creditflow.workbench.today",
     "creditflow.workbench.strategy_pages",
     "creditflow.workbench.settings_pages",

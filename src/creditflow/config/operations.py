@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from creditflow.config.base import ConfigError, Secret, secret_value, table, text_value
+from creditflow.config.oidc import OidcProvider, parse_oidc
 
 # [staff] ----------------------------------------------------------------------------
 
@@ -28,18 +29,20 @@ class StaffSettings:
     account_failures: int = 5
     ip_failures: int = 20
     lockout_minutes: int = 15
+    oidc: tuple[OidcProvider, ...] = ()  # [staff.oidc.<name>], see config/oidc.py
 
 
 def parse_staff(data: Mapping[str, Any]) -> StaffSettings:
-    """`[staff]`: whole numbers of at least 1."""
+    """`[staff]`: whole numbers of at least 1, and the `[staff.oidc.<name>]` providers."""
     fields = set(StaffSettings.__dataclass_fields__)
     section = table(data, "staff", fields)
+    oidc = parse_oidc(section.pop("oidc", None))
     values: dict[str, int] = {}
     for key, value in section.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"[staff] {key}: expected a whole number >= 1, got {value!r}")
         values[key] = value
-    return StaffSettings(**values)
+    return StaffSettings(**values, oidc=oidc)
 
 
 # [analytics] ------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 Put `Depends(api_access)` on an `/api` router and `Depends(page_access)` on a
 `/workbench` router (`dependencies=[...]`): every route of the router is then guarded,
 including the ones added later. Only the paths in PUBLIC_API_PATHS and
-PUBLIC_PAGE_PATHS are open. A finer check on one route: `Depends(require("decide"))`.
+PUBLIC_PAGE_PATHS (and the OIDC sign-in steps, `public_page`) are open. A finer check
+on one route: `Depends(require("decide"))`.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +33,15 @@ PUBLIC_API_PATHS = frozenset({"/api/health", "/api/ready"})
 # The set-up page checks its own one-time token (staff/setup_links.py).
 PUBLIC_PAGE_PATHS = frozenset({LOGIN_PATH, "/workbench/static/workbench.css", "/workbench/setup"})
 ANY_ROLE_WRITES = frozenset({"/workbench/logout"})  # a viewer may still sign out
+# Sign-in with an OIDC provider (staff/oidc_routes.py): the browser arrives without a
+# session; the callback is guarded by its state, bound to the browser by a signed cookie.
+OIDC_PREFIX = "/workbench/oidc"
+PUBLIC_PAGE_PATTERN = re.compile(r"/workbench/oidc/[a-z0-9-]{1,32}/(start|callback)")
+
+
+def public_page(path: str) -> bool:
+    """True for the open workbench paths: PUBLIC_PAGE_PATHS and the OIDC sign-in steps."""
+    return path in PUBLIC_PAGE_PATHS or PUBLIC_PAGE_PATTERN.fullmatch(path) is not None
 
 
 class AccessDenied(Exception):
@@ -128,7 +139,7 @@ async def page_access(request: Request) -> None:
     path = request.url.path
     writes = request.method.upper() not in SAFE_METHODS
     sent = str((await request.form()).get(CSRF_FIELD) or "") if writes else ""
-    if path in PUBLIC_PAGE_PATHS:
+    if public_page(path):
         if writes:
             secret = await run_in_threadpool(_secret, request)
             if not csrf_ok(secret, request.cookies.get(CSRF_COOKIE), sent):

@@ -31,7 +31,7 @@ HOME = "/workbench"
 TODAY = "/workbench/today"
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a workbench path is followed after sign-in (never another site)."""
     if target and target.startswith("/workbench") and not target.startswith("//"):
         return target
@@ -49,7 +49,7 @@ def stylesheet() -> Response:
     return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
-def _login_page(
+def login_page(
     request: Request,
     status: int = 200,
     error: str | None = None,
@@ -57,6 +57,7 @@ def _login_page(
     next_path: str | None = None,
     signed_out: bool = False,
 ) -> Response:
+    """The sign-in page: the password form and a button per OIDC provider."""
     with request.app.state.sessions() as session, session.begin():
         secret = secret_of(request, session)
     existing = csrf_from_cookie(secret, request.cookies.get(CSRF_COOKIE))
@@ -68,9 +69,10 @@ def _login_page(
         error=error,
         email=email,
         csrf=form_value,
-        next_path=_safe_next(next_path),
+        next_path=safe_next(next_path),
         signed_out=signed_out,
         csrf_field=CSRF_FIELD,
+        providers=request.app.state.settings.staff.oidc,
     )
     if cookie:
         response.set_cookie(
@@ -91,7 +93,7 @@ def login_form(
     signed_out: str | None = None,
 ) -> Response:
     """The sign-in page (signing in again replaces the current session)."""
-    return _login_page(request, next_path=next, signed_out=bool(signed_out))
+    return login_page(request, next_path=next, signed_out=bool(signed_out))
 
 
 @router.post("/login")
@@ -120,10 +122,10 @@ def login(
         if outcome.locked_until is not None:
             text = translate(lang, "Too many failed attempts. Try again after {time} UTC.")
             error = text.format(time=outcome.locked_until.strftime("%H:%M"))
-            return _login_page(request, 429, error, email, next)
+            return login_page(request, 429, error, email, next)
         error = translate(lang, "The e-mail address, the password or the code is wrong.")
-        return _login_page(request, 401, error, email, next)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+        return login_page(request, 401, error, email, next)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/"
     )

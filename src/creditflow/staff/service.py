@@ -39,6 +39,7 @@ from creditflow.staff.permissions import (
 from creditflow.staff.setup_links import setup_token, token_user_id, token_valid
 
 LAST_SEEN_EVERY = timedelta(seconds=60)  # how often a session's last_seen_at is written
+TWO_STEP_ON = "two-step sign-in is on for this user"  # an OIDC sign-in cannot give the code
 
 
 class StaffError(ValueError):
@@ -236,6 +237,7 @@ class SignInOutcome:
 
     user: StaffUser | None
     locked_until: datetime | None = None
+    reason: str = ""  # why an external sign-in was refused (for the audit log)
 
 
 def _failures(
@@ -245,6 +247,15 @@ def _failures(
         column == value, SignInAttempt.at > since, SignInAttempt.succeeded.is_(False)
     )
     return list(session.scalars(query))
+
+
+def address_lockout(
+    session: Session, ip: str, now: datetime, policy: AccessPolicy
+) -> datetime | None:
+    """When the lockout of this client address ends, None when it is not locked."""
+    window = timedelta(minutes=policy.lockout_minutes)
+    failures = _failures(session, SignInAttempt.ip, ip, now - window)
+    return locked_until(failures, now, policy.ip_failures, window)
 
 
 def lockout(
@@ -265,9 +276,7 @@ def lockout(
             policy.account_failures,
             window,
         ),
-        locked_until(
-            _failures(session, SignInAttempt.ip, ip, now - window), now, policy.ip_failures, window
-        ),
+        address_lockout(session, ip, now, policy),
     ]
     found = [end for end in ends if end is not None]
     return max(found) if found else None
@@ -310,6 +319,49 @@ def sign_in(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit(session, f"user:{address}", "staff_signed_in", "staff_user", address, {"ip": ip})
+    return SignInOutcome(user)
+
+
+def failed_attempt(
+    session: Session, email: str, ip: str, now: datetime, via: str, reason: str
+) -> None:
+    """Record a refused sign-in (it counts toward the lockouts) in the attempts and audit."""
+    address = email.strip().lower()[:254]
+    session.add(SignInAttempt(email=address, ip=ip[:64], at=now, succeeded=False))
+    details = {"ip": ip, "via": via, "reason": reason[:200]}
+    actor = f"user:{address}" if address else f"oidc:{via}"
+    audit(session, actor[:128], "staff_sign_in_failed", "staff_user", address or via, details)
+
+
+def external_sign_in(
+    session: Session, email: str, ip: str, now: datetime, policy: AccessPolicy, via: str
+) -> SignInOutcome:
+    """Sign in an existing, active user whose address an OIDC provider vouched for.
+
+    No self-registration: an unknown or disabled address is refused, and so is a user
+    with two-step sign-in on (the provider cannot give creditflow's code). Locks apply
+    as for passwords, and every try is recorded and audited with the provider's name.
+    """
+    address = email.strip().lower()[:254]
+    ends = lockout(session, address, ip, now, policy)
+    if ends is not None:
+        return SignInOutcome(None, ends, "locked")
+    user = session.scalar(select(StaffUser).where(StaffUser.email == address))
+    reason = ""
+    if user is None:
+        reason = "no staff user with this address"
+    elif not user.active:
+        reason = "the user is disabled"
+    elif user.totp_secret:
+        reason = TWO_STEP_ON
+    if reason or user is None:
+        failed_attempt(session, address, ip, now, via, reason)
+        return SignInOutcome(None, None, reason)
+    session.add(SignInAttempt(email=address, ip=ip[:64], at=now, succeeded=True))
+    audit(
+        session, f"user:{address}", "staff_signed_in", "staff_user", address,
+        {"ip": ip, "via": via},
+    )  # fmt: skip
     return SignInOutcome(user)
 
 

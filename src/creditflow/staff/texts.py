@@ -32,6 +32,27 @@ TEXTS: dict[str, dict[str, str]] = {
     "Skip to content": {"nl": "Naar de inhoud"},
     "This customer is not in your portfolio.": {"nl": "Deze klant zit niet in uw portefeuille."},
     "There is no such page or record.": {"nl": "Deze pagina of dit record bestaat niet."},
+    "Or sign in with your organisation's account": {
+        "nl": "Of log in met het account van uw organisatie"
+    },
+    "Sign in with {label}": {"nl": "Inloggen met {label}"},
+    "Signing in with {label} did not work. Try again, or sign in with your password.": {
+        "nl": "Inloggen met {label} is niet gelukt. Probeer het opnieuw, of log in met uw "
+        "wachtwoord."
+    },
+    "{label} signed you in as {email}, but there is no active workbench user with that "
+    "address. Ask an administrator.": {
+        "nl": "{label} heeft u aangemeld als {email}, maar er is geen actieve gebruiker van de "
+        "werkbank met dat adres. Vraag het een beheerder."
+    },
+    "The sign-in took too long or was started in another browser. Try again.": {
+        "nl": "Het inloggen duurde te lang of is in een andere browser begonnen. Probeer het "
+        "opnieuw."
+    },
+    "There is no sign-in provider {name}.": {"nl": "Er is geen inlogdienst {name}."},
+    "Two-step sign-in is on for {email}: sign in with your password and code.": {
+        "nl": "Inloggen in twee stappen staat aan voor {email}: log in met uw wachtwoord en code."
+    },
     "admin": {"nl": "beheerder"},
     "manager": {"nl": "manager"},
     "collector": {"nl": "incasso-medewerker"},
