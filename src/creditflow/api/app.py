@@ -26,6 +26,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.dispatch.routes",
     "creditflow.staff.routes",
     "creditflow.workbench.today",
+    "creditflow.workbench.queues",
     "creditflow.observe.routes",
 )
 

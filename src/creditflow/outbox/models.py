@@ -12,7 +12,18 @@ from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables it
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
 from creditflow.strategy import models as _strategy_tables  # noqa: F401 - tables its foreign keys name
 
-ACTION_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "cancelled", "done")
+ACTION_STATUSES = (
+    "planned",
+    "queued",
+    "held",
+    "sent",
+    "delivered",
+    "failed",
+    "cancelled",
+    "done",
+)
+# A queued action a person put on hold: no worker claims it until it is released.
+HELD = "held"
 OPEN_STATUSES = ("queued",)
 CONTACT_STATUSES = ("queued", "sent", "delivered", "done")
 # Payload key of the invoices a confirmation is about (promise, dispute, thanks): the
