@@ -9,7 +9,7 @@ customer of their portfolio, and may match it only to such a customer's invoice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
@@ -73,21 +73,21 @@ def _entries(session: Session) -> list[StatementEntryRecord]:
 def unmatched_entries(session: Session, staff: Staff) -> list[EntryRow]:
     """The unmatched entries this staff member sees, with the suggestions they may act on."""
     records = _entries(session)
-    wanted: list[dict[str, Any]] = [s for r in records for s in (r.suggestions or [])]
-    invoice_ids = {int(s["invoice_id"]) for s in wanted if s.get("invoice_id") is not None}
-    found: dict[int, tuple[Invoice, Customer]] = {}
-    if invoice_ids:
+    # the import stores suggestions by invoice number (payments.statement_import)
+    numbers = {str(s["invoice"]) for r in records for s in (r.suggestions or []) if s.get("invoice")}
+    found: dict[str, tuple[Invoice, Customer]] = {}
+    if numbers:
         for invoice, customer in session.execute(
             select(Invoice, Customer)
             .join(Customer, Customer.id == Invoice.customer_id)
-            .where(Invoice.id.in_(invoice_ids), customer_scope(staff))
+            .where(Invoice.invoice_number.in_(numbers), customer_scope(staff))
         ):
-            found[invoice.id] = (invoice, customer)
+            found[invoice.invoice_number] = (invoice, customer)
     rows = []
     for r in records:
         suggestions = []
         for s in r.suggestions or []:
-            hit = found.get(int(s.get("invoice_id") or 0))
+            hit = found.get(str(s.get("invoice") or ""))
             if hit is None:
                 continue
             invoice, customer = hit
