@@ -435,4 +435,4 @@ def test_the_queue_pages_speak_dutch(ledger, settings):
     page = client.get("/workbench/queues", headers={"Accept-Language": "nl"}).text
     assert "Geschillen" in page and "Regelingsverzoeken" in page
     disputes = client.get("/workbench/queues/disputes", headers={"Accept-Language": "nl"}).text
-    assert "Geschil afhandelen" in disputes and "creditnota" in disputes
+    assert "Geschil afhandelen" in disputes and "Creditnota: crediteer" in disputes

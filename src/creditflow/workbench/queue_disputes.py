@@ -103,7 +103,8 @@ def disputes_page(request: Request, session: SessionDep) -> Response:
         request,
         "queue_disputes.html",
         rows=rows,
-        outcomes=DISPUTE_OUTCOMES,
+        outcomes=[(outcome, OUTCOME_LABELS[outcome]) for outcome in DISPUTE_OUTCOMES],
+        reasons=REASON_LABELS,
         may_decide=staff.may("decide"),
     )
 
@@ -159,6 +160,19 @@ def resolve(
     return done(target, OUTCOME_NOTICES[outcome])
 
 
+OUTCOME_LABELS = {
+    "credit_note": "Credit note: credit what is open",
+    "justified": "Justified: write the invoice off",
+    "rejected": "Rejected: collection resumes",
+}
+REASON_LABELS = {
+    "amount_wrong": "Amount is wrong",
+    "not_delivered": "Not delivered",
+    "quality": "Quality",
+    "already_paid": "Already paid",
+    "not_ordered": "Not ordered",
+    "other": "Other",
+}
 OUTCOME_NOTICES = {
     "credit_note": "Dispute resolved: the invoice is credited.",
     "justified": "Dispute resolved: the invoice is written off.",
