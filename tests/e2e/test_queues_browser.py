@@ -139,9 +139,15 @@ def test_a_manager_resolves_a_dispute_approves_a_plan_and_matches_a_payment_in_c
     day = DAY + timedelta(days=1)
     run = collection_run(engine, settings, day, now=datetime(2026, 3, 3, 5, tzinfo=UTC))
     with transaction(engine) as session:
-        queued = session.execute(
-            select(Action.invoice_numbers).where(Action.run_id == run.run_id, Action.kind == "message")
-        ).scalars().all()
+        queued = (
+            session.execute(
+                select(Action.invoice_numbers).where(
+                    Action.run_id == run.run_id, Action.kind == "message"
+                )
+            )
+            .scalars()
+            .all()
+        )
     numbers = {n for invoices in queued for n in invoices}
     assert "INV-3" in numbers  # the rejected dispute's invoice is dunned again
     assert not {"INV-1", "INV-2"} & numbers  # the approved plan pauses Jan's invoices

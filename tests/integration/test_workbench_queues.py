@@ -112,7 +112,9 @@ def dunned(engine: Engine, settings: Settings, day: date) -> set[str]:
 
 def plan_request(engine: Engine, settings: Settings, customer_id: str, months: int) -> int:
     with transaction(engine) as session:
-        customer = session.scalars(select(Customer).where(Customer.customer_id == customer_id)).one()
+        customer = session.scalars(
+            select(Customer).where(Customer.customer_id == customer_id)
+        ).one()
         outcome = request_plan(
             session, customer, months, today=DAY, now=NOW, policy=settings.portal
         )
@@ -151,7 +153,9 @@ def test_a_dispute_rejected_is_dunned_again_at_the_next_run(ledger, settings):
         assert invoice.status == "open" and invoice.open_minor == 90_000
         task = session.scalars(select(Action).where(Action.step == "dispute_review")).one()
         assert task.status == "done"
-        kinds = set(session.scalars(select(Event.kind).where(Event.customer_id == invoice.customer_id)))
+        kinds = set(
+            session.scalars(select(Event.kind).where(Event.customer_id == invoice.customer_id))
+        )
         assert "dispute.rejected" in kinds
     (entry,) = audited(ledger, "dispute.resolve")
     assert entry.actor == f"user:{MANAGER}" and entry.details["outcome"] == "rejected"
@@ -255,7 +259,9 @@ def test_an_approved_plan_is_active_and_pauses_the_customer(ledger, settings):
     assert response.status_code == 200 and "Plan approved" in response.text
     with transaction(ledger) as session:
         plan = session.scalars(select(PaymentPlan)).one()
-        rows = session.scalars(select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)).all()
+        rows = session.scalars(
+            select(PlanInstallment).where(PlanInstallment.plan_id == plan.id)
+        ).all()
         assert plan.status == "active" and plan.total_minor == 20_000
         assert len(rows) == 12 and sum(r.amount_minor for r in rows) == 20_000
         assert session.get(Action, task_id).status == "done"  # type: ignore[union-attr]
@@ -282,7 +288,8 @@ def test_a_collector_cannot_decide_a_plan_request(ledger, settings):
     task_id = plan_request(ledger, settings, "C001", 12)
     client, csrf = client_for(settings, COLLECTOR)
     response = client.post(
-        f"/workbench/queues/plans/{task_id}/decide", data={"csrf_token": csrf, "decision": "approve"}
+        f"/workbench/queues/plans/{task_id}/decide",
+        data={"csrf_token": csrf, "decision": "approve"},
     )
     assert response.status_code == 403
     with transaction(ledger) as session:
@@ -388,7 +395,9 @@ def test_a_cancelled_action_is_never_sent_and_cannot_be_released(ledger, setting
     action_pk = queued_reminder(ledger, settings)
     client, csrf = client_for(settings, MANAGER)
     client.post(f"/workbench/queues/outbox/{action_pk}/cancel", data={"csrf_token": csrf})
-    response = client.post(f"/workbench/queues/outbox/{action_pk}/release", data={"csrf_token": csrf})
+    response = client.post(
+        f"/workbench/queues/outbox/{action_pk}/release", data={"csrf_token": csrf}
+    )
     assert "cannot be changed that way" in response.text
     with transaction(ledger) as session:
         assert session.get(Action, action_pk).status == "cancelled"  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from creditflow.arrangements.decisions import (
 )
 from creditflow.arrangements.policy import PolicyRefusal
 from creditflow.money import Money
-from creditflow.outbox.handling import HandlingRefused, next_status
+from creditflow.outbox.transitions import HandlingRefused, next_status
 from creditflow.workbench.queue_common import age_days, safe_back
 
 

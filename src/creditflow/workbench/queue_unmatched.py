@@ -74,7 +74,9 @@ def unmatched_entries(session: Session, staff: Staff) -> list[EntryRow]:
     """The unmatched entries this staff member sees, with the suggestions they may act on."""
     records = _entries(session)
     # the import stores suggestions by invoice number (payments.statement_import)
-    numbers = {str(s["invoice"]) for r in records for s in (r.suggestions or []) if s.get("invoice")}
+    numbers = {
+        str(s["invoice"]) for r in records for s in (r.suggestions or []) if s.get("invoice")
+    }
     found: dict[str, tuple[Invoice, Customer]] = {}
     if numbers:
         for invoice, customer in session.execute(
