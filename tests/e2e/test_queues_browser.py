@@ -127,6 +127,17 @@ def test_a_manager_resolves_a_dispute_approves_a_plan_and_matches_a_payment_in_c
         assert "Payment matched to the invoice." in page.get_by_role("status").inner_text()
         assert "No unmatched payments." in page.inner_text("main")
         page.screenshot(path=shots / "07-matched.png", full_page=True)
+
+        page.goto(f"{server.base_url}/workbench/queues/outbox?channel=email")
+        assert page.get_by_label("Channel").input_value() == "email"
+        _fits(page)
+        page.screenshot(path=shots / "08-outbox.png", full_page=True)
+        page.get_by_role("link", name="Preview and handle").first.click()
+        assert "As the debtor will see it" in page.inner_text("main")
+        page.get_by_role("button", name="Hold").click()
+        assert "The action is held" in page.get_by_role("status").inner_text()
+        _fits(page)
+        page.screenshot(path=shots / "09-action-held.png", full_page=True)
         browser.close()
     print(f"screenshots: {shots}")
 

@@ -6,6 +6,8 @@ what the next collection run, the dispatcher's claim or the ledger does with it.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -208,6 +210,27 @@ def test_an_unknown_outcome_changes_nothing_and_says_so(ledger, settings):
         assert session.get(Dispute, dispute_id).status == "open"  # type: ignore[union-attr]
 
 
+def test_the_evidence_of_a_dispute_downloads_and_only_within_the_portfolio(ledger, settings):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    with transaction(ledger) as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.invoice_number == "INV-3")).one()
+        customer = session.get(Customer, invoice.customer_id)
+        assert customer is not None
+        dispute = open_dispute(session, customer, invoice, "quality", "see photo", now=NOW,
+                               attachment=("oven.png", png))  # fmt: skip
+        dispute_id = dispute.id
+    client, _ = client_for(settings, COLLECTOR)
+    page = client.get("/workbench/queues/disputes").text
+    link = re.search(rf'href="(/workbench/queues/disputes/{dispute_id}/attachments/\d+)"', page)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.content == png
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["content-type"] == "image/png"
+    other, _ = client_for(settings, OTHER)
+    assert other.get(link.group(1)).status_code == 403
+
+
 def test_a_collector_cannot_resolve_a_dispute(ledger, settings):
     dispute_id = dispute_on(ledger, "INV-3")  # C002 is in Coen's portfolio
     client, csrf = client_for(settings, COLLECTOR)
@@ -376,12 +399,24 @@ def claimable(engine: Engine) -> list[int]:
         return ids
 
 
+def test_the_preview_shows_the_message_as_the_debtor_will_see_it(ledger, settings):
+    action_pk = queued_reminder(ledger, settings)
+    client, _ = client_for(settings, MANAGER)
+    unset = client.get(f"/workbench/queues/outbox/{action_pk}").text
+    assert "The message cannot be rendered: [organisation] iban is not set" in unset
+    org = replace(settings.organisation, iban="NL91ABNA0417164300", name="Installatie BV")
+    client, _ = client_for(replace(settings, organisation=org), MANAGER)
+    page = client.get(f"/workbench/queues/outbox/{action_pk}").text
+    preview = page[page.index('<pre class="message-preview">') :]
+    assert "INV-1" in preview and "NL91 ABNA 0417 1643 00" in preview
+    assert "/portal/…" in preview or "/pay/…" in preview  # no working signed link
+
+
 def test_a_held_action_is_not_claimed_until_it_is_released(ledger, settings):
     action_pk = queued_reminder(ledger, settings)
     assert action_pk in claimable(ledger)
     client, csrf = client_for(settings, COLLECTOR)
-    preview = client.get(f"/workbench/queues/outbox/{action_pk}")
-    assert preview.status_code == 200 and "INV-1" in preview.text and "Jan de Vries" in preview.text
+    assert client.get(f"/workbench/queues/outbox/{action_pk}").status_code == 200
     client.post(f"/workbench/queues/outbox/{action_pk}/hold", data={"csrf_token": csrf})
     assert action_pk not in claimable(ledger)
     assert "held" in client.get("/workbench/queues/outbox?status=held").text

@@ -146,10 +146,17 @@ def action_page(
         attempts=attempts,
         preview=preview_action(session, settings, action, customer, now_of(request)),
         operations=[op for op, (allowed, _) in OPERATIONS.items() if action.status in allowed],
+        operation_labels=OPERATION_LABELS,
         may_handle=staff.may("work_customers"),
     )
 
 
+OPERATION_LABELS = {
+    "hold": "Hold",
+    "release": "Release",
+    "cancel": "Cancel the action",
+    "retry": "Retry now",
+}
 NOTICES = {
     "hold": "The action is held: it will not be sent until it is released.",
     "release": "The action is released: it will be sent at its time.",

@@ -149,10 +149,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "review": {"nl": "beoordeling"},
     "Attempts": {"nl": "Pogingen"},
     "Last error": {"nl": "Laatste fout"},
-    "hold action": {"nl": "Aanhouden"},
-    "release action": {"nl": "Vrijgeven"},
-    "cancel action": {"nl": "Annuleren"},
-    "retry action": {"nl": "Opnieuw proberen"},
+    "Hold": {"nl": "Aanhouden"},
+    "Release": {"nl": "Vrijgeven"},
+    "Cancel the action": {"nl": "Actie annuleren"},
+    "Retry now": {"nl": "Nu opnieuw proberen"},
     "As the debtor will see it": {"nl": "Zoals de debiteur het ziet"},
     "Links show … in place of the debtor's own code.": {
         "nl": "Links tonen … in plaats van de eigen code van de debiteur."
