@@ -158,6 +158,10 @@ def match(
         customer = session.get(Customer, invoice.customer_id) if invoice else None
         if invoice is None or customer is None or not may_open(staff, customer):
             return done(target, "There is no such invoice in your portfolio.")
+        if limited_to_portfolio(staff) and entry_id not in {
+            row.entry_id for row in unmatched_entries(session, staff)
+        }:
+            return done(target, "The payment is no longer in the queue.")
     try:
         resolve_entry(engine, entry_id, invoices=[number], actor=staff.actor, now=now_of(request))
     except ResolveError:
