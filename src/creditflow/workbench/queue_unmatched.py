@@ -29,6 +29,10 @@ from creditflow.workbench.queue_common import amount_text, queue_router, safe_ba
 
 router = queue_router()
 PATH = "/workbench/queues/unmatched"
+MATCH_REFUSED = (
+    "The payment could not be matched: it is no longer in the queue, "
+    "or it is money going out, or in another currency."
+)
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
@@ -165,8 +169,7 @@ def match(
     try:
         resolve_entry(engine, entry_id, invoices=[number], actor=staff.actor, now=now_of(request))
     except ResolveError:
-        return done(target, "The payment could not be matched: it is no longer in the queue, "
-                    "or it is money going out, or in another currency.")  # fmt: skip
+        return done(target, MATCH_REFUSED)
     return done(target, "Payment matched to the invoice.")
 
 
