@@ -30,6 +30,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.strategy_pages",
     "creditflow.workbench.settings_pages",
     "creditflow.workbench.setup_pages",
+    "creditflow.workbench.queues",
     "creditflow.observe.routes",
 )
 

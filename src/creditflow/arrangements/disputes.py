@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from creditflow.arrangements.decisions import dispute_resolution
 from creditflow.arrangements.models import DisputeAttachment
 from creditflow.arrangements.policy import PolicyRefusal
 from creditflow.arrangements.rules import DISPUTE_REASONS, safe_filename, sniff_upload
-from creditflow.ledger.models import Customer, Dispute, Invoice
+from creditflow.ledger.models import CreditNote, Customer, Dispute, Invoice
 from creditflow.ledger.service import add_event
+from creditflow.money import from_minor
+from creditflow.outbox.models import OPEN_TASK_STATUSES, Action
 from creditflow.outbox.service import cancel_queued_for_invoices, choose_channel, queue_action
+
+DISPUTE_REVIEW_STEP = "dispute_review"
 
 
 def open_dispute(
@@ -74,7 +79,7 @@ def open_dispute(
         key=f"dispute-{dispute.id}-task",
         kind="task",
         channel="review",
-        step="dispute_review",
+        step=DISPUTE_REVIEW_STEP,
         now=now,
         invoices=[invoice],
         amount_due_minor=invoice.open_minor,
@@ -104,5 +109,77 @@ def open_dispute(
         f"Dispute on {invoice.invoice_number}: {reason}",
         direction="in",
         data={"dispute_id": dispute.id, "source": source},
+    )
+    return dispute
+
+
+def resolve_dispute(
+    session: Session,
+    dispute: Dispute,
+    outcome: str,
+    note: str,
+    *,
+    today: date,
+    now: datetime,
+) -> Dispute:
+    """Close an open dispute: credit the invoice, write it off, or reject (dunning resumes).
+
+    The rule is `decisions.dispute_resolution`. The dispute's review task is done; the
+    timeline says what was decided. No message goes to the debtor: the outbox has no
+    transactional step for a decided dispute (`outbox.transactional.RESPONSE_STEPS`).
+    """
+    if dispute.status != "open":
+        raise PolicyRefusal(
+            "dispute_closed", f"dispute D{dispute.id:06d} is already {dispute.status}"
+        )
+    invoice = session.get(Invoice, dispute.invoice_id)
+    assert invoice is not None  # the foreign key guarantees it
+    effect = dispute_resolution(outcome, invoice.open_minor)
+    if effect.credit_minor:
+        session.add(
+            CreditNote(
+                credit_note_number=f"CN-D{dispute.id:06d}",
+                customer_id=dispute.customer_id,
+                invoice_id=invoice.id,
+                issue_date=today,
+                currency=invoice.currency,
+                amount_minor=effect.credit_minor,
+                applied_minor=effect.credit_minor,
+                source="dispute",
+                created_at=now,
+            )
+        )
+    invoice.open_minor = effect.open_after
+    invoice.status = effect.invoice_status
+    if effect.invoice_status == "paid" and invoice.paid_on is None:
+        invoice.paid_on = today
+    if outcome == "rejected":
+        invoice.dispute_reason = None
+    dispute.status = effect.dispute_status
+    dispute.closed_at = now
+    for task in session.scalars(
+        select(Action).where(
+            Action.customer_id == dispute.customer_id,
+            Action.kind == "task",
+            Action.step == DISPUTE_REVIEW_STEP,
+            Action.status.in_(OPEN_TASK_STATUSES),
+        )
+    ):
+        if (task.payload or {}).get("dispute_id") == dispute.id:
+            task.status = "done"
+            task.status_reason = f"dispute resolved: {outcome}"
+            task.updated_at = now
+    amount = f"{from_minor(effect.credit_minor or effect.open_after, invoice.currency)} {invoice.currency}"
+    summary = {
+        "credit_note": f"Dispute on {invoice.invoice_number} resolved: credited {amount}",
+        "justified": f"Dispute on {invoice.invoice_number} justified: {amount} written off",
+        "rejected": f"Dispute on {invoice.invoice_number} rejected: collection resumes",
+    }[outcome]
+    add_event(
+        session,
+        dispute.customer_id,
+        "dispute.resolved" if outcome != "rejected" else "dispute.rejected",
+        f"{summary}. {note}".strip() if note else summary,
+        data={"dispute_id": dispute.id, "outcome": outcome, "note": note[:1000]},
     )
     return dispute

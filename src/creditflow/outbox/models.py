@@ -10,9 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables its foreign keys name
 from creditflow.models import Base, JsonType, UtcDateTime, utcnow
+from creditflow.outbox.kinds import HELD
 from creditflow.strategy import models as _strategy_tables  # noqa: F401 - tables its foreign keys name
 
-ACTION_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "cancelled", "done")
+ACTION_STATUSES = (
+    "planned",
+    "queued",
+    HELD,  # a person put it on hold: no worker claims it until it is released
+    "sent",
+    "delivered",
+    "failed",
+    "cancelled",
+    "done",
+)
 OPEN_STATUSES = ("queued",)
 CONTACT_STATUSES = ("queued", "sent", "delivered", "done")
 # Payload key of the invoices a confirmation is about (promise, dispute, thanks): the
