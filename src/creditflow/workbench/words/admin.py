@@ -34,7 +34,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "message": {"nl": "bericht"},
     "task": {"nl": "taak"},
     "charge": {"nl": "kosten"},
-    "escalation": {"nl": "overdracht"},
+    "escalation": {"nl": "escalatie"},
     "friendly": {"nl": "vriendelijk"},
     "neutral": {"nl": "neutraal"},
     "firm": {"nl": "stellig"},

@@ -39,7 +39,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "due": {"nl": "datum"},
     "nobody": {"nl": "niemand"},
     "Claim": {"nl": "Oppakken"},
-    "Release": {"nl": "Teruggeven"},
+    "Release": {"nl": "Vrijgeven"},
     "Assign to": {"nl": "Toewijzen aan"},
     "Assign": {"nl": "Toewijzen"},
     "Nothing needs a person right now.": {"nl": "Er wacht nu niets op een mens."},
