@@ -22,6 +22,7 @@ from creditflow.strategy.snapshot_frames import (
     CUSTOMER_SCHEMA,
     INVOICE_SCHEMA,
     LETTER_SCHEMA,
+    PAUSE_SCHEMA,
     Snapshot,
 )
 
@@ -157,6 +158,13 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             "SELECT l.invoice_id, c.id, c.amount_minor FROM charge_invoice l "
             "JOIN charge c ON c.id = l.charge_id WHERE l.kind = 'collection_costs'",
             CHARGED_SCHEMA,
+        ),
+        pauses=read_frame(
+            conn,
+            "SELECT id, paused_until FROM customer "
+            "WHERE paused_until IS NOT NULL AND paused_until >= :as_of",
+            PAUSE_SCHEMA,
+            {"as_of": as_of},
         ),
     )
 

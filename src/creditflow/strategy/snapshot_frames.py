@@ -16,6 +16,7 @@ __all__ = [
     "CUSTOMER_SCHEMA",
     "INVOICE_SCHEMA",
     "LETTER_SCHEMA",
+    "PAUSE_SCHEMA",
     "PLAN_REQUEST_SCHEMA",
     "Snapshot",
 ]
@@ -60,6 +61,7 @@ LETTER_SCHEMA = {
 CHARGED_SCHEMA = {"invoice_pk": pl.Int64, "charge_id": pl.Int64, "amount_minor": pl.Int64}
 
 PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
+PAUSE_SCHEMA = {"customer_pk": pl.Int64, "paused_until": pl.Date}
 ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
 
 
@@ -81,6 +83,7 @@ class Snapshot:
     letters: LETTER_SCHEMA, one row per invoice named in a 14-day letter that was sent
         (sent_on is the posting day in the customer's time zone).
     charged: CHARGED_SCHEMA, invoices collection costs were charged for, with the charge.
+    pauses: PAUSE_SCHEMA, customers a person paused until a day (`customer.paused_until`).
     """
 
     customers: pl.DataFrame
@@ -98,3 +101,4 @@ class Snapshot:
     acted_today: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ACCOUNT_SCHEMA))
     letters: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LETTER_SCHEMA))
     charged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHARGED_SCHEMA))
+    pauses: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PAUSE_SCHEMA))

@@ -1,0 +1,31 @@
+"""A person's pause of a customer's dunning: `customer.paused_until`.
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-05
+
+Set from the workbench's customer page ("pause until a date"). While the day has not
+passed, the collection run and the pre-send re-check give the customer's invoices no
+reminder (`strategy.pause`, reason "paused").
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # A plain ADD COLUMN: SQLite cannot copy `customer` (batch mode) while other
+        # tables point at it; the column is nullable, so no row needs rewriting.
+        op.execute("ALTER TABLE customer ADD COLUMN paused_until DATE")
+    else:
+        op.add_column("customer", sa.Column("paused_until", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("customer", "paused_until")
