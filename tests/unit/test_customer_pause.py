@@ -48,4 +48,6 @@ def test_a_paused_customer_gets_no_reminder_from_the_run_nor_at_send_time(
 def test_a_pause_of_another_customer_pauses_nothing_here():
     snap = snapshot([customer(1), customer(2)], [invoice(1, 1, TODAY - timedelta(days=20))])
     other = pl.DataFrame([(2, TODAY + timedelta(days=5))], schema=PAUSE_SCHEMA, orient="row")
-    assert exclusions(replace(snap, pauses=other), TODAY, RULES).get_column("excluded").to_list() == [None]
+    assert exclusions(replace(snap, pauses=other), TODAY, RULES).get_column(
+        "excluded"
+    ).to_list() == [None]

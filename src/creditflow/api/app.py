@@ -26,6 +26,8 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.dispatch.routes",
     "creditflow.staff.routes",
     "creditflow.workbench.today",
+    "creditflow.workbench.customers",
+    "creditflow.workbench.customer_actions",
     "creditflow.observe.routes",
 )
 
