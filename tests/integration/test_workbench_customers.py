@@ -76,6 +76,8 @@ def test_the_customer_page_shows_balances_per_currency_and_one_timeline(settings
     assert "jansen@example.nl" in html and "+31301234567" in html
     assert "Level 2" in html and "reminder1" in html
     assert "reminder2" in html  # the next step of the first invoice, and the queued one
+    assert "at the next run" in html  # reminder2 was due 6 days ago: the next run sends it
+    assert f"reminder1 · {TODAY + timedelta(days=2)}" in html  # the second invoice: due+7d
     for seen in ("Ik betaal volgende week", "Portal opened", "EUR 25.00", "reminder delivered"):
         assert seen in html, seen
     assert f"/messages/{seeded.sent_action_id}" in html

@@ -176,9 +176,13 @@ def _invoices(
         .order_by(Invoice.due_date, Invoice.id)
     ).all()
     strategy, _ = active_strategy(session)
+    # the strategy the run last dunned this customer by (its actions carry the name)
     last_run = session.scalar(
         select(Action.strategy)
-        .where(Action.customer_id == customer.id, Action.run_id.is_not(None))
+        .where(
+            Action.customer_id == customer.id,
+            Action.strategy.in_({s.strategy for s in strategy.steps}),
+        )
         .order_by(Action.created_at.desc(), Action.id.desc())
         .limit(1)
     )

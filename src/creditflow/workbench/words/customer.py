@@ -86,6 +86,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "if": {"nl": "als"},
     "at the next run": {"nl": "bij de volgende run"},
     "No further step": {"nl": "Geen volgende stap"},
+    "Known after the first run": {"nl": "Bekend na de eerste run"},
     "No invoices.": {"nl": "Geen facturen."},
     "The next step is read from the strategy; the run also checks pauses, conditions and contact limits.": {  # noqa: E501
         "nl": "De volgende stap komt uit de strategie; de run kijkt ook naar pauzes, "
