@@ -13,6 +13,7 @@ from html import unescape
 from sqlalchemy import select
 
 from creditflow.db import transaction
+from creditflow.dispatch.facts import load_facts
 from creditflow.ledger.models import (
     AuditEntry,
     ContactPoint,
@@ -298,3 +299,19 @@ def test_a_paused_customer_gets_nothing_from_the_collection_run_until_the_pause_
         engine, run_settings, later, now=NOW + timedelta(days=4), dry_run=True
     ).actions
     assert seeded.customer_pk in after.get_column("customer_pk").to_list()
+
+
+def test_the_pre_send_re_check_holds_a_paused_customers_reminder(settings, engine):
+    seeded = _seed(engine)
+    with transaction(engine) as session:
+        session.get(Customer, seeded.customer_pk).paused_until = TODAY + timedelta(days=2)
+    with transaction(engine) as session:
+        queued = session.scalars(
+            select(Action).where(Action.action_id == seeded.queued_action_id)
+        ).one()
+        facts = load_facts(session, [queued], settings.rules, now=NOW)
+        held = {facts.states[pk].hold(TODAY) for pk in queued.invoice_ids}
+        assert held == {"paused by a person"}
+        assert {facts.states[pk].hold(TODAY + timedelta(days=3)) for pk in queued.invoice_ids} == {
+            None
+        }
