@@ -20,7 +20,7 @@ from creditflow.ledger.models import (
     InvoiceDunning,
     Payment,
 )
-from creditflow.outbox.models import Action, DeliveryAttempt
+from creditflow.outbox.models import DeliveryAttempt
 from creditflow.outbox.service import queue_action
 
 IBAN = "NL91ABNA0417164300"
