@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,9 @@ from creditflow.money import Money
 from creditflow.outbox.clock import local_today
 from creditflow.outbox.models import OPEN_TASK_STATUSES, PLAN_REVIEW_STEP, Action
 from creditflow.staff.models import StaffUser
-from creditflow.strategy.service import active_strategy
+from creditflow.strategy.models import StrategyVersion
+from creditflow.strategy.schema import Strategy, parse_strategy
+from creditflow.strategy.service import default_strategy_text
 from creditflow.workbench.customer_search import OPEN_STATUSES
 from creditflow.workbench.next_step import NextStep, next_step, strategy_of
 
@@ -175,7 +178,7 @@ def _invoices(
         .where(Invoice.customer_id == customer.id)
         .order_by(Invoice.due_date, Invoice.id)
     ).all()
-    strategy, _ = active_strategy(session)
+    strategy = _active_strategy(session)
     # the strategy the run last dunned this customer by (its actions carry the name)
     last_run = session.scalar(
         select(Action.strategy)
@@ -213,6 +216,21 @@ def _invoices(
     open_rows = [r for r in found if r.is_open]
     closed = [r for r in found if not r.is_open][-20:]
     return open_rows + closed[::-1], name
+
+
+def _active_strategy(session: Session) -> Strategy:
+    """The active strategy (the shipped default when none is loaded), parsed once per text."""
+    active = session.execute(
+        select(StrategyVersion.content, StrategyVersion.source_name).where(StrategyVersion.active)
+    ).first()
+    text, source = (active[0], active[1]) if active else (default_strategy_text(), "default.yaml")
+    return _parsed(text, source)
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str, source: str) -> Strategy:
+    """A strategy file parsed (a page view must not pay ~20 ms to validate it again)."""
+    return parse_strategy(text, source=source)
 
 
 def _latest_consents(session: Session, customer_pk: int) -> list[Consent]:
