@@ -25,6 +25,10 @@ from tests.support.serve_process import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "customer-360"
 PHONE = {"width": 390, "height": 844}
+CONFIG = """[organisation]
+name = "Installatiebedrijf Voorbeeld B.V."
+iban = "NL91ABNA0417164300"
+"""
 
 
 def _fits(page, what: str) -> None:
@@ -51,7 +55,10 @@ def test_a_collector_logs_a_call_with_a_promise_at_390_px_and_the_reminder_is_ca
         seeded = seed_customer(session, "C360", now, collector_id=kees)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     promised = (now + timedelta(days=5)).date().isoformat()
-    with serve(database_url, tmp_path / "srv") as server, sync_api.sync_playwright() as pw:
+    with (
+        serve(database_url, tmp_path / "srv", config=CONFIG) as server,
+        sync_api.sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(viewport=PHONE, locale="en-GB").new_page()
         page.goto(f"{server.base_url}/workbench/customers")
@@ -83,6 +90,22 @@ def test_a_collector_logs_a_call_with_a_promise_at_390_px_and_the_reminder_is_ca
         assert "promise to pay" in main  # the cancelled reminder's reason, on the timeline
         _fits(page, "the customer page after the call")
         page.screenshot(path=ARTIFACTS / "03-call-logged.png", full_page=True)
+
+        page.get_by_role("link", name="View the message").last.click()  # the oldest: the reminder
+        assert "Message as the debtor saw it" in page.inner_text("main")
+        assert "C360-0001" in page.inner_text("main")
+        _fits(page, "the message")
+        page.screenshot(path=ARTIFACTS / "04-message.png", full_page=True)
+
+        dutch = browser.new_context(viewport=PHONE, locale="nl-NL").new_page()
+        dutch.goto(f"{server.base_url}/workbench/customers/{seeded.customer_pk}")
+        dutch.get_by_label("E-mailadres").fill("kees@example.nl")
+        dutch.get_by_label("Wachtwoord").fill(PASSWORD)
+        dutch.get_by_role("button", name="Inloggen").click()
+        dutch.wait_for_url(f"{server.base_url}/workbench/customers/{seeded.customer_pk}")
+        assert "Tijdlijn" in dutch.inner_text("main")
+        _fits(dutch, "de klantpagina")
+        dutch.screenshot(path=ARTIFACTS / "05-klant.png", full_page=True)
         browser.close()
     with transaction(engine) as session:
         reminder = session.scalars(

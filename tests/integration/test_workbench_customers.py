@@ -315,3 +315,18 @@ def test_the_pre_send_re_check_holds_a_paused_customers_reminder(settings, engin
         assert {facts.states[pk].hold(TODAY + timedelta(days=3)) for pk in queued.invoice_ids} == {
             None
         }
+
+
+def test_the_list_is_paged_by_name(settings, engine):
+    with transaction(engine) as session:
+        session.add_all(
+            Customer(customer_id=f"P{n:03d}", name=f"Klant {n:03d}", kind="business", language="nl",
+                     country="NL", timezone="Europe/Amsterdam", opt_out=[], tags=[])
+            for n in range(30)
+        )  # fmt: skip
+    client, _ = _manager(settings, engine)
+    first = client.get("/workbench/customers").text
+    assert "Page 1 of 2" in first and "Klant 000" in first and "Klant 024" in first
+    assert "Klant 025" not in first
+    second = client.get("/workbench/customers", params={"page": "2"}).text
+    assert "Klant 025" in second and "Klant 029" in second and "Klant 024" not in second

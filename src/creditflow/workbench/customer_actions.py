@@ -181,7 +181,7 @@ def _wrong_number(
         customer.id,
         "contact.invalid",
         f"{point.channel} address {point.address} marked invalid: wrong number",
-        channel=point.channel if point.channel != "voice" else "voice",
+        channel=point.channel,
         data={"channel": point.channel, "address": point.address, "reason": "wrong number"},
     ).occurred_at = now
     return f"{point.channel} {point.address}"
