@@ -280,6 +280,12 @@ def test_send_now_queues_the_reminder_and_sends_it_through_the_dispatch_path(set
     refused = client.post(f"/workbench/customers/{seeded.customer_pk}/send",
                           data={"csrf_token": csrf, "template": "fourteen_day_letter"})  # fmt: skip
     assert refused.status_code == 400 and "template: choose one of" in refused.text
+    with transaction(engine) as session:
+        session.get(Customer, seeded.customer_pk).do_not_contact = "legal"
+    held = client.post(f"/workbench/customers/{seeded.customer_pk}/send",
+                       data={"csrf_token": csrf, "template": "reminder"})  # fmt: skip
+    assert held.status_code == 400 and "the customer is not contacted (legal)" in held.text
+    assert len(_audit(engine, "send_now")) == 1
 
 
 def test_a_paused_customer_gets_nothing_from_the_collection_run_until_the_pause_ends(

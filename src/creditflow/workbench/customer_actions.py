@@ -7,9 +7,9 @@ and answers `done(...)`. Bad input re-shows the page (400) with the field and re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -24,7 +24,6 @@ from creditflow.compliance.handover import hand_over
 from creditflow.compliance.service import set_do_not_contact
 from creditflow.ledger.models import ContactPoint, Customer, Invoice
 from creditflow.ledger.service import add_event, audit
-from creditflow.money import InvalidAmount, parse_amount
 from creditflow.outbox.clock import local_today
 from creditflow.outbox.service import choose_channel, queue_action
 from creditflow.staff.access import now_of, page_access, require
@@ -39,6 +38,7 @@ from creditflow.workbench.customer_render import (
     send_now_templates,
     show_customer,
 )
+from creditflow.workbench.form_values import Refused, form_amount, form_date
 from creditflow.workbench.pages import done
 from creditflow.workbench.portfolio import open_customer
 
@@ -49,11 +49,8 @@ router = APIRouter(
     dependencies=[Depends(page_access)],
 )
 Field = Annotated[str, Form()]
+log = logging.getLogger(__name__)
 Change = Callable[[Session, Customer, datetime], str]
-
-
-class Refused(ValueError):
-    """A form value was refused; the message names the field and the reason."""
 
 
 def _work(request: Request, customer_pk: int, staff: Staff, change: Change) -> Response:
@@ -68,25 +65,6 @@ def _work(request: Request, customer_pk: int, staff: Staff, change: Change) -> R
     return done(customer_path(customer_pk), notice)
 
 
-def _date(name: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Refused(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _amount(name: str, value: str) -> Decimal | None:
-    if not value.strip():
-        return None
-    try:
-        amount = parse_amount(value)
-    except InvalidAmount as exc:
-        raise Refused(f"{name}: {exc}") from None
-    if amount <= 0:
-        raise Refused(f"{name}: the amount must be more than zero")
-    return amount
-
-
 def _promise(
     request: Request, session: Session, customer: Customer, now: datetime, when: str, amount: str
 ) -> str:
@@ -94,11 +72,11 @@ def _promise(
     promise = record_promise(
         session,
         customer,
-        _date("promise date", when),
+        form_date("promise date", when),
         today=local_today(customer, now),
         now=now,
         policy=request.app.state.settings.portal,
-        amount=_amount("promise amount", amount),
+        amount=form_amount("promise amount", amount),
         source="staff",
     )
     return f"promise {promise.id} by {promise.promised_date}"
@@ -216,7 +194,7 @@ def pause(
     """Pause the customer's dunning until a date (inclusive); an empty date ends the pause."""
 
     def change(session: Session, customer: Customer, now: datetime) -> str:
-        until = _date("pause until", paused_until) if paused_until.strip() else None
+        until = form_date("pause until", paused_until) if paused_until.strip() else None
         if until is not None and until < local_today(customer, now):
             raise Refused(f"pause until: {until} is in the past")
         previous = customer.paused_until
@@ -298,6 +276,8 @@ def send_now(
     def change(session: Session, customer: Customer, now: datetime) -> str:
         if template not in send_now_templates(request):
             raise Refused(f"template: choose one of {', '.join(send_now_templates(request))}")
+        if customer.do_not_contact:
+            raise Refused(f"send now: the customer is not contacted ({customer.do_not_contact})")
         chosen = choose_channel(session, customer, channel or None)
         if chosen is None or (channel and chosen != channel):
             raise Refused(f"channel: {channel or 'no channel'} does not reach this customer")
@@ -324,7 +304,10 @@ def send_now(
     if queued:
         from creditflow.dispatch.send_now import dispatch_actions
 
-        dispatch_actions(request.app.state.engine, request.app.state.settings, queued)
+        try:
+            dispatch_actions(request.app.state.engine, request.app.state.settings, queued)
+        except Exception:  # noqa: BLE001 - the action stays queued; the worker sends it
+            log.exception("sending %s at once failed; it stays queued", queued)
     return response
 
 
