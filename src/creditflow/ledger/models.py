@@ -93,6 +93,8 @@ class ContactPoint(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+# The workbench's customer list is read by name, a page at a time.
+Index("ix_customer_name", Customer.name, Customer.id)
 Index("ix_contact_point_customer", ContactPoint.customer_id)
 
 

@@ -58,14 +58,14 @@ def _matching(staff: Staff, query: str) -> Select[int]:
     found = select(Customer.id).where(customer_scope(staff))
     text = query.strip()
     if text:
-        pattern = f"%{text.lower()}%"
-        by_invoice = select(Invoice.customer_id).where(
-            func.lower(Invoice.invoice_number).like(f"{text.lower()}%")
-        )
+        # numbers match exactly (as typed or in capitals: their unique indexes answer),
+        # names on any part, ignoring case
+        numbers = list({text, text.upper()})
+        by_invoice = select(Invoice.customer_id).where(Invoice.invoice_number.in_(numbers))
         found = found.where(
             or_(
-                func.lower(Customer.name).like(pattern),
-                func.lower(Customer.customer_id).like(f"{text.lower()}%"),
+                func.lower(Customer.name).like(f"%{text.lower()}%"),
+                Customer.customer_id.in_(numbers),
                 Customer.id.in_(by_invoice),
             )
         )
