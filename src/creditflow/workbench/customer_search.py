@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import Customer, Invoice, InvoiceDunning
@@ -53,34 +53,40 @@ class CustomerList:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def _matching(staff: Staff, query: str) -> Select[int]:
-    """Customer keys in the staff member's portfolio that match the search text."""
-    found = select(Customer.id).where(customer_scope(staff))
+def _matching(session: Session, staff: Staff, query: str) -> ColumnElement[bool]:
+    """Customer keys in the staff member's portfolio that match the search text.
+
+    A customer or invoice number matches exactly (as typed or in capitals; the unique
+    indexes answer at once) and then only those customers are listed; any other text
+    is looked for in the names, ignoring case.
+    """
+    found = customer_scope(staff)
     text = query.strip()
-    if text:
-        # numbers match exactly (as typed or in capitals: their unique indexes answer),
-        # names on any part, ignoring case
-        numbers = list({text, text.upper()})
-        by_invoice = select(Invoice.customer_id).where(Invoice.invoice_number.in_(numbers))
-        found = found.where(
-            or_(
-                func.lower(Customer.name).like(f"%{text.lower()}%"),
-                Customer.customer_id.in_(numbers),
-                Customer.id.in_(by_invoice),
+    if not text:
+        return found
+    numbers = list({text, text.upper()})
+    by_number = list(
+        session.scalars(
+            union(
+                select(Customer.id).where(Customer.customer_id.in_(numbers)),
+                select(Invoice.customer_id).where(Invoice.invoice_number.in_(numbers)),
             )
         )
-    return found
+    )
+    if by_number:
+        return and_(found, Customer.id.in_(by_number))
+    return and_(found, func.lower(Customer.name).like(f"%{text.lower()}%"))
 
 
 def search_customers(session: Session, staff: Staff, query: str, page: int) -> CustomerList:
     """The customers matching `query` on page `page` (1-based), by name; only the portfolio."""
-    matching = _matching(staff, query).subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
+    matching = _matching(session, staff, query)
+    total = session.scalar(select(func.count(Customer.id)).where(matching)) or 0
     page = max(1, page)
     rows = session.execute(
         select(Customer, StaffUser.email)
         .outerjoin(StaffUser, StaffUser.id == Customer.collector_id)
-        .where(Customer.id.in_(select(matching.c.id)))
+        .where(matching)
         .order_by(Customer.name, Customer.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
