@@ -125,6 +125,8 @@ def test_a_collector_sees_only_their_portfolio_and_cannot_open_another_collector
     csrf = sign_in(client, "kees@example.nl")
     listed = client.get("/workbench/customers").text
     assert "Mijn Klant" in listed and "Andere Klant" not in listed
+    by_number = client.get("/workbench/customers", params={"q": "C200-0001"}).text
+    assert "Andere Klant" not in by_number and "0 customers" in by_number
     assert client.get(f"/workbench/customers/{mine.customer_pk}").status_code == 200
     assert client.get(f"/workbench/customers/{theirs.customer_pk}").status_code == 403
     refused = client.post(
