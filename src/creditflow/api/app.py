@@ -31,6 +31,8 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.settings_pages",
     "creditflow.workbench.setup_pages",
     "creditflow.workbench.queues",
+    "creditflow.workbench.customers",
+    "creditflow.workbench.customer_actions",
     "creditflow.observe.routes",
 )
 

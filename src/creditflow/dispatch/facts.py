@@ -55,7 +55,8 @@ class InvoiceState:
     """One covered invoice as it stands at send time.
 
     promised_until: the last day an active promise pauses it (`pause.promise_until`);
-    plan_until: the last day its active plan is in good standing (`pause.plan_pauses_until`).
+    plan_until: the last day its active plan is in good standing (`pause.plan_pauses_until`);
+    paused_until: the last day a person paused the customer's dunning (`customer.paused_until`).
     """
 
     invoice_id: int
@@ -66,6 +67,7 @@ class InvoiceState:
     promised_until: date | None = None
     plan_until: date | None = None
     plan_requested: bool = False
+    paused_until: date | None = None
 
     def hold(self, today: date, *, internal: bool = False) -> str | None:
         """Why this invoice needs no reminder now ("paid", "disputed", ...), or None.
@@ -82,6 +84,7 @@ class InvoiceState:
             plan_until=self.plan_until,
             plan_requested=self.plan_requested and not internal,
             today=today,
+            paused_until=self.paused_until,
         )
         return None if reason is None else PAUSE_REASONS[reason]
 
@@ -203,6 +206,9 @@ def load_facts(
             promised_until=max(until) if until else None,
             plan_until=planned.get(invoice.id),
             plan_requested=(invoice.customer_id, invoice.invoice_number) in requested,
+            paused_until=facts.customers[invoice.customer_id].paused_until
+            if invoice.customer_id in facts.customers
+            else None,
         )
     return facts
 

@@ -69,6 +69,9 @@ class Customer(Base):
     collector_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL"), index=True
     )
+    # Dunning paused by a person until this day (inclusive); the run and the pre-send
+    # re-check honour it (`strategy.pause`).
+    paused_until: Mapped[date | None] = mapped_column(Date)
     row_hash: Mapped[str | None] = mapped_column(String(64))
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -91,6 +94,8 @@ class ContactPoint(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+# The workbench's customer list is read by name, a page at a time.
+Index("ix_customer_name", Customer.name, Customer.id)
 Index("ix_contact_point_customer", ContactPoint.customer_id)
 
 

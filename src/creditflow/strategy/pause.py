@@ -10,7 +10,9 @@ An invoice is paused while it is
   plan past that has defaulted (`portal.plans.plan_progress`): it pauses no more, even
   before the next run marks it so;
 - named in a payment plan request that waits for a person's review
-  (`outbox.service.plan_requests_waiting`); the review task itself is not paused.
+  (`outbox.service.plan_requests_waiting`); the review task itself is not paused;
+- of a customer a person paused until a date (`customer.paused_until`, set in the
+  workbench), up to and including that day.
 
 `exclusions` applies the rule to every open invoice of a snapshot (the collection run,
 set-based); `pause_reason` to one invoice at send time (the pre-send re-check, with
@@ -29,6 +31,7 @@ from creditflow.strategy.snapshot_frames import Snapshot
 
 __all__ = [
     "DISPUTED",
+    "PAUSED",
     "PAUSE_REASONS",
     "PLAN",
     "PLAN_REQUESTED",
@@ -43,12 +46,14 @@ DISPUTED = "disputed"
 PROMISE = "promise_to_pay"
 PLAN = "payment_plan"
 PLAN_REQUESTED = "plan_requested"
+PAUSED = "paused"
 # Reason code -> the words a cancelled message's reason uses.
 PAUSE_REASONS = {
     DISPUTED: "disputed",
     PROMISE: "promise to pay",
     PLAN: "payment plan",
     PLAN_REQUESTED: "payment plan requested",
+    PAUSED: "paused by a person",
 }
 
 
@@ -72,10 +77,13 @@ def pause_reason(
     plan_until: date | None,
     plan_requested: bool,
     today: date,
+    paused_until: date | None = None,
 ) -> str | None:
     """Why one open invoice is paused on `today` (a PAUSE_REASONS code), or None."""
     if disputed or status == "disputed":
         return DISPUTED
+    if paused_until is not None and paused_until >= today:
+        return PAUSED
     if promised_until is not None and promised_until >= today:
         return PROMISE
     if plan_until is not None and plan_until >= today:
@@ -113,16 +121,24 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
     requested = snapshot.plan_requests.select(
         "invoice_pk", pl.lit(True).alias("__plan_request")
     ).unique()
+    paused = (
+        snapshot.pauses.filter(pl.col("paused_until") >= today)
+        .select("customer_pk", pl.lit(True).alias("__paused"))
+        .unique()
+    )
     inv = (
         snapshot.invoices.join(disputed, on="invoice_pk", how="left")
         .join(by_invoice, on="invoice_pk", how="left")
         .join(by_customer, on="customer_pk", how="left")
         .join(plan_ok, on="invoice_pk", how="left")
         .join(requested, on="invoice_pk", how="left")
+        .join(paused, on="customer_pk", how="left")
     )
     reason = (
         pl.when((pl.col("status") == "disputed") | pl.col("__dispute").fill_null(False))
         .then(pl.lit(DISPUTED))
+        .when(pl.col("__paused").fill_null(False))
+        .then(pl.lit(PAUSED))
         .when(pl.col("__promise_inv").fill_null(False) | pl.col("__promise_all").fill_null(False))
         .then(pl.lit(PROMISE))
         .when(pl.col("__plan").fill_null(False))
@@ -132,5 +148,5 @@ def exclusions(snapshot: Snapshot, as_of: date, rules: ContactRules) -> pl.DataF
         .otherwise(None)
     )
     return inv.with_columns(reason.alias("excluded")).drop(
-        "__dispute", "__promise_inv", "__promise_all", "__plan", "__plan_request"
+        "__dispute", "__promise_inv", "__promise_all", "__plan", "__plan_request", "__paused"
     )

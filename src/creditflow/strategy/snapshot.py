@@ -24,6 +24,7 @@ from creditflow.strategy.snapshot_frames import (
     INVOICE_SCHEMA,
     LETTER_SCHEMA,
     OUTCOME_SCHEMA,
+    PAUSE_SCHEMA,
     Snapshot,
 )
 
@@ -165,6 +166,13 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         ),
         habits=read_frame(
             conn, "SELECT customer_id, usual_minute FROM customer_habit", HABIT_SCHEMA
+        ),
+        pauses=read_frame(
+            conn,
+            "SELECT id, paused_until FROM customer "
+            "WHERE paused_until IS NOT NULL AND paused_until >= :as_of",
+            PAUSE_SCHEMA,
+            {"as_of": as_of},
         ),
     )
 

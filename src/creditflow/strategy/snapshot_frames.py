@@ -20,6 +20,7 @@ __all__ = [
     "HABIT_SCHEMA",
     "LETTER_SCHEMA",
     "OUTCOME_SCHEMA",
+    "PAUSE_SCHEMA",
     "PLAN_REQUEST_SCHEMA",
     "Snapshot",
 ]
@@ -65,6 +66,7 @@ CHARGED_SCHEMA = {"invoice_pk": pl.Int64, "charge_id": pl.Int64, "amount_minor":
 
 PLAN_REQUEST_SCHEMA = {"invoice_pk": pl.Int64}
 HABIT_SCHEMA = {"customer_pk": pl.Int64, "usual_minute": pl.Int64}
+PAUSE_SCHEMA = {"customer_pk": pl.Int64, "paused_until": pl.Date}
 ACCOUNT_SCHEMA = {"customer_pk": pl.Int64, "currency": pl.Utf8}
 
 
@@ -88,6 +90,7 @@ class Snapshot:
     charged: CHARGED_SCHEMA, invoices collection costs were charged for, with the charge.
     channel_outcomes: OUTCOME_SCHEMA, judged sends per strategy step and channel.
     habits: HABIT_SCHEMA, the local minute of day each customer usually acts.
+    pauses: PAUSE_SCHEMA, customers a person paused until a day (`customer.paused_until`).
     """
 
     customers: pl.DataFrame
@@ -109,3 +112,4 @@ class Snapshot:
         default_factory=lambda: pl.DataFrame(schema=OUTCOME_SCHEMA)
     )
     habits: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HABIT_SCHEMA))
+    pauses: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PAUSE_SCHEMA))
