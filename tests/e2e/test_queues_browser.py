@@ -4,8 +4,7 @@ The ledger is seeded through the real importers and arrangement services (a disp
 plan request outside the portal's limits, a bank statement with a payment no rule could
 place); the manager is added with `creditflow user add`. In the browser the manager
 rejects the dispute, approves the plan and matches the payment in one click; the store
-and the next collection run show what each did. Screenshots are kept in the test's tmp
-directory.
+and the next collection run show what each did. Screenshots go to test-artifacts/queues/.
 """
 
 from __future__ import annotations
@@ -28,6 +27,8 @@ from creditflow.strategy.run import collection_run
 from tests.e2e.test_staff_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, creditflow
 from tests.support.payments_statements import Tx, camt053
 from tests.support.serve_process import serve
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "queues"
 
 CUSTOMERS = """customer_id,name,kind,email,address_line1,postal_code,city
 C001,Jan de Vries,consumer,jan@example.nl,Dorpsstraat 1,1234 AB,Utrecht
@@ -82,8 +83,8 @@ def test_a_manager_resolves_a_dispute_approves_a_plan_and_matches_a_payment_in_c
     added = creditflow(database_url, tmp_path, "user", "add", "mira@example.nl", "--role", "manager",
                        stdin=PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTIFACTS
+    shots.mkdir(parents=True, exist_ok=True)
     with serve(database_url, tmp_path / "srv") as server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")

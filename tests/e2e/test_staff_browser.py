@@ -3,7 +3,7 @@
 On a fresh database: `creditflow user add` and `creditflow apikey create` run as
 subprocesses, the way an administrator runs them; then the browser signs in with a
 wrong and with the right password, sees the landing page at 390 px and signs out.
-Screenshots are kept in the test's tmp directory (printed at the end).
+Screenshots go to test-artifacts/sign-in/.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from tests.support.serve_process import CREDITFLOW, serve
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "sign-in"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -84,8 +86,8 @@ def test_a_manager_signs_in_sees_the_landing_page_and_signs_out_in_chromium(data
     added = creditflow(database_url, tmp_path, "user", "add", "mira@example.nl", "--role", "manager",
                        stdin=PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTIFACTS
+    shots.mkdir(parents=True, exist_ok=True)
     with serve(database_url, tmp_path / "srv") as server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")

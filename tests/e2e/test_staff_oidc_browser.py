@@ -4,16 +4,20 @@ A real `creditflow serve` subprocess has `[staff.oidc.local]` pointing at the lo
 provider (tests/support/oidc_provider.py) on loopback, with the client secret in an
 environment variable. The browser clicks "Sign in with Local ID", the provider
 consents at once, and the browser lands on the worklist; an address without a
-workbench user is turned away with a clear message. Screenshots are kept.
+workbench user is turned away with a clear message. Screenshots go to test-artifacts/oidc/.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_staff_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, creditflow
 from tests.support.oidc_provider import running_provider
 from tests.support.serve_process import serve
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "oidc"
 
 
 def test_a_collector_signs_in_with_the_oidc_provider_and_lands_on_today(database_url, tmp_path):
@@ -23,8 +27,8 @@ def test_a_collector_signs_in_with_the_oidc_provider_and_lands_on_today(database
     added = creditflow(database_url, tmp_path, "user", "add", "carla@example.nl", "--role",
                        "collector", stdin=PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTIFACTS
+    shots.mkdir(parents=True, exist_ok=True)
     with running_provider(user="carla@example.nl") as provider:
         config = (
             "[staff.oidc.local]\n"

@@ -1,7 +1,7 @@
 """A credit manager works the strategy and settings pages in Chromium, against a real
 `creditflow serve`: draws the active strategy, uploads a version, dry-runs today and
 activates it; settings at 390 px with the sandbox banner; the offline API reference.
-No request of the browser leaves the server. Screenshots are kept in the test's tmp folder.
+No request of the browser leaves the server. Screenshots go to test-artifacts/strategy-settings/.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from tests.e2e.test_staff_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, creditflow
 from tests.support.serve_process import serve
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "strategy-settings"
 
 REMINDER_ONLY = """segments:
   - name: everyone
@@ -64,8 +66,8 @@ def test_strategy_dry_run_settings_at_390_px_and_the_offline_api_docs_in_chromiu
                        stdin=PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
     _seed(database_url, tmp_path)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTIFACTS
+    shots.mkdir(parents=True, exist_ok=True)
     with serve(database_url, tmp_path / "srv") as server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")

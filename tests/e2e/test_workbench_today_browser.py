@@ -4,12 +4,13 @@ The collector is added with `creditflow user add`; the database holds one item o
 every type for their customer and for a customer of nobody's portfolio. The browser
 signs in, sees only their own work, moves with the keyboard, claims an item, and the
 page fits 390 px. `creditflow tasks complete` refuses an outcome that is not defined.
-Screenshots are kept in the test's tmp directory (printed at the end).
+Screenshots go to test-artifacts/today/.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from creditflow.db import transaction
 from tests.e2e.test_staff_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, creditflow
 from tests.support.serve_process import serve
 from tests.support.worklist_data import every_item, user_id
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "today"
 
 
 def test_a_collector_signs_in_sees_their_worklist_and_claims_an_item_in_chromium(
@@ -33,8 +36,8 @@ def test_a_collector_signs_in_sees_their_worklist_and_claims_an_item_in_chromium
     with transaction(engine) as session:
         mine = every_item(session, "C001", cora, "retail", now, 25_000)
         every_item(session, "C002", None, "retail", now, 90_000)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTIFACTS
+    shots.mkdir(parents=True, exist_ok=True)
     with serve(database_url, tmp_path / "srv") as server, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
