@@ -1,5 +1,6 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
+from creditflow.api.v1 import models as api_models
 from creditflow.arrangements import models as arrangements_models
 from creditflow.compliance import models as compliance_models
 from creditflow.inbound import models as inbound_models
@@ -16,6 +17,7 @@ from creditflow.strategy import models as strategy_models
 
 __all__ = [
     "Base",
+    "api_models",
     "arrangements_models",
     "compliance_models",
     "inbound_models",
