@@ -14,6 +14,7 @@ from creditflow.portal import models as portal_models
 from creditflow.schedule import models as schedule_models
 from creditflow.staff import models as staff_models
 from creditflow.strategy import models as strategy_models
+from creditflow.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
@@ -30,5 +31,6 @@ __all__ = [
     "schedule_models",
     "staff_models",
     "strategy_models",
+    "webhooks_models",
 ]
 metadata = Base.metadata
