@@ -55,3 +55,41 @@ def test_an_erp_creates_a_customer_and_an_invoice_once_and_reads_them_back(datab
         assert anonymous.status_code == 401
     audit = creditflow(database_url, tmp_path, "apikey", "list")
     assert "ERP" in audit.stdout
+
+
+def test_a_crm_subscribed_with_the_cli_gets_a_signed_payment_event_from_a_delivery_pass(
+    database_url, tmp_path
+):
+    import json
+
+    from creditflow.webhooks.signing import verify
+    from tests.support.http_receiver import running_receiver
+
+    made = creditflow(database_url, tmp_path, "apikey", "create", "ERP", "--scope", "write")
+    auth = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    with running_receiver() as receiver:
+        added = creditflow(database_url, tmp_path, "webhook", "add", receiver.url("/hook"),
+                           "--events", "payment.received,invoice.paid")  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        secret = added.stdout.strip()
+        assert secret.startswith("whsec_") and "shown once" in added.stderr
+        wrong = creditflow(database_url, tmp_path, "webhook", "add", receiver.url("/x"),
+                           "--events", "invoice.eaten")  # fmt: skip
+        assert wrong.returncode == 1 and "unknown invoice.eaten" in wrong.stderr
+        with (
+            serve(database_url, tmp_path / "srv") as server,
+            httpx.Client(base_url=server.base_url, headers=auth, timeout=60) as api,
+        ):
+            assert api.post("/api/v1/customers", json=CUSTOMER).status_code == 201
+            assert api.post("/api/v1/invoices", json=INVOICE).status_code == 201
+            payment = {"payment_id": "BANK-1", "amount": "842.50", "paid_at": "2026-03-20",
+                       "invoice_number": "F-2026-001"}  # fmt: skip
+            assert api.post("/api/v1/payments", json=payment).status_code == 201
+        delivered = creditflow(database_url, tmp_path, "webhook", "deliver")
+        assert "delivered 2" in delivered.stdout, delivered.stdout + delivered.stderr
+        sent = receiver.wait_for(2)
+    assert [json.loads(r.body)["type"] for r in sent] == ["payment.received", "invoice.paid"]
+    assert all(verify(secret, r.headers, r.body, int(r.headers["webhook-timestamp"])) for r in sent)
+    listed = creditflow(database_url, tmp_path, "webhook", "list")
+    sub_id = added.stderr.split()[1]
+    assert secret not in listed.stdout and sub_id in listed.stdout
