@@ -29,8 +29,9 @@ MAX_BULK = 1000
 RESULTS = ("imported", "updated", "unchanged", "rejected")
 
 T = TypeVar("T")
+Outcome = tuple[str, list[dict[str, str]]]  # imported|updated|unchanged|rejected, errors
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No session or API key", **PROBLEM},
     403: {"description": "The key's scope or the role may not", **PROBLEM},
@@ -139,7 +140,7 @@ def upsert_outcomes(
     key: str,
     keys: list[str],
     write: Callable[[], tuple[ImportSummary, pl.DataFrame]],
-) -> tuple[ImportSummary, list[tuple[str, list[dict[str, str]]]]]:
+) -> tuple[ImportSummary, list[Outcome]]:
     """Run a ledger upsert and say per item: imported, updated, unchanged or rejected."""
     before = _hashes(conn, table, key, keys)
     summary, rejected = write()
@@ -148,7 +149,7 @@ def upsert_outcomes(
         for line, error in rejected.select("line", "error").iter_rows()
     }
     after = _hashes(conn, table, key, keys)
-    outcomes: list[tuple[str, list[dict[str, str]]]] = []
+    outcomes: list[Outcome] = []
     for index, value in enumerate(keys):
         if index + 1 in errors:
             outcomes.append(("rejected", errors[index + 1]))
@@ -161,7 +162,7 @@ def upsert_outcomes(
     return summary, outcomes
 
 
-def refuse_rejected(outcome: tuple[str, list[dict[str, str]]], what: str) -> None:
+def refuse_rejected(outcome: Outcome, what: str) -> None:
     """A single item the ledger rejected: 422 with the importers' reasons per field."""
     result, errors = outcome
     if result == "rejected":
@@ -169,7 +170,7 @@ def refuse_rejected(outcome: tuple[str, list[dict[str, str]]], what: str) -> Non
         raise ApiProblem(422, f"The {what} was not taken: {shown}", errors)
 
 
-def bulk_out(keys: list[str], outcomes: list[tuple[str, list[dict[str, str]]]]) -> BulkOut:
+def bulk_out(keys: list[str], outcomes: list[Outcome]) -> BulkOut:
     """Per-item outcomes and their counts."""
     items = [
         BulkItemOut(index=i, key=k, result=r, errors=e)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -17,6 +17,7 @@ from creditflow.api.v1.common import (
     WRITE_ERRORS,
     Cursor,
     Limit,
+    Outcome,
     Page,
     SessionDep,
     SettingsDep,
@@ -39,6 +40,7 @@ from creditflow.api.v1.schemas import (
     CustomerOut,
     money,
 )
+from creditflow.config import Settings
 from creditflow.ledger.imports import CUSTOMER_FIELDS, upsert_customers
 from creditflow.ledger.models import ContactPoint, Customer
 from creditflow.ledger.service import audit
@@ -90,7 +92,9 @@ def customer_out(session: Session, customer: Customer) -> CustomerOut:
     )
 
 
-def _write(session: Session, request: Request, settings: SettingsDep, items: list[CustomerIn]):
+def _write(
+    session: Session, request: Request, settings: Settings, items: list[CustomerIn]
+) -> tuple[list[str], list[Outcome]]:
     conn = session.connection()
     keys = [item.customer_id for item in items]
     frame = rows_frame([item.row() for item in items], CUSTOMER_FIELDS)
@@ -138,7 +142,7 @@ def upsert_customer(
 ):
     """201 when new, 200 when updated or unchanged; 422 with the importers' reasons."""
 
-    def work() -> tuple[int, dict]:
+    def work() -> tuple[int, dict[str, Any]]:
         keys, outcomes = _write(session, request, settings, [body])
         refuse_rejected(outcomes[0], "customer")
         out = customer_out(session, _one(session, request, keys[0]))
@@ -162,7 +166,7 @@ def upsert_customers_bulk(
 ):
     """The valid items are written, the others answered with their reasons."""
 
-    def work() -> tuple[int, dict]:
+    def work() -> tuple[int, dict[str, Any]]:
         keys, outcomes = _write(session, request, settings, body.items)
         return 200, bulk_out(keys, outcomes).model_dump(mode="json")
 

@@ -17,6 +17,7 @@ from creditflow.api.v1.common import (
     WRITE_ERRORS,
     Cursor,
     Limit,
+    Outcome,
     Page,
     SessionDep,
     SettingsDep,
@@ -33,6 +34,7 @@ from creditflow.api.v1.common import (
 from creditflow.api.v1.idempotency import IdempotencyKey, body_digest, idempotent
 from creditflow.api.v1.problems import ApiProblem
 from creditflow.api.v1.schemas import BulkOut, InvoiceIn, InvoiceOut, money
+from creditflow.config import Settings
 from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.imports import INVOICE_FIELDS, upsert_invoices
 from creditflow.ledger.models import Customer, Invoice
@@ -83,7 +85,9 @@ def _one(session: Session, request: Request, number: str) -> InvoiceOut:
     return invoice_out(row[0], row[1])
 
 
-def _write(session: Session, request: Request, settings: SettingsDep, items: list[InvoiceIn]):
+def _write(
+    session: Session, request: Request, settings: Settings, items: list[InvoiceIn]
+) -> tuple[list[str], list[Outcome]]:
     conn = session.connection()
     keys = [item.invoice_number for item in items]
     frame = rows_frame([item.row() for item in items], INVOICE_FIELDS)
