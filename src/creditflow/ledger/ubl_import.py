@@ -1,7 +1,7 @@
 """Import UBL e-invoices (DESIGN 4.9): invoices onto the ledger, credit notes against them.
 
-`import_ubl_documents` is the service (`import_ubl_on` in a caller's transaction, for `POST /api/v1/ubl`): it takes
-(name, bytes) pairs, so it never touches the file system. `import_ubl_path` reads a file
+`import_ubl_documents` is the service (`import_ubl_on` runs it in a caller's transaction,
+for `POST /api/v1/ubl`): it takes (name, bytes) pairs, so it never touches the file system. `import_ubl_path` reads a file
 or every `*.xml` of a directory (in name order) and writes the rejects file.
 
 Within one import the invoices are written before the credit notes, so a credit note
