@@ -167,3 +167,71 @@ def test_errors_everywhere_under_api_are_problem_details(api, settings, engine):
     assert reader.get("/api/v1/customers").status_code == 200
     refused = reader.post("/api/v1/customers", json=CUSTOMER)
     assert refused.status_code == 403 and refused.json()["status"] == 403
+
+
+def test_an_idempotency_key_expires_after_a_day_and_is_per_api_key(api, settings, engine):
+    from datetime import timedelta
+
+    from tests.support.staff import Clock
+
+    clock = Clock()
+    api.app.state.clock = clock
+    headers = {"Idempotency-Key": "daily"}
+    assert api.post("/api/v1/customers", json=CUSTOMER, headers=headers).status_code == 201
+    other = staff_client(settings)
+    other.app.state.clock = clock
+    other.headers["Authorization"] = f"Bearer {api_key(engine, 'write', 'other')}"
+    second = {**CUSTOMER, "customer_id": "C-2"}
+    assert other.post("/api/v1/customers", json=second, headers=headers).status_code == 201
+    clock.now += timedelta(hours=25)
+    renamed = {**CUSTOMER, "name": "Renamed"}
+    reused = api.post("/api/v1/customers", json=renamed, headers=headers)
+    assert reused.status_code == 200 and reused.json()["name"] == "Renamed"
+
+
+def test_a_signed_in_collector_reads_only_their_own_customers(settings, engine):
+    from sqlalchemy import text
+
+    from tests.support.staff import add_staff, sign_in
+
+    add_staff(engine, "cora@example.nl", "collector")
+    writer = staff_client(settings)
+    writer.headers["Authorization"] = f"Bearer {api_key(engine, 'write')}"
+    for cid in ("C-1", "C-2"):
+        assert writer.post("/api/v1/customers", json={**CUSTOMER, "customer_id": cid}).is_success
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE customer SET collector_id = (SELECT id FROM staff_user) "
+                "WHERE customer_id = 'C-1'"
+            )
+        )
+    browser = staff_client(settings)
+    sign_in(browser, "cora@example.nl")
+    listed = browser.get("/api/v1/customers").json()
+    assert [c["customer_id"] for c in listed["items"]] == ["C-1"]
+    assert browser.get("/api/v1/customers/C-2").status_code == 404
+
+
+def test_the_worker_tick_delivers_webhooks_after_the_schedule(settings, engine):
+    import logging
+
+    from creditflow.db import transaction
+    from creditflow.dispatch.cli import _with_webhooks
+    from creditflow.webhooks.service import add_subscription
+    from tests.support.http_receiver import running_receiver
+
+    ran: list[str] = []
+    with running_receiver() as receiver:
+        with transaction(engine) as session:
+            add_subscription(session, receiver.url("/h"), ["payment.received"], "test")
+        client = staff_client(settings)
+        client.headers["Authorization"] = f"Bearer {api_key(engine, 'write')}"
+        client.post("/api/v1/customers", json=CUSTOMER)
+        payment = {"payment_id": "P-9", "amount": "5.00", "paid_at": "2026-03-02",
+                   "customer_id": "C-1"}  # fmt: skip
+        assert client.post("/api/v1/payments", json=payment).status_code == 201
+        _with_webhooks(engine, lambda: ran.append("schedule"), logging.getLogger("t"))()
+        [sent] = receiver.wait_for(1)
+    assert ran == ["schedule"]
+    assert b'"payment_id":"P-9"' in sent.body
