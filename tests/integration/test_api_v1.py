@@ -235,3 +235,23 @@ def test_the_worker_tick_delivers_webhooks_after_the_schedule(settings, engine):
         [sent] = receiver.wait_for(1)
     assert ran == ["schedule"]
     assert b'"payment_id":"P-9"' in sent.body
+
+
+def test_two_writes_of_the_same_record_at_once_answer_409_not_500(settings, engine):
+    from fastapi import APIRouter, Depends
+    from sqlalchemy.exc import IntegrityError
+
+    from creditflow.staff.access import api_access
+
+    race = APIRouter(prefix="/api/v1", dependencies=[Depends(api_access)])
+
+    @race.post("/race")
+    def lost_race() -> None:
+        raise IntegrityError("INSERT INTO invoice ...", {}, Exception("duplicate key"))
+
+    client = staff_client(settings)
+    client.app.include_router(race)
+    client.headers["Authorization"] = f"Bearer {api_key(engine, 'write')}"
+    answer = client.post("/api/v1/race")
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
@@ -100,6 +101,15 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, ApiProblem)
         return problem_response(exc.status, exc.detail, exc.errors)
 
+    async def conflict(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IntegrityError)
+        if not request.url.path.startswith("/api"):
+            raise exc
+        return problem_response(
+            409, "Another request wrote the same record at the same moment; repeat this one."
+        )
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(IntegrityError, conflict)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(ApiProblem, api_problem)
