@@ -102,7 +102,7 @@ def worker_command(
             if schedule
             else None
         )
-        tick = _with_webhooks(engine, scheduler, log)
+        tick = _with_webhooks(engine, scheduler, log, as_json=log_format == "json")
         run_worker(
             engine,
             settings,
@@ -119,7 +119,7 @@ def worker_command(
 
 
 def _with_webhooks(
-    engine: Any, scheduler: Callable[[], None] | None, log: Any
+    engine: Any, scheduler: Callable[[], None] | None, log: Any, *, as_json: bool = False
 ) -> Callable[[], None]:
     """The worker's tick: the scheduler's (if any), then one webhook delivery pass."""
     from creditflow.webhooks.service import deliver_due
@@ -132,7 +132,11 @@ def _with_webhooks(
         except Exception:  # a receiver or database hiccup must not stop sending
             log.exception("webhook delivery pass failed")
             return
-        if report.queued or report.delivered or report.retrying or report.failed:
+        if not (report.queued or report.delivered or report.retrying or report.failed):
+            return
+        if as_json:
+            log.info(report.line(), extra={"event": "webhooks"})
+        else:
             out.print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {report.line()}")
 
     return tick
