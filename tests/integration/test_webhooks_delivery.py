@@ -156,3 +156,24 @@ def test_a_subscription_gets_only_what_happens_after_it_and_only_its_types(setti
         assert deliver_due(engine, Clock()).delivered == 1
         [only] = receiver.wait_for(1)
     assert json.loads(only.body)["data"]["invoice_number"] == "INV-2"
+
+
+def test_a_reminder_sent_by_dispatch_goes_out_as_action_sent(engine, settings, tmp_path):
+    from creditflow.dispatch.worker import dispatch_due
+    from tests.support.dispatch_ledger import (
+        END_OF_DAY,
+        SEND_TIME,
+        queued_reminders,
+        with_organisation,
+    )
+
+    settings = with_organisation(settings)
+    [queued] = queued_reminders(engine, settings, tmp_path)
+    with running_receiver() as receiver:
+        _subscribe(engine, receiver.url("/crm"), ["action.sent", "action.failed"])
+        assert dispatch_due(engine, settings, until=END_OF_DAY, now=SEND_TIME).sent == 1
+        assert deliver_due(engine, Clock()).delivered == 1
+        [sent] = receiver.wait_for(1)
+    body = json.loads(sent.body)
+    assert body["type"] == "action.sent"
+    assert (body["data"]["action_id"], body["data"]["customer_id"]) == (queued["action_id"], "C001")
