@@ -93,3 +93,6 @@ def test_a_crm_subscribed_with_the_cli_gets_a_signed_payment_event_from_a_delive
     listed = creditflow(database_url, tmp_path, "webhook", "list")
     sub_id = added.stderr.split()[1]
     assert secret not in listed.stdout and sub_id in listed.stdout
+    log = creditflow(database_url, tmp_path, "webhook", "log", sub_id, "--status", "delivered")
+    assert log.returncode == 0 and log.stdout.count("delivered") == 2, log.stdout
+    assert creditflow(database_url, tmp_path, "webhook", "log", "nope").returncode == 1

@@ -1,4 +1,4 @@
-"""`creditflow webhook ...`: subscribe a URL to events, list, remove, replay, deliver now."""
+"""`creditflow webhook ...`: subscribe a URL to events, list, log, remove, replay, deliver."""
 
 from __future__ import annotations
 
@@ -99,6 +99,52 @@ def webhook_list(db: DbOption = None) -> None:
         out.print("no webhooks yet: add one with `creditflow webhook add URL --events ...`")
         return
     table = Table("id", "url", "events", "active", "pending", "delivered", "failed")
+    for row in found:
+        table.add_row(*row)
+    out.print(table)
+
+
+@webhook_app.command("log")
+def webhook_log(
+    sub_id: str,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending, delivered or failed.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Newest deliveries shown.")] = 50,
+    db: DbOption = None,
+) -> None:
+    """The deliveries of one subscription, newest first: event, tries, last answer."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from creditflow.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    def rows(session: Any) -> list[tuple[str, ...]]:
+        sub = session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.sub_id == sub_id)
+        ).first()
+        if sub is None:
+            raise ValueError(f"no webhook subscription {sub_id}")
+        query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)
+        if status:
+            query = query.where(WebhookDelivery.status == status)
+        found = session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit))
+        return [
+            (
+                d.event_id,
+                d.event_type,
+                d.status,
+                str(d.attempts),
+                str(d.last_status or "-") if not d.last_error else d.last_error[:40],
+            )
+            for d in found
+        ]
+
+    found = _in_transaction(db, rows)
+    if not found:
+        out.print(f"no deliveries for {sub_id}", markup=False, highlight=False)
+        return
+    table = Table("event", "type", "status", "tries", "last answer")
     for row in found:
         table.add_row(*row)
     out.print(table)
