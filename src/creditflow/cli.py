@@ -478,6 +478,9 @@ def _mount_areas() -> None:
 
     app.add_typer(user_app, name="user", help="Staff users and their roles.")
     app.add_typer(apikey_app, name="apikey", help="API keys for integrations.")
+    from creditflow.webhooks.cli import webhook_app
+
+    app.add_typer(webhook_app, name="webhook", help="Events out to your CRM or ERP (signed).")
 
     from creditflow.intelligence.cli import model_app, risk_command
 

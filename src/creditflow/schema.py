@@ -1,5 +1,6 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
+from creditflow.api.v1 import models as api_models
 from creditflow.arrangements import models as arrangements_models
 from creditflow.compliance import models as compliance_models
 from creditflow.inbound import models as inbound_models
@@ -13,10 +14,12 @@ from creditflow.portal import models as portal_models
 from creditflow.schedule import models as schedule_models
 from creditflow.staff import models as staff_models
 from creditflow.strategy import models as strategy_models
+from creditflow.webhooks import models as webhooks_models
 from creditflow.workbench import models as workbench_models
 
 __all__ = [
     "Base",
+    "api_models",
     "arrangements_models",
     "compliance_models",
     "inbound_models",
@@ -30,5 +33,6 @@ __all__ = [
     "staff_models",
     "strategy_models",
     "workbench_models",
+    "webhooks_models",
 ]
 metadata = Base.metadata

@@ -18,6 +18,11 @@ from creditflow.db import make_engine, session_factory
 
 ROUTERS: tuple[str, ...] = (
     "creditflow.api.routes",
+    "creditflow.api.v1.customers",
+    "creditflow.api.v1.invoices",
+    "creditflow.api.v1.payments",
+    "creditflow.api.v1.collection",
+    "creditflow.api.v1.ubl",
     "creditflow.payments.routes",
     "creditflow.payments.sandbox_routes",
     "creditflow.portal.routes",
@@ -39,6 +44,7 @@ ROUTERS: tuple[str, ...] = (
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for these settings; the engine lives on `app.state`."""
+    from creditflow.api.v1.problems import install as install_problems
     from creditflow.staff.access import install as install_access
 
     # The API's schema and docs are served by creditflow.api.routes, behind the sign-in.
@@ -46,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="creditflow", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None
     )
     install_access(app)
+    install_problems(app)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine

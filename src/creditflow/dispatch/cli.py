@@ -97,11 +97,12 @@ def worker_command(
     stop = threading.Event()
     worker = worker_id or default_worker_id()
     try:
-        tick = (
+        scheduler = (
             _scheduler_tick(engine, settings, worker, stop, as_json=log_format == "json")
             if schedule
             else None
         )
+        tick = _with_webhooks(engine, scheduler, log, as_json=log_format == "json")
         run_worker(
             engine,
             settings,
@@ -115,6 +116,30 @@ def worker_command(
     except (ConfigError, ValueError) as exc:
         show_config_error(err, exc)
         raise typer.Exit(2) from exc
+
+
+def _with_webhooks(
+    engine: Any, scheduler: Callable[[], None] | None, log: Any, *, as_json: bool = False
+) -> Callable[[], None]:
+    """The worker's tick: the scheduler's (if any), then one webhook delivery pass."""
+    from creditflow.webhooks.service import deliver_due
+
+    def tick() -> None:
+        if scheduler is not None:
+            scheduler()
+        try:
+            report = deliver_due(engine, lambda: datetime.now(UTC))
+        except Exception:  # a receiver or database hiccup must not stop sending
+            log.exception("webhook delivery pass failed")
+            return
+        if not (report.queued or report.delivered or report.retrying or report.failed):
+            return
+        if as_json:
+            log.info(report.line(), extra={"event": "webhooks"})
+        else:
+            out.print(f"{datetime.now(UTC).isoformat(timespec='seconds')} {report.line()}")
+
+    return tick
 
 
 def _scheduler_tick(

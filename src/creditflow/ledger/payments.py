@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from creditflow.config import Settings
 from creditflow.ledger.allocator import PaymentAllocator
 from creditflow.ledger.formats import FileFormat, normalise_formats
-from creditflow.ledger.imports import ImportSummary, row_hashes
+from creditflow.ledger.imports import ImportSummary, only_params, only_where, row_hashes
 from creditflow.ledger.validation import Column, check_frame, read_table, write_rejects
 from creditflow.models import utcnow
 from creditflow.money import Money
@@ -77,6 +77,67 @@ def import_payments(
     """
     file_format = file_format or FileFormat()
     as_read = read_table(path, file_format.encoding)
+    with engine.begin() as conn:
+        summary, rejected = upsert_payments(
+            conn, as_read, settings, file_format, on_recorded=on_recorded
+        )
+    if rejected.height:
+        summary.rejects_path = write_rejects(path, rejected)
+    return summary
+
+
+def _known(conn: Connection, raw: pl.DataFrame, only_given: bool) -> tuple[pl.DataFrame, ...]:
+    """The customers and invoices the rows may name (only those named, for one request)."""
+
+    def given(name: str) -> list[str] | None:
+        return raw.get_column(name).drop_nulls().unique().to_list() if only_given else None
+
+    customer_ids, numbers = given("customer_id"), given("invoice_number")
+    refs = (
+        [r.replace(" ", "").upper() for r in raw.get_column("reference").drop_nulls().to_list()]
+        if only_given
+        else None
+    )
+    customers = read_frame(
+        conn,
+        "SELECT id, customer_id FROM customer" + only_where(customer_ids, "customer_id"),  # noqa: S608
+        {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
+        only_params(customer_ids),
+    )
+    where = ""
+    params: dict[str, str] = {}
+    if only_given:
+        by_number = only_where(numbers, "invoice_number").removeprefix(" WHERE ")
+        by_ref = only_where(refs, "payment_reference").removeprefix(" WHERE ").replace(":k", ":r")
+        where = f" WHERE {by_number} OR {by_ref}"
+        params = {**only_params(numbers), **{f"r{i}": v for i, v in enumerate(refs or [])}}
+    invoices = read_frame(
+        conn,
+        "SELECT id, invoice_number, customer_id, currency, payment_reference FROM invoice" + where,  # noqa: S608
+        {
+            "invoice_pk": pl.Int64,
+            "invoice_number": pl.Utf8,
+            "invoice_customer_pk": pl.Int64,
+            "invoice_currency": pl.Utf8,
+            "payment_reference": pl.Utf8,
+        },
+        params,
+    )
+    return customers, invoices
+
+
+def upsert_payments(
+    conn: Connection,
+    as_read: pl.DataFrame,
+    settings: Settings,
+    file_format: FileFormat,
+    *,
+    on_recorded: Callable[[Connection, datetime], object] | None = None,
+    only_given: bool = False,
+    source: str = "import",
+) -> tuple[ImportSummary, pl.DataFrame]:
+    """Validate, record and allocate payment rows (text plus `line`), by payment id;
+    returns the counts and the rejected rows. The CSV import and the API share it."""
     file_columns = list(as_read.columns)
     normal = normalise_formats(as_read, PAYMENT_COLUMNS, file_format)
     raw = normal.frame
@@ -84,116 +145,101 @@ def import_payments(
         if col.name not in raw.columns:
             raw = raw.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
     default_currency = settings.organisation.default_currency
-    with engine.begin() as conn:
-        customers = read_frame(
-            conn,
-            "SELECT id, customer_id FROM customer",
-            {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
+    customers, invoices = _known(conn, raw, only_given)
+    by_ref = (
+        invoices.select(
+            pl.col("payment_reference").alias("__ref"),
+            pl.col("invoice_pk").alias("ref_invoice_pk"),
+            pl.col("invoice_customer_pk").alias("ref_customer_pk"),
         )
-        invoices = read_frame(
-            conn,
-            "SELECT id, invoice_number, customer_id, currency, payment_reference FROM invoice",
-            {
-                "invoice_pk": pl.Int64,
-                "invoice_number": pl.Utf8,
-                "invoice_customer_pk": pl.Int64,
-                "invoice_currency": pl.Utf8,
-                "payment_reference": pl.Utf8,
-            },
+        .drop_nulls("__ref")
+        .unique("__ref")
+    )
+    frame = (
+        raw.join(customers, on="customer_id", how="left")
+        .join(invoices.drop("payment_reference"), on="invoice_number", how="left")
+        .with_columns(
+            pl.col("reference").str.replace_all(" ", "").str.to_uppercase().alias("__ref")
         )
-        by_ref = (
-            invoices.select(
-                pl.col("payment_reference").alias("__ref"),
-                pl.col("invoice_pk").alias("ref_invoice_pk"),
-                pl.col("invoice_customer_pk").alias("ref_customer_pk"),
+        .join(by_ref, on="__ref", how="left")
+    )
+    currency = pl.col("currency").str.to_uppercase().fill_null(default_currency)
+    extra = [
+        pl.when(pl.col("customer_id").is_not_null() & pl.col("customer_pk").is_null()).then(
+            pl.format("customer_id: unknown customer '{}'", pl.col("customer_id"))
+        ),
+        pl.when(pl.col("invoice_number").is_not_null() & pl.col("invoice_pk").is_null()).then(
+            pl.format("invoice_number: unknown invoice '{}'", pl.col("invoice_number"))
+        ),
+        pl.when(
+            pl.col("customer_pk").is_not_null()
+            & pl.col("invoice_customer_pk").is_not_null()
+            & (pl.col("customer_pk") != pl.col("invoice_customer_pk"))
+        ).then(pl.lit("invoice_number: the invoice belongs to another customer")),
+        pl.when(
+            pl.col("invoice_currency").is_not_null() & (pl.col("invoice_currency") != currency)
+        ).then(
+            pl.format(
+                "currency: {} differs from the invoice's {}",
+                currency,
+                pl.col("invoice_currency"),
             )
-            .drop_nulls("__ref")
-            .unique("__ref")
+        ),
+        *normal.errors,
+    ]
+    checked = check_frame(
+        frame,
+        normal.columns,
+        key="payment_id",
+        extra_errors=extra,
+        file_columns=file_columns,
+        original=as_read,
+    )
+    summary = ImportSummary(
+        warnings=checked.warnings + normal.warnings, rejected=checked.rejected.height
+    )
+    good = checked.good.with_columns(pl.col("currency").fill_null(default_currency))
+    good = good.with_columns(row_hashes(good, PAYMENT_FIELDS))
+    wanted = good.get_column("payment_id").to_list() if only_given else None
+    existing = read_frame(
+        conn,
+        "SELECT id, payment_id, row_hash FROM payment" + only_where(wanted, "payment_id"),  # noqa: S608
+        {"payment_pk": pl.Int64, "payment_id": pl.Utf8, "existing_hash": pl.Utf8},
+        only_params(wanted),
+    )
+    merged = good.join(existing, on="payment_id", how="left")
+    new = merged.filter(pl.col("payment_pk").is_null())
+    changed = merged.filter(
+        pl.col("payment_pk").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
+    )
+    summary.unchanged = merged.height - new.height - changed.height
+    if changed.height:
+        reverse_allocations(conn, changed.get_column("payment_pk").to_list())
+        conn.execute(
+            text("DELETE FROM payment WHERE id = :p"),
+            [{"p": p} for p in changed.get_column("payment_pk").to_list()],
         )
-        frame = (
-            raw.join(customers, on="customer_id", how="left")
-            .join(invoices.drop("payment_reference"), on="invoice_number", how="left")
-            .with_columns(
-                pl.col("reference").str.replace_all(" ", "").str.to_uppercase().alias("__ref")
-            )
-            .join(by_ref, on="__ref", how="left")
+    incoming = [
+        IncomingPayment(
+            payment_id=r["payment_id"],
+            amount=Money.parse(r["amount"], r["currency"]),
+            paid_at=parse_paid_at(r["paid_at"]),
+            customer_pk=r["customer_pk"] or r["invoice_customer_pk"] or r["ref_customer_pk"],
+            invoice_pk=r["invoice_pk"] or r["ref_invoice_pk"],
+            reference=r["reference"],
+            invoice_number=r["invoice_number"],
+            method=r["method"],
+            row_hash=r["row_hash"],
+            source=source,
         )
-        currency = pl.col("currency").str.to_uppercase().fill_null(default_currency)
-        extra = [
-            pl.when(pl.col("customer_id").is_not_null() & pl.col("customer_pk").is_null()).then(
-                pl.format("customer_id: unknown customer '{}'", pl.col("customer_id"))
-            ),
-            pl.when(pl.col("invoice_number").is_not_null() & pl.col("invoice_pk").is_null()).then(
-                pl.format("invoice_number: unknown invoice '{}'", pl.col("invoice_number"))
-            ),
-            pl.when(
-                pl.col("customer_pk").is_not_null()
-                & pl.col("invoice_customer_pk").is_not_null()
-                & (pl.col("customer_pk") != pl.col("invoice_customer_pk"))
-            ).then(pl.lit("invoice_number: the invoice belongs to another customer")),
-            pl.when(
-                pl.col("invoice_currency").is_not_null() & (pl.col("invoice_currency") != currency)
-            ).then(
-                pl.format(
-                    "currency: {} differs from the invoice's {}",
-                    currency,
-                    pl.col("invoice_currency"),
-                )
-            ),
-            *normal.errors,
-        ]
-        checked = check_frame(
-            frame,
-            normal.columns,
-            key="payment_id",
-            extra_errors=extra,
-            file_columns=file_columns,
-            original=as_read,
-        )
-        summary = ImportSummary(
-            warnings=checked.warnings + normal.warnings, rejected=checked.rejected.height
-        )
-        if checked.rejected.height:
-            summary.rejects_path = write_rejects(path, checked.rejected)
-        good = checked.good.with_columns(pl.col("currency").fill_null(default_currency))
-        good = good.with_columns(row_hashes(good, PAYMENT_FIELDS))
-        existing = read_frame(
-            conn,
-            "SELECT id, payment_id, row_hash FROM payment",
-            {"payment_pk": pl.Int64, "payment_id": pl.Utf8, "existing_hash": pl.Utf8},
-        )
-        merged = good.join(existing, on="payment_id", how="left")
-        new = merged.filter(pl.col("payment_pk").is_null())
-        changed = merged.filter(
-            pl.col("payment_pk").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
-        )
-        summary.unchanged = merged.height - new.height - changed.height
-        if changed.height:
-            reverse_allocations(conn, changed.get_column("payment_pk").to_list())
-            conn.execute(
-                text("DELETE FROM payment WHERE id = :p"),
-                [{"p": p} for p in changed.get_column("payment_pk").to_list()],
-            )
-        incoming = [
-            IncomingPayment(
-                payment_id=r["payment_id"],
-                amount=Money.parse(r["amount"], r["currency"]),
-                paid_at=parse_paid_at(r["paid_at"]),
-                customer_pk=r["customer_pk"] or r["invoice_customer_pk"] or r["ref_customer_pk"],
-                invoice_pk=r["invoice_pk"] or r["ref_invoice_pk"],
-                reference=r["reference"],
-                invoice_number=r["invoice_number"],
-                method=r["method"],
-                row_hash=r["row_hash"],
-            )
-            for r in pl.concat([new, changed], how="diagonal_relaxed").iter_rows(named=True)
-        ]
-        now = utcnow()
-        record_payments(conn, incoming, now)
-        if on_recorded is not None:
-            on_recorded(conn, now)
-        summary.imported, summary.updated = new.height, changed.height
-    return summary
+        for r in pl.concat([new, changed], how="diagonal_relaxed").iter_rows(named=True)
+    ]
+    now = utcnow()
+    record_payments(conn, incoming, now)
+    if on_recorded is not None:
+        on_recorded(conn, now)
+    summary.imported, summary.updated = new.height, changed.height
+    return summary, checked.rejected
 
 
 def record_payments(conn: Connection, payments: list[IncomingPayment], now: datetime) -> list[int]:

@@ -1,7 +1,7 @@
 """Import UBL e-invoices (DESIGN 4.9): invoices onto the ledger, credit notes against them.
 
-`import_ubl_documents` is the service (also for a future `POST /api/v1/ubl`): it takes
-(name, bytes) pairs, so it never touches the file system. `import_ubl_path` reads a file
+`import_ubl_documents` is the service (`import_ubl_on` runs it in a caller's transaction,
+for `POST /api/v1/ubl`): it takes (name, bytes) pairs, so it never touches the file system. `import_ubl_path` reads a file
 or every `*.xml` of a directory (in name order) and writes the rejects file.
 
 Within one import the invoices are written before the credit notes, so a credit note
@@ -129,6 +129,14 @@ def import_ubl_documents(
     engine: Engine, documents: list[tuple[str, bytes]], settings: Settings
 ) -> UblImport:
     """Import UBL Invoice and CreditNote documents given as (name, bytes), in one transaction."""
+    with engine.begin() as conn:
+        return import_ubl_on(conn, documents, settings)
+
+
+def import_ubl_on(
+    conn: Connection, documents: list[tuple[str, bytes]], settings: Settings
+) -> UblImport:
+    """Import UBL documents in the caller's transaction (the API's, beside its own records)."""
     result = UblImport(ImportSummary())
     parsed: list[Parsed] = []
     for name, data in documents:
@@ -146,22 +154,21 @@ def import_ubl_documents(
         parsed.append(item)
     invoices = [p for p in parsed if not p.doc.is_correction]
     corrections = [p for p in parsed if p.doc.is_correction]
-    with engine.begin() as conn:
-        now = utcnow()
-        book = CustomerBook.load(conn)
-        for item in invoices:
-            item.customer_id = book.find(item.doc.buyer) or book.add(item.doc.buyer)
-        kept = _invoice_conflicts(conn, invoices, result)
-        book.keep_only({p.customer_id for p in kept})
-        result.summary.warnings += book.write(conn, settings, now)
-        _write_invoices(conn, kept, settings, result)
-        for item in corrections:
-            item.customer_id = book.find(item.doc.buyer) or ""
-        counts = apply_corrections(conn, corrections, now)
-        result.rejects += [item.reject(error) for item, error in counts.rejects]
-        result.summary.imported += counts.imported
-        result.summary.unchanged += counts.unchanged
-        result.summary.warnings += counts.warnings
+    now = utcnow()
+    book = CustomerBook.load(conn)
+    for item in invoices:
+        item.customer_id = book.find(item.doc.buyer) or book.add(item.doc.buyer)
+    kept = _invoice_conflicts(conn, invoices, result)
+    book.keep_only({p.customer_id for p in kept})
+    result.summary.warnings += book.write(conn, settings, now)
+    _write_invoices(conn, kept, settings, result)
+    for item in corrections:
+        item.customer_id = book.find(item.doc.buyer) or ""
+    counts = apply_corrections(conn, corrections, now)
+    result.rejects += [item.reject(error) for item, error in counts.rejects]
+    result.summary.imported += counts.imported
+    result.summary.unchanged += counts.unchanged
+    result.summary.warnings += counts.warnings
     result.summary.rejected = len(result.rejects)
     return result
 

@@ -1,0 +1,1 @@
+"""REST API v1 (`/api/v1`): one router per resource, behind `api_access` (docs/api.md)."""

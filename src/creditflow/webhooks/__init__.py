@@ -1,0 +1,1 @@
+"""Events out: webhook subscriptions, signed deliveries from the timeline, retries."""
