@@ -60,15 +60,20 @@ def score_customers(
     return score_ledger(ledger_of(conn, customer_pks), as_of, model)
 
 
-def expected_recovery(
+def recovery_rates(
     conn: Connection, customer_pks: Collection[int], as_of: date, model: RiskModel
 ) -> dict[tuple[int, str], float]:
-    """(customer, currency) -> expected recovery from a call in minor units (call_order.py)."""
+    """(customer, currency) -> expected recovery from a call per unit open (call_order.py).
+
+    call_priority's expected recovery divided by the open amount: the open-amount-weighted
+    mean of propensity x urgency over the customer's open invoices (0..3).
+    """
     scored = score_customers(conn, customer_pks, as_of, model)
     if scored.height == 0:
         return {}
     return {
         (int(r["customer_pk"]), str(r["currency"])): float(r["expected_recovery_minor"])
+        / max(float(r["open_minor"]), 1.0)
         for r in call_priority(scored).iter_rows(named=True)
     }
 

@@ -79,7 +79,9 @@ def _sigmoid(x: float) -> float:
 def reference(model: RiskModel) -> np.ndarray:
     """The row the contributions are measured from (see the module)."""
     if model.source == "prior":
-        return np.asarray([PRIOR_REFERENCE.get(f, m) for f, m in zip(model.features, model.mean, strict=True)])
+        return np.asarray(
+            [PRIOR_REFERENCE.get(f, m) for f, m in zip(model.features, model.mean, strict=True)]
+        )
     return np.asarray(model.mean, dtype=float)
 
 
@@ -124,7 +126,9 @@ def explain_customer(
     return _explanation(model, base, w @ rows, w @ matrix)
 
 
-def top_factors(model: RiskModel, values: np.ndarray, n: int = TOP) -> list[list[tuple[str, float]]]:
+def top_factors(
+    model: RiskModel, values: np.ndarray, n: int = TOP
+) -> list[list[tuple[str, float]]]:
     """Per row, the n features that push its logit hardest: (feature, contribution), set-based."""
     matrix = np.atleast_2d(np.asarray(values, dtype=float))
     if matrix.shape[0] == 0:
