@@ -7,7 +7,7 @@ the scores come from the shipped prior on the customers' own paid history.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -15,20 +15,10 @@ from creditflow.db import transaction
 from creditflow.ledger.models import Customer
 from creditflow.outbox.service import queue_action
 from tests.support.portal_data import add_customer, add_invoice
+from tests.support.risk_data import paid_history
 from tests.support.staff import NOW, add_staff, sign_in, staff_client
 
 TODAY = NOW.date()
-
-
-def paid_history(session: Session, customer: Customer, days_late: int, count: int = 6) -> None:
-    """`count` settled invoices of the customer, each paid `days_late` after its due date."""
-    for n in range(count):
-        due = date(2025, 6, 30) + timedelta(days=30 * n)
-        invoice = add_invoice(session, customer, f"{customer.customer_id}-H{n:02d}", 20_000, due,
-                              issued=due - timedelta(days=30))  # fmt: skip
-        invoice.status, invoice.open_minor = "paid", 0
-        invoice.paid_on = due + timedelta(days=days_late)
-    session.flush()
 
 
 def customer_with_call(session: Session, ref: str, days_late: int, open_minor: int) -> int:
