@@ -43,4 +43,6 @@ def test_risk_json_explain_adds_the_top_factors_and_keeps_the_contract(engine, s
         {"feature": "mean_days_late", "contribution": 0.5},  # 0.02 x 25
         {"feature": "recent_late_share", "contribution": 0.45},  # 1.5 x (4/5 - 1/2)
     ]
-    assert explained["NEW-OPEN"]["factors"] == []  # no history: the prior's base, nothing stands out
+    assert (
+        explained["NEW-OPEN"]["factors"] == []
+    )  # no history: the prior's base, nothing stands out

@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from creditflow.db import transaction
-from creditflow.ledger.models import Customer
 from creditflow.outbox.service import queue_action
 from tests.support.portal_data import add_customer, add_invoice
 from tests.support.risk_data import paid_history
@@ -58,7 +57,9 @@ def test_the_customer_page_says_why_a_customer_who_always_paid_late_is_likely_la
     assert risk >= 80  # six of six paid late, 25 days each
     factors = re.findall(r'<li class="factor">(.*?)</li>', card, re.S)
     assert len(factors) == 3
-    assert "raises the risk" in factors[0] and "Paid late on about 88% of past invoices" in factors[0]
+    assert (
+        "raises the risk" in factors[0] and "Paid late on about 88% of past invoices" in factors[0]
+    )
     # prior: 4 x (7/8 - 1/2) = 1.5; 0.02 x 25 = 0.5; 1.5 x ((3 + 1) / (3 + 2) - 1/2) = 0.45
     assert "On average 25 days late" in factors[1]
     assert "Paid late on about 80% of the latest invoices" in factors[2]
@@ -82,7 +83,9 @@ def test_a_customer_who_always_paid_on_time_is_shown_what_lowers_the_risk(settin
     card = html[html.index('class="card risk"') : html.index('aria-labelledby="contact"')]
     assert int(re.search(r'class="risk-pct">(\d+)%', card).group(1)) < 10
     factors = re.findall(r'<li class="factor">(.*?)</li>', card, re.S)
-    assert "lowers the risk" in factors[0] and "Paid late on about 12% of past invoices" in factors[0]
+    assert (
+        "lowers the risk" in factors[0] and "Paid late on about 12% of past invoices" in factors[0]
+    )
 
 
 def test_a_customer_without_open_invoices_has_nothing_to_score(settings, engine):
@@ -102,12 +105,13 @@ def test_the_worklist_calls_a_likely_late_customer_before_a_bigger_punctual_one(
     html = client.get("/workbench/today?type=call", headers={"accept-language": "en"}).text
     customers = re.findall(r'<a href="/workbench/customers/(\d+)">', html)
     assert customers == [str(late), str(punctual)]  # 1000.00 likely late before 3000.00 on time
-    recoveries = re.findall(r'expected recovery EUR ([\d.]+)</span>', html)
+    recoveries = re.findall(r"expected recovery EUR ([\d.]+)</span>", html)
     assert len(recoveries) == 2
     late_recovery, punctual_recovery = (float(r) for r in recoveries)
     # amount x propensity x urgency (10 days overdue: 1.33)
     assert 1000 * 0.8 * 1.33 < late_recovery <= 1000 * 1.34
     assert punctual_recovery < 3000 * 0.1 * 1.34
-    assert "verwachte opbrengst" in client.get(
-        "/workbench/today?type=call", headers={"accept-language": "nl"}
-    ).text
+    assert (
+        "verwachte opbrengst"
+        in client.get("/workbench/today?type=call", headers={"accept-language": "nl"}).text
+    )

@@ -20,8 +20,8 @@ from creditflow.intelligence.explain import Explanation, explain_customer
 from creditflow.intelligence.model import ModelFormatError, RiskModel, prior_model
 from creditflow.intelligence.scoring import values_at_due
 from creditflow.intelligence.service import (
-    LEDGER_SQL,
     LEDGER_SCHEMA,
+    LEDGER_SQL,
     latest_model,
     read_ledger,
     score_ledger,

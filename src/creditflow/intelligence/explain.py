@@ -110,7 +110,7 @@ def explain_invoice(model: RiskModel, values: Sequence[float]) -> Explanation:
 
 
 def explain_customer(
-    model: RiskModel, values: np.ndarray, weights: Sequence[float]
+    model: RiskModel, values: np.ndarray, weights: Sequence[float] | np.ndarray
 ) -> Explanation | None:
     """A customer's open invoices taken apart together: weighted mean of their contributions.
 
