@@ -75,6 +75,9 @@ def test_a_collector_logs_a_call_with_a_promise_at_390_px_and_the_reminder_is_ca
         main = page.inner_text("main")
         assert "EUR 512.49" in main and "USD 120.00" in main
         assert "Ik betaal volgende week" in main
+        risk = page.locator("section.risk").inner_text()  # scored by the shipped prior
+        assert "Late-payment risk" in risk and "raises the risk" in risk and "open" in risk
+        assert "chance late" in main and "pays around" in main
         _fits(page, "the customer page")
         page.screenshot(path=ARTIFACTS / "02-customer.png", full_page=True)
 
@@ -104,6 +107,7 @@ def test_a_collector_logs_a_call_with_a_promise_at_390_px_and_the_reminder_is_ca
         dutch.get_by_role("button", name="Inloggen").click()
         dutch.wait_for_url(f"{server.base_url}/workbench/customers/{seeded.customer_pk}")
         assert "Tijdlijn" in dutch.inner_text("main")
+        assert "verhoogt het risico" in dutch.locator("section.risk").inner_text()
         _fits(dutch, "de klantpagina")
         dutch.screenshot(path=ARTIFACTS / "05-klant.png", full_page=True)
         browser.close()

@@ -21,10 +21,12 @@ from creditflow.workbench.worklist_rules import (
     page_of,
     parse_filters,
     priority,
+    recovery_customers,
     release_problem,
     select_items,
     urgency,
     with_claims,
+    with_recovery,
 )
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -247,3 +249,55 @@ def test_to_whom_a_manager_may_assign_an_item(role, active, target, work, proble
 )
 def test_age_is_whole_days_waiting(since, days):
     assert age_days(since, NOW) == days
+
+
+@pytest.mark.parametrize(
+    ("kind", "stake", "rate", "days", "expected_recovery", "expected_priority"),
+    [
+        # a call: weight 3 x amount at stake x the customer's recovery rate (no age factor)
+        ("call", 100_000, 0.9, 0, Decimal("900.00"), Decimal("2700.00")),
+        ("call", 100_000, 0.9, 60, Decimal("900.00"), Decimal("2700.00")),
+        ("call", 100_000, 2.4, 0, Decimal("2400.00"), Decimal("7200.00")),  # overdue: urgency
+        ("promise", 50_000, 0.5, 3, Decimal("250.00"), Decimal("500.00")),  # weight 2
+        ("call", 100_000, 0.004, 0, Decimal("4.00"), Decimal(30)),  # at least MIN_STAKE
+        ("call", 100_000, None, 0, Decimal("0.00"), Decimal(30)),  # nothing open any more
+    ],
+)
+def test_a_call_is_ordered_by_its_expected_recovery(
+    kind, stake, rate, days, expected_recovery, expected_priority
+):
+    rates = {} if rate is None else {(7, "EUR"): rate}
+    (scored,) = with_recovery([item(kind=kind, stake=stake, days=days, customer_pk=7)], rates)
+    assert scored.recovery == expected_recovery
+    assert priority(scored, NOW) == expected_priority
+
+
+@pytest.mark.parametrize(
+    ("kind", "customer_pk", "scored"),
+    [
+        ("call", 7, True),
+        ("promise", 7, True),
+        ("dispute", 7, False),  # resolved in its queue: amount x urgency as before
+        ("handover", 7, False),
+        ("reply", 7, False),
+        ("unmatched", None, False),
+        ("call", None, False),  # no customer to score
+    ],
+)
+def test_only_calls_to_a_customer_are_scored_by_expected_recovery(kind, customer_pk, scored):
+    one = item(kind=kind, customer_pk=customer_pk)
+    assert (recovery_customers([one]) == {7}) is scored
+    (after,) = with_recovery([one], {(7, "EUR"): 1.0})
+    assert (after.recovery_minor is not None) is scored
+    if not scored:
+        assert priority(after, NOW) == priority(one, NOW)
+
+
+def test_a_likely_late_customers_call_comes_before_a_bigger_punctual_ones():
+    late = item("call:late", stake=100_000, customer_pk=1)  # 1000.00, pays late
+    punctual = item("call:punctual", stake=300_000, customer_pk=2)  # 3000.00, pays on time
+    review = item("review:r", kind="review", stake=60_000, days=0)  # 600.00 x 1
+    assert ordered([late, punctual, review], NOW)[0] == punctual  # amount x urgency
+    rates = {(1, "EUR"): 0.85 * 1.5, (2, "EUR"): 0.04 * 1.5}
+    assert [i.key for i in ordered(with_recovery([punctual, review, late], rates), NOW)] == [
+        "call:late", "review:r", "call:punctual"]  # fmt: skip

@@ -103,6 +103,10 @@ def risk_command(
         bool,
         typer.Option("--customers", help="Who to call first: customers by expected recovery."),
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="With --json: add each invoice's top 3 factors."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Late-payment risk of every invoice open at as-of (works without a trained model)."""
@@ -123,16 +127,32 @@ def risk_command(
         _print_call_order(scored, as_json=as_json, limit=limit)
         return
     if as_json:
-        write = sys.stdout.write
-        for row in scored.select(
-            "invoice_number", "customer_id", "p_late", "expected_days_late", "expected_pay_date"
-        ).iter_rows():
-            write(json.dumps(risk_json(row)) + "\n")
+        _write_json(scored, model if explain else None)
         return
     source = "the shipped prior" if version is None else f"model version {version}"
     out.print(f"{scored.height} open invoices on {day}, scored by {source}", markup=False)
     if scored.height:
         _print_risk_table(scored, limit)
+
+
+def _write_json(scored: Any, model: Any | None) -> None:
+    """One object per invoice (DESIGN 4.7); with a model, its top factors added (explain.py)."""
+    from creditflow.intelligence.explain import top_factors
+    from creditflow.intelligence.scoring import values_at_due
+
+    rows = scored.select(
+        "invoice_number", "customer_id", "p_late", "expected_days_late", "expected_pay_date"
+    ).iter_rows()
+    write = sys.stdout.write
+    if model is None:
+        for row in rows:
+            write(json.dumps(risk_json(row)) + "\n")
+        return
+    factors = top_factors(model, values_at_due(scored, model).to_numpy())
+    for row, top in zip(rows, factors, strict=True):
+        found = risk_json(row)
+        found["factors"] = [{"feature": f, "contribution": c} for f, c in top]
+        write(json.dumps(found) + "\n")
 
 
 def risk_json(row: tuple[Any, ...]) -> dict[str, Any]:

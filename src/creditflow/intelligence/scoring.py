@@ -55,6 +55,11 @@ def propensity(model: RiskModel) -> pl.Expr:
     return _sigmoid(_linear(model, model.coef, model.intercept, at_due=True))
 
 
+def values_at_due(frame: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
+    """The model's features of each row as they stood on its due date (what `propensity` weighs)."""
+    return frame.select(_feature(f, at_due=True).cast(pl.Float64).alias(f) for f in model.features)
+
+
 def score_invoices(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
     """The feature rows with p_late, expected_days_late, expected_pay_date and propensity."""
     p_model = _sigmoid(_linear(model, model.coef, model.intercept, at_due=False))

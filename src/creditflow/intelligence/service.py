@@ -39,7 +39,7 @@ LEDGER_SCHEMA = {
 }
 # Written-off invoices and invoices marked paid without a payment day tell nothing
 # about when customers pay; they are left out.
-_LEDGER_SQL = (
+LEDGER_SQL = (
     "SELECT i.id, i.invoice_number, i.customer_id, c.customer_id, i.issue_date, i.due_date, "
     "i.amount_minor, i.open_minor, i.currency, i.paid_on, i.status, "
     "CASE WHEN i.status = 'disputed' OR i.dispute_reason IS NOT NULL OR EXISTS "
@@ -66,7 +66,7 @@ class TrainResult:
 
 def read_ledger(conn: Connection) -> pl.DataFrame:
     """Every invoice that can inform or receive a score, as one frame (LEDGER_SCHEMA)."""
-    frame = read_frame(conn, _LEDGER_SQL, LEDGER_SCHEMA)
+    frame = read_frame(conn, LEDGER_SQL, LEDGER_SCHEMA)
     return frame.with_columns(pl.col("disputed").cast(pl.Boolean))
 
 
@@ -105,7 +105,11 @@ def latest_model(conn: Connection) -> tuple[RiskModel, int | None]:
 
 def score_open_invoices(conn: Connection, as_of: date, model: RiskModel) -> pl.DataFrame:
     """Every invoice open at as-of, scored (one row each, by invoice number)."""
-    stored = read_ledger(conn)
+    return score_ledger(read_ledger(conn), as_of, model)
+
+
+def score_ledger(stored: pl.DataFrame, as_of: date, model: RiskModel) -> pl.DataFrame:
+    """The invoices of a ledger frame (LEDGER_SCHEMA) open at as-of, scored, by number."""
     ledger = ledger_known_at(stored, as_of)
     queries = (
         open_at(stored, as_of)

@@ -13,6 +13,7 @@ from creditflow.workbench.customer_timeline import timeline
 from creditflow.workbench.customer_view import customer_facts
 from creditflow.workbench.pages import render, staff_of
 from creditflow.workbench.portfolio import open_customer
+from creditflow.workbench.risk_view import risk_view
 
 __all__ = [
     "CALL_OUTCOMES",
@@ -60,11 +61,13 @@ def show_customer(
         customer = open_customer(session, staff, customer_pk)
         facts = customer_facts(session, customer, now)
         entries = timeline(session, customer.id)
+        risk = risk_view(session, customer.id, facts.today)
         return render(
             request,
             "customer.html",
             status=status,
             facts=facts,
+            risk=risk,
             c=customer,
             entries=entries,
             error=error,

@@ -18,7 +18,7 @@ from creditflow.staff.service import Staff
 from creditflow.workbench.claims import ClaimRefused, assign_item, claim_item, release_item
 from creditflow.workbench.pages import done, render, staff_of
 from creditflow.workbench.portfolio import limited_to_portfolio
-from creditflow.workbench.worklist import claims, load_items, segments, workers
+from creditflow.workbench.worklist import claims, load_items, recovery_for, segments, workers
 from creditflow.workbench.worklist_rules import (
     CLAIMED_CHOICES,
     ITEM_LABELS,
@@ -66,10 +66,11 @@ def today(request: Request) -> Response:
         params["collector"] = ""
     with request.app.state.sessions() as session, session.begin():
         loaded = load_items(session, staff, filters, now)
+        found = recovery_for(session, loaded.items, now)
         held = claims(session)
         people = workers(session)
         segment_choices = segments(session, staff)
-    items = ordered(select_items(with_claims(loaded.items, held), filters, staff.user_id), now)
+    items = ordered(select_items(with_claims(found, held), filters, staff.user_id), now)
     shown = page_of(items, filters.page)
     response = render(
         request,

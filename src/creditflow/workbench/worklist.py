@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, literal_column, select, true
 from sqlalchemy.orm import Session
 
+from creditflow.intelligence.customer_scores import recovery_rates, usable_model
 from creditflow.ledger.models import Customer
 from creditflow.staff.models import StaffUser
 from creditflow.staff.service import Staff
@@ -24,6 +25,8 @@ from creditflow.workbench.worklist_rules import (
     ROLES_WHO_WORK,
     Filters,
     WorkItem,
+    recovery_customers,
+    with_recovery,
 )
 
 PER_TYPE_LIMIT = 500  # each type's largest items; the page says when a type has more
@@ -91,6 +94,16 @@ def load_items(
             cut_off.append(kind)
         items.extend(to_item(row, now) for row in rows[:limit])
     return Loaded(items, cut_off)
+
+
+def recovery_for(session: Session, items: list[WorkItem], now: datetime) -> list[WorkItem]:
+    """The calls with their expected recovery: the list's customers scored in one pass."""
+    customers = recovery_customers(items)
+    if not customers:
+        return items
+    conn = session.connection()
+    model, _ = usable_model(conn)
+    return with_recovery(items, recovery_rates(conn, customers, now.date(), model))
 
 
 def _ref_value(column: Any, ref: str) -> int | str | None:

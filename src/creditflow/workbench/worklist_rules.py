@@ -5,8 +5,19 @@ priority = amount at stake x urgency, where
         about nothing owed, such as a question, still needs a person);
     urgency = the type's weight x (1 + days waiting / 30), the age part capped at 3
         (the same shape as intelligence/call_order.py's urgency).
-Amounts of different currencies are compared as numbers (no exchange rates); the
-intelligence issue replaces this with expected recovery.
+Calls (a call task, a broken promise to call about: RECOVERY_KINDS) are ordered by
+what a call is expected to bring in instead:
+    priority = the type's weight x expected recovery (at least MIN_STAKE), where
+    expected recovery = amount at stake x the customer's recovery rate, and
+    recovery rate = the open-amount-weighted mean over the customer's open invoices in
+        the item's currency of propensity (the probability the invoice would otherwise
+        be paid late) x urgency (1 until due, rising to 3 at 60 days overdue):
+the rule of intelligence/call_order.py (`call_priority`: expected recovery / open
+amount), computed for all the customers on the list in one scoring pass
+(worklist.recovery_for). The rate (0..3) takes the place of the age factor (1..3):
+a small debt of a customer who pays late comes before a bigger one of a customer who
+pays on time, and a call is never worth more than its own amount x 3.
+Amounts of different currencies are compared as numbers (no exchange rates).
 """
 
 from __future__ import annotations
@@ -49,6 +60,8 @@ QUEUE_LINKS: dict[str, str] = {
     "unmatched": "/workbench/queues/unmatched",
     "failed": "/workbench/queues/outbox",
 }
+# Items worked by calling the customer: ordered by expected recovery from a call.
+RECOVERY_KINDS = frozenset({"call", "promise"})
 MIN_STAKE = Decimal(10)
 AGE_DAYS_PER_STEP = 30
 AGE_FACTOR_CAP = Decimal(3)
@@ -86,6 +99,7 @@ class WorkItem:
     detail: str = ""
     claimed_by_id: int | None = None
     claimed_by: str | None = None
+    recovery_minor: int | None = None  # expected recovery from a call (RECOVERY_KINDS)
 
     @property
     def link(self) -> str:
@@ -96,6 +110,13 @@ class WorkItem:
     def stake(self) -> Decimal:
         """The amount at stake in major units of its currency."""
         return from_minor(self.stake_minor, self.currency)
+
+    @property
+    def recovery(self) -> Decimal | None:
+        """Expected recovery from a call in major units (None: not scored that way)."""
+        if self.recovery_minor is None:
+            return None
+        return from_minor(self.recovery_minor, self.currency)
 
 
 @dataclass(frozen=True)
@@ -151,8 +172,34 @@ def urgency(kind: str, days_waiting: int) -> Decimal:
 
 
 def priority(item: WorkItem, now: datetime) -> Decimal:
-    """Amount at stake (at least MIN_STAKE) x urgency."""
+    """Amount at stake (at least MIN_STAKE) x urgency; a scored call: weight x expected recovery."""
+    recovery = item.recovery
+    if recovery is not None:
+        return max(recovery, MIN_STAKE) * ITEM_WEIGHTS[item.kind]
     return max(item.stake, MIN_STAKE) * urgency(item.kind, age_days(item.since, now))
+
+
+def recovery_customers(items: Iterable[WorkItem]) -> set[int]:
+    """The customers whose calls are ordered by expected recovery (RECOVERY_KINDS)."""
+    return {i.customer_pk for i in items if i.kind in RECOVERY_KINDS and i.customer_pk is not None}
+
+
+def with_recovery(
+    items: Iterable[WorkItem], rates: Mapping[tuple[int, str], float]
+) -> list[WorkItem]:
+    """The calls with their expected recovery: amount at stake x the customer's recovery rate.
+
+    rates: (customer, currency) -> recovery rate; a customer with nothing open in the
+    item's currency has none to recover (0).
+    """
+    return [
+        replace(
+            i, recovery_minor=round(i.stake_minor * rates.get((i.customer_pk, i.currency), 0.0))
+        )
+        if i.kind in RECOVERY_KINDS and i.customer_pk is not None
+        else i
+        for i in items
+    ]
 
 
 def ordered(items: Iterable[WorkItem], now: datetime) -> list[WorkItem]:

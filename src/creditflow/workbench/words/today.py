@@ -2,8 +2,10 @@
 
 TEXTS: dict[str, dict[str, str]] = {
     # the page
-    "Everything that needs a person, most urgent first: amount at stake times urgency.": {
-        "nl": "Alles wat een mens nodig heeft, het dringendste eerst: bedrag maal urgentie."
+    "Everything that needs a person, most urgent first: amount at stake times urgency; "
+    "calls by the money a call is expected to bring in.": {
+        "nl": "Alles wat een mens nodig heeft, het dringendste eerst: bedrag maal urgentie; "
+        "telefoontjes op het geld dat een telefoontje naar verwachting oplevert."
     },
     "Keys: j and k move to the next and previous item, / goes to the filters.": {
         "nl": "Toetsen: j en k gaan naar het volgende en vorige item, / naar de filters."
