@@ -181,7 +181,7 @@ def test_the_worklist_speaks_dutch(settings, desk):
     sign_in(client, "mira@example.nl")
     page = client.get("/workbench/today", headers={"Accept-Language": "nl-NL"})
     assert '<html lang="nl">' in page.text
-    for text in ("Wat te doen", "Betwisting", "Handel de betwisting af", "Oppakken", "17 items"):
+    for text in ("Wat te doen", "Geschil", "Geschil afhandelen", "Oppakken", "17 items"):
         assert text in page.text
 
 

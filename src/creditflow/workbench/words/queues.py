@@ -128,7 +128,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Planned for": {"nl": "Gepland voor"},
     "Details": {"nl": "Details"},
     "Preview and handle": {"nl": "Bekijken en behandelen"},
-    "queued": {"nl": "in wachtrij"},
+    "queued": {"nl": "in de wachtrij"},
     "held": {"nl": "aangehouden"},
     "failed": {"nl": "mislukt"},
     "cancelled": {"nl": "geannuleerd"},

@@ -14,7 +14,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Filter the worklist": {"nl": "Werklijst filteren"},
     "Type": {"nl": "Soort"},
     "All types": {"nl": "Alle soorten"},
-    "Collector": {"nl": "Incasseerder"},
+    "Collector": {"nl": "Incasso-medewerker"},
     "All collectors": {"nl": "Alle incasseerders"},
     "Segment": {"nl": "Segment"},
     "All segments": {"nl": "Alle segmenten"},
@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Next page": {"nl": "Volgende pagina"},
     # item types
     "Call": {"nl": "Bellen"},
-    "Dispute": {"nl": "Betwisting"},
+    "Dispute": {"nl": "Geschil"},
     "Plan request": {"nl": "Regelingsverzoek"},
     "Reply": {"nl": "Antwoord"},
     "Broken promise": {"nl": "Gebroken belofte"},
@@ -77,7 +77,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Approve or reject the payment plan request": {
         "nl": "Keur het verzoek om een betalingsregeling goed of af"
     },
-    "Resolve the dispute": {"nl": "Handel de betwisting af"},
+    "Resolve the dispute": {"nl": "Geschil afhandelen"},
     "Call about the broken promise": {"nl": "Bel over de gebroken betaalbelofte"},
     "Match the payment to invoices": {"nl": "Koppel de betaling aan facturen"},
     "Check the outgoing payment": {"nl": "Controleer de uitgaande betaling"},
