@@ -74,6 +74,14 @@ TARGET_MS = 150.0
 
 
 @contextmanager
+def existing(url: str | None) -> Iterator[tuple[str, str]]:
+    """The database of --db as it is: (url, kind)."""
+    if not url:
+        raise SystemExit("--measure-only needs --db")
+    yield url, "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+@contextmanager
 def database(url: str | None, folder: Path) -> Iterator[tuple[str, str]]:
     """A fresh database: (url, kind); on PostgreSQL a schema of its own, dropped after."""
     if not url:
@@ -118,6 +126,20 @@ def fill(engine: Engine, settings: Settings, customers: int, as_of: date, folder
         "actions": result.actions.height,
         "import_s": round(imported - started, 2),
         "run_s": round(ran - imported, 2),
+    }
+
+
+def sizes(engine: Engine) -> dict:
+    """The sizes of a database filled earlier (for --measure-only)."""
+    with engine.connect() as conn:
+        count = {
+            table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()  # noqa: S608
+            for table in ("customer", "invoice", "action")
+        }
+    return {
+        "customers": count["customer"],
+        "invoices": count["invoice"],
+        "actions": count["action"],
     }
 
 
@@ -211,6 +233,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per path")
     parser.add_argument("--sample-customers", type=int, default=50)
     parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the --db as it is (filled by an earlier run of this script)",
+    )
+    parser.add_argument(
         "--path",
         action="append",
         dest="paths",
@@ -222,16 +249,22 @@ def main() -> None:
     if args.clients < 1 or args.requests < args.clients:
         parser.error("--clients must be at least 1 and --requests at least --clients")
     as_of = date.fromisoformat(args.as_of)
-    with tempfile.TemporaryDirectory() as tmp, database(args.db, Path(tmp)) as (url, kind):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        existing(args.db) if args.measure_only else database(args.db, Path(tmp)) as (url, kind),
+    ):
         folder = Path(tmp)
         engine = make_engine(url)
         upgrade(engine)
         settings = replace(load_settings({}), database_url=url, outbox_dir=folder / "outbox")
         try:
-            figures: dict = {
-                "database": kind,
-                **fill(engine, settings, args.customers, as_of, folder),
-            }
+            if args.measure_only:
+                figures: dict = {"database": kind, **sizes(engine)}
+            else:
+                figures = {
+                    "database": kind,
+                    **fill(engine, settings, args.customers, as_of, folder),
+                }
             ids = sample_customers(engine, args.sample_customers)
         finally:
             engine.dispose()

@@ -97,6 +97,7 @@ class ContactPoint(Base):
 # The workbench's customer list is read by name, a page at a time.
 Index("ix_customer_name", Customer.name, Customer.id)
 Index("ix_contact_point_customer", ContactPoint.customer_id)
+Index("ix_customer_segment", Customer.segment)
 
 
 class Consent(Base):
@@ -163,6 +164,7 @@ class InvoiceDunning(Base):
 
 
 Index("ix_invoice_customer_status", Invoice.customer_id, Invoice.status)
+Index("ix_consent_customer", Consent.customer_id, Consent.recorded_at)
 
 
 class Payment(Base):

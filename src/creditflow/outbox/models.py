@@ -80,6 +80,10 @@ class Action(Base):
 Index("ix_action_status_scheduled", Action.status, Action.scheduled_at)
 Index("ix_action_customer", Action.customer_id, Action.created_at)
 Index("ix_action_decided_on", Action.decided_on)
+# The workbench's lists: tasks and escalations by status (few among many messages), and
+# one customer's queued actions in send order.
+Index("ix_action_kind_status", Action.kind, Action.status, Action.scheduled_at)
+Index("ix_action_customer_status", Action.customer_id, Action.status, Action.scheduled_at)
 
 
 class DeliveryAttempt(Base):

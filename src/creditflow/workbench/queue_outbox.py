@@ -19,7 +19,7 @@ from creditflow.outbox.models import HELD, Action, DeliveryAttempt
 from creditflow.staff.access import now_of, require
 from creditflow.staff.service import Staff
 from creditflow.workbench.pages import done, not_found, render, staff_of
-from creditflow.workbench.portfolio import customer_scope, open_customer
+from creditflow.workbench.portfolio import customer_scope, limited_to_portfolio, open_customer
 from creditflow.workbench.queue_common import amount_text, queue_router, safe_back
 from creditflow.workbench.queue_preview import preview_action
 
@@ -60,14 +60,12 @@ def _query(staff: Staff, status: str, channel: str) -> Select[Action, Customer]:
 
 def counts(session: Session, staff: Staff) -> dict[str, int]:
     """Actions per status (queued, held, failed) of the customers this staff member sees."""
-    found = dict(
-        session.execute(
-            select(Action.status, func.count(Action.id))
-            .join(Customer, Customer.id == Action.customer_id)
-            .where(Action.status.in_(STATUSES), customer_scope(staff))
-            .group_by(Action.status)
-        ).all()
-    )
+    query = select(Action.status, func.count()).where(Action.status.in_(STATUSES))
+    if limited_to_portfolio(staff):  # everyone else counts from the status index alone
+        query = query.join(Customer, Customer.id == Action.customer_id).where(
+            customer_scope(staff)
+        )
+    found = dict(session.execute(query.group_by(Action.status)).all())
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 
