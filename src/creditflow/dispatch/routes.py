@@ -191,9 +191,7 @@ def email_bounce(
 
 
 # Twilio fetches it by GET or POST; a provider callback, not part of the API document.
-@router.api_route(
-    "/voice/twiml/{action_id}", methods=["GET", "POST"], include_in_schema=False
-)
+@router.api_route("/voice/twiml/{action_id}", methods=["GET", "POST"], include_in_schema=False)
 async def voice_twiml(
     action_id: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:

@@ -62,9 +62,7 @@ def counts(session: Session, staff: Staff) -> dict[str, int]:
     """Actions per status (queued, held, failed) of the customers this staff member sees."""
     query = select(Action.status, func.count()).where(Action.status.in_(STATUSES))
     if limited_to_portfolio(staff):  # everyone else counts from the status index alone
-        query = query.join(Customer, Customer.id == Action.customer_id).where(
-            customer_scope(staff)
-        )
+        query = query.join(Customer, Customer.id == Action.customer_id).where(customer_scope(staff))
     found = dict(session.execute(query.group_by(Action.status)).all())
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
