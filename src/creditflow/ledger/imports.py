@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from creditflow.config import Settings
 from creditflow.ledger import fields
@@ -152,6 +152,22 @@ def import_customers(
 ) -> ImportSummary:
     """Validate and upsert a customers file; write the rejects beside it."""
     raw = read_table(path, (file_format or FileFormat()).encoding)
+    with engine.begin() as conn:
+        summary, rejected = upsert_customers(conn, raw, settings)
+    if rejected.height:
+        summary.rejects_path = write_rejects(path, rejected)
+    return summary
+
+
+def upsert_customers(
+    conn: Connection, raw: pl.DataFrame, settings: Settings, *, only_given: bool = False
+) -> tuple[ImportSummary, pl.DataFrame]:
+    """Validate and upsert customer rows (text columns plus `line`); returns the counts
+    and the rejected rows (`line`, `error`). The CSV import and the API share it.
+
+    With `only_given`, the existing rows read are only those of the given customer ids
+    (one API request), not the whole table (a file).
+    """
     file_columns = list(raw.columns)
     for name in ("phone", "whatsapp", "country"):
         if name not in raw.columns:
@@ -177,50 +193,62 @@ def import_customers(
     summary = ImportSummary(
         warnings=checked.warnings + zone_warnings, rejected=checked.rejected.height
     )
-    if checked.rejected.height:
-        summary.rejects_path = write_rejects(path, checked.rejected)
-    with engine.begin() as conn:
-        existing = read_frame(
-            conn,
-            "SELECT id, customer_id, row_hash, pseudonymised_at IS NOT NULL AS forgotten "
-            "FROM customer",
-            {
-                "id": pl.Int64,
-                "customer_id": pl.Utf8,
-                "existing_hash": pl.Utf8,
-                "forgotten": pl.Boolean,
-            },
-        )
-        merged = good.join(existing, on="customer_id", how="left")
-        forgotten = merged.filter(pl.col("forgotten").fill_null(False))
-        summary.warnings += _forgotten_warnings(forgotten.get_column("customer_id").to_list())
-        merged = merged.filter(~pl.col("forgotten").fill_null(False))
-        new = merged.filter(pl.col("id").is_null())
-        changed = merged.filter(
-            pl.col("id").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
-        )
-        summary.unchanged = forgotten.height + merged.height - new.height - changed.height
-        if changed.height:
-            from creditflow.ledger.contacts import register_opt_outs, with_register_opt_outs
+    wanted = good.get_column("customer_id").to_list() if only_given else None
+    existing = read_frame(
+        conn,
+        "SELECT id, customer_id, row_hash, pseudonymised_at IS NOT NULL AS forgotten "
+        "FROM customer" + only_where(wanted, "customer_id"),
+        {
+            "id": pl.Int64,
+            "customer_id": pl.Utf8,
+            "existing_hash": pl.Utf8,
+            "forgotten": pl.Boolean,
+        },
+        only_params(wanted),
+    )
+    merged = good.join(existing, on="customer_id", how="left")
+    forgotten = merged.filter(pl.col("forgotten").fill_null(False))
+    summary.warnings += _forgotten_warnings(forgotten.get_column("customer_id").to_list())
+    merged = merged.filter(~pl.col("forgotten").fill_null(False))
+    new = merged.filter(pl.col("id").is_null())
+    changed = merged.filter(
+        pl.col("id").is_not_null() & (pl.col("existing_hash") != pl.col("row_hash"))
+    )
+    summary.unchanged = forgotten.height + merged.height - new.height - changed.height
+    if changed.height:
+        from creditflow.ledger.contacts import register_opt_outs, with_register_opt_outs
 
-            opt_outs = register_opt_outs(conn, changed.get_column("id").to_list())
-            changed = with_register_opt_outs(changed, opt_outs)
-        now = utcnow()
-        bulk_insert_frame(conn, "customer", _customer_values(new, now))
-        summary.imported = new.height
-        if changed.height:
-            upd = _customer_values(changed, now).drop("created_at", "risk", "credit_minor")
-            cols = [c for c in upd.columns if c != "customer_id"]
-            bulk_update(
-                conn, "customer", "customer_id", cols, frame_rows(upd, [*cols, "customer_id"])
-            )
-            summary.updated = changed.height
-        touched = pl.concat([new, changed], how="diagonal_relaxed")
-        if touched.height:
-            from creditflow.ledger.contacts import sync_contact_points
+        opt_outs = register_opt_outs(conn, changed.get_column("id").to_list())
+        changed = with_register_opt_outs(changed, opt_outs)
+    now = utcnow()
+    bulk_insert_frame(conn, "customer", _customer_values(new, now))
+    summary.imported = new.height
+    if changed.height:
+        upd = _customer_values(changed, now).drop("created_at", "risk", "credit_minor")
+        cols = [c for c in upd.columns if c != "customer_id"]
+        bulk_update(conn, "customer", "customer_id", cols, frame_rows(upd, [*cols, "customer_id"]))
+        summary.updated = changed.height
+    touched = pl.concat([new, changed], how="diagonal_relaxed")
+    if touched.height:
+        from creditflow.ledger.contacts import sync_contact_points
 
-            sync_contact_points(conn, touched, now)
-    return summary
+        sync_contact_points(conn, touched, now)
+    return summary, checked.rejected
+
+
+def only_where(values: list[str] | None, column: str) -> str:
+    """A WHERE clause limiting a read to these key values (none: the whole table)."""
+    if values is None:
+        return ""
+    if not values:
+        return " WHERE 1 = 0"
+    names = ", ".join(f":k{i}" for i in range(len(values)))
+    return f" WHERE {column} IN ({names})"
+
+
+def only_params(values: list[str] | None) -> dict[str, str]:
+    """The parameters of `only_where`."""
+    return {f"k{i}": v for i, v in enumerate(values or [])}
 
 
 MAX_NAMED_WARNINGS = 20
@@ -296,21 +324,42 @@ def import_invoices(
     engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
 ) -> ImportSummary:
     """Validate and upsert an invoices file; write the rejects beside it."""
-    from creditflow.ledger.invoices import prepare_invoices, write_invoices
-
     file_format = file_format or FileFormat()
     raw = read_table(path, file_format.encoding)
     with engine.begin() as conn:
-        customers = read_frame(
-            conn,
-            "SELECT id AS customer_pk, customer_id FROM customer",
-            {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
-        )
-        checked, prepared = prepare_invoices(raw, customers, settings, file_format)
-        summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
-        if checked.rejected.height:
-            summary.rejects_path = write_rejects(path, checked.rejected)
-        summary.imported, summary.updated, summary.unchanged = write_invoices(
-            conn, prepared, settings
-        )
+        summary, rejected = upsert_invoices(conn, raw, settings, file_format)
+    if rejected.height:
+        summary.rejects_path = write_rejects(path, rejected)
     return summary
+
+
+def upsert_invoices(
+    conn: Connection,
+    raw: pl.DataFrame,
+    settings: Settings,
+    file_format: FileFormat,
+    *,
+    only_given: bool = False,
+) -> tuple[ImportSummary, pl.DataFrame]:
+    """Validate and upsert invoice rows (text plus `line`), by invoice number; returns
+    the counts and the rejected rows. The CSV import and the API share it."""
+    from creditflow.ledger.invoices import prepare_invoices, write_invoices
+
+    wanted = (
+        raw.get_column("customer_id").drop_nulls().unique().to_list()
+        if only_given and "customer_id" in raw.columns
+        else None
+    )
+    customers = read_frame(
+        conn,
+        "SELECT id AS customer_pk, customer_id FROM customer" + only_where(wanted, "customer_id"),  # noqa: S608
+        {"customer_pk": pl.Int64, "customer_id": pl.Utf8},
+        only_params(wanted),
+    )
+    checked, prepared = prepare_invoices(raw, customers, settings, file_format)
+    summary = ImportSummary(warnings=checked.warnings, rejected=checked.rejected.height)
+    numbers = prepared.get_column("invoice_number").to_list() if only_given else None
+    summary.imported, summary.updated, summary.unchanged = write_invoices(
+        conn, prepared, settings, only=numbers
+    )
+    return summary, checked.rejected

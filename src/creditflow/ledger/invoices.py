@@ -132,23 +132,26 @@ def prepare_invoices(
 
 
 def write_invoices(
-    conn: Connection, good: pl.DataFrame, settings: Settings
+    conn: Connection, good: pl.DataFrame, settings: Settings, *, only: list[str] | None = None
 ) -> tuple[int, int, int]:
     """Upsert prepared invoices; returns (imported, updated, unchanged).
 
     An updated invoice's open amount is its amount less the payments allocated to it
-    and the credit notes set against it.
+    and the credit notes set against it. `only`: read just these invoice numbers of
+    the ledger (one API request), not every invoice (a file).
     """
+    from creditflow.ledger.imports import only_params, only_where
     from creditflow.ledger.references import reference_for_invoice
 
+    where = only_where(only, "i.invoice_number")
     existing = read_frame(
         conn,
-        "SELECT i.id, i.invoice_number, i.row_hash, i.payment_reference AS existing_reference, "
+        "SELECT i.id, i.invoice_number, i.row_hash, i.payment_reference AS existing_reference, "  # noqa: S608
         "COALESCE(a.allocated, 0) + COALESCE(cn.credited, 0) AS allocated FROM invoice i "
         "LEFT JOIN (SELECT invoice_id, SUM(amount_minor) AS allocated FROM allocation "
         "GROUP BY invoice_id) a ON a.invoice_id = i.id "
         "LEFT JOIN (SELECT invoice_id, SUM(applied_minor) AS credited FROM credit_note "
-        "GROUP BY invoice_id) cn ON cn.invoice_id = i.id",
+        "GROUP BY invoice_id) cn ON cn.invoice_id = i.id" + where,
         {
             "id": pl.Int64,
             "invoice_number": pl.Utf8,
@@ -156,6 +159,7 @@ def write_invoices(
             "existing_reference": pl.Utf8,
             "allocated": pl.Int64,
         },
+        only_params(only),
     )
     merged = good.join(existing, on="invoice_number", how="left").with_columns(
         pl.col("allocated").fill_null(0)

@@ -1,0 +1,403 @@
+"""Sync with Moneybird: payments out first, then changed contacts and invoices in.
+
+Incremental: the synchronization endpoints list every record's id and version; only
+records whose version differs from the one remembered in `moneybird_record` are
+fetched and written, through the ledger's importers (`upsert_customers`,
+`upsert_invoices`), so their checks and reject reasons apply. A rejected record is not
+remembered: it is fetched and reported again until it is fixed in Moneybird.
+
+Payments: each allocation of a creditflow payment (bank statement, PSP, import) to an
+invoice that came from Moneybird is registered there once. A row in `moneybird_payment`
+is written before the POST; a row with an earlier attempt is first looked up on the
+invoice by its transaction identifier, so a crash between POST and commit never
+registers it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, and_, exists, insert, select, update
+
+from creditflow.config import Settings
+from creditflow.connectors.moneybird.client import MoneybirdClient, MoneybirdError, RateLimited
+from creditflow.connectors.moneybird.mapping import (
+    MappingError,
+    PaymentOut,
+    customer_row,
+    invoice_row,
+    is_draft,
+    payment_body,
+)
+from creditflow.connectors.moneybird.models import MoneybirdPayment, MoneybirdRecord
+from creditflow.ledger.formats import FileFormat
+from creditflow.ledger.imports import upsert_customers, upsert_invoices
+from creditflow.ledger.models import Allocation, Invoice, Payment
+from creditflow.models import utcnow
+from creditflow.money import from_minor
+
+__all__ = ["Counts", "SyncReport", "push_payments", "pull", "sync_moneybird"]
+
+
+@dataclass
+class Counts:
+    """What one kind of record did in a sync."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    def text(self) -> str:
+        """ "imported 1, updated 0, unchanged 0, rejected 0"."""
+        return (
+            f"imported {self.imported}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one sync: counts, rejects by Moneybird id, payments pushed."""
+
+    contacts: Counts = field(default_factory=Counts)
+    invoices: Counts = field(default_factory=Counts)
+    drafts: int = 0
+    payments_pushed: int = 0
+    payments_found: int = 0
+    rejects: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 0
+    waited_seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        """The summary printed by `creditflow sync moneybird`."""
+        return [
+            f"contacts: {self.contacts.text()}",
+            f"sales invoices: {self.invoices.text()}, drafts skipped {self.drafts}",
+            f"payments pushed: {self.payments_pushed}"
+            + (
+                f" (found already registered: {self.payments_found})" if self.payments_found else ""
+            ),
+            f"requests: {self.requests}, waited for the rate limit: {self.waited_seconds:g} s",
+            *(f"rejected {r}" for r in self.rejects),
+            *(f"warning: {w}" for w in self.warnings),
+        ]
+
+
+def sync_moneybird(
+    engine: Engine,
+    settings: Settings,
+    client: MoneybirdClient,
+    *,
+    now: Callable[[], datetime] = utcnow,
+) -> SyncReport:
+    """One sync: push the payments not yet in Moneybird, then pull changed records."""
+    report = SyncReport()
+    account = settings.moneybird.financial_account_id if settings.moneybird else None
+    push_payments(engine, client, account, report, now=now)
+    pull(engine, settings, client, report, now=now)
+    report.requests = client.requests
+    report.waited_seconds = sum(client.waited)
+    return report
+
+
+# --- pull ------------------------------------------------------------------------------
+
+
+def _remembered(conn: Connection, kind: str) -> dict[str, tuple[int, str]]:
+    rows = conn.execute(
+        select(
+            MoneybirdRecord.moneybird_id, MoneybirdRecord.version, MoneybirdRecord.local_key
+        ).where(MoneybirdRecord.kind == kind)
+    )
+    return {r.moneybird_id: (r.version, r.local_key) for r in rows}
+
+
+def _remember(
+    conn: Connection, kind: str, done: list[tuple[str, int, str]], known: set[str], at: datetime
+) -> None:
+    """Store the version imported of each record (insert new, update known)."""
+    for moneybird_id, version, local_key in done:
+        values = {"version": version, "local_key": local_key, "synced_at": at}
+        if moneybird_id in known:
+            conn.execute(
+                update(MoneybirdRecord)
+                .where(MoneybirdRecord.kind == kind, MoneybirdRecord.moneybird_id == moneybird_id)
+                .values(**values)
+            )
+        else:
+            conn.execute(
+                insert(MoneybirdRecord).values(kind=kind, moneybird_id=moneybird_id, **values)
+            )
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows as the importers read them: text columns, plus `line` (the position)."""
+    columns = sorted({k for row in rows for k in row if k != "line"})
+    data: dict[str, Any] = {c: [row.get(c) for row in rows] for c in columns}
+    data["line"] = [row["line"] for row in rows]
+    schema: dict[str, Any] = {c: pl.Utf8 for c in columns}
+    schema["line"] = pl.Int64
+    return pl.DataFrame(data, schema=schema)
+
+
+def _changed(
+    client: MoneybirdClient, resource: str, known: dict[str, tuple[int, str]]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The full records whose version differs from the one remembered."""
+    versions = client.versions(resource)
+    ids = sorted(i for i, v in versions.items() if known.get(i, (None, ""))[0] != v)
+    return (client.records(resource, ids) if ids else []), versions
+
+
+def pull(
+    engine: Engine,
+    settings: Settings,
+    client: MoneybirdClient,
+    report: SyncReport,
+    *,
+    now: Callable[[], datetime] = utcnow,
+) -> None:
+    """Import the contacts, then the sales invoices, changed since the last sync."""
+    with engine.connect() as conn:
+        contacts_known = _remembered(conn, "contact")
+        invoices_known = _remembered(conn, "sales_invoice")
+    contacts, versions = _changed(client, "contacts", contacts_known)
+    if contacts:
+        _pull_contacts(engine, settings, contacts, versions, contacts_known, report, now())
+    invoices, versions = _changed(client, "sales_invoices", invoices_known)
+    if invoices:
+        _pull_invoices(engine, settings, invoices, versions, invoices_known, report, now())
+
+
+def _pull_contacts(
+    engine: Engine,
+    settings: Settings,
+    contacts: list[dict[str, Any]],
+    versions: dict[str, int],
+    known: dict[str, tuple[int, str]],
+    report: SyncReport,
+    at: datetime,
+) -> None:
+    rows: list[dict[str, Any]] = []
+    ids: dict[int, str] = {}
+    for contact in contacts:
+        mid = str(contact.get("id"))
+        try:
+            row: dict[str, Any] = {**customer_row(contact), "line": len(rows) + 1}
+        except MappingError as exc:
+            report.rejects.append(f"contact {mid}: {exc}")
+            report.contacts.rejected += 1
+            continue
+        ids[row["line"]] = mid
+        rows.append(row)
+    if not rows:
+        return
+    with engine.begin() as conn:
+        summary, rejected = upsert_customers(conn, _frame(rows), settings, only_given=True)
+        bad = _rejected_lines(rejected, ids, "contact", report)
+        done = [
+            (ids[r["line"]], versions.get(ids[r["line"]], 0), str(r["customer_id"]))
+            for r in rows
+            if r["line"] not in bad
+        ]
+        _remember(conn, "contact", done, set(known), at)
+    _count(report.contacts, summary)
+    report.warnings += summary.warnings
+
+
+def _pull_invoices(
+    engine: Engine,
+    settings: Settings,
+    invoices: list[dict[str, Any]],
+    versions: dict[str, int],
+    known: dict[str, tuple[int, str]],
+    report: SyncReport,
+    at: datetime,
+) -> None:
+    rows: list[dict[str, Any]] = []
+    ids: dict[int, str] = {}
+    drafts: list[tuple[str, int, str]] = []
+    with engine.connect() as conn:
+        customer_ids = {mid: key for mid, (_, key) in _remembered(conn, "contact").items()}
+    for invoice in invoices:
+        mid = str(invoice.get("id"))
+        if is_draft(invoice):
+            drafts.append((mid, versions.get(mid, 0), ""))
+            continue
+        try:
+            row: dict[str, Any] = {**invoice_row(invoice, customer_ids), "line": len(rows) + 1}
+        except MappingError as exc:
+            report.rejects.append(f"sales_invoice {mid}: {exc}")
+            report.invoices.rejected += 1
+            continue
+        ids[row["line"]] = mid
+        rows.append(row)
+    report.drafts += len(drafts)
+    with engine.begin() as conn:
+        if rows:
+            summary, rejected = upsert_invoices(
+                conn, _frame(rows), settings, FileFormat(), only_given=True
+            )
+            bad = _rejected_lines(rejected, ids, "sales_invoice", report)
+            _count(report.invoices, summary)
+            report.warnings += summary.warnings
+        else:
+            bad = set()
+        done = [
+            (ids[r["line"]], versions.get(ids[r["line"]], 0), str(r["invoice_number"]))
+            for r in rows
+            if r["line"] not in bad
+        ]
+        _remember(conn, "sales_invoice", done + drafts, set(known), at)
+
+
+def _rejected_lines(
+    rejected: pl.DataFrame, ids: dict[int, str], kind: str, report: SyncReport
+) -> set[int]:
+    """Report each rejected row by its Moneybird id; the set of rejected lines."""
+    bad: set[int] = set()
+    for line, error in rejected.select("line", "error").iter_rows():
+        bad.add(int(line))
+        report.rejects.append(f"{kind} {ids[int(line)]}: {error}")
+    return bad
+
+
+def _count(counts: Counts, summary: Any) -> None:
+    counts.imported += summary.imported
+    counts.updated += summary.updated
+    counts.unchanged += summary.unchanged
+    counts.rejected += summary.rejected
+
+
+# --- push ------------------------------------------------------------------------------
+
+
+def _unqueued() -> Any:
+    """Allocations of live payments to Moneybird invoices that have no pushed row yet."""
+    already = exists().where(MoneybirdPayment.allocation_id == Allocation.id)
+    return (
+        select(
+            Allocation.id,
+            Allocation.amount_minor,
+            Allocation.currency,
+            MoneybirdRecord.moneybird_id,
+        )
+        .join(Invoice, Invoice.id == Allocation.invoice_id)
+        .join(Payment, Payment.id == Allocation.payment_id)
+        .join(
+            MoneybirdRecord,
+            and_(
+                MoneybirdRecord.kind == "sales_invoice",
+                MoneybirdRecord.local_key == Invoice.invoice_number,
+            ),
+        )
+        .where(Allocation.amount_minor > 0, Payment.reversed_at.is_(None), ~already)
+        .order_by(Allocation.id)
+    )
+
+
+def _queue_new_payments(conn: Connection, at: datetime) -> None:
+    """A pending row for each allocation to a Moneybird invoice not yet queued."""
+    for row in conn.execute(_unqueued()).all():
+        conn.execute(
+            insert(MoneybirdPayment).values(
+                allocation_id=row.id,
+                sales_invoice_id=row.moneybird_id,
+                key=f"creditflow-allocation-{row.id}",
+                amount_minor=row.amount_minor,
+                currency=row.currency,
+                attempts=0,
+                created_at=at,
+            )
+        )
+
+
+def push_payments(
+    engine: Engine,
+    client: MoneybirdClient,
+    financial_account_id: str | None,
+    report: SyncReport,
+    *,
+    now: Callable[[], datetime] = utcnow,
+) -> None:
+    """Register on Moneybird each payment allocation not registered there yet, once."""
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            select(exists().where(MoneybirdPayment.pushed_at.is_(None)))
+        ).scalar() or _has_new(conn)
+    if not waiting:
+        return
+    with engine.begin() as conn:
+        _queue_new_payments(conn, now())
+    with engine.connect() as conn:
+        pending = conn.execute(
+            select(MoneybirdPayment, Payment.paid_at)
+            .join(Allocation, Allocation.id == MoneybirdPayment.allocation_id)
+            .join(Payment, Payment.id == Allocation.payment_id)
+            .where(MoneybirdPayment.pushed_at.is_(None))
+            .order_by(MoneybirdPayment.id)
+        ).all()
+    for row in pending:
+        item: MoneybirdPayment = row[0]
+        try:
+            _push_one(engine, client, item, row.paid_at, financial_account_id, report, now)
+        except RateLimited:
+            raise
+        except MoneybirdError as exc:
+            report.rejects.append(
+                f"payment {item.key} to sales_invoice {item.sales_invoice_id}: {exc}"
+            )
+
+
+def _has_new(conn: Connection) -> bool:
+    """Is there an allocation to a Moneybird invoice not queued yet? (a read, no write)"""
+    return conn.execute(_unqueued().limit(1)).first() is not None
+
+
+def _push_one(
+    engine: Engine,
+    client: MoneybirdClient,
+    item: MoneybirdPayment,
+    paid_at: datetime,
+    financial_account_id: str | None,
+    report: SyncReport,
+    now: Callable[[], datetime],
+) -> None:
+    """Register one payment; an earlier attempt is looked up first, by its identifier."""
+    found: str | None = None
+    if item.attempts:
+        invoice = client.sales_invoice(item.sales_invoice_id)
+        for payment in invoice.get("payments") or []:
+            if payment.get("transaction_identifier") == item.key:
+                found = str(payment["id"])
+                report.payments_found += 1
+    if found is None:
+        with engine.begin() as conn:
+            conn.execute(
+                update(MoneybirdPayment)
+                .where(MoneybirdPayment.id == item.id)
+                .values(attempts=MoneybirdPayment.attempts + 1)
+            )
+        out = PaymentOut(
+            key=item.key,
+            amount=from_minor(item.amount_minor, item.currency),
+            currency=item.currency,
+            paid_on=paid_at.date(),
+        )
+        registered = client.register_payment(
+            item.sales_invoice_id, payment_body(out, financial_account_id)
+        )
+        found = str(registered.get("id"))
+        report.payments_pushed += 1
+    with engine.begin() as conn:
+        conn.execute(
+            update(MoneybirdPayment)
+            .where(MoneybirdPayment.id == item.id)
+            .values(moneybird_payment_id=found, pushed_at=now())
+        )
