@@ -9,12 +9,21 @@ The token is sent, never logged or shown in an error.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
-__all__ = ["BATCH", "DEFAULT_BASE_URL", "MoneybirdClient", "MoneybirdError", "RateLimited"]
+from creditflow.config.connectors import MoneybirdSettings
+
+__all__ = [
+    "BATCH",
+    "DEFAULT_BASE_URL",
+    "MoneybirdClient",
+    "MoneybirdError",
+    "RateLimited",
+    "client_for",
+]
 
 DEFAULT_BASE_URL = "https://moneybird.com/api/v2"
 BATCH = 100  # ids per POST .../synchronization (Moneybird's maximum)
@@ -128,6 +137,15 @@ class MoneybirdClient:
             "POST", f"/sales_invoices/{invoice_id}/payments.json", json=body
         )
         return result
+
+
+def client_for(
+    settings: MoneybirdSettings, environ: Mapping[str, str] | None = None, **options: Any
+) -> MoneybirdClient:
+    """A client for the configured administration; the token read from its variable."""
+    return MoneybirdClient(
+        settings.base_url, settings.administration_id, settings.token.reveal(environ), **options
+    )
 
 
 def _detail(response: httpx.Response) -> str:

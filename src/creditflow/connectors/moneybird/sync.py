@@ -337,14 +337,14 @@ def push_payments(
         _queue_new_payments(conn, now())
     with engine.connect() as conn:
         pending = conn.execute(
-            select(MoneybirdPayment, Payment.paid_at)
+            select(*MoneybirdPayment.__table__.c, Payment.paid_at)
             .join(Allocation, Allocation.id == MoneybirdPayment.allocation_id)
             .join(Payment, Payment.id == Allocation.payment_id)
             .where(MoneybirdPayment.pushed_at.is_(None))
             .order_by(MoneybirdPayment.id)
         ).all()
     for row in pending:
-        item: MoneybirdPayment = row[0]
+        item = row
         try:
             _push_one(engine, client, item, row.paid_at, financial_account_id, report, now)
         except RateLimited:
@@ -363,7 +363,7 @@ def _has_new(conn: Connection) -> bool:
 def _push_one(
     engine: Engine,
     client: MoneybirdClient,
-    item: MoneybirdPayment,
+    item: Any,
     paid_at: datetime,
     financial_account_id: str | None,
     report: SyncReport,
