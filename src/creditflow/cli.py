@@ -485,6 +485,9 @@ def _mount_areas() -> None:
     app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
 
     from creditflow.schedule.cli import status_command
+    from creditflow.connectors.cli import app as sync_app
+
+    app.add_typer(sync_app, name="sync", help="Sync with an accounting system (Moneybird).")
 
     app.command("status", help="Each scheduled job's last run and outcome.")(status_command)
 

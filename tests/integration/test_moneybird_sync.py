@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 
 from creditflow.config import Settings
 from creditflow.connectors.moneybird.client import MoneybirdClient, RateLimited
@@ -259,3 +259,50 @@ def test_pages_are_read_until_a_short_one(moneybird: Bookkeeping) -> None:
         names = [c["company_name"] for c in client.pages("/contacts.json", per_page=2)]
     assert names == [f"Klant {n}" for n in range(5)]
     assert sum(1 for _, p in moneybird.emulator.requests if p.endswith("/contacts.json")) == 3
+
+
+def test_the_worker_syncs_every_every_minutes_when_moneybird_is_configured(
+    engine: Engine,
+    settings: Settings,
+    moneybird: Bookkeeping,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from creditflow.config import settings_from
+    from creditflow.config.operations import parse_schedule
+    from creditflow.schedule.service import Scheduler
+    from tests.support.schedule_workers import job_rows
+
+    a_small_administration(moneybird.emulator)
+    monkeypatch.setenv("MB_TOKEN", moneybird.emulator.token)
+    section = {
+        "administration_id": moneybird.emulator.administration_id,
+        "token_env": "MB_TOKEN",
+        "base_url": f"{moneybird.base}/api/v2",
+        "every_minutes": 10,
+    }
+    configured = replace(
+        settings,
+        moneybird=settings_from({"connectors": {"moneybird": section}}, {}).moneybird,
+        schedule=parse_schedule({"schedule": {}}),
+    )
+    moment = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    assert configured.schedule is not None
+    jobs = Scheduler(
+        engine, configured, configured.schedule, clock=lambda: moment[0], worker="test", run_wait=0
+    )
+    jobs.tick()
+    with engine.connect() as conn:
+        [(outcome, message)] = conn.execute(
+            text("SELECT outcome, message FROM job_run WHERE job = 'moneybird'")
+        ).all()
+    assert outcome == "ok", message
+    assert "contacts: imported 2" in message
+    moment[0] += timedelta(minutes=5)
+    jobs.tick()
+    assert len(job_rows(engine, "moneybird")) == 1  # not due yet
+    moment[0] += timedelta(minutes=5)
+    jobs.tick()
+    assert [r[1] for r in job_rows(engine, "moneybird")] == ["ok", "ok"]
