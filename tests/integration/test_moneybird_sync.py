@@ -126,7 +126,11 @@ def test_a_second_sync_without_changes_writes_nothing(
     before = len(moneybird.emulator.requests)
     report = sync(engine, settings, moneybird)
     assert writes == []
-    assert (report.contacts.imported, report.invoices.imported, report.invoices.updated) == (0, 0, 0)
+    assert (report.contacts.imported, report.invoices.imported, report.invoices.updated) == (
+        0,
+        0,
+        0,
+    )
     # only the two version lists were asked for: nothing was fetched again
     asked = moneybird.emulator.requests[before:]
     assert [m for m, _ in asked] == ["GET", "GET"]
@@ -138,7 +142,9 @@ def test_a_payment_made_in_moneybird_lowers_the_open_amount(
 ) -> None:
     ids = a_small_administration(moneybird.emulator)
     sync(engine, settings, moneybird)
-    moneybird.emulator.change("sales_invoices", ids["inv1"], total_unpaid="21.0", total_paid="100.0")
+    moneybird.emulator.change(
+        "sales_invoices", ids["inv1"], total_unpaid="21.0", total_paid="100.0"
+    )
     report = sync(engine, settings, moneybird)
     assert (report.invoices.updated, report.invoices.unchanged) == (1, 0)
     assert invoice(engine, "2026-0001").open_minor == 2100

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from creditflow.config.connectors import MoneybirdSettings, parse_connectors
 from creditflow.config.operations import (
     AnalyticsSettings,
     ScheduleSettings,
@@ -36,7 +37,6 @@ from creditflow.config.operations import (
     parse_schedule,
     parse_staff,
 )
-from creditflow.config.connectors import MoneybirdSettings, parse_connectors
 from creditflow.config.sections import (
     ConfigError,
     DispatchPolicy,
