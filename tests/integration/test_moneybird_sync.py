@@ -312,3 +312,15 @@ def test_the_worker_syncs_every_every_minutes_when_moneybird_is_configured(
     moment[0] += timedelta(minutes=5)
     jobs.tick()
     assert [r[1] for r in job_rows(engine, "moneybird")] == ["ok", "ok"]
+
+
+def test_migration_0025_makes_the_tables_the_models_describe(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from creditflow.schema import metadata
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    ours = [d for d in diff if "moneybird" in repr(d)]
+    assert ours == []

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from creditflow.ledger import models as _ledger_tables  # noqa: F401 - tables its foreign keys name
 from creditflow.models import Base, UtcDateTime, utcnow
 
 
