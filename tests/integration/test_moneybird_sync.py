@@ -208,6 +208,25 @@ def test_a_push_cut_off_after_the_post_is_not_registered_twice(
     assert len(moneybird.emulator.payments_of(ids["inv1"])) == 1
 
 
+def test_a_payment_moneybird_refuses_is_reported_and_still_counts_in_creditflow(
+    engine: Engine, settings: Settings, moneybird: Bookkeeping
+) -> None:
+    ids = a_small_administration(moneybird.emulator)
+    sync(engine, settings, moneybird)
+    record_payment(engine, "2026-0001", "121.00")  # the debtor paid it all to the bank
+    # meanwhile the bookkeeper registered part of it in Moneybird by hand
+    moneybird.emulator.change("sales_invoices", ids["inv1"], total_unpaid="100.0")
+    report = sync(engine, settings, moneybird)
+    assert report.payments_pushed == 0
+    assert any(
+        r.startswith("payment creditflow-allocation-") and "HTTP 422" in r for r in report.rejects
+    )
+    assert moneybird.emulator.payments_of(ids["inv1"]) == []
+    # Moneybird says 100.00 is open, but creditflow knows it was paid: no reminder
+    refused = invoice(engine, "2026-0001")
+    assert (refused.open_minor, refused.status) == (0, "paid")
+
+
 def test_a_429_is_waited_out_for_the_seconds_moneybird_asks(
     engine: Engine, settings: Settings, moneybird: Bookkeeping
 ) -> None:

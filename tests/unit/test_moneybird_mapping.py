@@ -234,3 +234,21 @@ def test_moneybird_settings_hold_the_tokens_variable_not_the_token() -> None:
     assert "s3cret" not in repr(settings)
     assert mb.token.reveal({"MONEYBIRD_TOKEN": "s3cret"}) == "s3cret"
     assert settings_from({}, {}).moneybird is None
+
+
+@pytest.mark.parametrize(
+    ("open_amount", "unpushed", "currency", "left"),
+    [
+        ("121.00", 0, "EUR", "121.00"),
+        ("121.00", 2100, "EUR", "100.00"),
+        ("100.00", 12100, "EUR", "0.00"),
+        ("5000", 1000, "JPY", "4000"),
+        ("0", 500, "EUR", "0.00"),
+    ],
+)
+def test_payments_not_yet_in_moneybird_still_lower_what_is_open(
+    open_amount: str, unpushed: int, currency: str, left: str
+) -> None:
+    from creditflow.connectors.moneybird.mapping import less_unpushed
+
+    assert less_unpushed(open_amount, unpushed, currency) == left

@@ -24,6 +24,7 @@ __all__ = [
     "customer_row",
     "invoice_row",
     "is_draft",
+    "less_unpushed",
     "payment_body",
 ]
 
@@ -178,6 +179,13 @@ def invoice_row(invoice: dict[str, Any], customer_ids: dict[str, str]) -> dict[s
         "payment_reference": reference.replace(" ", "").upper() if reference else None,
         "paid_date": paid if status == "paid" else None,
     }
+
+
+def less_unpushed(open_amount: str, unpushed_minor: int, currency: str) -> str:
+    """Moneybird's open amount less the payments creditflow has not registered there yet."""
+    digits = minor_digits(currency)
+    left = max(Decimal(open_amount) - Decimal(unpushed_minor).scaleb(-digits), Decimal(0))
+    return f"{left:.{digits}f}"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
 
 from creditflow.connectors.moneybird.client import MoneybirdClient, MoneybirdError, RateLimited
 from creditflow.connectors.moneybird.mapping import PaymentOut, payment_body
@@ -21,7 +21,7 @@ from creditflow.ledger.models import Allocation, Invoice, Payment
 from creditflow.models import utcnow
 from creditflow.money import from_minor
 
-__all__ = ["push_payments"]
+__all__ = ["push_payments", "unpushed_payments"]
 
 
 def _unqueued() -> Any:
@@ -147,3 +147,29 @@ def _push_one(
             .where(MoneybirdPayment.id == item.id)
             .values(moneybird_payment_id=found, pushed_at=now())
         )
+
+
+def unpushed_payments(conn: Connection, invoice_numbers: list[str]) -> dict[str, int]:
+    """Per invoice number, the minor units allocated in creditflow not yet in Moneybird.
+
+    Moneybird's open amount does not know them yet (a push refused, or not yet tried),
+    so the invoice read back must not show them as open again.
+    """
+    if not invoice_numbers:
+        return {}
+    pushed = exists().where(
+        MoneybirdPayment.allocation_id == Allocation.id, MoneybirdPayment.pushed_at.is_not(None)
+    )
+    rows = conn.execute(
+        select(Invoice.invoice_number, func.sum(Allocation.amount_minor))
+        .join(Allocation, Allocation.invoice_id == Invoice.id)
+        .join(Payment, Payment.id == Allocation.payment_id)
+        .where(
+            Invoice.invoice_number.in_(invoice_numbers),
+            Allocation.amount_minor > 0,
+            Payment.reversed_at.is_(None),
+            ~pushed,
+        )
+        .group_by(Invoice.invoice_number)
+    )
+    return {number: int(total) for number, total in rows}

@@ -25,9 +25,10 @@ from creditflow.connectors.moneybird.mapping import (
     customer_row,
     invoice_row,
     is_draft,
+    less_unpushed,
 )
 from creditflow.connectors.moneybird.models import MoneybirdRecord
-from creditflow.connectors.moneybird.push import push_payments
+from creditflow.connectors.moneybird.push import push_payments, unpushed_payments
 from creditflow.connectors.moneybird.report import Counts, SyncReport
 from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.imports import upsert_customers, upsert_invoices
@@ -187,6 +188,11 @@ def _pull_invoices(
         rows.append(row)
     report.drafts += len(drafts)
     with engine.begin() as conn:
+        unpushed = unpushed_payments(conn, [str(r["invoice_number"]) for r in rows])
+        for row in rows:
+            waiting = unpushed.get(str(row["invoice_number"]))
+            if waiting is not None:
+                row["open_amount"] = less_unpushed(row["open_amount"], waiting, row["currency"])
         if rows:
             summary, rejected = upsert_invoices(
                 conn, _frame(rows), settings, FileFormat(), only_given=True
