@@ -60,4 +60,7 @@ def moneybird(
                 out.print(line, markup=False, highlight=False)
         if once:
             return
-        time.sleep(config.every_minutes * 60)
+        try:
+            time.sleep(config.every_minutes * 60)
+        except KeyboardInterrupt:
+            return
