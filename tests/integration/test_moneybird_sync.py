@@ -41,14 +41,17 @@ class Bookkeeping:
 
 @pytest.fixture
 def moneybird() -> Iterator[Bookkeeping]:
-    emulator = MoneybirdEmulator()
+    emulator = MoneybirdEmulator(today=TODAY.date())
     with serving(emulator.app) as base:
         yield Bookkeeping(emulator, base)
 
 
+TODAY = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
 def sync(engine: Engine, settings: Settings, books: Bookkeeping, **options: Any) -> Any:
     with books.client(**options) as client:
-        return sync_moneybird(engine, settings, client)
+        return sync_moneybird(engine, settings, client, now=lambda: TODAY)
 
 
 def a_small_administration(emulator: MoneybirdEmulator) -> dict[str, str]:
@@ -115,6 +118,28 @@ def test_a_first_sync_imports_contacts_and_sent_invoices(
         }
     assert remembered[ids["jansen"]] == "1001"
     assert remembered[ids["inv2"]] == "2026-0002"
+
+
+def test_last_years_unpaid_invoices_are_synced_not_only_this_years(
+    engine: Engine, settings: Settings, moneybird: Bookkeeping
+) -> None:
+    ids = a_small_administration(moneybird.emulator)
+    old = moneybird.emulator.add_invoice(
+        ids["jansen"], "80.0", state="late", invoice_date="2025-03-01", due_date="2025-03-31"
+    )
+    ancient = moneybird.emulator.add_invoice(
+        ids["jansen"], "5.0", invoice_date="2019-06-01", due_date="2019-07-01"
+    )
+    with moneybird.client() as client:
+        assert old not in client.versions("sales_invoices")  # Moneybird's default: this year
+    report = sync(engine, settings, moneybird)
+    assert report.invoices.imported == 3
+    numbers = {
+        moneybird.emulator.records["sales_invoices"][i]["invoice_id"] for i in (old, ancient)
+    }
+    with engine.connect() as conn:
+        synced = set(conn.execute(select(Invoice.invoice_number)).scalars())
+    assert numbers & synced == {moneybird.emulator.records["sales_invoices"][old]["invoice_id"]}
 
 
 def test_a_second_sync_without_changes_writes_nothing(

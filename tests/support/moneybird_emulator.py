@@ -8,6 +8,8 @@
   (``{"payment": {"payment_date", "price", ...}}``) -> 201, the invoice's unpaid total
   lowered, paid when nothing is left, its version raised;
 - Bearer token (401 otherwise), an unknown administration 404, errors as ``{"error"}``;
+- sales invoices limited by ``filter=period:...`` on the invoice date (a custom
+  ``YYYYMMDD..YYYYMMDD``, ``this_year`` or ``prev_year``), ``this_year`` by default;
 - a rate limiter: ``limit`` requests per ``window`` seconds (150 per 300 s, as
   documented), beyond that 429 with ``Retry-After``; ``throttle_next`` forces 429s.
 
@@ -21,6 +23,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +45,7 @@ class MoneybirdEmulator:
         default_factory=lambda: {name: {} for name in RESOURCES}
     )
     requests: list[tuple[str, str]] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
     _ids: Any = field(default_factory=lambda: itertools.count(430_000_000_000_000_001))
     _version: int = 1_700_000_000
     _times: deque[float] = field(default_factory=deque)
@@ -126,6 +130,26 @@ class MoneybirdEmulator:
         """The payments registered on a sales invoice."""
         return list(self.records["sales_invoices"][iid]["payments"])
 
+    def _in_period(self, resource: str, filter_text: str | None) -> Any:
+        """Which records a `filter` keeps (sales invoices by period; contacts all)."""
+        if resource != "sales_invoices":
+            return lambda record: True
+        period = "this_year"
+        for part in (filter_text or "").split(","):
+            key, _, value = part.partition(":")
+            if key == "period":
+                period = value
+        year = self.today.year
+        if period == "this_year":
+            start, end = date(year, 1, 1), date(year, 12, 31)
+        elif period == "prev_year":
+            start, end = date(year - 1, 1, 1), date(year - 1, 12, 31)
+        else:
+            first, _, last = period.partition("..")
+            start = date(int(first[:4]), int(first[4:6]), int(first[6:8]))
+            end = date(int(last[:4]), int(last[4:6]), int(last[6:8]))
+        return lambda record: start <= date.fromisoformat(record["invoice_date"]) <= end
+
     # --- the API -----------------------------------------------------------------------
     def _gate(self, request: Request, admin: str) -> JSONResponse | None:
         """Rate limit, authentication and administration, in Moneybird's order."""
@@ -156,9 +180,12 @@ class MoneybirdEmulator:
             return refused
         if resource not in RESOURCES:
             return JSONResponse({"error": "Not found"}, 404)
+        keep = self._in_period(resource, request.query_params.get("filter"))
         with self._lock:
             return [
-                {"id": r["id"], "version": r["version"]} for r in self.records[resource].values()
+                {"id": r["id"], "version": r["version"]}
+                for r in self.records[resource].values()
+                if keep(r)
             ]
 
     async def _fetch(self, request: Request, admin: str, resource: str) -> Any:
@@ -181,8 +208,9 @@ class MoneybirdEmulator:
             return JSONResponse({"error": "Not found"}, 404)
         per_page = min(100, int(request.query_params.get("per_page", "50")))
         page = max(1, int(request.query_params.get("page", "1")))
+        keep = self._in_period(resource, request.query_params.get("filter"))
         with self._lock:
-            rows = list(self.records[resource].values())
+            rows = [r for r in self.records[resource].values() if keep(r)]
         return [dict(r) for r in rows[(page - 1) * per_page : page * per_page]]
 
     async def _invoice(self, request: Request, admin: str, iid: str) -> Any:

@@ -252,3 +252,28 @@ def test_payments_not_yet_in_moneybird_still_lower_what_is_open(
     from creditflow.connectors.moneybird.mapping import less_unpushed
 
     assert less_unpushed(open_amount, unpushed, currency) == left
+
+
+@pytest.mark.parametrize(
+    ("today", "since", "expected"),
+    [
+        (date(2026, 12, 5), None, "period:20210101..20271231"),
+        (date(2027, 1, 1), None, "period:20220101..20281231"),
+        (date(2026, 12, 5), date(2024, 7, 1), "period:20240701..20271231"),
+    ],
+)
+def test_the_invoices_synced_reach_back_five_years_not_only_this_year(
+    today: date, since: date | None, expected: str
+) -> None:
+    from creditflow.connectors.moneybird.mapping import invoice_period
+
+    assert invoice_period(today, since) == expected
+
+
+def test_invoices_since_must_be_a_date() -> None:
+    with pytest.raises(ConfigError, match="invoices_since"):
+        settings_from({"connectors": {"moneybird": {**GOOD, "invoices_since": "last year"}}}, {})
+    mb = settings_from(
+        {"connectors": {"moneybird": {**GOOD, "invoices_since": "2024-07-01"}}}, {}
+    ).moneybird
+    assert mb is not None and mb.invoices_since == date(2024, 7, 1)

@@ -6,6 +6,8 @@
     base_url = "https://moneybird.com/api/v2"   # default
     every_minutes = 15                   # the worker's sync interval (default 15)
     financial_account_id = ""            # optional: book pushed payments on this account
+    invoices_since = "2021-01-01"        # optional: oldest invoice date synced
+                                         # (default: January 1st five years ago)
 
 The token itself is never in the file: only the name of the variable that holds it,
 read when a sync starts (`Secret.reveal`), never logged.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from creditflow.config.base import ConfigError, Secret, table, text_value
@@ -36,6 +39,7 @@ class MoneybirdSettings:
     base_url: str = MONEYBIRD_BASE_URL
     every_minutes: int = 15
     financial_account_id: str | None = None
+    invoices_since: date | None = None
 
 
 def parse_connectors(data: Mapping[str, Any]) -> MoneybirdSettings | None:
@@ -43,7 +47,14 @@ def parse_connectors(data: Mapping[str, Any]) -> MoneybirdSettings | None:
     connectors = table(data, "connectors", {"moneybird"})
     if "moneybird" not in connectors:
         return None
-    known = {"administration_id", "token_env", "base_url", "every_minutes", "financial_account_id"}
+    known = {
+        "administration_id",
+        "token_env",
+        "base_url",
+        "every_minutes",
+        "financial_account_id",
+        "invoices_since",
+    }
     section = table(connectors, "moneybird", known)
     admin = text_value(section, _WHERE, "administration_id").strip()
     if not admin.isdigit():
@@ -65,10 +76,18 @@ def parse_connectors(data: Mapping[str, Any]) -> MoneybirdSettings | None:
     account = text_value(section, _WHERE, "financial_account_id").strip()
     if account and not account.isdigit():
         raise ConfigError(f"[{_WHERE}] financial_account_id: expected digits, got {account!r}")
+    since_text = text_value(section, _WHERE, "invoices_since").strip()
+    try:
+        since = date.fromisoformat(since_text) if since_text else None
+    except ValueError:
+        raise ConfigError(
+            f"[{_WHERE}] invoices_since: expected a date YYYY-MM-DD, got {since_text!r}"
+        ) from None
     return MoneybirdSettings(
         administration_id=admin,
         token=Secret("token", env=token_env),
         base_url=base_url,
         every_minutes=every,
         financial_account_id=account or None,
+        invoices_since=since,
     )

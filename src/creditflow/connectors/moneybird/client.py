@@ -113,9 +113,11 @@ class MoneybirdClient:
                 return
             page += 1
 
-    def versions(self, resource: str) -> dict[str, int]:
-        """Id -> version of every record of `resource` ("contacts", "sales_invoices")."""
-        listed = self.request("GET", f"/{resource}/synchronization.json")
+    def versions(self, resource: str, filter_text: str | None = None) -> dict[str, int]:
+        """Id -> version of every record of `resource` ("contacts", "sales_invoices"),
+        limited by Moneybird's `filter` (e.g. "period:20210101..20271231") when given."""
+        params = {"filter": filter_text} if filter_text else None
+        listed = self.request("GET", f"/{resource}/synchronization.json", params=params)
         return {str(item["id"]): int(item["version"]) for item in listed}
 
     def records(self, resource: str, ids: list[str]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ __all__ = [
     "PaymentOut",
     "customer_id_of",
     "customer_row",
+    "invoice_period",
     "invoice_row",
     "is_draft",
     "less_unpushed",
@@ -186,6 +187,15 @@ def less_unpushed(open_amount: str, unpushed_minor: int, currency: str) -> str:
     digits = minor_digits(currency)
     left = max(Decimal(open_amount) - Decimal(unpushed_minor).scaleb(-digits), Decimal(0))
     return f"{left:.{digits}f}"
+
+
+def invoice_period(today: date, since: date | None, years_back: int = 5) -> str:
+    """The `filter` of the invoices synced: invoice dates from `since` (default: January
+    1st `years_back` years ago) to a year ahead. Moneybird's default is this year only,
+    which would miss last year's unpaid invoices."""
+    start = since or date(today.year - years_back, 1, 1)
+    end = date(today.year + 1, 12, 31)
+    return f"period:{start:%Y%m%d}..{end:%Y%m%d}"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from creditflow.connectors.moneybird.client import MoneybirdClient
 from creditflow.connectors.moneybird.mapping import (
     MappingError,
     customer_row,
+    invoice_period,
     invoice_row,
     is_draft,
     less_unpushed,
@@ -95,10 +96,13 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def _changed(
-    client: MoneybirdClient, resource: str, known: dict[str, tuple[int, str]]
+    client: MoneybirdClient,
+    resource: str,
+    known: dict[str, tuple[int, str]],
+    filter_text: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The full records whose version differs from the one remembered."""
-    versions = client.versions(resource)
+    versions = client.versions(resource, filter_text)
     ids = sorted(i for i, v in versions.items() if known.get(i, (None, ""))[0] != v)
     return (client.records(resource, ids) if ids else []), versions
 
@@ -118,7 +122,9 @@ def pull(
     contacts, versions = _changed(client, "contacts", contacts_known)
     if contacts:
         _pull_contacts(engine, settings, contacts, versions, contacts_known, report, now())
-    invoices, versions = _changed(client, "sales_invoices", invoices_known)
+    since = settings.moneybird.invoices_since if settings.moneybird else None
+    period = invoice_period(now().date(), since)
+    invoices, versions = _changed(client, "sales_invoices", invoices_known, period)
     if invoices:
         _pull_invoices(engine, settings, invoices, versions, invoices_known, report, now())
 
