@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from creditflow.config import Settings
 from creditflow.connectors.moneybird.client import MoneybirdClient
@@ -70,19 +70,31 @@ def _remembered(conn: Connection, kind: str) -> dict[str, tuple[int, str]]:
 def _remember(
     conn: Connection, kind: str, done: list[tuple[str, int, str]], known: set[str], at: datetime
 ) -> None:
-    """Store the version imported of each record (insert new, update known)."""
-    for moneybird_id, version, local_key in done:
-        values = {"version": version, "local_key": local_key, "synced_at": at}
-        if moneybird_id in known:
-            conn.execute(
-                update(MoneybirdRecord)
-                .where(MoneybirdRecord.kind == kind, MoneybirdRecord.moneybird_id == moneybird_id)
-                .values(**values)
-            )
-        else:
-            conn.execute(
-                insert(MoneybirdRecord).values(kind=kind, moneybird_id=moneybird_id, **values)
-            )
+    """Store the version imported of each record (insert new, update known), in bulk."""
+    rows = [
+        {"b_id": mid, "version": version, "local_key": key, "synced_at": at}
+        for mid, version, key in done
+    ]
+    fresh = [r for r in rows if r["b_id"] not in known]
+    seen = [r for r in rows if r["b_id"] in known]
+    if fresh:
+        conn.execute(
+            insert(MoneybirdRecord),
+            [
+                {"kind": kind, "moneybird_id": r["b_id"], **{k: r[k] for k in _VALUES}}
+                for r in fresh
+            ],
+        )
+    if seen:
+        conn.execute(
+            update(MoneybirdRecord)
+            .where(MoneybirdRecord.kind == kind, MoneybirdRecord.moneybird_id == bindparam("b_id"))
+            .values({k: bindparam(k) for k in _VALUES}),
+            seen,
+        )
+
+
+_VALUES = ("version", "local_key", "synced_at")
 
 
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
