@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from creditflow.db import make_engine
 from creditflow.ledger.models import Invoice
+from creditflow.strategy.lease import run_lease
 from tests.support.moneybird_emulator import MoneybirdEmulator
 from tests.support.serve_asgi import serving
 
@@ -58,6 +60,12 @@ def test_sync_moneybird_once_fills_a_fresh_database_and_never_shows_the_token(
         second = run_sync(tmp_path, database_url, emulator.token)
         assert second.returncode == 0, second.stderr
         assert "contacts: imported 0, updated 0, unchanged 0" in second.stdout
+        engine = make_engine(database_url)
+        with run_lease(engine, date.today(), name="schedule:moneybird"):  # the worker syncing
+            busy = run_sync(tmp_path, database_url, emulator.token)
+        engine.dispose()
+        assert busy.returncode == 1
+        assert "another Moneybird sync is under way" in busy.stderr
         refused = run_sync(tmp_path, database_url, "wrong-token")
         assert refused.returncode == 1
         assert "401" in refused.stderr

@@ -15,6 +15,8 @@ from creditflow.commandline import DbOption, command_engine, command_settings
 from creditflow.config import ConfigError
 from creditflow.terminal import console, show_config_error
 
+LEASE = "schedule:moneybird"  # the same lease as the worker's job
+
 app = typer.Typer(help="Sync with an accounting system.", no_args_is_help=True)
 
 
@@ -33,6 +35,8 @@ def moneybird(
     """Contacts and sales invoices in, payments out, with [connectors.moneybird]."""
     from creditflow.connectors.moneybird.client import MoneybirdError, client_for
     from creditflow.connectors.moneybird.sync import sync_moneybird
+    from creditflow.models import utcnow
+    from creditflow.strategy.lease import RunInProgress, run_lease
 
     out, err = console(), console(stderr=True)
     settings = command_settings(db)
@@ -46,8 +50,13 @@ def moneybird(
     engine = command_engine(settings)
     while True:
         try:
-            with client_for(config) as client:
+            # the worker's lease: one sync at a time, so a payment is never pushed twice
+            with run_lease(engine, utcnow().date(), name=LEASE), client_for(config) as client:
                 report = sync_moneybird(engine, settings, client)
+        except RunInProgress as exc:
+            err.print(f"another Moneybird sync is under way: {exc}", markup=False)
+            if once:
+                raise typer.Exit(1) from exc
         except ConfigError as exc:
             show_config_error(err, exc)
             raise typer.Exit(2) from exc
