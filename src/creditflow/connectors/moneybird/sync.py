@@ -116,7 +116,12 @@ def _changed(
     """The full records whose version differs from the one remembered."""
     versions = client.versions(resource, filter_text)
     ids = sorted(i for i, v in versions.items() if known.get(i, (None, ""))[0] != v)
-    return (client.records(resource, ids) if ids else []), versions
+    records = client.records(resource, ids) if ids else []
+    # the version of the record as fetched (it may have changed since it was listed)
+    for record in records:
+        if isinstance(record.get("version"), int):
+            versions[str(record["id"])] = record["version"]
+    return records, versions
 
 
 def pull(
