@@ -487,7 +487,10 @@ def _mount_areas() -> None:
     app.add_typer(model_app, name="model", help="Train the late-payment model.")
     app.command("risk", help="Late-payment risk of every open invoice.")(risk_command)
 
+    from creditflow.connectors.cli import app as sync_app
     from creditflow.schedule.cli import status_command
+
+    app.add_typer(sync_app, name="sync", help="Sync with an accounting system (Moneybird).")
 
     app.command("status", help="Each scheduled job's last run and outcome.")(status_command)
 

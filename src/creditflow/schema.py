@@ -3,6 +3,7 @@
 from creditflow.api.v1 import models as api_models
 from creditflow.arrangements import models as arrangements_models
 from creditflow.compliance import models as compliance_models
+from creditflow.connectors.moneybird import models as moneybird_models
 from creditflow.inbound import models as inbound_models
 from creditflow.intelligence import models as intelligence_models
 from creditflow.ledger import models as ledger_models
@@ -26,6 +27,7 @@ __all__ = [
     "intelligence_models",
     "ledger_models",
     "links_models",
+    "moneybird_models",
     "outbox_models",
     "payments_models",
     "portal_models",

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from creditflow.config.connectors import MoneybirdSettings, parse_connectors
 from creditflow.config.operations import (
     AnalyticsSettings,
     ScheduleSettings,
@@ -184,6 +185,8 @@ class Settings:
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     # None: no `[schedule]` section, the worker only dispatches.
     schedule: ScheduleSettings | None = None
+    # None: no `[connectors.moneybird]` section (config/connectors.py).
+    moneybird: MoneybirdSettings | None = None
     # `[portal] base_url` was set: `serve` keeps it instead of its own address.
     portal_base_url_configured: bool = False
 
@@ -355,6 +358,7 @@ def settings_from(
         staff=parse_staff(data),
         analytics=parse_analytics(data),
         schedule=parse_schedule(data),
+        moneybird=parse_connectors(data),
         portal_base_url_configured=bool(portal.get("base_url")),
     )
 

@@ -12,7 +12,7 @@ import hashlib
 import threading
 import time as monotonic_clock
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from creditflow.strategy.lease import RunInProgress, run_lease
 
 __all__ = ["JOBS", "Scheduler"]
 
-JOBS = ("collection", "statement", "imap", "letters", "model")
+JOBS = ("collection", "statement", "imap", "letters", "model", "moneybird")
 # A scheduled collection run waits this long for a manual `creditflow run` under way.
 RUN_WAIT_SECONDS = 600.0
 
@@ -76,6 +76,7 @@ class Scheduler:
             self._imap,
             self._letters,
             self._model,
+            self._moneybird,
         ):
             if self.stop.is_set():
                 return
@@ -257,6 +258,28 @@ class Scheduler:
                     f"replies handled: {poll_mailbox(self.engine, self.settings, now=self.clock)}"
                 ),
             )
+
+    def _moneybird(self) -> None:
+        """Sync with Moneybird every `every_minutes`, when `[connectors.moneybird]` is set."""
+        config = self.settings.moneybird
+        if config is None:
+            return
+        from creditflow.connectors.moneybird.client import client_for
+        from creditflow.connectors.moneybird.sync import sync_moneybird
+
+        now = self.clock()
+        with run_lease(self.engine, now.date(), name="schedule:moneybird"):
+            if not interval_due(
+                self._last_started("moneybird"), now, timedelta(minutes=config.every_minutes)
+            ):
+                return
+
+            def sync() -> str:
+                with client_for(config) as client:
+                    report = sync_moneybird(self.engine, self.settings, client, now=self.clock)
+                return "; ".join(report.lines())
+
+            self._attempt("moneybird", now.isoformat(timespec="seconds"), sync)
 
     # --- the job table ----------------------------------------------------------
 

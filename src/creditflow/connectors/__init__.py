@@ -1,0 +1,1 @@
+"""Connectors to accounting systems: sync customers, invoices and payments both ways."""

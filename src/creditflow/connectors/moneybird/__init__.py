@@ -1,0 +1,1 @@
+"""Moneybird (REST API v2): contacts and sales invoices in, payments out (docs/connectors.md)."""
