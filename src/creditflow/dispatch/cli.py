@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -153,6 +154,12 @@ def _scheduler_tick(
 def letters_batch_command(
     day: Annotated[str | None, typer.Option("--date", help="Day the letters were sent.")] = None,
     duplex: Annotated[bool, typer.Option(help="Start every letter on a new sheet.")] = False,
+    zip_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--zip", help="Also write the print shop's ZIP: every PDF, manifest.csv and .json."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Merge the day's letters into one PDF with a CSV manifest for the print shop."""
@@ -163,7 +170,9 @@ def letters_batch_command(
     except ValueError as exc:
         raise typer.BadParameter(f"--date {day!r} is not YYYY-MM-DD") from exc
     settings = command_settings(db)
-    batch = letters_batch(command_engine(settings), settings.outbox_dir, when, duplex=duplex)
+    batch = letters_batch(
+        command_engine(settings), settings.outbox_dir, when, duplex=duplex, zip_path=zip_file
+    )
     out.print(batch.line())
     if batch.missing:
         raise typer.Exit(1)
