@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.support.any_hour import ANY_HOUR_RULES
@@ -109,3 +110,18 @@ def test_letters_batch_zip_hands_the_print_shop_every_letter_with_its_manifest(c
     again = cli("letters", "batch", "--date", day, "--zip", "print/letters.zip")
     assert again.returncode == 0
     assert (tmp_path / "print" / "letters.zip").read_bytes() == data
+
+    # the lists the commands print can be written as files too
+    listed = cli("actions", "--status", "sent", "--csv", "out/actions.csv", "--xlsx", "out/a.xlsx")
+    assert listed.returncode == 0, listed.stderr
+    sent = list(csv.DictReader((tmp_path / "out" / "actions.csv").open(encoding="utf-8")))
+    assert sorted((r["customer_id"], r["amount_due"], r["currency"]) for r in sent) == [
+        ("C001", "120.00", "EUR"),
+        ("C002", "900.00", "EUR"),
+    ]
+    sheet = load_workbook(tmp_path / "out" / "a.xlsx").active
+    assert sheet is not None and sheet.max_row == 3 and sheet["J1"].value == "amount_due"
+    assert sorted(str(sheet.cell(row, 10).value) for row in (2, 3)) == ["120.00", "900.00"]
+    for command, file in ((("tasks", "list"), "tasks.csv"), (("payments", "unmatched"), "u.csv")):
+        assert cli(*command, "--csv", f"out/{file}").returncode == 0
+        assert len((tmp_path / "out" / file).read_text(encoding="utf-8").splitlines()) == 1

@@ -17,6 +17,7 @@ import typer
 
 from creditflow.commandline import DbOption, command_engine, command_settings
 from creditflow.config import ConfigError, check_sending_settings
+from creditflow.list_files import CsvOption, XlsxOption, save_list
 from creditflow.terminal import console, show_config_error
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
@@ -184,6 +185,8 @@ def list_tasks_command(
         bool, typer.Option("--all", help="Also tasks that are done, failed or cancelled.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
     db: DbOption = None,
 ) -> None:
     """Open work items: calls to make, reviews (e.g. a 14-day letter that failed its check)."""
@@ -198,6 +201,12 @@ def list_tasks_command(
     settings = command_settings(db)
     with transaction(command_engine(settings)) as session:
         tasks = list_tasks(session, include_closed=include_closed)
+    if csv_file or xlsx_file:
+        header = ["action_id", "customer_id", "task", "step", "status", "scheduled_at", "reason"]
+        rows = [[task[column] for column in header] for task in tasks]
+        for line in save_list("tasks", header, rows, csv_file, xlsx_file):
+            out.print(line)
+        return
     if as_json:
         for task in tasks:
             print(json.dumps(task, ensure_ascii=False))

@@ -1,0 +1,54 @@
+"""`--csv FILE` and `--xlsx FILE` of the commands that print a list.
+
+The same files as the workbench's exports (creditflow.spreadsheet): UTF-8 CSV, a
+one-sheet workbook, amounts as exact decimal text beside their currency, cells that
+look like formulas escaped. Each file is written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from creditflow.spreadsheet import csv_bytes, xlsx_bytes
+
+__all__ = ["CsvOption", "XlsxOption", "save_list"]
+
+CsvOption = Annotated[
+    Path | None, typer.Option("--csv", help="Write the list to this CSV file.", dir_okay=False)
+]
+XlsxOption = Annotated[
+    Path | None,
+    typer.Option("--xlsx", help="Write the list to this XLSX workbook.", dir_okay=False),
+]
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def save_list(
+    name: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    csv_path: Path | None,
+    xlsx_path: Path | None,
+) -> list[str]:
+    """Write the list to the files asked for; one line per file written, for the terminal."""
+    said = []
+    if csv_path is not None:
+        _write(csv_path, csv_bytes(header, rows))
+        said.append(f"{len(rows)} rows -> {csv_path}")
+    if xlsx_path is not None:
+        _write(xlsx_path, xlsx_bytes(name, header, rows))
+        said.append(f"{len(rows)} rows -> {xlsx_path}")
+    return said
