@@ -341,7 +341,8 @@ def actions(
         cells = [
             [" ".join(r["invoices"]) if c == "invoices" else r.get(c) for c in header] for r in rows
         ]
-        for line in save_list("actions", header, cells, csv_file, xlsx_file):
+        filters = {"customer": customer, "status": status}
+        for line in save_list(engine, "actions", (header, cells), (csv_file, xlsx_file), filters):
             out.print(line)
         return
     if as_json:

@@ -2,19 +2,24 @@
 
 The same files as the workbench's exports (creditflow.spreadsheet): UTF-8 CSV, a
 one-sheet workbook, amounts as exact decimal text beside their currency, cells that
-look like formulas escaped. Each file is written to a temporary name and renamed.
+look like formulas escaped. Each file is written to a temporary name and renamed, and
+the export is audited (`list_exported`, by the OS user), as the workbench's are.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
+from creditflow.commandline import command_actor
+from creditflow.db import transaction
+from creditflow.ledger.service import audit
 from creditflow.spreadsheet import csv_bytes, xlsx_bytes
 
 __all__ = ["CsvOption", "XlsxOption", "save_list"]
@@ -37,13 +42,15 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def save_list(
+    engine: Engine,
     name: str,
-    header: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    csv_path: Path | None,
-    xlsx_path: Path | None,
+    table: tuple[Sequence[str], Sequence[Sequence[object]]],
+    files: tuple[Path | None, Path | None],
+    filters: Mapping[str, object],
 ) -> list[str]:
-    """Write the list to the files asked for; one line per file written, for the terminal."""
+    """Write the list to the CSV and/or XLSX file asked for, audited; one line per file."""
+    header, rows = table
+    csv_path, xlsx_path = files
     said = []
     if csv_path is not None:
         _write(csv_path, csv_bytes(header, rows))
@@ -51,4 +58,11 @@ def save_list(
     if xlsx_path is not None:
         _write(xlsx_path, xlsx_bytes(name, header, rows))
         said.append(f"{len(rows)} rows -> {xlsx_path}")
+    with transaction(engine) as session:
+        details = {
+            "format": ",".join(f for f, p in (("csv", csv_path), ("xlsx", xlsx_path)) if p),
+            "filters": {k: v for k, v in filters.items() if v not in (None, False, "")},
+            "rows": len(rows),
+        }
+        audit(session, command_actor(None), "list_exported", f"export:{name}", None, details)
     return said

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import text
 
+from creditflow.db import make_engine
 from tests.support.any_hour import ANY_HOUR_RULES
 
 CREDITFLOW = Path(sys.executable).with_name("creditflow")
@@ -73,7 +75,9 @@ def cli(database_url: str, tmp_path: Path):
     return run
 
 
-def test_letters_batch_zip_hands_the_print_shop_every_letter_with_its_manifest(cli, tmp_path):
+def test_letters_batch_zip_hands_the_print_shop_every_letter_with_its_manifest(
+    cli, tmp_path, database_url
+):
     (tmp_path / "creditflow.toml").write_text(CONFIG)
     (tmp_path / "customers.csv").write_text(CUSTOMERS)
     (tmp_path / "invoices.csv").write_text(INVOICES)
@@ -125,3 +129,14 @@ def test_letters_batch_zip_hands_the_print_shop_every_letter_with_its_manifest(c
     for command, file in ((("tasks", "list"), "tasks.csv"), (("payments", "unmatched"), "u.csv")):
         assert cli(*command, "--csv", f"out/{file}").returncode == 0
         assert len((tmp_path / "out" / file).read_text(encoding="utf-8").splitlines()) == 1
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        audited = conn.execute(
+            text("SELECT entity, details FROM audit_log WHERE verb = 'list_exported' ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [entity for entity, _ in audited] == [
+        "export:actions",
+        "export:tasks",
+        "export:unmatched",
+    ]

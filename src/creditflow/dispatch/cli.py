@@ -199,12 +199,14 @@ def list_tasks_command(
     from creditflow.dispatch.tasks import list_tasks
 
     settings = command_settings(db)
-    with transaction(command_engine(settings)) as session:
+    engine = command_engine(settings)
+    with transaction(engine) as session:
         tasks = list_tasks(session, include_closed=include_closed)
     if csv_file or xlsx_file:
         header = ["action_id", "customer_id", "task", "step", "status", "scheduled_at", "reason"]
         rows = [[task[column] for column in header] for task in tasks]
-        for line in save_list("tasks", header, rows, csv_file, xlsx_file):
+        files = (csv_file, xlsx_file)
+        for line in save_list(engine, "tasks", (header, rows), files, {"all": include_closed}):
             out.print(line)
         return
     if as_json:

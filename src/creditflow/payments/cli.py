@@ -45,7 +45,8 @@ def unmatched(
     from creditflow.payments.unmatched import list_unmatched
 
     out = console()
-    entries = list_unmatched(command_engine(command_settings(db)))
+    engine = command_engine(command_settings(db))
+    entries = list_unmatched(engine)
     if csv_file or xlsx_file:
         header = ["entry_id", "booking_date", "amount", "currency", "direction",
                   "counterparty_name", "counterparty_iban", "structured_reference",
@@ -55,7 +56,7 @@ def unmatched(
              " ".join(str(s.get("invoice", "")) for s in e.suggestions)]
             for e in entries
         ]  # fmt: skip
-        for line in save_list("unmatched", header, rows, csv_file, xlsx_file):
+        for line in save_list(engine, "unmatched", (header, rows), (csv_file, xlsx_file), {}):
             out.print(line)
         return
     if as_json:
