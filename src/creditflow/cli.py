@@ -21,6 +21,7 @@ from creditflow.config import (
     check_organisation_iban,
     check_sending_settings,
 )
+from creditflow.list_files import CsvOption, XlsxOption, save_list
 from creditflow.terminal import actions_table, console, database_failure, show_config_error
 
 app = typer.Typer(
@@ -315,6 +316,8 @@ def actions(
     wide: Annotated[
         bool, typer.Option("--wide", help="All columns (needs a wide terminal).")
     ] = False,
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
     db: DbOption = None,
 ) -> None:
     """List actions from the outbox."""
@@ -331,6 +334,17 @@ def actions(
     settings = command_settings(db)
     engine = command_engine(settings, migrate=False)
     rows = list_actions(engine, customer=customer, status=status)
+    if csv_file or xlsx_file:
+        header = ["action_id", "customer_id", "kind", "channel", "step", "template", "language",
+                  "tone", "invoices", "amount_due", "currency", "amount", "scheduled_at",
+                  "status"]  # fmt: skip
+        cells = [
+            [" ".join(r["invoices"]) if c == "invoices" else r.get(c) for c in header] for r in rows
+        ]
+        filters = {"customer": customer, "status": status}
+        for line in save_list(engine, "actions", (header, cells), (csv_file, xlsx_file), filters):
+            out.print(line)
+        return
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

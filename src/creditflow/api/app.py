@@ -38,6 +38,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.queues",
     "creditflow.workbench.customers",
     "creditflow.workbench.customer_actions",
+    "creditflow.workbench.exports",
     "creditflow.observe.routes",
 )
 

@@ -81,6 +81,7 @@ _SCHEDULE_KEYS = {
     "timezone",
     "run_at",
     "letters_at",
+    "letters_zip",
     "catch_up_days",
     "retry_minutes",
     "statements_dir",
@@ -133,6 +134,7 @@ class ScheduleSettings:
     retrain_at: time | None = None
     retrain_weekday: int = 6  # Monday 0 .. Sunday 6
     statements_sftp: StatementsSftp | None = None
+    letters_zip: bool = False  # the letters job also writes <date>/letters.zip
 
 
 def _schedule_time(section: Mapping[str, Any], key: str, default: str | None) -> time | None:
@@ -191,7 +193,16 @@ def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
         retrain_at=_schedule_time(section, "retrain_at", None),
         retrain_weekday=_weekday(section),
         statements_sftp=parse_statements_sftp(section.get("statements_sftp")),
+        letters_zip=_letters_zip(section),
     )
+
+
+def _letters_zip(section: Mapping[str, Any]) -> bool:
+    """`letters_zip = true`: the letters job also writes the print shop's ZIP."""
+    value = section.get("letters_zip", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"[schedule] letters_zip: must be true or false, not {value!r}")
+    return value
 
 
 def parse_statements_sftp(raw: Any) -> StatementsSftp | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from creditflow.commandline import DbOption, command_engine, command_settings
 from creditflow.config import ConfigError, check_sending_settings
+from creditflow.list_files import CsvOption, XlsxOption, save_list
 from creditflow.terminal import console, show_config_error
 
 app = typer.Typer(help="Dispatch: worker, letters batch, tasks.", no_args_is_help=True)
@@ -178,6 +180,12 @@ def _scheduler_tick(
 def letters_batch_command(
     day: Annotated[str | None, typer.Option("--date", help="Day the letters were sent.")] = None,
     duplex: Annotated[bool, typer.Option(help="Start every letter on a new sheet.")] = False,
+    zip_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--zip", help="Also write the print shop's ZIP: every PDF, manifest.csv and .json."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Merge the day's letters into one PDF with a CSV manifest for the print shop."""
@@ -188,7 +196,9 @@ def letters_batch_command(
     except ValueError as exc:
         raise typer.BadParameter(f"--date {day!r} is not YYYY-MM-DD") from exc
     settings = command_settings(db)
-    batch = letters_batch(command_engine(settings), settings.outbox_dir, when, duplex=duplex)
+    batch = letters_batch(
+        command_engine(settings), settings.outbox_dir, when, duplex=duplex, zip_path=zip_file
+    )
     out.print(batch.line())
     if batch.missing:
         raise typer.Exit(1)
@@ -200,6 +210,8 @@ def list_tasks_command(
         bool, typer.Option("--all", help="Also tasks that are done, failed or cancelled.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
     db: DbOption = None,
 ) -> None:
     """Open work items: calls to make, reviews (e.g. a 14-day letter that failed its check)."""
@@ -212,8 +224,16 @@ def list_tasks_command(
     from creditflow.dispatch.tasks import list_tasks
 
     settings = command_settings(db)
-    with transaction(command_engine(settings)) as session:
+    engine = command_engine(settings)
+    with transaction(engine) as session:
         tasks = list_tasks(session, include_closed=include_closed)
+    if csv_file or xlsx_file:
+        header = ["action_id", "customer_id", "task", "step", "status", "scheduled_at", "reason"]
+        rows = [[task[column] for column in header] for task in tasks]
+        files = (csv_file, xlsx_file)
+        for line in save_list(engine, "tasks", (header, rows), files, {"all": include_closed}):
+            out.print(line)
+        return
     if as_json:
         for task in tasks:
             print(json.dumps(task, ensure_ascii=False))

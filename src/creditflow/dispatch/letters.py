@@ -4,7 +4,8 @@ Dispatch keeps the exact PDF of every letter it sends in
 `<outbox>/letters/sent/<action_id>.pdf` (also the evidence of what a 14-day letter
 said). `letters_batch` merges the letters sent on one day (the day in each
 customer's time zone) into `<outbox>/letters/<date>/letters.pdf`, with
-`manifest.csv` listing each letter, in sending order.
+`manifest.csv` listing each letter, in sending order; with `zip_path` it also writes
+the print shop's ZIP (every PDF, manifest.csv and manifest.json; dispatch/print_zip.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sqlalchemy import Engine, select
 
 from creditflow.channels.base import safe_file_stem
 from creditflow.db import transaction
-from creditflow.ledger.models import Customer
+from creditflow.dispatch.print_zip import PrintLetter, print_shop_zip
+from creditflow.ledger.models import Customer, OrganisationRecord
 from creditflow.messages.printing import merge_letters, page_count, print_manifest_csv
 from creditflow.outbox.models import Action
 
@@ -37,6 +39,7 @@ class LetterBatch:
     pdf_path: Path | None
     manifest_path: Path
     missing: tuple[str, ...] = ()
+    zip_path: Path | None = None
 
     def line(self) -> str:
         """One-line summary for the command line."""
@@ -45,6 +48,8 @@ class LetterBatch:
         )
         if self.missing:
             text += f"; {len(self.missing)} sent letters without a stored PDF"
+        if self.zip_path is not None:
+            text += f"; print-shop ZIP {self.zip_path}"
         return text
 
 
@@ -69,9 +74,14 @@ def archive_letter(outbox_dir: Path, action_id: str, pdf: bytes) -> Path:
 
 
 def letters_batch(
-    engine: Engine, outbox_dir: Path, day: date, *, duplex: bool = False
+    engine: Engine,
+    outbox_dir: Path,
+    day: date,
+    *,
+    duplex: bool = False,
+    zip_path: Path | None = None,
 ) -> LetterBatch:
-    """Merge the letters sent on `day` into one PDF with a CSV manifest."""
+    """Merge the letters sent on `day` into one PDF with a CSV manifest (and the ZIP)."""
     # Every time zone's `day` lies within one UTC day either side.
     start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=ZoneInfo("UTC"))
     end = start + timedelta(days=3)
@@ -94,11 +104,13 @@ def letters_batch(
             if action.sent_at is not None
             and action.sent_at.astimezone(ZoneInfo(action.timezone)).date() == day
         ]
+        home = session.scalar(select(OrganisationRecord.default_country).limit(1)) or "NL"
     folder = Path(outbox_dir) / "letters" / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     pdfs: list[bytes] = []
     manifest: list[dict[str, object]] = []
     missing: list[str] = []
+    printed: list[PrintLetter] = []
     for action, customer in sent:
         path = archived_letter_path(outbox_dir, action.action_id)
         if not path.is_file():
@@ -118,11 +130,31 @@ def letters_batch(
                 "template": action.template or "",
             }
         )
+        printed.append(_print_letter(len(printed) + 1, action, customer, pdf))
     manifest_path = folder / "manifest.csv"
     _write_atomic(manifest_path, print_manifest_csv(manifest).encode("utf-8"))
     pdf_path: Path | None = None
     if pdfs:
         pdf_path = folder / "letters.pdf"
         _write_atomic(pdf_path, merge_letters(pdfs, duplex=duplex))
+    if zip_path is not None:
+        _write_atomic(Path(zip_path), print_shop_zip(day, printed, home))
     pages = sum(int(str(row["pages"])) for row in manifest)
-    return LetterBatch(day, len(manifest), pages, pdf_path, manifest_path, tuple(missing))
+    return LetterBatch(day, len(manifest), pages, pdf_path, manifest_path, tuple(missing), zip_path)
+
+
+def _print_letter(number: int, action: Action, customer: Customer, pdf: bytes) -> PrintLetter:
+    """A letter of the ZIP, named by its place in the batch and its action id."""
+    return PrintLetter(
+        file=f"{number:04d}-{safe_file_stem(action.action_id)}.pdf",
+        action_id=action.action_id,
+        customer_id=customer.customer_id,
+        name=customer.name,
+        address_line1=customer.address_line1 or "",
+        address_line2=customer.address_line2 or "",
+        postal_code=customer.postal_code or "",
+        city=customer.city or "",
+        country=customer.country,
+        template=action.template or "",
+        pdf=pdf,
+    )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from creditflow.commandline import DbOption, command_engine, command_settings
+from creditflow.list_files import CsvOption, XlsxOption, save_list
 from creditflow.terminal import console
 
 if TYPE_CHECKING:
@@ -36,13 +37,28 @@ def unmatched(
     wide: Annotated[
         bool, typer.Option("--wide", help="Also the description and suggestions.")
     ] = False,
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
     db: DbOption = None,
 ) -> None:
     """List the statement entries waiting in the unmatched queue, with suggestions."""
     from creditflow.payments.unmatched import list_unmatched
 
     out = console()
-    entries = list_unmatched(command_engine(command_settings(db)))
+    engine = command_engine(command_settings(db))
+    entries = list_unmatched(engine)
+    if csv_file or xlsx_file:
+        header = ["entry_id", "booking_date", "amount", "currency", "direction",
+                  "counterparty_name", "counterparty_iban", "structured_reference",
+                  "remittance_text", "reason", "source_file", "suggested_invoices"]  # fmt: skip
+        rows = [
+            [*(e.as_json()[c] for c in header[:-1]),
+             " ".join(str(s.get("invoice", "")) for s in e.suggestions)]
+            for e in entries
+        ]  # fmt: skip
+        for line in save_list(engine, "unmatched", (header, rows), (csv_file, xlsx_file), {}):
+            out.print(line)
+        return
     if as_json:
         for entry in entries:
             typer.echo(json.dumps(entry.as_json(), ensure_ascii=False))

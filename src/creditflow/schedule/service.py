@@ -115,7 +115,9 @@ class Scheduler:
         from creditflow.dispatch.letters import letters_batch
 
         def batch(day: date, now: datetime) -> str:
-            return letters_batch(self.engine, self.settings.outbox_dir, day).line()
+            folder = self.settings.outbox_dir / "letters" / day.isoformat()
+            target = folder / "letters.zip" if self.schedule.letters_zip else None
+            return letters_batch(self.engine, self.settings.outbox_dir, day, zip_path=target).line()
 
         self._daily("letters", at, batch)
 

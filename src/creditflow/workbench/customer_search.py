@@ -78,7 +78,9 @@ def _matching(session: Session, staff: Staff, query: str) -> ColumnElement[bool]
     return and_(found, func.lower(Customer.name).like(f"%{text.lower()}%"))
 
 
-def search_customers(session: Session, staff: Staff, query: str, page: int) -> CustomerList:
+def search_customers(
+    session: Session, staff: Staff, query: str, page: int, size: int = PAGE_SIZE
+) -> CustomerList:
     """The customers matching `query` on page `page` (1-based), by name; only the portfolio."""
     matching = _matching(session, staff, query)
     total = session.scalar(select(func.count(Customer.id)).where(matching)) or 0
@@ -88,8 +90,8 @@ def search_customers(session: Session, staff: Staff, query: str, page: int) -> C
         .outerjoin(StaffUser, StaffUser.id == Customer.collector_id)
         .where(matching)
         .order_by(Customer.name, Customer.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(size)
+        .offset((page - 1) * size)
     ).all()
     found = {
         c.id: CustomerRow(
