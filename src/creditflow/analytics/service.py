@@ -50,6 +50,8 @@ class Report:
     forecast: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     experiment: dict[str, Any] | None = None  # champion/challenger, when one runs
+    portal: pl.DataFrame | None = None  # portal use in 30 days (analytics.engagement)
+    engagement: pl.DataFrame | None = None  # clicked and replied per channel
 
 
 def _day(column: str, dialect: str) -> str:
@@ -327,6 +329,9 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
         report.experiment = load_experiment(
             conn, as_of, history.invoices, history.allocations, history.credits
         )
+        from creditflow.analytics.engagement_load import load_engagement
+
+        report.portal, report.engagement = load_engagement(conn, as_of, history.contacts)
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,

@@ -33,6 +33,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.queues",
     "creditflow.workbench.customers",
     "creditflow.workbench.customer_actions",
+    "creditflow.workbench.dashboard",
     "creditflow.observe.routes",
 )
 
