@@ -37,6 +37,11 @@ def report_command(
         Path | None,
         typer.Option("--xlsx", help="Write the tables as one XLSX workbook.", dir_okay=False),
     ] = None,
+    pdf_file: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Write the monthly report (figures and charts) as PDF.",
+                     dir_okay=False),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
@@ -62,6 +67,15 @@ def report_command(
     if xlsx_file is not None:
         path = write_xlsx(report, xlsx_file)
         err.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    if pdf_file is not None:
+        from creditflow.analytics.pdf import build_pdf
+
+        engine = command_engine(settings, migrate=False)
+        try:
+            pdf_file.write_bytes(build_pdf(engine, day, prices, settings.organisation.name))
+        finally:
+            engine.dispose()
+        err.print(f"wrote {pdf_file}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         for fig in report.currencies:
             sys.stdout.write(json.dumps(fig.as_json(), ensure_ascii=False) + "\n")
