@@ -10,7 +10,8 @@ from tests.e2e.test_analytics_report import cli, hand_ledger  # noqa: F401 (fixt
 
 
 def test_the_monthly_pdf_report_has_the_headline_figures_charts_and_tables(
-    hand_ledger, tmp_path: Path  # noqa: F811
+    hand_ledger,  # noqa: F811
+    tmp_path: Path,
 ):
     done = hand_ledger("report", "--pdf", "march.pdf", "--as-of", "2026-03-10")
     assert done.returncode == 0, done.stderr

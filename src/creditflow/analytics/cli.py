@@ -39,8 +39,9 @@ def report_command(
     ] = None,
     pdf_file: Annotated[
         Path | None,
-        typer.Option("--pdf", help="Write the monthly report (figures and charts) as PDF.",
-                     dir_okay=False),
+        typer.Option(
+            "--pdf", help="Write the monthly report (figures and charts) as PDF.", dir_okay=False
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:

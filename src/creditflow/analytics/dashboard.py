@@ -108,9 +108,7 @@ def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl
                 {"first": first.isoformat(), "end": end},
             )  # fmt: skip
         labels = [d.strftime("%Y-%m") for d in month_ends(as_of, months)[1:]]
-        grid = rows.select("currency").unique().join(
-            pl.DataFrame({"month": labels}), how="cross"
-        )
+        grid = rows.select("currency").unique().join(pl.DataFrame({"month": labels}), how="cross")
         return (
             grid.join(rows, on=["currency", "month"], how="left")
             .with_columns(pl.col("collected_minor", "payments").fill_null(0))

@@ -66,9 +66,7 @@ def engagement(
     ).select("action_pk", "customer_pk", "channel", "currency", "sent_on")
     after = (pl.col("on") - pl.col("sent_on")).dt.total_days()
     within = (after >= 0) & (after <= FOLLOW_DAYS)
-    clicked = (
-        window.join(clicks, on="action_pk").filter(within).select("action_pk").unique()
-    )
+    clicked = window.join(clicks, on="action_pk").filter(within).select("action_pk").unique()
     replied = (
         window.join(replies, on=["customer_pk", "channel"]).filter(within)
         .select("action_pk").unique()

@@ -76,8 +76,11 @@ def pdf_bytes(report: Report, parts: list[CurrencyPart], organisation: str = "")
     story: list[Any] = [
         Paragraph(f"Receivables report {report.as_of.strftime('%B %Y')}", h1),
         Paragraph(_escape(organisation), body) if organisation else Spacer(1, 0),
-        Paragraph(f"Period: {_period(report.as_of)}; figures as of the end of "
-                  f"{report.as_of.isoformat()}.", body),  # fmt: skip
+        Paragraph(
+            f"Period: {_period(report.as_of)}; figures as of the end of "
+            f"{report.as_of.isoformat()}.",
+            body,
+        ),  # fmt: skip
         Spacer(1, 0.4 * cm),
     ]
     if not parts:
@@ -94,14 +97,21 @@ def pdf_bytes(report: Report, parts: list[CurrencyPart], organisation: str = "")
         for chart in part.charts:
             story.append(
                 KeepTogether(
-                    [Paragraph(_escape(chart.title), h2), _scaled(chart.drawing),
-                     _table(chart.columns, chart.rows)]  # fmt: skip
+                    [
+                        Paragraph(_escape(chart.title), h2),
+                        _scaled(chart.drawing),
+                        _table(chart.columns, chart.rows),
+                    ]  # fmt: skip
                 )
             )
         story.append(
             KeepTogether(
-                [Paragraph(f"Cash forecast from {report.as_of.isoformat()} ({head.currency})", h2),
-                 _table(["Week from", "Expected", "Invoices"], part.forecast_rows)]  # fmt: skip
+                [
+                    Paragraph(
+                        f"Cash forecast from {report.as_of.isoformat()} ({head.currency})", h2
+                    ),
+                    _table(["Week from", "Expected", "Invoices"], part.forecast_rows),
+                ]  # fmt: skip
             )
         )
     if report.portal is not None:

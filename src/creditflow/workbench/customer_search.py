@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select, union
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import Customer, Invoice, InvoiceDunning
@@ -85,7 +85,9 @@ def search_customers(
     and only those in `only` when given (a dashboard drill-down)."""
     matching = _matching(session, staff, query)
     if only is not None:  # written into the SQL as numbers: no limit on bound parameters
-        keys = bindparam("only_keys", [int(k) for k in only], expanding=True, literal_execute=True)
+        keys: BindParameter[list[int]] = bindparam(
+            "only_keys", [int(k) for k in only], expanding=True, literal_execute=True
+        )
         matching = and_(matching, Customer.id.in_(keys))
     total = session.scalar(select(func.count(Customer.id)).where(matching)) or 0
     page = max(1, page)

@@ -12,7 +12,6 @@ from creditflow.analytics.dashboard import SETS, customers_in
 from creditflow.staff.access import now_of
 from creditflow.workbench.dashboard import parse_day
 
-
 LABELS = {
     "open": "open",
     "overdue": "overdue",
@@ -61,4 +60,6 @@ def drill_down(
         day = parse_day(as_of[:20], now_of(request).date())
     except ValueError as exc:
         return None, str(exc)
-    return DrillDown(aging, code, day, customers_in(request.app.state.engine, day, code, aging)), None
+    return DrillDown(
+        aging, code, day, customers_in(request.app.state.engine, day, code, aging)
+    ), None
