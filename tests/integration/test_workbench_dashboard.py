@@ -5,6 +5,7 @@ drill-down to the customers behind a bucket, the collector's portfolio, and the 
 from __future__ import annotations
 
 import io
+from datetime import date
 import re
 from html import unescape
 
@@ -133,3 +134,24 @@ def test_the_monthly_pdf_has_the_figures_and_the_charts(settings, engine):
                  "EUR 1280.00", "76.4", "29.4", "36.9 %", "Aging (EUR)", "750.00",
                  "Channel effectiveness (EUR)", "USD 300.00", "portal.login"):  # fmt: skip
         assert seen in text, seen
+
+
+def test_the_forecast_made_8_weeks_ago_stands_beside_what_came_in(engine):
+    with transaction(engine) as session:
+        seed_ledger(session)
+    made, table = dashboard.forecast_vs_realised(engine, date(2026, 3, 10))
+    assert made == date(2026, 1, 13)
+    rows = {
+        week_from.isoformat(): (expected, realised)
+        for cur, _w, week_from, expected, realised in table.iter_rows()
+        if cur == "EUR"
+    }
+    assert len(rows) == 8
+    # open on 01-13: I1 400 (P1 came 01-15), I6 150, I7 80 past due; I2 500 due 02-09
+    assert rows["2026-01-14"] == (63000, 10000)  # P1
+    assert rows["2026-02-04"] == (50000, 0)
+    assert rows["2026-02-18"] == (0, 50000)  # P2
+    assert rows["2026-03-04"] == (0, 25000)  # P3; P4 (03-12) is after the date
+    collected = dashboard.collected_per_month(engine, date(2026, 3, 10))
+    months = {m: x for c, m, x, _n in collected.iter_rows() if c == "EUR"}
+    assert len(months) == 12 and months["2026-01"] == 10000 and months["2026-03"] == 25000
