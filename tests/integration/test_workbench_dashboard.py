@@ -5,8 +5,8 @@ drill-down to the customers behind a bucket, the collector's portfolio, and the 
 from __future__ import annotations
 
 import io
-from datetime import date
 import re
+from datetime import date
 from html import unescape
 
 import pytest
