@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from creditflow.analytics import dashboard
+from creditflow.analytics import dashboard, service
 from creditflow.db import transaction
 from creditflow.staff.models import StaffUser
 from tests.support.dashboard_ledger import seed_ledger
@@ -155,3 +155,17 @@ def test_the_forecast_made_8_weeks_ago_stands_beside_what_came_in(engine):
     collected = dashboard.collected_per_month(engine, date(2026, 3, 10))
     months = {m: x for c, m, x, _n in collected.iter_rows() if c == "EUR"}
     assert len(months) == 12 and months["2026-01"] == 10000 and months["2026-03"] == 25000
+
+
+def test_the_trend_from_one_load_equals_the_report_at_each_month_end(engine):
+    with transaction(engine) as session:
+        seed_ledger(session)
+    as_of = date(2026, 3, 10)
+    found = dashboard.history(engine, as_of)
+    assert [p.day for p in found.points][-3:] == [date(2026, 1, 31), date(2026, 2, 28), as_of]
+    for point in found.points:
+        report = service.build_report(engine, point.day)
+        assert {f.currency: f.as_json() for f in report.currencies} == {
+            c: f.as_json() for c, f in point.figures.items()
+        }, point.day
+    assert found.forecast.equals(service.build_report(engine, found.forecast_made).forecast)

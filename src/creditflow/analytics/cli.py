@@ -157,6 +157,16 @@ def show_report(target: Console, report: Report) -> None:
     )
     outs = ", ".join(f"{ch} {n}" for ch, n in report.opt_outs.iter_rows()) or "none"
     target.print(f"opted out: {outs}", highlight=False)
+    if report.portal is not None:
+        use = ", ".join(f"{kind} {n} ({c} customers)" for kind, n, c in report.portal.iter_rows())
+        target.print(f"portal use in 30 days: {use}", markup=False, highlight=False)
+    if report.engagement is not None and report.engagement.height:
+        engaged = "; ".join(
+            f"{r['channel']} {r['currency']} {r['contacts']} contacts, clicked {r['clicked']}, "
+            f"replied {r['replied']}"
+            for r in report.engagement.iter_rows(named=True)
+        )
+        target.print(f"contacts 14-104 days ago: {engaged}", markup=False, highlight=False)
 
 
 def _show_effectiveness(target: Console, report: Report) -> None:

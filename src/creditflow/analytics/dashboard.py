@@ -1,8 +1,9 @@
 """The dashboard's figures over time: the report at past month-ends, collected per month,
 the forecast made 8 weeks ago beside what came in, and the customers behind an aging bucket.
 
-Every report comes from `service.build_report` (set-based, one query per table). The
-reports are kept in memory for `CACHE_SECONDS` per (database, date), so a dashboard
+The report at the date comes from `service.build_report` (set-based, one query per
+table); the figures at the past month-ends and the forecast made 8 weeks back come from
+one wider load of the same history (`service.load_history(..., since=)`). Both are kept in memory for `CACHE_SECONDS` per (database, date), so a dashboard
 shown again within that time, or a drill-down from it, does not read the ledger again:
 the figures are at most that old.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
-from creditflow.analytics import core, service
+from creditflow.analytics import core, forecast, service
 from creditflow.analytics.effect import ChannelPrices
 from creditflow.store import read_frame
 
@@ -78,13 +79,38 @@ class TrendPoint:
     figures: dict[str, core.CurrencyFigures] = field(default_factory=dict)
 
 
-def trend(engine: Engine, as_of: date, prices: ChannelPrices | None = None) -> list[TrendPoint]:
-    """The contract figures at the last 12 month-ends and at `as_of` (each report cached)."""
-    points = []
-    for day in month_ends(as_of):
-        report = report_at(engine, day, prices)
-        points.append(TrendPoint(day, {f.currency: f for f in report.currencies}))
-    return points
+@dataclass
+class History:
+    """The contract figures at each trend date and the forecast made 8 weeks back."""
+
+    points: list[TrendPoint]
+    forecast_made: date
+    forecast: pl.DataFrame
+
+
+def history(engine: Engine, as_of: date) -> History:
+    """One load of the ledger's history from the first trend date to `as_of`, then the
+    figures at the last 12 month-ends and `as_of`, and the forecast made 8 weeks back."""
+
+    def compute() -> History:
+        days = month_ends(as_of)
+        made = as_of - timedelta(days=7 * FORECAST_WEEKS)
+        with engine.connect() as conn:
+            frames = service.load_history(conn, as_of, since=min(days[0], made))
+        points = [
+            TrendPoint(d, {f.currency: f for f in core.figures(
+                frames.invoices, frames.allocations, d, credits=frames.credits)})
+            for d in days
+        ]  # fmt: skip
+        opened = core.open_at(frames.invoices, frames.allocations, made, frames.credits)
+        return History(points, made, forecast.cash_forecast(opened, made))
+
+    return _cached(engine, "history", as_of, compute)  # type: ignore[no-any-return]
+
+
+def trend(engine: Engine, as_of: date) -> list[TrendPoint]:
+    """The contract figures at the last 12 month-ends and at `as_of` (one load, cached)."""
+    return history(engine, as_of).points
 
 
 def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl.DataFrame:
@@ -118,17 +144,15 @@ def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl
     return _cached(engine, "collected", as_of, compute)  # type: ignore[no-any-return]
 
 
-def forecast_vs_realised(
-    engine: Engine, as_of: date, prices: ChannelPrices | None = None
-) -> tuple[date, pl.DataFrame]:
+def forecast_vs_realised(engine: Engine, as_of: date) -> tuple[date, pl.DataFrame]:
     """The forecast made 8 weeks before `as_of` and, per its week, what was received.
 
     Returns (the forecast's date, a frame: currency, week, week_from, expected_minor,
     realised_minor). Realised counts every payment in the week (by payment date, not
     reversed by `as_of`), also those for invoices issued after the forecast was made.
     """
-    made = as_of - timedelta(days=7 * FORECAST_WEEKS)
-    past = report_at(engine, made, prices).forecast.filter(pl.col("week") <= FORECAST_WEEKS)
+    found = history(engine, as_of)
+    made, past = found.forecast_made, found.forecast.filter(pl.col("week") <= FORECAST_WEEKS)
 
     def compute() -> pl.DataFrame:
         end = (as_of + timedelta(days=1)).isoformat()

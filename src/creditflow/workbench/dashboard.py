@@ -92,9 +92,9 @@ def show_dashboard(request: Request, as_of: str = "") -> Response:
     report = dashboard.report_at(engine, day, prices)
     parts = dashboard_parts(
         report,
-        dashboard.trend(engine, day, prices),
+        dashboard.trend(engine, day),
         dashboard.collected_per_month(engine, day),
-        dashboard.forecast_vs_realised(engine, day, prices),
+        dashboard.forecast_vs_realised(engine, day),
         _,
     )
     shown: list[dict[str, Any]] = []
