@@ -169,3 +169,15 @@ def test_the_trend_from_one_load_equals_the_report_at_each_month_end(engine):
             c: f.as_json() for c, f in point.figures.items()
         }, point.day
     assert found.forecast.equals(service.build_report(engine, found.forecast_made).forecast)
+
+
+def test_an_empty_ledger_shows_that_there_are_no_invoices_yet(settings, engine):
+    client = _signed_in(settings, engine, "mira@example.nl", "manager")
+    page = client.get("/workbench/dashboard")
+    assert page.status_code == 200
+    assert "No invoices issued on or before this date." in page.text
+    assert '<a href="/workbench/dashboard" aria-current="page">Dashboard</a>' in page.text
+    pdf = client.get("/workbench/dashboard/report.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "No invoices issued on or before this date." in text
