@@ -77,6 +77,9 @@ def test_a_bad_date_is_refused_with_the_field_named(settings, engine):
     client = _signed_in(settings, engine, "mira@example.nl", "manager")
     page = client.get("/workbench/dashboard", params={"as_of": "10-03-2026"})
     assert page.status_code == 400 and "as_of: expected a date as YYYY-MM-DD" in page.text
+    dutch = client.get("/workbench/dashboard", params={"as_of": "2999-01-01"},
+                       headers={"accept-language": "nl"})  # fmt: skip
+    assert dutch.status_code == 400 and "as_of: de datum ligt in de toekomst" in dutch.text
 
 
 def test_the_drill_down_lists_exactly_the_customers_in_the_bucket(settings, engine):

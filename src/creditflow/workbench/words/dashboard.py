@@ -71,4 +71,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "31-60 days past due": {"nl": "31-60 dagen over de vervaldatum"},
     "61-90 days past due": {"nl": "61-90 dagen over de vervaldatum"},
     "more than 90 days past due": {"nl": "meer dan 90 dagen over de vervaldatum"},
+    # errors and undefined figures
+    "n/a": {"nl": "n.v.t."},
+    "as_of: expected a date as YYYY-MM-DD": {"nl": "as_of: verwacht een datum als JJJJ-MM-DD"},
+    "as_of: the date is in the future": {"nl": "as_of: de datum ligt in de toekomst"},
+    "aging: expected one of open, overdue, current, 1-30, 31-60, 61-90, 90+": {
+        "nl": "aging: verwacht een van open, overdue, current, 1-30, 31-60, 61-90, 90+"
+    },
+    "currency: expected a three-letter code such as EUR": {
+        "nl": "currency: verwacht een code van drie letters, zoals EUR"
+    },
 }
