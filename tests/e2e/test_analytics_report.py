@@ -245,7 +245,7 @@ def test_report_exports_csv_and_xlsx_with_formulas_neutralised(hand_ledger, tmp_
     book = load_workbook(tmp_path / "figures.xlsx")
     assert book.sheetnames == [
         "figures", "payment_habits", "collected_per_week", "arrangements", "opt_outs",
-        "effectiveness", "cash_forecast",
+        "effectiveness", "cash_forecast", "portal_use", "engagement",
     ]  # fmt: skip
     # Cash forecast: I2 (C1) is the one invoice paid in 90 days, 11 days late; C1 keeps
     # its own 11, C2 (no history) gets the average of all, also 11. Expected days:

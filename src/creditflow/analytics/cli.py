@@ -37,6 +37,12 @@ def report_command(
         Path | None,
         typer.Option("--xlsx", help="Write the tables as one XLSX workbook.", dir_okay=False),
     ] = None,
+    pdf_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf", help="Write the monthly report (figures and charts) as PDF.", dir_okay=False
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
@@ -62,6 +68,15 @@ def report_command(
     if xlsx_file is not None:
         path = write_xlsx(report, xlsx_file)
         err.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+    if pdf_file is not None:
+        from creditflow.analytics.pdf import build_pdf
+
+        engine = command_engine(settings, migrate=False)
+        try:
+            pdf_file.write_bytes(build_pdf(engine, day, prices, settings.organisation.name))
+        finally:
+            engine.dispose()
+        err.print(f"wrote {pdf_file}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         for fig in report.currencies:
             sys.stdout.write(json.dumps(fig.as_json(), ensure_ascii=False) + "\n")
@@ -142,6 +157,16 @@ def show_report(target: Console, report: Report) -> None:
     )
     outs = ", ".join(f"{ch} {n}" for ch, n in report.opt_outs.iter_rows()) or "none"
     target.print(f"opted out: {outs}", highlight=False)
+    if report.portal is not None:
+        use = ", ".join(f"{kind} {n} ({c} customers)" for kind, n, c in report.portal.iter_rows())
+        target.print(f"portal use in 30 days: {use}", markup=False, highlight=False)
+    if report.engagement is not None and report.engagement.height:
+        engaged = "; ".join(
+            f"{r['channel']} {r['currency']} {r['contacts']} contacts, clicked {r['clicked']}, "
+            f"replied {r['replied']}"
+            for r in report.engagement.iter_rows(named=True)
+        )
+        target.print(f"contacts 14-104 days ago: {engaged}", markup=False, highlight=False)
 
 
 def _show_effectiveness(target: Console, report: Report) -> None:

@@ -50,6 +50,8 @@ class Report:
     forecast: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     experiment: dict[str, Any] | None = None  # champion/challenger, when one runs
+    portal: pl.DataFrame | None = None  # portal use in 30 days (analytics.engagement)
+    engagement: pl.DataFrame | None = None  # clicked and replied per channel
 
 
 def _day(column: str, dialect: str) -> str:
@@ -84,7 +86,7 @@ _INVOICE_COLUMNS: dict[str, tuple[str, Any]] = {
 }
 
 
-def load_history(conn: Connection, as_of: date) -> LedgerHistory:
+def load_history(conn: Connection, as_of: date, since: date | None = None) -> LedgerHistory:
     """Read what the figures at `as_of` need: one set-based query per table.
 
     Only the invoices that can matter at `as_of` are read (`_relevant_invoices`); the
@@ -92,10 +94,15 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     of the invoices settled in the last 30 days; an invoice such an allocation names
     that was not read (a payment recorded after the date the invoice was marked paid)
     is read by id list.
+
+    With `since` (a date before `as_of`), what every date from `since` to `as_of` needs
+    is read at once (the cutoff and the settled window move back to `since`), so the
+    figures at several dates come from one load (the dashboard's trend).
     """
     dialect = conn.dialect.name
     d = as_of.isoformat()  # ISO dates: safe to write into the SQL
-    cutoff = (as_of - timedelta(days=RELEVANT_DAYS)).isoformat()
+    first = min(since or as_of, as_of)
+    cutoff = (first - timedelta(days=RELEVANT_DAYS)).isoformat()
     relevant = _relevant_invoices(d, cutoff)
     invoices = read_table_columns(conn, "invoice i", _INVOICE_COLUMNS, relevant, key="i.id",
                                   table="invoice")  # fmt: skip
@@ -104,7 +111,7 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
         f"OR {_day('p.reversed_at', dialect)} > '{cutoff}'"
     )
     if dialect == "sqlite":  # a plain text comparison: no function call per row
-        after = (as_of - timedelta(days=RELEVANT_DAYS - 1)).isoformat()
+        after = (first - timedelta(days=RELEVANT_DAYS - 1)).isoformat()
         recent = f"p.paid_at >= '{after}' OR p.reversed_at >= '{after}'"
     allocation_columns: dict[str, tuple[str, Any]] = {
         "allocation_pk": ("a.id", pl.Int64),
@@ -136,7 +143,7 @@ def load_history(conn: Connection, as_of: date) -> LedgerHistory:
     )
     # The invoices settled in the last 30 days need all their allocations, older ones
     # too (what they were told without a payment row is amount - open - allocations).
-    settled = invoices.filter(pl.col("paid_on") > as_of - timedelta(days=30))
+    settled = invoices.filter(pl.col("paid_on") > first - timedelta(days=30))
     if settled.height:
         id_list = "SELECT value FROM json_each(:ids)"
         if dialect == "postgresql":
@@ -327,6 +334,9 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
         report.experiment = load_experiment(
             conn, as_of, history.invoices, history.allocations, history.credits
         )
+        from creditflow.analytics.engagement_load import load_engagement
+
+        report.portal, report.engagement = load_engagement(conn, as_of, history.contacts)
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,

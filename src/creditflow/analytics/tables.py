@@ -128,6 +128,15 @@ def report_tables(report: Report) -> dict[str, Table]:
         "effectiveness": effectiveness,
         "cash_forecast": cash,
     }
+    if report.portal is not None:
+        tables["portal_use"] = (["kind", "events", "customers"],
+                                [list(r) for r in report.portal.iter_rows()])  # fmt: skip
+    if report.engagement is not None:
+        tables["engagement"] = (
+            ["channel", "currency", "contacts", "clicked", "replied", "clicked_percent",
+             "replied_percent"],
+            [list(r) for r in report.engagement.iter_rows()],
+        )  # fmt: skip
     if report.experiment:
         tables["experiment"] = (
             ["experiment", "arm", "currency", "customers", "collected", "contacts", "cost",

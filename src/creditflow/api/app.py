@@ -39,6 +39,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.workbench.customers",
     "creditflow.workbench.customer_actions",
     "creditflow.workbench.exports",
+    "creditflow.workbench.dashboard",
     "creditflow.observe.routes",
 )
 

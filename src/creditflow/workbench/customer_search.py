@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, select, union
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import Customer, Invoice, InvoiceDunning
@@ -79,10 +79,21 @@ def _matching(session: Session, staff: Staff, query: str) -> ColumnElement[bool]
 
 
 def search_customers(
-    session: Session, staff: Staff, query: str, page: int, size: int = PAGE_SIZE
+    session: Session,
+    staff: Staff,
+    query: str,
+    page: int,
+    size: int = PAGE_SIZE,
+    only: list[int] | None = None,
 ) -> CustomerList:
-    """The customers matching `query` on page `page` (1-based), by name; only the portfolio."""
+    """The customers matching `query` on page `page` (1-based), by name; only the portfolio,
+    and only those in `only` when given (a dashboard drill-down)."""
     matching = _matching(session, staff, query)
+    if only is not None:  # written into the SQL as numbers: no limit on bound parameters
+        keys: BindParameter[list[int]] = bindparam(
+            "only_keys", [int(k) for k in only], expanding=True, literal_execute=True
+        )
+        matching = and_(matching, Customer.id.in_(keys))
     total = session.scalar(select(func.count(Customer.id)).where(matching)) or 0
     page = max(1, page)
     rows = session.execute(

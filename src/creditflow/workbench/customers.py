@@ -13,6 +13,7 @@ from creditflow.staff.access import page_access
 from creditflow.workbench.customer_message import find_message, show_message
 from creditflow.workbench.customer_render import customer_path, show_customer
 from creditflow.workbench.customer_search import search_customers
+from creditflow.workbench.drill_down import drill_down
 from creditflow.workbench.pages import not_found, render, staff_of
 from creditflow.workbench.portfolio import open_customer
 
@@ -25,13 +26,29 @@ router = APIRouter(
 
 
 @router.get("/customers")
-def customers(request: Request, q: str = "", page: str = "1") -> Response:
-    """The customer list: search by name, customer number or invoice number; paged."""
+def customers(
+    request: Request,
+    q: str = "",
+    page: str = "1",
+    aging: str = "",
+    currency: str = "",
+    as_of: str = "",
+) -> Response:
+    """The customer list: search by name, customer number or invoice number; paged.
+
+    `?aging=31-60&currency=EUR&as_of=D` (a dashboard drill-down) lists only the customers
+    with an amount open at D in that aging bucket (or `open`, `overdue`).
+    """
     staff = staff_of(request)
     number = int(page) if page.isdigit() else 1
+    drill, error = drill_down(request, aging, currency, as_of)
     with request.app.state.sessions() as session, session.begin():
-        found = search_customers(session, staff, q[:200], number)
-        return render(request, "customers.html", found=found)
+        only = None if drill is None else drill.customers
+        found = search_customers(session, staff, q[:200], number, only=only)
+        return render(
+            request, "customers.html", status=400 if error else 200, found=found,
+            drill=drill, drill_error=error,
+        )  # fmt: skip
 
 
 @router.get("/customers/{customer_pk}")

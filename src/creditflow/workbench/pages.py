@@ -24,6 +24,7 @@ from creditflow.workbench.i18n import texts, translate
 
 # (path, label): the main navigation, in this order on every page.
 NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("/workbench/dashboard", "Dashboard"),
     ("/workbench/today", "Today"),
     ("/workbench/customers", "Customers"),
     ("/workbench/queues", "Queues"),

@@ -1,0 +1,222 @@
+"""The dashboard's figures over time: the report at past month-ends, collected per month,
+the forecast made 8 weeks ago beside what came in, and the customers behind an aging bucket.
+
+The report at the date comes from `service.build_report` (set-based, one query per
+table); the figures at the past month-ends and the forecast made 8 weeks back come from
+one wider load of the same history (`service.load_history(..., since=)`). Both are kept in memory for `CACHE_SECONDS` per (database, date), so a dashboard
+shown again within that time, or a drill-down from it, does not read the ledger again:
+the figures are at most that old.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from creditflow.analytics import core, forecast, service
+from creditflow.analytics.effect import ChannelPrices
+from creditflow.store import read_frame
+
+CACHE_SECONDS = 300.0
+"""How long a computed report is reused (the dashboard's figures are at most this old)."""
+MONTHS = 12
+FORECAST_WEEKS = 8
+SETS = ("open", "overdue", *core.AGING_BUCKETS)
+"""The customer sets a dashboard figure can drill down to (`?aging=` of the customer list)."""
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, date], tuple[float, Any]] = {}
+
+
+def _cached(engine: Engine, kind: str, day: date, compute: Any) -> Any:
+    """The value of `compute()` for (database, kind, day), computed at most every CACHE_SECONDS."""
+    key = (engine.url.render_as_string(hide_password=True), kind, day)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    value = compute()
+    with _lock:
+        for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
+            del _cache[old]
+        _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget every cached report (tests, or after an import when you want it at once)."""
+    with _lock:
+        _cache.clear()
+
+
+def report_at(engine: Engine, day: date, prices: ChannelPrices | None = None) -> service.Report:
+    """The full report at `day`, from the cache when it is fresh."""
+    return _cached(engine, "report", day, lambda: service.build_report(engine, day, prices))  # type: ignore[no-any-return]
+
+
+def month_ends(as_of: date, months: int = MONTHS) -> list[date]:
+    """The last `months` month-ends before `as_of`, oldest first, then `as_of` itself."""
+    ends: list[date] = []
+    end = as_of.replace(day=1) - timedelta(days=1)
+    while len(ends) < months:
+        ends.append(end)
+        end = end.replace(day=1) - timedelta(days=1)
+    return [*reversed(ends), as_of]
+
+
+@dataclass
+class TrendPoint:
+    """One date of the trend: per currency open, overdue, DSO and best possible DSO."""
+
+    day: date
+    figures: dict[str, core.CurrencyFigures] = field(default_factory=dict)
+
+
+@dataclass
+class History:
+    """The contract figures at each trend date and the forecast made 8 weeks back."""
+
+    points: list[TrendPoint]
+    forecast_made: date
+    forecast: pl.DataFrame
+
+
+def history(engine: Engine, as_of: date) -> History:
+    """One load of the ledger's history from the first trend date to `as_of`, then the
+    figures at the last 12 month-ends and `as_of`, and the forecast made 8 weeks back."""
+
+    def compute() -> History:
+        days = month_ends(as_of)
+        made = as_of - timedelta(days=7 * FORECAST_WEEKS)
+        with engine.connect() as conn:
+            frames = service.load_history(conn, as_of, since=min(days[0], made))
+        points = [
+            TrendPoint(d, {f.currency: f for f in core.figures(
+                frames.invoices, frames.allocations, d, credits=frames.credits)})
+            for d in days
+        ]  # fmt: skip
+        opened = core.open_at(frames.invoices, frames.allocations, made, frames.credits)
+        return History(points, made, forecast.cash_forecast(opened, made))
+
+    return _cached(engine, "history", as_of, compute)  # type: ignore[no-any-return]
+
+
+def trend(engine: Engine, as_of: date) -> list[TrendPoint]:
+    """The contract figures at the last 12 month-ends and at `as_of` (one load, cached)."""
+    return history(engine, as_of).points
+
+
+def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl.DataFrame:
+    """Payments received per currency and calendar month, the last `months` months up to
+    `as_of` (the current month up to `as_of`), leaving out those reversed by `as_of`."""
+
+    def compute() -> pl.DataFrame:
+        first = month_ends(as_of, months)[0] + timedelta(days=1)
+        end = (as_of + timedelta(days=1)).isoformat()
+        with engine.connect() as conn:
+            month = "substr(paid_at, 1, 7)"
+            if conn.dialect.name == "postgresql":
+                month = "to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+            rows = read_frame(
+                conn,
+                f"SELECT currency, {month}, SUM(amount_minor), COUNT(*) FROM payment "  # noqa: S608
+                f"WHERE paid_at >= :first AND paid_at < :end "
+                f"AND (reversed_at IS NULL OR reversed_at >= :end) GROUP BY 1, 2",
+                {"currency": pl.Utf8, "month": pl.Utf8, "collected_minor": pl.Int64,
+                 "payments": pl.Int64},
+                {"first": first.isoformat(), "end": end},
+            )  # fmt: skip
+        labels = [d.strftime("%Y-%m") for d in month_ends(as_of, months)[1:]]
+        grid = rows.select("currency").unique().join(pl.DataFrame({"month": labels}), how="cross")
+        return (
+            grid.join(rows, on=["currency", "month"], how="left")
+            .with_columns(pl.col("collected_minor", "payments").fill_null(0))
+            .sort("currency", "month")
+        )
+
+    return _cached(engine, "collected", as_of, compute)  # type: ignore[no-any-return]
+
+
+def forecast_vs_realised(engine: Engine, as_of: date) -> tuple[date, pl.DataFrame]:
+    """The forecast made 8 weeks before `as_of` and, per its week, what was received.
+
+    Returns (the forecast's date, a frame: currency, week, week_from, expected_minor,
+    realised_minor). Realised counts every payment in the week (by payment date, not
+    reversed by `as_of`), also those for invoices issued after the forecast was made.
+    """
+    found = history(engine, as_of)
+    made, past = found.forecast_made, found.forecast.filter(pl.col("week") <= FORECAST_WEEKS)
+
+    def compute() -> pl.DataFrame:
+        end = (as_of + timedelta(days=1)).isoformat()
+        with engine.connect() as conn:
+            day = "substr(paid_at, 1, 10)"
+            if conn.dialect.name == "postgresql":
+                day = "CAST(CAST(paid_at AT TIME ZONE 'UTC' AS DATE) AS VARCHAR(10))"
+            return read_frame(
+                conn,
+                f"SELECT currency, {day}, SUM(amount_minor) FROM payment "  # noqa: S608
+                f"WHERE paid_at >= :first AND paid_at < :end "
+                f"AND (reversed_at IS NULL OR reversed_at >= :end) GROUP BY 1, 2",
+                {"currency": pl.Utf8, "day": pl.Utf8, "realised_minor": pl.Int64},
+                {"first": (made + timedelta(days=1)).isoformat(), "end": end},
+            )
+
+    days = _cached(engine, "received", as_of, compute)
+    weeks = (
+        days.with_columns(
+            ((pl.col("day").str.to_date() - pl.lit(made)).dt.total_days() - 1)
+            .floordiv(7)
+            .add(1)
+            .cast(pl.Int64)
+            .alias("week")
+        )
+        .group_by("currency", "week")
+        .agg(pl.col("realised_minor").sum())
+    )
+    table = (
+        past.join(weeks, on=["currency", "week"], how="full", coalesce=True)
+        .filter(pl.col("week") <= FORECAST_WEEKS)
+        .with_columns(
+            (pl.lit(made) + pl.duration(days=(pl.col("week") - 1) * 7 + 1)).alias("week_from"),
+            pl.col("expected_minor", "realised_minor").fill_null(0),
+        )
+        .select("currency", "week", "week_from", "expected_minor", "realised_minor")
+        .sort("currency", "week")
+    )
+    return made, table
+
+
+def opened_at(engine: Engine, day: date) -> pl.DataFrame:
+    """Every invoice read for `day` with its open amount then and its aging bucket."""
+
+    def compute() -> pl.DataFrame:
+        with engine.connect() as conn:
+            history = service.load_history(conn, day)
+        opened = core.open_at(history.invoices, history.allocations, day, history.credits)
+        dpd = (pl.lit(day) - pl.col("due_date")).dt.total_days()
+        return opened.filter(pl.col("open_at_minor") != 0).select(
+            "customer_pk", "currency", "open_at_minor", core.aging_bucket(dpd).alias("bucket")
+        )
+
+    return _cached(engine, "opened", day, compute)  # type: ignore[no-any-return]
+
+
+def customers_in(engine: Engine, day: date, currency: str, which: str) -> list[int]:
+    """The customers with an amount open at `day` in `currency` in the set `which`
+    (an aging bucket, `overdue` = every bucket but current, or `open`)."""
+    if which not in SETS:
+        raise ValueError(f"aging: expected one of {', '.join(SETS)}, got {which!r}")
+    frame = opened_at(engine, day).filter(pl.col("currency") == currency)
+    if which == "overdue":
+        frame = frame.filter(pl.col("bucket") != "current")
+    elif which != "open":
+        frame = frame.filter(pl.col("bucket") == which)
+    return sorted(int(pk) for pk in frame.get_column("customer_pk").unique())

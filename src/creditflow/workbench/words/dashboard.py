@@ -1,0 +1,84 @@
+"""Words of the dashboard (figures, charts, tables) and the customer list's drill-down."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "Dashboard": {"nl": "Overzicht"},
+    "Figures at a date": {"nl": "Cijfers op een datum"},
+    "Figures at the end of": {"nl": "Cijfers aan het eind van"},
+    "Monthly report (PDF)": {"nl": "Maandrapport (pdf)"},
+    "Computed in {seconds} s; the figures are kept for {minutes} minutes, so they are at most "
+    "that old.": {
+        "nl": "Berekend in {seconds} s; de cijfers worden {minutes} minuten bewaard, dus ze "
+        "zijn hoogstens zo oud."
+    },
+    "No invoices issued on or before this date.": {
+        "nl": "Geen facturen uitgegeven op of voor deze datum."
+    },
+    "Overdue": {"nl": "Vervallen"},
+    "DSO": {"nl": "DSO"},
+    "Best possible DSO": {"nl": "Best mogelijke DSO"},
+    "Countback DSO": {"nl": "Countback-DSO"},
+    "CEI (30 days)": {"nl": "CEI (30 dagen)"},
+    "The numbers": {"nl": "De getallen"},
+    "Cash forecast": {"nl": "Kasprognose"},
+    "Week from": {"nl": "Week vanaf"},
+    "Expected": {"nl": "Verwacht"},
+    "Invoices": {"nl": "Facturen"},
+    "later": {"nl": "later"},
+    "Portal use (30 days)": {"nl": "Portaalgebruik (30 dagen)"},
+    "Event": {"nl": "Gebeurtenis"},
+    "Events": {"nl": "Gebeurtenissen"},
+    "portal.login": {"nl": "Ingelogd op het portaal"},
+    "portal.short_link_opened": {"nl": "Korte link geopend"},
+    "payment.started": {"nl": "Betaling gestart"},
+    "Opt-outs": {"nl": "Afmeldingen"},
+    "Nobody opted out.": {"nl": "Niemand heeft zich afgemeld."},
+    # the charts and their tables
+    "current": {"nl": "niet vervallen"},
+    "{bucket} days": {"nl": "{bucket} dagen"},
+    "Aging ({currency})": {"nl": "Ouderdom ({currency})"},
+    "Days past due": {"nl": "Dagen over de vervaldatum"},
+    "DSO over time ({currency})": {"nl": "DSO door de tijd ({currency})"},
+    "Date": {"nl": "Datum"},
+    "Collected per month ({currency})": {"nl": "Ontvangen per maand ({currency})"},
+    "Month": {"nl": "Maand"},
+    "Collected": {"nl": "Ontvangen"},
+    "Payments": {"nl": "Betalingen"},
+    "Channel effectiveness ({currency})": {"nl": "Effectiviteit per kanaal ({currency})"},
+    "not contacted": {"nl": "niet benaderd"},
+    "Paid in 14 days %": {"nl": "Betaald binnen 14 dagen %"},
+    "Clicked %": {"nl": "Geklikt %"},
+    "Replied %": {"nl": "Geantwoord %"},
+    "Contacts": {"nl": "Contacten"},
+    "Paid in 7 days": {"nl": "Betaald binnen 7 dagen"},
+    "Paid in 14 days": {"nl": "Betaald binnen 14 dagen"},
+    "Collected per 100 contacts": {"nl": "Ontvangen per 100 contacten"},
+    "Clicked": {"nl": "Geklikt"},
+    "Replied": {"nl": "Geantwoord"},
+    "Forecast of {day} vs realised ({currency})": {
+        "nl": "Prognose van {day} en werkelijk ({currency})"
+    },
+    "Forecast": {"nl": "Prognose"},
+    "Realised": {"nl": "Werkelijk"},
+    # the customer list's drill-down
+    "Only the customers with an amount {what} ({currency}) at the end of {day}.": {
+        "nl": "Alleen de klanten met een bedrag {what} ({currency}) aan het eind van {day}."
+    },
+    "All customers": {"nl": "Alle klanten"},
+    "open": {"nl": "open"},
+    "overdue": {"nl": "vervallen"},
+    "open and not yet due": {"nl": "open en nog niet vervallen"},
+    "1-30 days past due": {"nl": "1-30 dagen over de vervaldatum"},
+    "31-60 days past due": {"nl": "31-60 dagen over de vervaldatum"},
+    "61-90 days past due": {"nl": "61-90 dagen over de vervaldatum"},
+    "more than 90 days past due": {"nl": "meer dan 90 dagen over de vervaldatum"},
+    # errors and undefined figures
+    "n/a": {"nl": "n.v.t."},
+    "as_of: expected a date as YYYY-MM-DD": {"nl": "as_of: verwacht een datum als JJJJ-MM-DD"},
+    "as_of: the date is in the future": {"nl": "as_of: de datum ligt in de toekomst"},
+    "aging: expected one of open, overdue, current, 1-30, 31-60, 61-90, 90+": {
+        "nl": "aging: verwacht een van open, overdue, current, 1-30, 31-60, 61-90, 90+"
+    },
+    "currency: expected a three-letter code such as EUR": {
+        "nl": "currency: verwacht een code van drie letters, zoals EUR"
+    },
+}
