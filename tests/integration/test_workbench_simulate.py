@@ -105,7 +105,9 @@ def test_a_draft_simulated_against_the_active_strategy_shows_both_columns_and_ch
     form = client.get("/workbench/strategy/simulate")
     assert form.status_code == 200 and "sms-first.yaml" in form.text
     page = run_simulation(client, csrf, draft_id(ledger), days=14)
-    table = re.search(r'<table class="list stack" id="simulation-figures">(.*?)</table>', page, re.S)
+    table = re.search(
+        r'<table class="list stack" id="simulation-figures">(.*?)</table>', page, re.S
+    )
     assert table, "no figures table"
     head = re.search(r"<thead>(.*?)</thead>", table.group(1), re.S).group(1)
     assert f"Version {draft_id(ledger)}" in head and "Active" in head
@@ -153,9 +155,13 @@ def test_start_as_challenger_activates_a_copy_of_the_active_strategy_that_tries_
     assert strategy.challenger.version == draft and strategy.challenger.share == 0.25
     assert strategy.challenger.name == "sms-trial"
     with ledger.connect() as conn:
-        verbs = conn.execute(
-            text("SELECT verb FROM audit_log WHERE entity_id = :id"), {"id": str(active_id)}
-        ).scalars().all()
+        verbs = (
+            conn.execute(
+                text("SELECT verb FROM audit_log WHERE entity_id = :id"), {"id": str(active_id)}
+            )
+            .scalars()
+            .all()
+        )
     assert "strategy_activated" in verbs
 
 
@@ -167,6 +173,7 @@ def test_a_share_above_one_half_is_refused_and_nothing_is_activated(ledger, sett
         f"/workbench/strategy/simulate/{token}/challenger",
         data={"csrf_token": csrf, "share": "0.8"},
     )
+    assert answer.status_code == 422
     assert "share: a number above 0 and at most 0.5" in answer.text
     with transaction(ledger) as session:
         assert active_strategy(session)[1] is None

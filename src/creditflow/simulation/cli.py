@@ -86,7 +86,10 @@ def strategy_command(
         None, "--seed", help="Random seed; alone: that one seed, exactly (default 7)."
     ),
     seeds: int | None = typer.Option(
-        None, "--seeds", min=1, max=50,
+        None,
+        "--seeds",
+        min=1,
+        max=50,
         help="Run this many seeds (from --seed on) and show mean (min-max); default 5.",
     ),
     start: str | None = typer.Option(None, "--start", help="First day (default today)."),
@@ -110,7 +113,9 @@ def strategy_command(
     engine = command_engine(settings, migrate=False)
     strategies = [(str(p), p.read_text(encoding="utf-8")) for p in files]
     # --seed alone: exactly that seed; otherwise --seeds (default 5) seeds from --seed (7).
-    runs = seed_list(7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds)
+    runs = seed_list(
+        7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds
+    )
     try:
         with _progress(not as_json, len(files) * days * len(runs)) as advance:
             ranges = simulate_over_seeds(

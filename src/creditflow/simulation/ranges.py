@@ -15,7 +15,14 @@ from typing import Any
 
 from creditflow.simulation.simulator import StrategyOutcome, simulate_strategies
 
-__all__ = ["OutcomeRange", "Spread", "figure_rows", "outcome_ranges", "seed_list", "simulate_over_seeds"]
+__all__ = [
+    "OutcomeRange",
+    "Spread",
+    "figure_rows",
+    "outcome_ranges",
+    "seed_list",
+    "simulate_over_seeds",
+]
 
 CENT = Decimal("0.01")
 
@@ -145,7 +152,9 @@ def seed_list(first: int, count: int) -> list[int]:
 
 def _text(spread: Spread, places: int, unit: str = "") -> str:
     q = Decimal(1).scaleb(-places)
-    mean, low, high = (v.quantize(q, ROUND_HALF_EVEN) for v in (spread.mean, spread.low, spread.high))
+    mean, low, high = (
+        v.quantize(q, ROUND_HALF_EVEN) for v in (spread.mean, spread.low, spread.high)
+    )
     if low == high:
         return f"{unit}{mean}"
     return f"{unit}{mean} ({low}-{high})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -143,12 +144,12 @@ def _charts(job: SimulationJob, names: list[str], title: str) -> list[Markup]:
         (job.start + timedelta(days=7 * i)).strftime("%d-%m")
         for i in range(len(job.ranges[0].mean.weekly))
     ]
-    collected = {
+    collected: dict[str, Sequence[float | None]] = {
         name: [float(w.get(currency, 0)) for w in r.mean.weekly]
         for name, r in zip(names, job.ranges, strict=True)
     }
     channels = sorted({c for r in job.ranges for c in r.mean.contacts})
-    contacts = {
+    contacts: dict[str, Sequence[float]] = {
         name: [float(r.mean.contacts.get(c, 0)) for c in channels]
         for name, r in zip(names, job.ranges, strict=True)
     }
@@ -168,10 +169,17 @@ def simulation_page(
     job = find_job(token)
     if job is None:
         return not_found(request, "This simulation is not known (any more): start it again.")
+    return _result(request, job)
+
+
+def _result(request: Request, job: SimulationJob, status: int = 200, problem: str = "") -> Response:
     names = [f"Version {job.draft_id}", "Active"]
     rows = figure_rows(job.ranges) if job.state == "done" else []
     charts = _charts(job, names, "Collected per week") if job.state == "done" else []
-    page = render(request, "strategy_simulation.html", job=job, rows=rows, charts=charts)
+    page = render(
+        request, "strategy_simulation.html", status=status, job=job, rows=rows, charts=charts,
+        problem=problem,
+    )  # fmt: skip
     if job.state == "running":
         page.headers["Refresh"] = "2"  # no script: the browser asks again in two seconds
     return page
@@ -221,7 +229,7 @@ def start_challenger(
     elif not NAME.match(experiment):
         problem = "name: letters, digits, - _ and . only (at most 60)"
     if problem:
-        return done(f"{PAGE}/{token}", problem)
+        return _result(request, job, 422, problem)
     active_id, active_text, active_name = _active(request)
     content = challenger_text(active_text, job.draft_id, fraction, experiment)
     source = f"{active_name.removesuffix('.yaml')}+challenger-{job.draft_id}.yaml"
@@ -230,7 +238,7 @@ def start_challenger(
         try:
             version = activate_strategy(session, content, source, templates)
         except StrategyError as exc:
-            return done(f"{PAGE}/{token}", "; ".join(m for _, m in exc.errors)[:300])
+            return _result(request, job, 422, "; ".join(m for _, m in exc.errors))
         audit(
             session, staff.actor, "strategy_activated", "strategy_version", str(version.id),
             {"source": source, "checksum": version.checksum, "champion": active_id,

@@ -2,9 +2,7 @@
 
 TEXTS: dict[str, dict[str, str]] = {
     "Simulate a strategy": {"nl": "Een strategie simuleren"},
-    "Simulate a version against the active one": {
-        "nl": "Een versie simuleren tegen de actieve"
-    },
+    "Simulate a version against the active one": {"nl": "Een versie simuleren tegen de actieve"},
     "Try a stored version against the active strategy on a private copy of the ledger, with simulated debtors. Nothing is sent and the ledger is not touched.": {
         "nl": "Probeer een opgeslagen versie tegen de actieve strategie op een eigen kopie van "
         "de administratie, met gesimuleerde debiteuren. Er wordt niets verstuurd en de "
@@ -61,6 +59,12 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "Challenger started: the next collection run tries it.": {
         "nl": "Challenger gestart: de volgende incassorun probeert hem."
+    },
+    "share: a number above 0 and at most 0.5, e.g. 0.2": {
+        "nl": "deel: een getal boven 0 en hoogstens 0,5, bijvoorbeeld 0,2"
+    },
+    "name: letters, digits, - _ and . only (at most 60)": {
+        "nl": "naam: alleen letters, cijfers, - _ en . (hoogstens 60)"
     },
     # figures
     "collected": {"nl": "geïnd"},
