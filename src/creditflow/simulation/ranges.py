@@ -150,14 +150,14 @@ def seed_list(first: int, count: int) -> list[int]:
     return [first + i for i in range(count)]
 
 
-def _text(spread: Spread, places: int, unit: str = "") -> str:
+def _text(spread: Spread, places: int) -> str:
+    """`mean (min-max)`; a count's mean keeps one decimal when the seeds differ."""
     q = Decimal(1).scaleb(-places)
-    mean, low, high = (
-        v.quantize(q, ROUND_HALF_EVEN) for v in (spread.mean, spread.low, spread.high)
-    )
+    low, high = (v.quantize(q, ROUND_HALF_EVEN) for v in (spread.low, spread.high))
+    mean = spread.mean.quantize(Decimal("0.1") if places == 0 else q, ROUND_HALF_EVEN)
     if low == high:
-        return f"{unit}{mean}"
-    return f"{unit}{mean} ({low}-{high})"
+        return f"{low}"
+    return f"{mean} ({low}-{high})"
 
 
 def _money_rows(
