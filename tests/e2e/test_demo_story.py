@@ -54,5 +54,9 @@ def test_the_demo_tells_ninety_days_week_by_week_and_leaves_a_database_to_show(t
         assert str(last)[:10] < date.today().isoformat()
         paid = one("SELECT COUNT(*), MIN(paid_at) FROM payment WHERE source = 'demo'")
         assert paid[0] > 0 and str(paid[1])[:10] >= start.isoformat()
-        assert one("SELECT COUNT(*) FROM event")[0] > 0
+        events = one(
+            "SELECT COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM event WHERE kind IN ('message.sent', 'dispute.opened', 'promise.made')"
+        )
+        assert events[0] > 0 and str(events[1])[:10] >= start.isoformat()
+        assert str(events[2])[:10] < date.today().isoformat(), "an event at the wall clock"
     engine.dispose()
