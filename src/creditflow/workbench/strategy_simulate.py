@@ -23,10 +23,12 @@ from creditflow.ledger.service import audit
 from creditflow.messages.render import available_templates
 from creditflow.simulation.ranges import OutcomeRange, figure_rows
 from creditflow.staff.access import now_of, page_access, require
+from creditflow.staff.pages import language_of
 from creditflow.staff.service import Staff
 from creditflow.strategy.models import StrategyVersion
 from creditflow.strategy.schema import StrategyError
 from creditflow.strategy.service import activate_strategy, default_strategy_text, strategy_versions
+from creditflow.workbench.i18n import translate
 from creditflow.workbench.pages import done, not_found, render
 from creditflow.workbench.simulation_jobs import (
     MAX_DAYS,
@@ -135,7 +137,7 @@ def _main_currency(ranges: list[OutcomeRange]) -> str:
     return max(totals, key=lambda c: (totals[c], c)) if totals else "EUR"
 
 
-def _charts(job: SimulationJob, names: list[str], title: str) -> list[Markup]:
+def _charts(job: SimulationJob, names: list[str], lang: str) -> list[Markup]:
     """Cash collected per week (line) and contacts per channel (bars), both strategies."""
     from datetime import timedelta
 
@@ -153,9 +155,10 @@ def _charts(job: SimulationJob, names: list[str], title: str) -> list[Markup]:
         name: [float(r.mean.contacts.get(c, 0)) for c in channels]
         for name, r in zip(names, job.ranges, strict=True)
     }
+    title, bars = translate(lang, "Collected per week"), translate(lang, "Contacts")
     drawn = [Markup(svg(line_chart(f"{title} ({currency})", weeks, collected), title))]  # noqa: S704 - reportlab SVG, text escaped by svg()
     if channels:
-        drawn.append(Markup(svg(bar_chart("Contacts", channels, contacts), "Contacts")))  # noqa: S704
+        drawn.append(Markup(svg(bar_chart(bars, channels, contacts), bars)))  # noqa: S704
     return drawn
 
 
@@ -173,9 +176,10 @@ def simulation_page(
 
 
 def _result(request: Request, job: SimulationJob, status: int = 200, problem: str = "") -> Response:
-    names = [f"Version {job.draft_id}", "Active"]
+    lang = language_of(request)
+    names = [f"{translate(lang, 'Version')} {job.draft_id}", translate(lang, "Active")]
     rows = figure_rows(job.ranges) if job.state == "done" else []
-    charts = _charts(job, names, "Collected per week") if job.state == "done" else []
+    charts = _charts(job, names, lang) if job.state == "done" else []
     page = render(
         request, "strategy_simulation.html", status=status, job=job, rows=rows, charts=charts,
         problem=problem,

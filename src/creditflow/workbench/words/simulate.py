@@ -49,7 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Active": {"nl": "Actief"},
     "version": {"nl": "versie"},
     "Charts": {"nl": "Grafieken"},
-    "Next": {"nl": "Verder"},
+    "Activate it, or try it as a challenger": {"nl": "Activeren, of proberen als challenger"},
     "Share of customers": {"nl": "Deel van de klanten"},
     "Experiment name": {"nl": "Naam van het experiment"},
     "Start as challenger": {"nl": "Starten als challenger"},
@@ -66,6 +66,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "name: letters, digits, - _ and . only (at most 60)": {
         "nl": "naam: alleen letters, cijfers, - _ en . (hoogstens 60)"
     },
+    "Collected per week": {"nl": "Geïnd per week"},
+    "Contacts": {"nl": "Contacten"},
     # figures
     "collected": {"nl": "geïnd"},
     "open at the end": {"nl": "open aan het eind"},
