@@ -104,6 +104,7 @@ def test_a_draft_simulated_against_the_active_strategy_shows_both_columns_and_ch
     client, csrf = signed_in(ledger, settings)
     form = client.get("/workbench/strategy/simulate")
     assert form.status_code == 200 and "sms-first.yaml" in form.text
+    assert "iban is not set" not in form.text
     page = run_simulation(client, csrf, draft_id(ledger), days=14)
     table = re.search(
         r'<table class="list stack" id="simulation-figures">(.*?)</table>', page, re.S
@@ -188,6 +189,12 @@ def test_a_collector_or_viewer_cannot_run_a_simulation(ledger, settings, role):
         data={"csrf_token": csrf, "version": str(draft_id(ledger)), "days": "5", "seeds": "1"},
     )
     assert answer.status_code == 403
+
+
+def test_without_an_iban_the_form_warns_that_nobody_would_be_contacted(engine, settings):
+    bare = replace(settings, organisation=replace(settings.organisation, iban=""))
+    client, _ = signed_in(engine, bare)
+    assert "[organisation] iban is not set" in client.get("/workbench/strategy/simulate").text
 
 
 def test_days_out_of_bounds_are_refused_with_the_field_named(ledger, settings):

@@ -76,6 +76,7 @@ def _form(request: Request, status: int = 200, **errors: str) -> Response:
         max_days=MAX_DAYS,
         max_seeds=MAX_SEEDS,
         errors=errors,
+        no_iban=not request.app.state.settings.organisation.iban,
     )
 
 

@@ -8,6 +8,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "de administratie, met gesimuleerde debiteuren. Er wordt niets verstuurd en de "
         "administratie blijft onaangeroerd."
     },
+    "[organisation] iban is not set: every message asks for payment to it, so the simulated messages fail and nobody is contacted. Set it in creditflow.toml first.": {
+        "nl": "[organisation] iban is niet ingesteld: elk bericht vraagt om betaling daarop, "
+        "dus de gesimuleerde berichten mislukken en niemand wordt benaderd. Stel het eerst "
+        "in in creditflow.toml."
+    },
     "Version to try": {"nl": "Te proberen versie"},
     "Days": {"nl": "Dagen"},
     "Seeds": {"nl": "Seeds"},
