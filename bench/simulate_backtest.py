@@ -45,14 +45,18 @@ from creditflow.strategy.run import collection_run
 from creditflow.strategy.service import default_strategy_text
 
 
-def _collected(engine: Engine, source: str, since: date, until: date) -> dict[str, Decimal]:
+def _collected(
+    engine: Engine, source: str, since: date, until: date, *, in_flight: bool = False
+) -> dict[str, Decimal]:
     """Paid from `since` to `until` in answer to contacts from `since` on (the id ends in
-    the day of the answer): what the simulator, starting at `since`, can know about."""
+    the day of the answer): what the simulator, starting at `since`, can know about.
+    With `in_flight`, also what debtors who answered before `since` paid after it."""
+    answered = "" if in_flight else "AND substr(payment_id, -10) >= :a "
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT currency, SUM(amount_minor) FROM payment WHERE source = :s "
-                "AND paid_at >= :a AND paid_at < :b AND substr(payment_id, -10) >= :a "
+                f"AND paid_at >= :a AND paid_at < :b {answered}"
                 "GROUP BY currency"
             ),
             {"s": source, "a": since.isoformat(), "b": until.isoformat()},
@@ -121,6 +125,7 @@ def main() -> None:
             if sent.height:
                 book_responses(truth, respond(sent, traits, day, rng), day, now, due)
         actual = _collected(truth, "demo", middle, end)
+        actual_all = _collected(truth, "demo", middle, end, in_flight=True)
         with truth.connect() as conn:
             actual_contacts = dict(
                 conn.execute(
@@ -146,6 +151,7 @@ def main() -> None:
                 "predicted_min_max": predicted_range,
                 "actual_second_half": {c: str(a) for c, a in actual.items()},
                 "relative_error": errors,
+                "actual_with_in_flight": {c: str(a) for c, a in actual_all.items()},
                 "predicted_contacts": predicted_contacts,
                 "actual_contacts": actual_contacts,
             }
