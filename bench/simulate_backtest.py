@@ -4,9 +4,11 @@ A sample company (true payer types hidden in its traits) lives `--days` days und
 default strategy (the "truth", as the demo runs it). Then the simulator, calibrated
 only on what the ledger shows at the halfway day, predicts the second half from there;
 the truth carries on for real. Prints ONE JSON line with the collected cash of the
-second half, predicted and actual, per currency, and the relative error.
+second half, predicted and actual, per currency, and the relative error. The prediction
+is the mean over `--sim-seeds` seeds of the simulator (`simulation/ranges.py`), with
+the lowest and highest seed beside it.
 
-    .venv/bin/python bench/simulate_backtest.py --customers 300 --days 60
+    .venv/bin/python bench/simulate_backtest.py --customers 1000 --days 40 --sim-seeds 5
 """
 
 from __future__ import annotations
@@ -38,19 +40,23 @@ from creditflow.simulation.days import (
 )
 from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.ledger_copy import copy_ledger
-from creditflow.simulation.simulator import simulate_strategies
+from creditflow.simulation.ranges import seed_list, simulate_over_seeds
 from creditflow.strategy.run import collection_run
 from creditflow.strategy.service import default_strategy_text
 
 
-def _collected(engine: Engine, source: str, since: date, until: date) -> dict[str, Decimal]:
+def _collected(
+    engine: Engine, source: str, since: date, until: date, *, in_flight: bool = False
+) -> dict[str, Decimal]:
     """Paid from `since` to `until` in answer to contacts from `since` on (the id ends in
-    the day of the answer): what the simulator, starting at `since`, can know about."""
+    the day of the answer): what the simulator, starting at `since`, can know about.
+    With `in_flight`, also what debtors who answered before `since` paid after it."""
+    answered = "" if in_flight else "AND substr(payment_id, -10) >= :a "
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT currency, SUM(amount_minor) FROM payment WHERE source = :s "
-                "AND paid_at >= :a AND paid_at < :b AND substr(payment_id, -10) >= :a "
+                f"AND paid_at >= :a AND paid_at < :b {answered}"
                 "GROUP BY currency"
             ),
             {"s": source, "a": since.isoformat(), "b": until.isoformat()},
@@ -66,6 +72,7 @@ def main() -> None:
     parser.add_argument("--start", default="2026-03-02")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--company-seed", type=int, default=23)
+    parser.add_argument("--sim-seeds", type=int, default=5, help="Simulator seeds to average.")
     args = parser.parse_args()
     start = date.fromisoformat(args.start)
     half = args.days // 2
@@ -93,18 +100,22 @@ def main() -> None:
         rng = np.random.default_rng(args.seed)
         due: list[tuple[date, IncomingPayment]] = []
         predicted: dict[str, Decimal] = {}
+        predicted_range: dict[str, list[str]] = {}
         predicted_contacts: dict[str, int] = {}
         for offset in range(args.days):
             day = start + timedelta(days=offset)
             if day == middle:
                 snapshot = copy_ledger(truth, folder / "snapshot")
-                (outcome,) = simulate_strategies(
+                (spread,) = simulate_over_seeds(
                     snapshot, settings, [("default.yaml", default_strategy_text())],
-                    days=args.days - half, seed=args.seed + 1, start=middle,
-                    workdir=folder / "simulation",
+                    seeds=seed_list(args.seed + 1, args.sim_seeds), days=args.days - half,
+                    start=middle, workdir=folder / "simulation",
                 )  # fmt: skip
-                predicted = dict(outcome.collected)
-                predicted_contacts = dict(outcome.contacts)
+                predicted = dict(spread.mean.collected)
+                predicted_range = {
+                    c: [str(r.low), str(r.high)] for c, r in spread.collected.items()
+                }
+                predicted_contacts = dict(spread.mean.contacts)
                 snapshot.dispose()
             now = datetime.combine(day, time(6, 0), tzinfo=UTC)
             book_payments_due(truth, due, day, now)
@@ -114,6 +125,7 @@ def main() -> None:
             if sent.height:
                 book_responses(truth, respond(sent, traits, day, rng), day, now, due)
         actual = _collected(truth, "demo", middle, end)
+        actual_all = _collected(truth, "demo", middle, end, in_flight=True)
         with truth.connect() as conn:
             actual_contacts = dict(
                 conn.execute(
@@ -134,9 +146,12 @@ def main() -> None:
                 "customers": args.customers,
                 "days": args.days,
                 "middle": middle.isoformat(),
+                "sim_seeds": args.sim_seeds,
                 "predicted_second_half": {c: str(a) for c, a in predicted.items()},
+                "predicted_min_max": predicted_range,
                 "actual_second_half": {c: str(a) for c, a in actual.items()},
                 "relative_error": errors,
+                "actual_with_in_flight": {c: str(a) for c, a in actual_all.items()},
                 "predicted_contacts": predicted_contacts,
                 "actual_contacts": actual_contacts,
             }

@@ -389,8 +389,10 @@ def dispatch(
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(min=1, help="Number of sample customers.")] = 300,
-    days: Annotated[int, typer.Option(min=1, help="Days to simulate, ending yesterday.")] = 5,
+    customers: Annotated[int, typer.Option(min=1, help="Number of sample customers.")] = 200,
+    days: Annotated[
+        int, typer.Option(min=1, max=730, help="Days to simulate, ending yesterday.")
+    ] = 90,
     folder: Annotated[
         Path, typer.Option(help="The demo's own folder: files, outbox and database.")
     ] = Path("demo"),

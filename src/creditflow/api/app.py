@@ -33,6 +33,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.staff.oidc_routes",
     "creditflow.workbench.today",
     "creditflow.workbench.strategy_pages",
+    "creditflow.workbench.strategy_simulate",
     "creditflow.workbench.settings_pages",
     "creditflow.workbench.setup_pages",
     "creditflow.workbench.queues",

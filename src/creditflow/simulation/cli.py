@@ -82,15 +82,24 @@ def strategy_command(
     file: Path = typer.Argument(..., help="The strategy file to try (YAML)."),
     vs: Path | None = typer.Option(None, "--vs", help="Another strategy file to compare with."),
     days: int = typer.Option(90, "--days", min=1, max=730, help="Days to simulate."),
-    seed: int = typer.Option(7, "--seed", help="Random seed; same seed, same result."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed; alone: that one seed, exactly (default 7)."
+    ),
+    seeds: int | None = typer.Option(
+        None,
+        "--seeds",
+        min=1,
+        max=50,
+        help="Run this many seeds (from --seed on) and show mean (min-max); default 5.",
+    ),
     start: str | None = typer.Option(None, "--start", help="First day (default today)."),
     price: list[str] = typer.Option([], "--price", help="Contact price, e.g. sms=0.09."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object (DESIGN 4.8)."),
     db: DbOption = None,
 ) -> None:
     """Run strategies on a private copy of the ledger with simulated debtors; nothing is sent."""
-    from creditflow.simulation.report import show_outcomes
-    from creditflow.simulation.simulator import simulate_strategies
+    from creditflow.simulation.ranges import seed_list, simulate_over_seeds
+    from creditflow.simulation.report import show_outcomes, show_ranges
     from creditflow.strategy.schema import StrategyError
 
     files = [file, *([vs] if vs else [])]
@@ -103,10 +112,14 @@ def strategy_command(
     prices = _prices(dict(settings.analytics.prices), price)
     engine = command_engine(settings, migrate=False)
     strategies = [(str(p), p.read_text(encoding="utf-8")) for p in files]
+    # --seed alone: exactly that seed; otherwise --seeds (default 5) seeds from --seed (7).
+    runs = seed_list(
+        7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds
+    )
     try:
-        with _progress(not as_json, len(files) * days) as advance:
-            outcomes = simulate_strategies(
-                engine, settings, strategies, days=days, seed=seed, start=first_day,
+        with _progress(not as_json, len(files) * days * len(runs)) as advance:
+            ranges = simulate_over_seeds(
+                engine, settings, strategies, seeds=runs, days=days, start=first_day,
                 prices=prices, progress=advance,
             )  # fmt: skip
     except StrategyError as exc:
@@ -118,15 +131,19 @@ def strategy_command(
             json.dumps(
                 {
                     "days": days,
-                    "seed": seed,
+                    "seed": runs[0],
+                    "seeds": runs,
                     "start": first_day.isoformat(),
-                    "strategies": [o.as_json() for o in outcomes],
+                    "strategies": [r.as_json() for r in ranges],
                 },
                 ensure_ascii=False,
             )
         )
         return
-    show_outcomes(console(), outcomes, first_day)
+    if len(runs) == 1:
+        show_outcomes(console(), [r.mean for r in ranges], first_day)
+    else:
+        show_ranges(console(), ranges, first_day)
 
 
 @contextmanager

@@ -122,6 +122,7 @@ def book_responses(
                 customer_id=customer_pk,
                 promised_date=row["promised_date"],
                 source=f"{source} reply",
+                created_at=now,
             )
             session.add(promise)
             session.flush()
@@ -144,7 +145,7 @@ def book_responses(
                 "promise.made",
                 f"promised to pay by {row['promised_date']}",
                 direction="in",
-            )
+            ).occurred_at = now  # the simulated day, not the wall clock
         for row in answers.disputes.iter_rows(named=True):
             customer_pk = pks[row["customer_id"]]
             invoice_id = session.execute(
@@ -159,6 +160,7 @@ def book_responses(
                     invoice_id=invoice_id,
                     reason=str(row["reason"])[:64],
                     source=f"{source} reply",
+                    opened_at=now,
                 )
             )
             add_event(
@@ -167,7 +169,7 @@ def book_responses(
                 "dispute.opened",
                 f"disputed {row['invoice_number']}",
                 direction="in",
-            )
+            ).occurred_at = now
         for row in answers.opt_outs.iter_rows(named=True):
             customer_pk = pks[row["customer_id"]]
             _opt_out(session, customer_pk, row["channel"], now, source)

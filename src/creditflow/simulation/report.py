@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from creditflow.money import Money
+from creditflow.simulation.ranges import OutcomeRange, figure_rows
 from creditflow.simulation.simulator import StrategyOutcome
 
-__all__ = ["show_outcomes"]
+__all__ = ["show_outcomes", "show_ranges"]
 
 
 def _amounts(amounts: dict[str, Decimal]) -> str:
@@ -60,5 +61,38 @@ def show_outcomes(console: Console, outcomes: Sequence[StrategyOutcome], start: 
     console.print(
         "Nothing was sent: each strategy ran on a private copy of the ledger with "
         "sandbox channels and simulated debtors.",
+        style="dim",
+    )
+
+
+def show_ranges(console: Console, ranges: Sequence[OutcomeRange], start: date) -> None:
+    """Print each figure as mean (lowest-highest) over the seeds, strategies side by side."""
+    first = ranges[0].mean
+    end = start + timedelta(days=first.days - 1)
+    seeds = ranges[0].seeds
+    names = [Path(r.mean.file).name for r in ranges]
+    table = Table(
+        Column("", no_wrap=True),
+        *(Column(n, justify="right", overflow="fold") for n in names),
+        title=f"Simulated {first.days} days, {start} to {end}, mean (min-max) over "
+        f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]})",
+    )
+    for label, values in figure_rows(ranges):
+        table.add_row(label, *values)
+    console.print(table)
+    weeks = Table(
+        Column("week from", no_wrap=True),
+        *(Column(n, justify="right", overflow="fold") for n in names),
+        title="Collected per week (mean over the seeds)",
+    )
+    for index in range(len(first.weekly)):
+        weeks.add_row(
+            str(start + timedelta(days=7 * index)),
+            *(_amounts(r.mean.weekly[index]) for r in ranges),
+        )
+    console.print(weeks)
+    console.print(
+        "Nothing was sent: each strategy ran on a private copy of the ledger with "
+        "sandbox channels and simulated debtors. --seed N alone gives one exact seed.",
         style="dim",
     )

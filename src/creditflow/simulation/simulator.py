@@ -38,7 +38,7 @@ from creditflow.simulation.days import (
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.store import read_frame
 
-__all__ = ["CONTACT_PRICES", "StrategyOutcome", "simulate_strategies"]
+__all__ = ["CONTACT_PRICES", "StrategyOutcome", "dso_at", "simulate_strategies"]
 
 SOURCE = "simulation"
 # List prices per contact in euros, to compare strategies on cost; adjust to your
@@ -286,7 +286,7 @@ def _outcome(
         seed=seed,
         collected=collected,
         weekly=weekly,
-        dso_days=_dso(open_at_end, _money(billed)),
+        dso_days=dso_at(open_at_end, _money(billed)),
         contacts=counted,
         cost={"EUR": total_cost.quantize(Decimal("0.01"))},
         charged_costs=_money(charged),
@@ -296,7 +296,7 @@ def _outcome(
     )
 
 
-def _dso(open_at_end: dict[str, Decimal], billed: dict[str, Decimal]) -> float | None:
+def dso_at(open_at_end: dict[str, Decimal], billed: dict[str, Decimal]) -> float | None:
     """Days of sales outstanding at the end, in the currency billed most.
 
     Open at the end / billed in the 90 days before the start x 90: the simulation books
