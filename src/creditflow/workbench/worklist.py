@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from threading import Lock
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal_column, select, true
@@ -96,14 +98,38 @@ def load_items(
     return Loaded(items, cut_off)
 
 
+# Expected recovery changes with payments and a retrained model, not from one page view
+# to the next: each (database, day) keeps its rates for this long (docs/workbench.md).
+RECOVERY_FRESH_SECONDS = 60.0
+_recovery_cache: dict[tuple[str, date], tuple[float, dict[tuple[int, str], float], set[int]]] = {}
+_recovery_lock = Lock()
+
+
 def recovery_for(session: Session, items: list[WorkItem], now: datetime) -> list[WorkItem]:
-    """The calls with their expected recovery: the list's customers scored in one pass."""
+    """The calls with their expected recovery: the list's customers scored in one pass.
+
+    Rates scored in the last RECOVERY_FRESH_SECONDS are reused; only customers not yet
+    scored are read, so a worklist refresh does not score the same customers again.
+    """
     customers = recovery_customers(items)
     if not customers:
         return items
     conn = session.connection()
-    model, _ = usable_model(conn)
-    return with_recovery(items, recovery_rates(conn, customers, now.date(), model))
+    key = (str(conn.engine.url), now.date())
+    with _recovery_lock:
+        cached = _recovery_cache.get(key)
+        if cached is None or monotonic() - cached[0] > RECOVERY_FRESH_SECONDS:
+            cached = (monotonic(), {}, set())
+            _recovery_cache.clear()  # one entry: older days and stale rates go
+            _recovery_cache[key] = cached
+        missing = customers - cached[2]
+    if missing:
+        model, _ = usable_model(conn)
+        scored = recovery_rates(conn, missing, now.date(), model)
+        with _recovery_lock:
+            cached[1].update(scored)
+            cached[2].update(missing)
+    return with_recovery(items, cached[1])
 
 
 def _ref_value(column: Any, ref: str) -> int | str | None:
