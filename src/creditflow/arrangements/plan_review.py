@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.arrangements.decisions import PLAN_DECISIONS, reviewed_schedule
 from creditflow.arrangements.policy import PolicyRefusal
-from creditflow.arrangements.service import active_plan, disputed_invoice_pks
-from creditflow.ledger.models import Invoice, PaymentPlan, PlanInstallment, plan_invoice
+from creditflow.arrangements.service import active_plan, disputed_invoice_pks, start_plan
+from creditflow.ledger.models import Invoice, PaymentPlan
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
 from creditflow.outbox.models import CONTEXT_INVOICES, OPEN_TASK_STATUSES, PLAN_REVIEW_STEP, Action
-from creditflow.outbox.service import cancel_queued_for_invoices
 
 __all__ = ["decide_plan_request", "requested_months", "waiting_plan_request"]
 
@@ -111,39 +110,9 @@ def _approve(
         raise PolicyRefusal("nothing_open", "the invoices of this request have nothing open now")
     total = Money.of_minor(sum(i.open_minor for i in invoices), task.currency)
     schedule = reviewed_schedule(total, months, today, first_due_days)
-    plan = PaymentPlan(
-        customer_id=task.customer_id,
-        currency=total.currency,
-        total_minor=total.minor,
-        status="active",
-        source="review",
-        created_at=now,
-    )
-    session.add(plan)
-    session.flush()
-    session.add_all(
-        PlanInstallment(
-            plan_id=plan.id,
-            seq=i.seq,
-            due_date=i.due_date,
-            amount_minor=i.amount.minor,
-            paid_minor=0,
-        )
-        for i in schedule
-    )
-    session.execute(
-        insert(plan_invoice), [{"plan_id": plan.id, "invoice_id": i.id} for i in invoices]
-    )
-    cancel_queued_for_invoices(
-        session, task.customer_id, [i.id for i in invoices], f"payment plan {plan.id}", now
-    )
-    add_event(
-        session,
-        task.customer_id,
-        "plan.agreed",
-        f"Payment plan approved after review: {len(schedule)} installments of about "
-        f"{schedule[0].amount}",
+    return start_plan(
+        session, task.customer_id, total, schedule, invoices, source="review", now=now,
+        summary=f"Payment plan approved after review: {len(schedule)} installments of "
+        f"about {schedule[0].amount}",
         action_id=task.action_id,
-        data={"plan_id": plan.id, "invoices": [i.invoice_number for i in invoices]},
-    )
-    return plan
+    )  # fmt: skip

@@ -8,6 +8,7 @@ pipeline and the collection run alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -219,9 +220,32 @@ def request_plan(
             action_id=task.action_id,
         )
         return PlanOutcome(False, review_action=task, refusal=refusal)
+    plan = start_plan(
+        session, customer.id, total, schedule, invoices, source=source, now=now,
+        summary=f"Payment plan: {len(schedule)} installments of about {schedule[0].amount}",
+        direction="in",
+    )  # fmt: skip
+    return PlanOutcome(True, plan=plan, schedule=schedule)
+
+
+def start_plan(
+    session: Session,
+    customer_pk: int,
+    total: Money,
+    schedule: Sequence[Installment],
+    invoices: Sequence[Invoice],
+    *,
+    source: str,
+    now: datetime,
+    summary: str,
+    direction: str = "internal",
+    action_id: str | None = None,
+) -> PaymentPlan:
+    """An active plan: its installments, its invoices, reminders about them cancelled, and
+    the `plan.agreed` entry on the timeline (one place for the portal and the review)."""
     plan = PaymentPlan(
-        customer_id=customer.id,
-        currency=currency,
+        customer_id=customer_pk,
+        currency=total.currency,
         total_minor=total.minor,
         status="active",
         source=source,
@@ -243,17 +267,18 @@ def request_plan(
         insert(plan_invoice), [{"plan_id": plan.id, "invoice_id": i.id} for i in invoices]
     )
     cancel_queued_for_invoices(
-        session, customer.id, [i.id for i in invoices], f"payment plan {plan.id}", now
+        session, customer_pk, [i.id for i in invoices], f"payment plan {plan.id}", now
     )
     add_event(
         session,
-        customer.id,
+        customer_pk,
         "plan.agreed",
-        f"Payment plan: {len(schedule)} installments of about {schedule[0].amount}",
-        direction="in",
+        summary,
+        direction=direction,
+        action_id=action_id,
         data={"plan_id": plan.id, "invoices": [i.invoice_number for i in invoices]},
     )
-    return PlanOutcome(True, plan=plan, schedule=schedule)
+    return plan
 
 
 def plan_schedule_of(session: Session, plan: PaymentPlan) -> list[Installment]:
