@@ -12,15 +12,12 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from creditflow.commandline import command_actor
-from creditflow.db import transaction
-from creditflow.ledger.service import audit
-from creditflow.spreadsheet import csv_bytes, xlsx_bytes
+if TYPE_CHECKING:  # the commands import this module: `--help` must stay light
+    from sqlalchemy import Engine
 
 __all__ = ["CsvOption", "XlsxOption", "save_list"]
 
@@ -49,6 +46,11 @@ def save_list(
     filters: Mapping[str, object],
 ) -> list[str]:
     """Write the list to the CSV and/or XLSX file asked for, audited; one line per file."""
+    from creditflow.commandline import command_actor
+    from creditflow.db import transaction
+    from creditflow.ledger.service import audit
+    from creditflow.spreadsheet import csv_bytes, xlsx_bytes
+
     header, rows = table
     csv_path, xlsx_path = files
     said = []

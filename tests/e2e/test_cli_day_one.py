@@ -225,7 +225,9 @@ def test_the_actions_table_at_80_columns_shows_whole_ids_and_amounts(cli, tmp_pa
 def test_misuse_gets_exit_2_and_a_sentence_not_a_traceback(cli, tmp_path: Path):
     bogus = cli("actions", "--status", "bogus")
     assert bogus.returncode == 2
-    assert "use one of planned, queued, sent, delivered, failed, cancelled, done" in bogus.stderr
+    assert (
+        "use one of planned, queued, held, sent, delivered, failed, cancelled, done" in bogus.stderr
+    )
     german = cli("template", "preview", "reminder", "--lang", "de")
     assert german.returncode == 2
     assert "--lang de: not a supported language; use one of nl, en" in german.stdout
