@@ -23,6 +23,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.api.v1.payments",
     "creditflow.api.v1.collection",
     "creditflow.api.v1.ubl",
+    "creditflow.api.v1.timeline",
     "creditflow.payments.routes",
     "creditflow.payments.sandbox_routes",
     "creditflow.portal.routes",
