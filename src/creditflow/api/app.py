@@ -25,6 +25,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.api.v1.ubl",
     "creditflow.api.v1.timeline",
     "creditflow.api.v1.contact_points",
+    "creditflow.workbench.figures_api",
     "creditflow.payments.routes",
     "creditflow.payments.sandbox_routes",
     "creditflow.portal.routes",
