@@ -26,6 +26,7 @@ ROUTERS: tuple[str, ...] = (
     "creditflow.api.v1.timeline",
     "creditflow.api.v1.contact_points",
     "creditflow.workbench.figures_api",
+    "creditflow.workbench.worklist_api",
     "creditflow.payments.routes",
     "creditflow.payments.sandbox_routes",
     "creditflow.portal.routes",
