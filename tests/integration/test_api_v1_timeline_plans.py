@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from creditflow.db import transaction
 from creditflow.ledger.models import Customer, PaymentPlan, PlanInstallment
 from creditflow.ledger.service import add_event
-from tests.support.staff import add_staff, api_key, sign_in, staff_client
+from tests.support.staff import NOW, add_staff, api_key, sign_in, staff_client
+from tests.support.worklist_data import every_item
 
 CUSTOMER = {"customer_id": "C-1", "name": "Bakkerij de Vries", "kind": "business"}
 
@@ -126,3 +128,16 @@ def test_a_collector_sees_only_their_own_customers_timeline_and_plans(api, setti
     assert browser.get("/api/v1/customers/C-1/timeline").status_code == 200
     plans = browser.get("/api/v1/plans").json()["items"]
     assert [p["customer_id"] for p in plans] == ["C-1"]
+
+
+def test_actions_are_on_the_timeline_with_their_action_id_and_amount(settings, engine):
+    with transaction(engine) as session:
+        made = every_item(session, "C001", None, "retail", NOW - timedelta(hours=1), 10_000)
+    reader = staff_client(settings)
+    reader.headers["Authorization"] = f"Bearer {api_key(engine, 'read', 'reader')}"
+    items = reader.get("/api/v1/customers/C001/timeline", params={"limit": 500}).json()["items"]
+    failed = made.keys["failed"].split(":", 1)[1]
+    [mail] = [e for e in items if e["action_id"] == failed and e["kind"].startswith("action.")]
+    assert mail["kind"] == "action.message" and mail["channel"] == "email"
+    assert mail["direction"] == "out" and mail["amount"]["currency"] == "EUR"
+    assert [e["at"] for e in items] == sorted((e["at"] for e in items), reverse=True)
