@@ -7,19 +7,23 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.api.v1.common import (
+    MAX_BULK,
     ONE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     Cursor,
     Limit,
+    Outcome,
     Page,
     SessionDep,
     SettingsDep,
     aware,
+    bulk_out,
     decode_cursor,
     page_of,
     portfolio,
@@ -32,12 +36,14 @@ from creditflow.api.v1.idempotency import IdempotencyKey, body_digest, idempoten
 from creditflow.api.v1.problems import ApiProblem
 from creditflow.api.v1.schemas import (
     AllocationOut,
+    BulkOut,
     CreditNoteOut,
     PaymentIn,
     PaymentOut,
     money,
 )
 from creditflow.compliance.handover import note_payments_on_handovers
+from creditflow.config import Settings
 from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment
 from creditflow.ledger.payments import PAYMENT_FIELDS, upsert_payments
@@ -46,6 +52,12 @@ from creditflow.staff.access import api_access
 
 router = APIRouter(prefix="/api/v1", tags=["payments"], dependencies=[Depends(api_access)])
 CONTRACT = FileFormat(decimal_comma=False, date_format="yyyy-mm-dd")
+
+
+class PaymentsIn(BaseModel):
+    """Up to 1000 payments at once; each is answered on its own."""
+
+    items: list[PaymentIn] = Field(min_length=1, max_length=MAX_BULK)
 
 
 def payment_out(session: Session, payment: Payment, customer_id: str | None) -> PaymentOut:
@@ -91,6 +103,49 @@ def _one(session: Session, request: Request, payment_id: str) -> PaymentOut:
     return payment_out(session, row[0], row[1])
 
 
+def _write(
+    session: Session, request: Request, settings: Settings, items: list[PaymentIn]
+) -> list[Outcome]:
+    """Record payments with the payment import's rules; per item what became of it."""
+    conn = session.connection()
+    keys = [item.payment_id for item in items]
+    frame = rows_frame([item.row() for item in items], PAYMENT_FIELDS)
+    summary, outcomes = upsert_outcomes(
+        conn,
+        "payment",
+        "payment_id",
+        keys,
+        lambda: upsert_payments(
+            conn,
+            frame,
+            settings,
+            CONTRACT,
+            on_recorded=note_payments_on_handovers,
+            only_given=True,
+            source="api",
+        ),
+    )
+    session.expire_all()
+    details: dict[str, Any] = (
+        {"result": outcomes[0][0]}
+        if len(items) == 1
+        else {
+            "imported": summary.imported,
+            "updated": summary.updated,
+            "rejected": summary.rejected,
+        }
+    )
+    audit(
+        session,
+        staff_of(request).actor,
+        "api.record",
+        "payment",
+        keys[0] if len(keys) == 1 else None,
+        details,
+    )
+    return outcomes
+
+
 @router.post(
     "/payments",
     status_code=201,
@@ -108,35 +163,33 @@ def record_payment(
     """201 when recorded, 200 when this payment_id was already recorded as it is."""
 
     def work() -> tuple[int, dict[str, Any]]:
-        conn = session.connection()
-        frame = rows_frame([body.row()], PAYMENT_FIELDS)
-        _, outcomes = upsert_outcomes(
-            conn,
-            "payment",
-            "payment_id",
-            [body.payment_id],
-            lambda: upsert_payments(
-                conn,
-                frame,
-                settings,
-                CONTRACT,
-                on_recorded=note_payments_on_handovers,
-                only_given=True,
-                source="api",
-            ),
-        )
+        outcomes = _write(session, request, settings, [body])
         refuse_rejected(outcomes[0], "payment")
-        session.expire_all()
-        audit(
-            session,
-            staff_of(request).actor,
-            "api.record",
-            "payment",
-            body.payment_id,
-            {"result": outcomes[0][0]},
-        )
         out = _one(session, request, body.payment_id)
         return (201 if outcomes[0][0] == "imported" else 200), out.model_dump(mode="json")
+
+    return idempotent(session, request, idempotency_key, body_digest(body), work)
+
+
+@router.post(
+    "/payments/bulk",
+    response_model=BulkOut,
+    responses=WRITE_ERRORS,
+    summary="Record up to 1000 payments; each answered on its own",
+)
+def record_payments_bulk(
+    body: PaymentsIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+):
+    """The valid payments are recorded and allocated, the others answered with reasons."""
+
+    def work() -> tuple[int, dict[str, Any]]:
+        outcomes = _write(session, request, settings, body.items)
+        keys = [item.payment_id for item in body.items]
+        return 200, bulk_out(keys, outcomes).model_dump(mode="json")
 
     return idempotent(session, request, idempotency_key, body_digest(body), work)
 
