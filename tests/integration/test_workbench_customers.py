@@ -82,6 +82,7 @@ def test_the_customer_page_shows_balances_per_currency_and_one_timeline(settings
     for seen in ("Ik betaal volgende week", "Portal opened", "EUR 25.00", "reminder delivered"):
         assert seen in html, seen
     assert f"/messages/{seeded.sent_action_id}" in html
+    assert html.count("EUR 25.00") == 1  # the payment once, not again as its timeline entry
     assert html.index("Ik betaal volgende week") < html.index("reminder delivered")  # newest first
     message = client.get(
         f"/workbench/customers/{seeded.customer_pk}/messages/{seeded.sent_action_id}"

@@ -115,6 +115,11 @@ def seed_customer(
             Payment(payment_id=f"{customer_id}-PAY-1", customer_id=customer.id, amount_minor=2500,
                     currency="EUR", paid_at=now - timedelta(days=7), reference="RF18 0001",
                     method="ideal", source="psp"),
+            # the ledger writes this entry beside every payment (ledger/payments.py)
+            Event(customer_id=customer.id, occurred_at=now - timedelta(days=7),
+                  kind="payment.received", direction="in",
+                  summary="payment EUR 25.00 received (psp)",
+                  data={"payment_id": f"{customer_id}-PAY-1"}),
         ]
     )  # fmt: skip
     session.flush()

@@ -69,6 +69,9 @@ class TimelineEntry:
         )
 
 
+PAYMENT_EVENT = "payment.received"
+
+
 def timeline(session: Session, customer_pk: int) -> list[TimelineEntry]:
     """The customer's latest timeline entries, newest first."""
     entries = [
@@ -82,7 +85,8 @@ def timeline(session: Session, customer_pk: int) -> list[TimelineEntry]:
         )
         for e in session.scalars(
             select(Event)
-            .where(Event.customer_id == customer_pk)
+            # a payment is listed from the payment table (amount, reversal), not twice
+            .where(Event.customer_id == customer_pk, Event.kind != PAYMENT_EVENT)
             .order_by(Event.occurred_at.desc(), Event.id.desc())
             .limit(LIMIT)
         )
