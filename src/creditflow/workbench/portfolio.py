@@ -1,37 +1,31 @@
 """A collector's portfolio: which customers a staff member may open and work.
 
-Collectors see the customers assigned to them (`customer.collector_id`); admins,
-managers and viewers see every customer. Every workbench query over customers adds
-`customer_scope(staff)`, and every page of one customer starts with `open_customer`.
+The rule is `staff/portfolio.py` (the API uses it too). Every workbench query over
+customers adds `customer_scope(staff)`, and every page of one customer starts with
+`open_customer`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session
 
 from creditflow.ledger.models import Customer
 from creditflow.staff.access import AccessDenied
+from creditflow.staff.portfolio import (
+    PORTFOLIO_ROLES,
+    customer_scope,
+    limited_to_portfolio,
+    may_open,
+)
 from creditflow.staff.service import Staff
 
-PORTFOLIO_ROLES = frozenset({"collector"})
-
-
-def limited_to_portfolio(staff: Staff) -> bool:
-    """True when this staff member sees only their own portfolio."""
-    return staff.kind == "user" and staff.role in PORTFOLIO_ROLES
-
-
-def customer_scope(staff: Staff) -> ColumnElement[bool]:
-    """The WHERE clause on `customer` for the customers this staff member may see."""
-    if limited_to_portfolio(staff):
-        return Customer.collector_id == staff.user_id
-    return true()
-
-
-def may_open(staff: Staff, customer: Customer) -> bool:
-    """True when this staff member may open this customer."""
-    return not limited_to_portfolio(staff) or customer.collector_id == staff.user_id
+__all__ = [
+    "PORTFOLIO_ROLES",
+    "customer_scope",
+    "limited_to_portfolio",
+    "may_open",
+    "open_customer",
+]
 
 
 def open_customer(session: Session, staff: Staff, customer_pk: int) -> Customer:

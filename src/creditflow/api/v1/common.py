@@ -10,22 +10,25 @@ from typing import Annotated, Any, Generic, TypeVar
 import polars as pl
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, true
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from creditflow.api.deps import get_session, get_settings
 from creditflow.api.v1.problems import ApiProblem, ledger_errors
 from creditflow.api.v1.schemas import BulkItemOut, BulkOut
 from creditflow.config import Settings
+from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.imports import ImportSummary, only_params, only_where
-from creditflow.ledger.models import Customer
 from creditflow.staff.access import current_staff
+from creditflow.staff.portfolio import customer_scope
 from creditflow.staff.service import Staff
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MAX_PAGE = 500
 MAX_BULK = 1000
+# The API takes the contract's form only: dot decimals and ISO dates, never guessed.
+CONTRACT = FileFormat(decimal_comma=False, date_format="yyyy-mm-dd")
 RESULTS = ("imported", "updated", "unchanged", "rejected")
 
 T = TypeVar("T")
@@ -107,11 +110,8 @@ def staff_of(request: Request) -> Staff:
     return current_staff(request)
 
 
-def portfolio(staff: Staff) -> ColumnElement[bool]:
-    """Customers this staff member may see: a collector's own (as workbench/portfolio.py)."""
-    if staff.kind == "user" and staff.role == "collector":
-        return Customer.collector_id == staff.user_id
-    return true()
+# Customers a key or user may see: the one rule of staff/portfolio.py (pages use it too).
+portfolio = customer_scope
 
 
 def rows_frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pl.DataFrame:

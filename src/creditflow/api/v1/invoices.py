@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.api.v1.common import (
+    CONTRACT,
     MAX_BULK,
     ONE_ERRORS,
     READ_ERRORS,
@@ -35,15 +36,12 @@ from creditflow.api.v1.idempotency import IdempotencyKey, body_digest, idempoten
 from creditflow.api.v1.problems import ApiProblem
 from creditflow.api.v1.schemas import BulkOut, InvoiceIn, InvoiceOut, money
 from creditflow.config import Settings
-from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.imports import INVOICE_FIELDS, upsert_invoices
 from creditflow.ledger.models import Customer, Invoice
 from creditflow.ledger.service import audit
 from creditflow.staff.access import api_access
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"], dependencies=[Depends(api_access)])
-# The API takes the contract's form only: dot decimals and ISO dates, never guessed.
-CONTRACT = FileFormat(decimal_comma=False, date_format="yyyy-mm-dd")
 
 
 class InvoicesIn(BaseModel):

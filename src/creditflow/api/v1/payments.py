@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditflow.api.v1.common import (
+    CONTRACT,
     MAX_BULK,
     ONE_ERRORS,
     READ_ERRORS,
@@ -44,14 +45,12 @@ from creditflow.api.v1.schemas import (
 )
 from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.config import Settings
-from creditflow.ledger.formats import FileFormat
 from creditflow.ledger.models import Allocation, CreditNote, Customer, Invoice, Payment
 from creditflow.ledger.payments import PAYMENT_FIELDS, upsert_payments
 from creditflow.ledger.service import audit
 from creditflow.staff.access import api_access
 
 router = APIRouter(prefix="/api/v1", tags=["payments"], dependencies=[Depends(api_access)])
-CONTRACT = FileFormat(decimal_comma=False, date_format="yyyy-mm-dd")
 
 
 class PaymentsIn(BaseModel):
