@@ -138,7 +138,9 @@ def main() -> None:
                 ).fetchall()
             )
     errors = {
-        c: round(float((predicted.get(c, Decimal(0)) - a) / a), 3) for c, a in actual.items() if a
+        c: round(float((predicted.get(c, Decimal(0)) - a) / a), 3)
+        for c, a in actual_all.items()
+        if a
     }
     print(
         json.dumps(
@@ -149,9 +151,9 @@ def main() -> None:
                 "sim_seeds": args.sim_seeds,
                 "predicted_second_half": {c: str(a) for c, a in predicted.items()},
                 "predicted_min_max": predicted_range,
-                "actual_second_half": {c: str(a) for c, a in actual.items()},
+                "actual_second_half": {c: str(a) for c, a in actual_all.items()},
                 "relative_error": errors,
-                "actual_with_in_flight": {c: str(a) for c, a in actual_all.items()},
+                "actual_answers_from_middle": {c: str(a) for c, a in actual.items()},
                 "predicted_contacts": predicted_contacts,
                 "actual_contacts": actual_contacts,
             }

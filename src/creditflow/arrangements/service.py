@@ -320,7 +320,7 @@ def detect_broken_promises(
         .join(PromiseToPay, PromiseToPay.id == promise_invoice.c.promise_id)
         .where(*judged, Invoice.open_minor > 0, Invoice.status == "open")
         .order_by(promise_invoice.c.promise_id, Invoice.id)
-    ).tuples():
+    ):
         still_open[promise_id].append(invoice)
     broken: list[PromiseToPay] = []
     for promise in due:

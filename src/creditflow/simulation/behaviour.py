@@ -49,7 +49,7 @@ from creditflow.money import minor_digits
 from creditflow.simulation import identifiers, names
 from creditflow.simulation.schema import PAYER_TYPES
 
-__all__ = ["OUTCOMES", "Responses", "outcome_rates", "respond", "step_class"]
+__all__ = ["MAX_LAG_DAYS", "OUTCOMES", "Responses", "outcome_rates", "respond", "step_class"]
 
 OUTCOMES: tuple[str, ...] = ("pay", "promise", "dispute", "opt_out")
 MAX_RESPONSE = 0.95
@@ -103,6 +103,9 @@ PAYMENT_LAG: dict[str, tuple[int, int]] = {
     "letter": (2, 6),
 }
 DEFAULT_LAG = (1, 4)
+BUSINESS_RUN_DAYS = 4  # businesses add 0-4 days for their weekly payment run
+MAX_LAG_DAYS = max(high for _, high in (*PAYMENT_LAG.values(), DEFAULT_LAG)) + BUSINESS_RUN_DAYS
+"""The most days a payment can land after the contact it answers."""
 PARTIAL_SHARE = {"struggling": 0.6}  # share of payments that cover only part of the debt
 
 ACTION_COLUMNS = ("customer_id", "channel", "step", "amount_due")
@@ -258,7 +261,7 @@ def respond(
     high = np.array([PAYMENT_LAG.get(c, DEFAULT_LAG)[1] for c in channel], dtype=np.int64)
     lag = low + (rng.random(n) * (high - low + 1)).astype(np.int64)
     business = (contacts["kind"] == "business").to_numpy()
-    lag += np.where(business, rng.integers(0, 5, n), 0)
+    lag += np.where(business, rng.integers(0, BUSINESS_RUN_DAYS + 1, n), 0)
     partial_share = contacts["payer_type"].replace_strict(PARTIAL_SHARE, default=0.05).to_numpy()
     partial = rng.random(n) < partial_share
     percent = np.where(partial, rng.integers(25, 61, n), 100)

@@ -9,10 +9,11 @@ date, promises, disputes and opt-outs on the day.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Engine, text
 
@@ -23,6 +24,7 @@ from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
+from creditflow.simulation.behaviour import MAX_LAG_DAYS, respond
 
 __all__ = [
     "DISPATCH_AT",
@@ -30,9 +32,12 @@ __all__ = [
     "book_responses",
     "contacts_sent_on",
     "dispatch_day",
+    "payments_in_flight",
 ]
 
 DISPATCH_AT = time(17, 0)
+REDRAWS = 30
+"""How often an answer to a contact before the start is drawn again when it would show."""
 
 
 def dispatch_day(engine: Engine, settings: Settings, day: date) -> Any:
@@ -71,6 +76,111 @@ def contacts_sent_on(engine: Engine, day: date) -> pl.DataFrame:
     return pl.DataFrame(records) if records else pl.DataFrame()
 
 
+def _payments_to_come(
+    payments: pl.DataFrame, day: date, pks: dict[str, int], source: str
+) -> list[tuple[date, IncomingPayment]]:
+    """The day's paying answers as bank transfers, each with the date it lands."""
+    to_come = []
+    for row in payments.iter_rows(named=True):
+        paid = (
+            row["paid_at"]
+            if isinstance(row["paid_at"], date)
+            else date.fromisoformat(str(row["paid_at"]))
+        )
+        payment = IncomingPayment(
+            payment_id=f"{source}-{row['customer_id']}-{day.isoformat()}",
+            amount=Money.parse(row["amount"], row["currency"]),
+            paid_at=datetime.combine(paid, time(12, 0), tzinfo=UTC),
+            customer_pk=pks.get(row["customer_id"]),
+            method="ideal",
+            source=source,
+        )
+        to_come.append((paid, payment))
+    return to_come
+
+
+def payments_in_flight(
+    engine: Engine,
+    customers: pl.DataFrame,
+    start: date,
+    rng: np.random.Generator,
+    *,
+    source: str,
+) -> list[tuple[date, IncomingPayment]]:
+    """Payments still on their way at `start`: answers to the contacts of the days before.
+
+    A debtor contacted a few days before `start` may pay after it (a letter is answered
+    in 2-6 days, a business waits for its payment run). Each contact sent in the last
+    `MAX_LAG_DAYS` days to a customer who still owes and has not answered since (no
+    payment, promise, dispute or opt-out in the timeline) is answered again by the
+    behaviour model, given what the ledger shows: an answer that would show by now (a
+    payment before `start`, a promise, a dispute, an opt-out) did not happen, so that
+    customer's day is drawn again (up to `REDRAWS` times); a payment on or after
+    `start` is to come.
+    """
+    owing = _customers_owing(engine)
+    answered = _last_answers(engine, start - timedelta(days=MAX_LAG_DAYS))
+    to_come: list[tuple[date, IncomingPayment]] = []
+    pks = _customer_pks(engine)
+    for back in range(MAX_LAG_DAYS, 0, -1):
+        day = start - timedelta(days=back)
+        sent = contacts_sent_on(engine, day)
+        if not sent.height:
+            continue
+        silent = [c for c in owing if answered.get(c, date.min) < day]
+        pending = sent.filter(pl.col("customer_id").is_in(silent))
+        for _ in range(REDRAWS):
+            if not pending.height:
+                break
+            answers = respond(pending, customers, day, rng)
+            later = answers.payments.filter(pl.col("paid_at") >= start)
+            to_come.extend(_payments_to_come(later, day, pks, source))
+            shown = pl.concat(
+                [
+                    answers.payments.filter(pl.col("paid_at") < start).select("customer_id"),
+                    answers.promises.select("customer_id"),
+                    answers.disputes.select("customer_id"),
+                    answers.opt_outs.select("customer_id"),
+                ]
+            )["customer_id"]
+            pending = pending.filter(pl.col("customer_id").is_in(shown.implode()))
+    return to_come
+
+
+def _customers_owing(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT DISTINCT c.customer_id FROM invoice i "
+                    "JOIN customer c ON c.id = i.customer_id WHERE i.open_minor > 0 "
+                    "ORDER BY c.customer_id"
+                )
+            ).scalars()
+        )
+
+
+def _last_answers(engine: Engine, since: date) -> dict[str, date]:
+    """Per customer the day of their last incoming timeline entry since `since`."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.customer_id, MAX(e.occurred_at) FROM event e "
+                "JOIN customer c ON c.id = e.customer_id "
+                "WHERE e.direction = 'in' AND e.occurred_at >= :since GROUP BY c.customer_id"
+            ),
+            {
+                "since": since.isoformat()
+                if engine.dialect.name == "sqlite"
+                else datetime.combine(since, time(0), tzinfo=UTC)
+            },
+        ).fetchall()
+    return {
+        str(customer): (at if isinstance(at, datetime) else datetime.fromisoformat(str(at))).date()
+        for customer, at in rows
+    }
+
+
 def _customer_pks(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(text("SELECT customer_id, id FROM customer")).fetchall())
@@ -100,21 +210,7 @@ def book_responses(
 ) -> dict[str, int]:
     """Book the day's answers; payments wait in `due` until their date comes."""
     pks = _customer_pks(engine)
-    for row in answers.payments.iter_rows(named=True):
-        paid = (
-            row["paid_at"]
-            if isinstance(row["paid_at"], date)
-            else date.fromisoformat(str(row["paid_at"]))
-        )
-        payment = IncomingPayment(
-            payment_id=f"{source}-{row['customer_id']}-{day.isoformat()}",
-            amount=Money.parse(row["amount"], row["currency"]),
-            paid_at=datetime.combine(paid, time(12, 0), tzinfo=UTC),
-            customer_pk=pks.get(row["customer_id"]),
-            method="ideal",
-            source=source,
-        )
-        due.append((paid, payment))
+    due.extend(_payments_to_come(answers.payments, day, pks, source))
     with transaction(engine) as session:
         for row in answers.promises.iter_rows(named=True):
             customer_pk = pks[row["customer_id"]]

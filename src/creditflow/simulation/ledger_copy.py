@@ -1,19 +1,22 @@
 """A private copy of a ledger to simulate on: every table, into a fresh SQLite file.
 
 The simulator must never write to the real ledger, nor send or pay anything: it runs
-on this copy with sandbox channels. Works from SQLite and PostgreSQL alike, because
-the copy goes table by table through the shared metadata, parents before children.
+on this copy with sandbox channels. Works from SQLite and PostgreSQL alike: a SQLite
+file is copied page by page with SQLite's online backup (consistent while others
+write), anything else table by table through the shared metadata, parents before
+children.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from creditflow.db import make_engine, register_models, upgrade
 
-__all__ = ["copy_ledger"]
+__all__ = ["copy_ledger", "is_sqlite_file"]
 
 CHUNK = 5_000
 
@@ -27,6 +30,16 @@ def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine
     path = folder / name
     if path.exists():
         path.unlink()
+    if is_sqlite_file(source):
+        with source.connect() as reading:
+            copied = sqlite3.connect(path)
+            try:
+                reading.connection.driver_connection.backup(copied)  # type: ignore[union-attr]
+            finally:
+                copied.close()
+        target = make_engine(f"sqlite:///{path.resolve()}")
+        upgrade(target)  # a ledger at an older revision is brought to this version's
+        return target
     target = make_engine(f"sqlite:///{path.resolve()}")
     upgrade(target)
     with source.connect() as reading, target.connect() as writing:
@@ -39,3 +52,9 @@ def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine
         writing.commit()
         writing.exec_driver_sql("PRAGMA foreign_keys=ON")
     return target
+
+
+def is_sqlite_file(engine: Engine) -> bool:
+    """Whether the engine's database is a SQLite file (which copies fast, by backup)."""
+    database = engine.url.database
+    return engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"

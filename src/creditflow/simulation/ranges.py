@@ -8,11 +8,14 @@ holds unchanged; the spread of each figure goes beside it under `ranges`.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
+from creditflow.simulation.ledger_copy import copy_ledger, is_sqlite_file
 from creditflow.simulation.simulator import StrategyOutcome, simulate_strategies
 
 __all__ = [
@@ -209,5 +212,13 @@ def simulate_over_seeds(
     """`simulate_strategies` once per seed; per strategy its figures over the seeds."""
     if not seeds:
         raise ValueError("seeds: give at least one seed")
-    per_seed = [simulate_strategies(source, settings, strategies, seed=s, **options) for s in seeds]
+    with tempfile.TemporaryDirectory(prefix="creditflow-ledger-") as folder:
+        base = source if is_sqlite_file(source) else copy_ledger(source, Path(folder))
+        try:
+            per_seed = [
+                simulate_strategies(base, settings, strategies, seed=s, **options) for s in seeds
+            ]
+        finally:
+            if base is not source:
+                base.dispose()
     return outcome_ranges(per_seed)

@@ -25,7 +25,6 @@ from sqlalchemy import Engine, text
 
 from creditflow.config import Settings
 from creditflow.db import transaction
-from creditflow.ledger.payments import IncomingPayment
 from creditflow.money import Money
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.calibration import payer_type_weights, payer_types
@@ -34,6 +33,7 @@ from creditflow.simulation.days import (
     book_responses,
     contacts_sent_on,
     dispatch_day,
+    payments_in_flight,
 )
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.store import read_frame
@@ -191,7 +191,8 @@ def _simulate_one(
     with transaction(copy) as session:
         activate_strategy(session, content, name)
     rng = np.random.default_rng(seed)
-    due: list[tuple[date, IncomingPayment]] = []
+    # Its own generator, so the answers of the simulated days draw the same numbers.
+    due = payments_in_flight(copy, types, start, np.random.default_rng([seed, 1]), source=SOURCE)
     for offset in range(days):
         day = start + timedelta(days=offset)
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
