@@ -1,0 +1,158 @@
+"""Benchmark: the cash forecast's methods on IBM's accounts-receivable data, held-back history.
+
+At each forecast date D (every 4 weeks from 2012-07-02 to 2013-10-07, so 8 weeks of
+outcome follow each) the ledger is cut as known at D (invoices issued by D, payments
+received by D) and each method forecasts the receipts of the invoices open at D per
+week (weeks 1-8 after D):
+
+  own_days_late  forecast.cash_forecast, the present method (due date + the customer's
+                 own average days late in 90 days, the ledger's when none)
+  risk_model     forecast_risk.risk_forecast with a model trained at D on what was
+                 known then (service.fit_at, the path of `model train --as-of D`)
+  prior          the same with the shipped prior instead of a trained model
+  curve_only     the same with p_late = 0.5 for every invoice (how much the model adds)
+
+The realised figure is what those open invoices brought in per week (their settlement
+day; IBM's invoices are paid whole). Receipts of invoices issued after D are left out:
+no method can know them. Printed: per method the mean absolute error per week (over
+all dates x 8 weeks), the mean absolute error of the 8-week total, and the mean
+signed error of the total (bias), in euros; JSON on stdout.
+
+    .venv/bin/python bench/forecast_backtest.py [--csv ../shared/datasets/ibm-accounts-receivable.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from creditflow.analytics import forecast, forecast_risk
+from creditflow.intelligence.ibm import ledger_frame
+from creditflow.intelligence.model import prior_model
+from creditflow.intelligence.service import fit_at, ledger_known_at, score_ledger
+
+DEFAULT_CSV = (
+    Path(__file__).resolve().parents[2] / "shared" / "datasets" / ("ibm-accounts-receivable.csv")
+)
+FIRST, LAST, STEP = date(2012, 7, 2), date(2013, 10, 7), 28
+WEEKS = forecast.WEEKS
+
+
+def _stored(ledger: pl.DataFrame) -> pl.DataFrame:
+    """The IBM frame as intelligence.service's LEDGER_SCHEMA (the ledger as stored at the end)."""
+    return ledger.with_row_index("invoice_pk").select(
+        pl.col("invoice_pk").cast(pl.Int64),
+        "invoice_number",
+        "customer_pk",
+        "customer_id",
+        "issue_date",
+        "due_date",
+        "amount_minor",
+        pl.lit(0, pl.Int64).alias("open_minor"),
+        pl.lit("EUR").alias("currency"),
+        "paid_on",
+        pl.lit("paid").alias("status"),
+        "disputed",
+    )
+
+
+def _opened(stored: pl.DataFrame, day: date) -> pl.DataFrame:
+    """core.open_at's frame at `day`: settled ones with open 0 and paid_on, open ones whole."""
+    known = stored.filter(pl.col("issue_date") <= day)
+    paid = pl.col("paid_on") <= day
+    return known.select(
+        "invoice_pk",
+        "customer_pk",
+        "currency",
+        "issue_date",
+        "due_date",
+        "amount_minor",
+        pl.when(paid).then(0).otherwise(pl.col("amount_minor")).alias("open_minor"),
+        pl.when(paid).then(pl.col("paid_on")).alias("paid_on"),
+        pl.when(paid).then(0).otherwise(pl.col("amount_minor")).alias("open_at_minor"),
+    )
+
+
+def _realised(stored: pl.DataFrame, day: date) -> list[int]:
+    """What the invoices open at `day` brought in, per week 1-8 after it (minor units)."""
+    open_then = stored.filter((pl.col("issue_date") <= day) & (pl.col("paid_on") > day))
+    week = ((pl.col("paid_on") - pl.lit(day)).dt.total_days() - 1) // 7 + 1
+    got = dict(
+        open_then.with_columns(week.alias("week"))
+        .group_by("week")
+        .agg(pl.col("amount_minor").sum())
+        .iter_rows()
+    )
+    return [int(got.get(k, 0)) for k in range(1, WEEKS + 1)]
+
+
+def _weeks(frame: pl.DataFrame) -> list[int]:
+    got = dict(frame.select("week", "expected_minor").iter_rows())
+    return [int(got.get(k, 0)) for k in range(1, WEEKS + 1)]
+
+
+def main() -> None:
+    """Forecast at each date with each method, compare with what came in, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    args = parser.parse_args()
+    stored = _stored(ledger_frame(args.csv))
+    prior = prior_model()
+    errors: dict[str, dict[str, list[float]]] = {}
+    dates = []
+    started = time.perf_counter()
+    day = FIRST
+    while day <= LAST:
+        opened = _opened(stored, day)
+        known = ledger_known_at(stored, day)
+        curve = forecast_risk.lateness_curve(known, day)
+        timing = forecast_risk.customer_timing(known, day)
+        model, _ = fit_at(known, day, source="bench")
+        scored = score_ledger(stored, day, model)
+        half = scored.with_columns(pl.lit(0.5).alias("p_late"))
+        methods = {
+            "own_days_late": forecast.cash_forecast(opened, day),
+            "risk_model": forecast_risk.risk_forecast(opened, scored, timing, curve, day),
+            "prior": forecast_risk.risk_forecast(
+                opened, score_ledger(stored, day, prior), timing, curve, day
+            ),
+            "curve_only": forecast_risk.risk_forecast(opened, half, timing, curve, day),
+        }
+        real = _realised(stored, day)
+        for name, made in methods.items():
+            got = _weeks(made)
+            per = errors.setdefault(name, {"week": [], "total": [], "signed": []})
+            per["week"].extend(abs(g - r) / 100 for g, r in zip(got, real, strict=True))
+            per["total"].append(abs(sum(got) - sum(real)) / 100)
+            per["signed"].append((sum(got) - sum(real)) / 100)
+        dates.append({"as_of": day.isoformat(), "realised_8_weeks": sum(real) / 100})
+        day += timedelta(days=STEP)
+    result = {
+        "data": args.csv.name,
+        "forecast_dates": len(dates),
+        "first": dates[0]["as_of"],
+        "last": dates[-1]["as_of"],
+        "mean_realised_per_week": round(
+            sum(d["realised_8_weeks"] for d in dates) / len(dates) / WEEKS, 2
+        ),
+        "methods": {
+            name: {
+                "mae_per_week": round(sum(e["week"]) / len(e["week"]), 2),
+                "mae_8_week_total": round(sum(e["total"]) / len(e["total"]), 2),
+                "bias_8_week_total": round(sum(e["signed"]) / len(e["signed"]), 2),
+            }
+            for name, e in errors.items()
+        },
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
