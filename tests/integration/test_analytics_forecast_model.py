@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from html import unescape
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -84,4 +85,38 @@ def test_the_dashboard_forecast_of_8_weeks_ago_uses_the_model_known_then(engine,
     then = dashboard.history(engine, date(2026, 2, 20))  # made 2025-12-26: the model came later
     assert then.forecast_made == date(2025, 12, 26)
     assert then.forecast_method == "own days late"
+    dashboard.clear_cache()
+
+
+def test_the_dashboard_and_the_pdf_say_how_the_forecast_was_made(engine, settings,
+                                                                  tmp_path: Path):  # fmt: skip
+    import io
+
+    from pypdf import PdfReader
+
+    from creditflow.analytics.pdf import build_pdf
+    from tests.support.staff import add_staff, sign_in, staff_client
+
+    customers, invoices = _ledger(tmp_path)
+    assert import_customers(engine, customers, settings).rejected == 0
+    assert import_invoices(engine, invoices, settings).rejected == 0
+    add_staff(engine, "mira@example.nl", "manager")
+    client = staff_client(settings)
+    client.headers["accept-language"] = "en"
+    sign_in(client, "mira@example.nl")
+    own = "Expected on the due date plus each customer's own days late."
+    model = "Spread over the weeks by the risk model (version 1)"
+    dashboard.clear_cache()
+    page = client.get("/workbench/dashboard", params={"as_of": DAY.isoformat()})
+    assert page.status_code == 200 and own in unescape(page.text) and model not in page.text
+    train_model(engine, DAY, now=NOW)
+    dashboard.clear_cache()
+    page = client.get("/workbench/dashboard", params={"as_of": DAY.isoformat()})
+    assert model in page.text and own not in unescape(page.text)
+    dutch = client.get("/workbench/dashboard", params={"as_of": DAY.isoformat()},
+                       headers={"accept-language": "nl"})  # fmt: skip
+    assert "verdeeld met het risicomodel (versie 1)" in dutch.text
+    pdf = PdfReader(io.BytesIO(build_pdf(engine, DAY)))
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert "risk model (version 1)" in text
     dashboard.clear_cache()
