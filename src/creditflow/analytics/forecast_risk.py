@@ -1,21 +1,22 @@
-"""Cash forecast from the risk model and the ledger's own lateness curve, pure over frames.
+"""Cash forecast from the risk model, customers' timing and the ledger's lateness curve, pure.
 
-Each invoice open at the date D is spread over the weeks by probability (expected value
-per week), not put in one week:
+Each invoice open at the date D (open amount A, o = D - due days overdue) is spread
+over the weeks by probability (expected value per week), not put in one week:
 
-- not yet due (due after D): with probability 1 - p_late (the risk model's) it comes on
-  its due date; with probability p_late it is late, and then its lateness follows the
-  ledger's curve S(t), the share of late money still unpaid t days after the due date;
-- due on or before D (still open at the end of D, so late for certain): it has stayed
-  unpaid for o = D - due days, so it comes in lateness days o+1 .. o+7 (week 1) with
-  probability (S(o) - S(o+7)) / S(o), and so on. Debt 200 days overdue has a small
-  weekly chance, debt 3 days overdue a large one: the curve says how the ledger's own
-  overdue money came in at each age.
+- not yet due (o < 0): A x (1 - p_late) on due + the customer's on-time offset (their
+  mean paid_on - due when on time, early negative), A x p_late on due + the customer's
+  mean days late when late (p_late: the risk model's);
+- overdue, the customer's usual late day still ahead (0 <= o < late days): A on it;
+- overdue past it: week k gets A x (S(o+7(k-1)) - S(o+7k)) / S(o), where S(t) is the
+  ledger's lateness curve, the share of late money still unpaid t days after its due
+  date. Debt 200 days overdue gets the ledger's own weekly chance for money that old
+  (small on most ledgers), not all of it in week 1.
 
 Week k covers D+1+7(k-1) .. D+7k; `later` (week 9) is the rest of the open amount,
 including what is expected never to come. S comes from `lateness_curve`: a piecewise
 constant daily hazard per band of days late, amount-weighted, over the late invoices
 due in the 730 days before D (those still open at D count as unpaid up to D, censored).
+docs/analytics.md ("Cash forecast") has the formula and a worked example.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import polars as pl
 from creditflow.analytics.forecast import WEEKS, week_grid
 
 CURVE_DAYS = 3650
-"""The curve is tabled up to ten years late; beyond, an invoice keeps the last band's hazard."""
+"""The curve is tabled up to ten years late; beyond, it is flat (nothing more expected)."""
 CURVE_HISTORY_DAYS = 730
 BAND_STARTS = (1, 8, 15, 22, 29, 43, 57, 91, 181, 366)
 """Bands of days late with one daily hazard each: weekly for a month, then wider."""
