@@ -123,11 +123,6 @@ def customer_timing(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
         on_time.fill_null(0.0).alias("on_time_offset"),
         late.fill_null(DEFAULT_LATE_DAYS).alias("late_days"),
     )
-    if overall.height == 0:
-        overall = pl.DataFrame(
-            {"customer_pk": [None], "on_time_offset": [0.0], "late_days": [DEFAULT_LATE_DAYS]},
-            schema={"customer_pk": pl.Int64, "on_time_offset": pl.Float64, "late_days": pl.Float64},
-        )
     return pl.concat([own, overall])
 
 
