@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
 
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from creditflow.analytics import dashboard
@@ -68,6 +69,10 @@ def test_report_json_forecast_uses_the_trained_model(engine, settings, tmp_path:
     assert earlier["method"] == "own days late"
     report = build_report(engine, DAY)
     assert report.forecast_model == 1 and report.forecast_method == "risk model version 1"
+    # A stored model that does not match its checksum is not used (the report goes on).
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE risk_model SET checksum = 'tampered'"))
+    assert _report(settings)["cash_forecast"] == before
 
 
 def test_the_dashboard_forecast_of_8_weeks_ago_uses_the_model_known_then(engine, settings,
