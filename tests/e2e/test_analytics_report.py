@@ -141,7 +141,15 @@ def hand_ledger(cli, tmp_path: Path):
 
 
 def _objects(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    """The contract's part of each line (the cash forecast after it is checked apart)."""
+    lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    assert all(list(line)[-1] == "cash_forecast" for line in lines)
+    return [{k: v for k, v in line.items() if k != "cash_forecast"} for line in lines]
+
+
+def _forecasts(stdout: str) -> dict[str, dict[str, Any]]:
+    lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    return {line["currency"]: line["cash_forecast"] for line in lines}
 
 
 def test_report_json_matches_the_hand_ledger_to_the_cent_and_tenth_of_a_day(hand_ledger):
@@ -149,6 +157,16 @@ def test_report_json_matches_the_hand_ledger_to_the_cent_and_tenth_of_a_day(hand
     assert done.returncode == 0, done.stderr
     assert _objects(done.stdout) == MARCH_10
     assert list(_objects(done.stdout)[0]) == list(MARCH_10[0])  # the contract's key order
+    # Added after the contract: the cash forecast (no model trained: own days late), the
+    # worked example of docs/analytics.md.
+    forecasts = _forecasts(done.stdout)
+    assert forecasts["EUR"]["method"] == "own days late"
+    assert {w["week_from"]: (w["expected"], w["invoices"]) for w in forecasts["EUR"]["weeks"]
+            if w["invoices"]} == {"2026-03-11": ("1280.00", 4), "2026-03-25": ("600.00", 1),
+                                  "2026-04-08": ("200.00", 1)}  # fmt: skip
+    assert forecasts["EUR"]["later"] == "0.00"
+    assert forecasts["USD"]["weeks"][0] == {"week_from": "2026-03-11", "expected": "300.00",
+                                            "invoices": 1}  # fmt: skip
 
 
 def test_report_as_of_a_past_date_ignores_what_came_later(hand_ledger):

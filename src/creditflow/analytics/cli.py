@@ -79,9 +79,27 @@ def report_command(
         err.print(f"wrote {pdf_file}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         for fig in report.currencies:
-            sys.stdout.write(json.dumps(fig.as_json(), ensure_ascii=False) + "\n")
+            line = {**fig.as_json(), "cash_forecast": forecast_json(report, fig.currency)}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
     show_report(out, report)
+
+
+def forecast_json(report: Report, currency: str) -> dict[str, Any]:
+    """The cash forecast of one currency for `--json`: its method and weeks (after the contract)."""
+    from creditflow.money import from_minor
+
+    rows = report.forecast.filter(report.forecast["currency"] == currency)
+    return {
+        "method": report.forecast_method,
+        "weeks": [
+            {"week_from": start.isoformat(), "expected": str(from_minor(minor, currency)),
+             "invoices": n}
+            for _c, week, start, minor, n in rows.iter_rows() if week <= 8
+        ],
+        "later": str(from_minor(sum(m for _c, w, _s, m, _n in rows.iter_rows() if w > 8),
+                                currency)),
+    }  # fmt: skip
 
 
 def _days(value: object, unit: str = " days") -> str:
@@ -236,7 +254,7 @@ def _show_experiment(target: Console, report: Report) -> None:
 
 
 def _show_forecast(target: Console, report: Report) -> None:
-    """Expected receipts per week, from each customer's own days late."""
+    """Expected receipts per week, by the method the report says (own days late or risk model)."""
     from rich.table import Table
 
     from creditflow.money import from_minor
@@ -245,7 +263,7 @@ def _show_forecast(target: Console, report: Report) -> None:
         return
     table = Table(
         "currency", "week from", "expected", "invoices",
-        title="cash forecast (due date + own days late)",
+        title=f"cash forecast ({report.forecast_method})",
         title_justify="left", box=None, pad_edge=False, header_style="bold underline",
     )  # fmt: skip
     for cur, week, start, minor, n in report.forecast.iter_rows():

@@ -19,8 +19,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
-from creditflow.analytics import core, forecast, service
+from creditflow.analytics import core, service
 from creditflow.analytics.effect import ChannelPrices
+from creditflow.analytics.forecast_load import cash_forecast_at
 from creditflow.store import read_frame
 
 CACHE_SECONDS = 300.0
@@ -86,6 +87,7 @@ class History:
     points: list[TrendPoint]
     forecast_made: date
     forecast: pl.DataFrame
+    forecast_method: str = "own days late"
 
 
 def history(engine: Engine, as_of: date) -> History:
@@ -97,13 +99,17 @@ def history(engine: Engine, as_of: date) -> History:
         made = as_of - timedelta(days=7 * FORECAST_WEEKS)
         with engine.connect() as conn:
             frames = service.load_history(conn, as_of, since=min(days[0], made))
+            past = cash_forecast_at(
+                conn,
+                lambda: core.open_at(frames.invoices, frames.allocations, made, frames.credits),
+                made,
+            )
         points = [
             TrendPoint(d, {f.currency: f for f in core.figures(
                 frames.invoices, frames.allocations, d, credits=frames.credits)})
             for d in days
         ]  # fmt: skip
-        opened = core.open_at(frames.invoices, frames.allocations, made, frames.credits)
-        return History(points, made, forecast.cash_forecast(opened, made))
+        return History(points, made, past.weeks, past.describe())
 
     return _cached(engine, "history", as_of, compute)  # type: ignore[no-any-return]
 

@@ -178,6 +178,16 @@ def next_weeks_rows(report: Report, currency: str) -> list[list[str]]:
             for _c, week, start, m, n in rows.iter_rows()]  # fmt: skip
 
 
+def forecast_method(report: Report, _: Translate) -> str:
+    """How the report's cash forecast was made, in a sentence."""
+    if report.forecast_model is None:
+        return _("Expected on the due date plus each customer's own days late.")
+    return _(
+        "Spread over the weeks by the risk model (version {version}) and how late the "
+        "ledger's overdue money came in."
+    ).format(version=report.forecast_model)
+
+
 @dataclass
 class CurrencyPart:
     """Everything the dashboard and the PDF show for one currency."""
@@ -185,6 +195,7 @@ class CurrencyPart:
     headline: Headline
     charts: list[Chart]
     forecast_rows: list[list[str]]
+    forecast_method: str = ""
 
 
 def dashboard_parts(
@@ -207,5 +218,12 @@ def dashboard_parts(
         if channels is not None:
             charts.append(channels)
         charts.append(forecast_chart(forecast[0], forecast[1], cur, _))
-        parts.append(CurrencyPart(headline(report, fig), charts, next_weeks_rows(report, cur)))
+        parts.append(
+            CurrencyPart(
+                headline(report, fig),
+                charts,
+                next_weeks_rows(report, cur),
+                forecast_method(report, _),
+            )
+        )
     return parts

@@ -47,6 +47,12 @@ def cash_forecast(opened: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .group_by("currency", "week")
         .agg(pl.col("open_at_minor").sum().alias("expected_minor"), pl.len().alias("invoices"))
     )
+    return week_grid(rows, as_of)
+
+
+def week_grid(rows: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Every week 1-9 of each currency in `rows` (currency, week, expected_minor, invoices),
+    empty weeks as 0, with its first day `week_from`."""
     weeks = pl.DataFrame({"week": list(range(1, WEEKS + 2))}, schema={"week": pl.Int64})
     return (
         rows.select("currency")
@@ -54,8 +60,8 @@ def cash_forecast(opened: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .join(weeks, how="cross")
         .join(rows, on=["currency", "week"], how="left")
         .with_columns(
-            pl.col("expected_minor").fill_null(0),
-            pl.col("invoices").fill_null(0),
+            pl.col("expected_minor").fill_null(0).cast(pl.Int64),
+            pl.col("invoices").fill_null(0).cast(pl.UInt32),
             (pl.lit(as_of) + pl.duration(days=(pl.col("week") - 1) * 7 + 1)).alias("week_from"),
         )
         .select("currency", "week", "week_from", "expected_minor", "invoices")

@@ -110,6 +110,7 @@ def pdf_bytes(report: Report, parts: list[CurrencyPart], organisation: str = "")
                     Paragraph(
                         f"Cash forecast from {report.as_of.isoformat()} ({head.currency})", h2
                     ),
+                    Paragraph(_escape(part.forecast_method), body),
                     _table(["Week from", "Expected", "Invoices"], part.forecast_rows),
                 ]  # fmt: skip
             )

@@ -52,6 +52,8 @@ class Report:
     experiment: dict[str, Any] | None = None  # champion/challenger, when one runs
     portal: pl.DataFrame | None = None  # portal use in 30 days (analytics.engagement)
     engagement: pl.DataFrame | None = None  # clicked and replied per channel
+    forecast_method: str = "own days late"  # or "risk model version N" (forecast_load)
+    forecast_model: int | None = None  # the risk model's version the forecast used
 
 
 def _day(column: str, dialect: str) -> str:
@@ -337,6 +339,16 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
         from creditflow.analytics.engagement_load import load_engagement
 
         report.portal, report.engagement = load_engagement(conn, as_of, history.contacts)
+        from creditflow.analytics.forecast_load import cash_forecast_at
+
+        made = cash_forecast_at(
+            conn,
+            lambda: core.open_at(history.invoices, history.allocations, as_of, history.credits),
+            as_of,
+            report.forecast,
+        )
+        report.forecast, report.forecast_method = made.weeks, made.describe()
+        report.forecast_model = made.model_version
     report.timings = {
         "load_seconds": loaded - started,
         "compute_seconds": time.perf_counter() - loaded,

@@ -88,13 +88,17 @@ def ledger_known_at(ledger: pl.DataFrame, as_of: date) -> pl.DataFrame:
     )
 
 
-def latest_model(conn: Connection) -> tuple[RiskModel, int | None]:
-    """The newest stored model and its version, or the shipped prior and None."""
-    row = conn.execute(
-        select(RiskModelRecord.version, RiskModelRecord.model_json, RiskModelRecord.checksum)
-        .order_by(RiskModelRecord.version.desc())
-        .limit(1)
-    ).first()
+def latest_model(conn: Connection, known_by: date | None = None) -> tuple[RiskModel, int | None]:
+    """The newest stored model and its version, or the shipped prior and None.
+
+    With `known_by`, only models trained on what was known by that day (as_of <= it).
+    """
+    query = select(
+        RiskModelRecord.version, RiskModelRecord.model_json, RiskModelRecord.checksum
+    ).order_by(RiskModelRecord.version.desc())
+    if known_by is not None:
+        query = query.where(RiskModelRecord.as_of <= known_by)
+    row = conn.execute(query.limit(1)).first()
     if row is None:
         return prior_model(), None
     version, text, checksum = row

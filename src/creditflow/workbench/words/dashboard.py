@@ -20,6 +20,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "CEI (30 days)": {"nl": "CEI (30 dagen)"},
     "The numbers": {"nl": "De getallen"},
     "Cash forecast": {"nl": "Kasprognose"},
+    "Expected on the due date plus each customer's own days late.": {
+        "nl": "Verwacht op de vervaldatum plus de eigen gemiddelde dagen te laat van de klant."
+    },
+    "Spread over the weeks by the risk model (version {version}) and how late the "
+    "ledger's overdue money came in.": {
+        "nl": "Over de weken verdeeld met het risicomodel (versie {version}) en hoe laat het "
+        "vervallen geld in de administratie binnenkwam."
+    },
     "Week from": {"nl": "Week vanaf"},
     "Expected": {"nl": "Verwacht"},
     "Invoices": {"nl": "Facturen"},
