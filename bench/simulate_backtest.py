@@ -120,7 +120,7 @@ def main() -> None:
             now = datetime.combine(day, time(6, 0), tzinfo=UTC)
             book_payments_due(truth, due, day, now)
             collection_run(truth, settings, day, now=now)
-            dispatch_day(truth, settings, day)
+            dispatch_day(truth, settings, day, kept=False)
             sent = contacts_sent_on(truth, day)
             if sent.height:
                 book_responses(truth, respond(sent, traits, day, rng), day, now, due)

@@ -215,8 +215,13 @@ def render_action(
     *,
     settings: Settings,
     to: str,
+    typeset_letters: bool = True,
 ) -> RenderedAction:
-    """Render the action for its channel into an OutboundMessage (PDF for letters)."""
+    """Render the action for its channel into an OutboundMessage (PDF for letters).
+
+    `typeset_letters=False` (the strategy simulator) leaves out the letter's PDF: its
+    text is rendered and checked all the same.
+    """
     channel = action.channel
     template = notice_template_for(ctx.customer_kind, action.template) or ""
     rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
@@ -227,15 +232,16 @@ def render_action(
     pdf: bytes | None = None
     callback: str | None = None
     if channel == "letter":
-        pdf = render_letter_pdf(ctx, rendered)
-        attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
+        if typeset_letters:
+            pdf = render_letter_pdf(ctx, rendered)
+            attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
     elif channel == "email":
         if ctx.opt_out_url and unsubscribe_url_ok(ctx.opt_out_url):
             metadata["unsubscribe_url"] = ctx.opt_out_url
         mailbox = settings.organisation.email or settings.organisation.sender_email
         if mailbox:
             metadata["unsubscribe_mailto"] = f"mailto:{mailbox}?subject=unsubscribe"
-        if template == "fourteen_day_letter":
+        if template == "fourteen_day_letter" and typeset_letters:
             pdf = render_letter_pdf(ctx, rendered)
             attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
     elif channel in ("sms", "whatsapp", "voice"):

@@ -98,11 +98,13 @@ def dispatch_due(
     adapters: Mapping[str, ChannelAdapter] | None = None,
     batch_size: int | None = None,
     stop: threading.Event | None = None,
+    typeset_letters: bool = True,
 ) -> DispatchReport:
     """Send every action due by `until`, in batches, and report what happened.
 
     When `stop` is set (SIGTERM to the worker) the batch being sent is finished and
-    no further batch is claimed.
+    no further batch is claimed. `typeset_letters=False` (the strategy simulator only)
+    renders and checks letters without making their PDF.
     """
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
@@ -115,7 +117,10 @@ def dispatch_due(
     channel_adapters = adapters_for(settings, adapters)
     report = DispatchReport()
     try:
-        batch = new_pass(engine, settings, channel_adapters, worker, policy, clock)
+        batch = new_pass(
+            engine, settings, channel_adapters, worker, policy, clock,
+            typeset_letters=typeset_letters,
+        )  # fmt: skip
         found = reconcile_unfinished(
             engine,
             channel_adapters,
@@ -271,7 +276,10 @@ def _render(
                 organisation_country=settings.organisation.country,
                 legal=settings.legal,
             )
-            rendered = render_action(action, ctx, settings=settings, to=item.address)
+            rendered = render_action(
+                action, ctx, settings=settings, to=item.address,
+                typeset_letters=batch.typeset_letters,
+            )  # fmt: skip
         except (MessageTemplateError, ValueError) as exc:
             unrenderable.append((action.id, f"cannot render for {action.channel}: {exc}"))
             continue

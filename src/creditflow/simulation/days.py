@@ -40,14 +40,24 @@ REDRAWS = 30
 """How often an answer to a contact before the start is drawn again when it would show."""
 
 
-def dispatch_day(engine: Engine, settings: Settings, day: date) -> Any:
-    """Send what the day's runs queued, as a worker would by late afternoon."""
+def dispatch_day(engine: Engine, settings: Settings, day: date, *, kept: bool = True) -> Any:
+    """Send what the day's runs queued, as a worker would by late afternoon.
+
+    `kept=False` (the strategy simulator): messages are rendered, checked and counted by
+    `CountingAdapter`s, letters are not typeset, and no file is written.
+    """
+    from creditflow.channels.counting import counting_adapters
     from creditflow.dispatch.worker import dispatch_due
 
     # The day's sending ends late in the afternoon, inside every customer's quiet hours
     # window here: contacts a run scheduled for later wait for the next day.
     until = datetime.combine(day, DISPATCH_AT, tzinfo=ZoneInfo("Europe/Amsterdam"))
-    return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
+    if kept:
+        return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
+    return dispatch_due(
+        engine, settings, until=until, worker_id="demo", now=until,
+        adapters=counting_adapters(), typeset_letters=False,
+    )  # fmt: skip
 
 
 def contacts_sent_on(engine: Engine, day: date) -> pl.DataFrame:

@@ -198,7 +198,7 @@ def _simulate_one(
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
         book_payments_due(copy, due, day, now)
         collection_run(copy, sim_settings, day, now=now)
-        dispatch_day(copy, sim_settings, day)
+        dispatch_day(copy, sim_settings, day, kept=False)
         sent = contacts_sent_on(copy, day)
         if sent.height:
             book_responses(copy, respond(sent, types, day, rng), day, now, due, source=SOURCE)

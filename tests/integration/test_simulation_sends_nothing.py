@@ -1,0 +1,44 @@
+"""A simulation counts the messages it would send, letters too, and keeps none of them
+(a collector's call task is still written to the copy's task folder)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from creditflow.channels.base import CHANNELS
+from creditflow.config import Settings
+from creditflow.ledger.imports import import_customers, import_invoices
+from creditflow.simulation.company import generate_company
+from creditflow.simulation.demo import sample_organisation
+from creditflow.simulation.simulator import simulate_strategies
+from creditflow.strategy.service import default_strategy_text
+
+pytestmark = pytest.mark.db
+START = date(2026, 3, 2)
+
+
+def test_thirty_days_of_contacts_are_counted_and_nothing_is_written(
+    engine: Engine, settings: Settings, tmp_path: Path
+):
+    settings = replace(settings, organisation=sample_organisation())
+    files = generate_company(60, as_of=START, seed=3).write_csv(tmp_path / "ledger")
+    assert import_customers(engine, files["customers"], settings).rejected == 0
+    assert import_invoices(engine, files["invoices"], settings).rejected == 0
+    workdir = tmp_path / "simulation"
+    (outcome,) = simulate_strategies(
+        engine, settings, [("default.yaml", default_strategy_text())],
+        days=30, seed=4, start=START, workdir=workdir,
+    )  # fmt: skip
+    assert outcome.contacts.get("letter", 0) > 0, outcome.contacts
+    assert outcome.contacts.get("email", 0) > 0, outcome.contacts
+    messages = [p for p in workdir.rglob("*.*") if p.suffix in (".eml", ".pdf", ".json")]
+    written = [p for p in messages if p.parent.name in CHANNELS]
+    assert written == [], f"the simulation wrote {written[:3]}"
+    assert not settings.outbox_dir.exists() or not any(settings.outbox_dir.rglob("*.*"))
+    with engine.connect() as conn:  # the ledger itself was not touched
+        assert conn.execute(text("SELECT COUNT(*) FROM action")).scalar_one() == 0
