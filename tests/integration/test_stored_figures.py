@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from creditflow.analytics import service, stored
 from creditflow.analytics.models import FiguresCurrency, FiguresDay, ForecastWeek
@@ -135,3 +135,60 @@ def test_nothing_stored_on_an_empty_ledger_but_the_dates(engine):
         assert conn.execute(select(func.count()).select_from(FiguresCurrency)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(ForecastWeek)).scalar() == 0
         assert stored.read_forecast(conn, AS_OF) is not None  # made: nothing expected
+
+
+def _scheduler(engine, settings, clock, **schedule):
+    from dataclasses import replace
+
+    from creditflow.config.operations import parse_schedule
+    from creditflow.schedule.service import Scheduler
+
+    plan = parse_schedule({"schedule": schedule})
+    assert plan is not None
+    return Scheduler(engine, replace(settings, schedule=plan), plan, clock=clock, worker="test",
+                     run_wait=0)  # fmt: skip
+
+
+def test_the_worker_stores_the_figures_daily_after_the_collection_run(engine, settings):
+    from creditflow.strategy.lease import run_lease
+    from tests.support.schedule_workers import job_rows
+
+    with transaction(engine) as session:
+        seed_ledger(session)
+    moment = [datetime(2026, 3, 10, 6, 30, tzinfo=UTC)]  # 07:30 in Amsterdam
+    jobs = _scheduler(engine, settings, lambda: moment[0], run_at="07:00")
+    assert jobs.schedule.figures_at == jobs.schedule.run_at  # after the run, by default
+    with run_lease(engine, AS_OF, name="schedule:figures"):  # another worker has the job
+        jobs.tick()
+    assert job_rows(engine, "figures") == []
+    jobs.tick()
+    [(day, outcome, _worker)] = job_rows(engine, "figures")
+    assert (day, outcome) == ("2026-03-10", "ok")
+    assert [r[0] for r in job_rows(engine, "collection")] == ["2026-03-10"]  # ran first
+    _same_as_the_report(engine, stored.month_ends(AS_OF))
+    with engine.connect() as conn:
+        message = conn.execute(
+            select(text("message")).select_from(text("job_run")).where(text("job = 'figures'"))
+        ).scalar()
+    assert message.startswith("figures as of 2026-03-10: 13 dates computed")
+    jobs.tick()
+    assert len(job_rows(engine, "figures")) == 1  # once a day
+    moment[0] = datetime(2026, 3, 11, 6, 30, tzinfo=UTC)
+    jobs.tick()
+    assert [r[:2] for r in job_rows(engine, "figures")][-1] == ("2026-03-11", "ok")
+    with engine.connect() as conn:  # the month-ends were kept; 03-11 and its forecast added
+        days = conn.execute(select(FiguresDay.as_of).order_by(FiguresDay.as_of)).scalars().all()
+    assert days[-2:] == [AS_OF, date(2026, 3, 11)] and len(days) == 14
+
+
+def test_the_figures_job_follows_its_own_time_or_stays_off(engine, settings):
+    from tests.support.schedule_workers import job_rows
+
+    moment = datetime(2026, 3, 10, 6, 30, tzinfo=UTC)
+    off = _scheduler(engine, settings, lambda: moment, run_at="")
+    assert off.schedule.figures_at is None
+    off.tick()
+    assert job_rows(engine, "figures") == []
+    own = _scheduler(engine, settings, lambda: moment, run_at="", figures_at="05:00")
+    own.tick()
+    assert [r[:2] for r in job_rows(engine, "figures")] == [("2026-03-10", "ok")]
