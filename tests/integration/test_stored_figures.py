@@ -192,3 +192,28 @@ def test_the_figures_job_follows_its_own_time_or_stays_off(engine, settings):
     own = _scheduler(engine, settings, lambda: moment, run_at="", figures_at="05:00")
     own.tick()
     assert [r[:2] for r in job_rows(engine, "figures")] == [("2026-03-10", "ok")]
+
+
+def test_an_operator_fills_the_store_by_hand(engine, database_url, tmp_path):
+    import os
+    import subprocess
+
+    from tests.support.schedule_workers import CREDITFLOW
+
+    with transaction(engine) as session:
+        seed_ledger(session)
+    env = {**os.environ, "CREDITFLOW_DATABASE_URL": database_url}
+    env.pop("CREDITFLOW_CONFIG", None)
+
+    def store() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own console script
+            [str(CREDITFLOW), "report", "--store", "--as-of", "2026-03-10"], env=env,
+            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+
+    done = store()
+    assert done.returncode == 0, done.stderr
+    assert "figures as of 2026-03-10: 13 dates computed" in done.stdout
+    _same_as_the_report(engine, stored.month_ends(AS_OF))
+    again = store()
+    assert "0 dates computed (0 changed since stored), 13 kept; forecast kept" in again.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -43,9 +43,20 @@ def report_command(
             "--pdf", help="Write the monthly report (figures and charts) as PDF.", dir_okay=False
         ),
     ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Store the figures at the 12 month-ends before the date and at the date, "
+            "and the forecast made on it, for the dashboard (what the worker's figures job does).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
+    if store:
+        store_command(command_day(as_of) or datetime.now(UTC).date(), db)
+        return
     from creditflow.analytics.effect import channel_prices
     from creditflow.analytics.service import build_report
     from creditflow.analytics.tables import write_csv, write_xlsx
@@ -82,6 +93,27 @@ def report_command(
             sys.stdout.write(json.dumps(fig.as_json(), ensure_ascii=False) + "\n")
         return
     show_report(out, report)
+
+
+def store_command(day: date, db: str | None) -> None:
+    """Fill in the stored figures up to `day`, with a progress bar on a terminal."""
+    from rich.progress import Progress
+
+    from creditflow.analytics.stored import store_figures
+
+    settings = command_settings(db)
+    engine = command_engine(settings, migrate=False)
+    try:
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("figures", total=None)
+
+            def step(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total)
+
+            summary = store_figures(engine, day, now=datetime.now(UTC), progress=step)
+    finally:
+        engine.dispose()
+    out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
 
 
 def _days(value: object, unit: str = " days") -> str:
