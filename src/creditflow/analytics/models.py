@@ -20,7 +20,8 @@ class FiguresDay(Base):
 
     `fingerprint` summarises what the figures at `as_of` are computed from (invoices
     issued, payments and credit notes dated on or before it); a different fingerprint
-    later means the ledger changed for that date and the figures are computed again.
+    later means the ledger changed for that date and the figures are computed again;
+    `checked_at` is when the fingerprint was last found unchanged (or computed).
     `forecast_at` is when the forecast made on `as_of` was stored (it is never redone).
     """
 
@@ -28,6 +29,7 @@ class FiguresDay(Base):
     as_of: Mapped[date] = mapped_column(Date, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime)  # fingerprint last compared
     forecast_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

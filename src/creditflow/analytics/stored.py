@@ -94,6 +94,7 @@ class StoredDay:
 
     as_of: date
     computed_at: datetime
+    checked_at: datetime
     figures: dict[str, core.CurrencyFigures] = field(default_factory=dict)
     countback: dict[str, Decimal | None] = field(default_factory=dict)
 
@@ -102,7 +103,7 @@ def read_days(conn: Connection, days: Iterable[date]) -> dict[date, StoredDay]:
     """The stored figures of those of `days` that are stored (two queries)."""
     wanted = sorted(set(days))
     found = {
-        row.as_of: StoredDay(row.as_of, row.computed_at)
+        row.as_of: StoredDay(row.as_of, row.computed_at, row.checked_at)
         for row in conn.execute(select(FiguresDay).where(FiguresDay.as_of.in_(wanted)))
     }
     rows = conn.execute(select(FiguresCurrency).where(FiguresCurrency.as_of.in_(wanted)))
@@ -176,28 +177,13 @@ def store_figures(
     todo = [d for d in days if known.get(d) != prints[d]]
     summary.kept = [d for d in days if d not in todo]
     summary.changed = [d for d in todo if d in known]
-    want_forecast = made is None
     report("fingerprints", 1, len(todo) + 2)
-    if not todo and not want_forecast:
-        return summary
-    load_from = min([*todo, as_of]) if want_forecast else min(todo)
-    load_to = max([*todo, as_of]) if want_forecast else max(todo)
-    with engine.connect() as conn:
-        history = service.load_history(conn, load_to, since=load_from)
-        report("history loaded", 2, len(todo) + 2)
-        computed: list[tuple[date, list[dict[str, object]]]] = []
-        for k, day in enumerate(todo):
-            opened, figs, countback = service.contract_figures(history, day)
-            if service.needs_older_sales(history, day, figs):
-                older = service.load_older_sales(conn, day)
-                opened, figs, countback = service.contract_figures(history, day, older)
-            computed.append((day, [figures_row(f, countback.get(f.currency)) for f in figs]))
-            report(f"figures at {day}", 3 + k, len(todo) + 2)
-    weeks = None
-    if want_forecast:
-        opened = core.open_at(history.invoices, history.allocations, as_of, history.credits)
-        weeks = forecast.cash_forecast(opened, as_of)
+    computed, weeks = _compute(engine, todo, as_of if made is None else None, report)
     with engine.begin() as conn:
+        if summary.kept:  # unchanged since computed: as fresh as this check
+            conn.execute(
+                update(FiguresDay).where(FiguresDay.as_of.in_(summary.kept)).values(checked_at=now)
+            )
         for day, rows in computed:
             _write_day(conn, day, prints[day], now, rows, exists=day in known)
         if weeks is not None:  # `as_of` has its figures_day row: stored before or just now
@@ -207,12 +193,41 @@ def store_figures(
     return summary
 
 
+Rows = list[dict[str, object]]
+
+
+def _compute(
+    engine: Engine, todo: list[date], forecast_day: date | None, report: Progress
+) -> tuple[list[tuple[date, Rows]], pl.DataFrame | None]:
+    """The figures rows of each date in `todo` and the forecast made on `forecast_day`,
+    from one load of the history reaching back to the oldest of them."""
+    needed = todo + ([forecast_day] if forecast_day is not None else [])
+    if not needed:
+        return [], None
+    computed: list[tuple[date, Rows]] = []
+    with engine.connect() as conn:
+        history = service.load_history(conn, max(needed), since=min(needed))
+        report("history loaded", 2, len(todo) + 2)
+        for k, day in enumerate(todo):
+            _opened, figs, countback = service.contract_figures(history, day)
+            if service.needs_older_sales(history, day, figs):
+                older = service.load_older_sales(conn, day)
+                _opened, figs, countback = service.contract_figures(history, day, older)
+            computed.append((day, [figures_row(f, countback.get(f.currency)) for f in figs]))
+            report(f"figures at {day}", 3 + k, len(todo) + 2)
+    weeks = None
+    if forecast_day is not None:
+        opened = core.open_at(history.invoices, history.allocations, forecast_day, history.credits)
+        weeks = forecast.cash_forecast(opened, forecast_day)
+    return computed, weeks
+
+
 def _write_day(
     conn: Connection,
     day: date,
     print_: str,
     now: datetime,
-    rows: list[dict[str, object]],
+    rows: Rows,
     *,
     exists: bool,
 ) -> None:
@@ -221,11 +236,15 @@ def _write_day(
         conn.execute(
             update(FiguresDay)
             .where(FiguresDay.as_of == day)
-            .values(fingerprint=print_, computed_at=now)
+            .values(fingerprint=print_, computed_at=now, checked_at=now)
         )
         conn.execute(delete(FiguresCurrency).where(FiguresCurrency.as_of == day))
     else:
-        conn.execute(insert(FiguresDay).values(as_of=day, fingerprint=print_, computed_at=now))
+        conn.execute(
+            insert(FiguresDay).values(
+                as_of=day, fingerprint=print_, computed_at=now, checked_at=now
+            )
+        )
     if rows:
         conn.execute(insert(FiguresCurrency), rows)
 

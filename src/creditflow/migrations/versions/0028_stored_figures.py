@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("forecast_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("as_of", name=op.f("pk_figures_day")),
     )
