@@ -108,20 +108,22 @@ def history(engine: Engine, as_of: date, report: service.Report | None = None) -
         if report is None:
             missing.append(as_of)
         figures = {d: found[d].figures for d in found}
-        forecast_frame = None if past is None else past[0]
         needed = missing + ([made] if past is None else [])
+        frames = None
         if needed:
             with engine.connect() as conn:
                 frames = service.load_history(conn, max(needed), since=min(needed))
             for d in missing:
                 figures[d] = {f.currency: f for f in core.figures(
                     frames.invoices, frames.allocations, d, credits=frames.credits)}  # fmt: skip
-            if past is None:
-                opened = core.open_at(frames.invoices, frames.allocations, made, frames.credits)
-                forecast_frame = forecast.cash_forecast(opened, made)
         if report is not None:
             figures[as_of] = {f.currency: f for f in report.currencies}
-        assert forecast_frame is not None
+        if past is not None:
+            forecast_frame = past[0]
+        else:  # not stored that day: reconstructed from the frames just read
+            assert frames is not None  # `made` was needed, so the history was read
+            opened = core.open_at(frames.invoices, frames.allocations, made, frames.credits)
+            forecast_frame = forecast.cash_forecast(opened, made)
         return History(
             [TrendPoint(d, figures[d]) for d in days], made, forecast_frame,
             {d: found[d].checked_at for d in found}, missing,
