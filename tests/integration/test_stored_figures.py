@@ -217,3 +217,21 @@ def test_an_operator_fills_the_store_by_hand(engine, database_url, tmp_path):
     _same_as_the_report(engine, stored.month_ends(AS_OF))
     again = store()
     assert "0 dates computed (0 changed since stored), 13 kept; forecast kept" in again.stdout
+
+
+def test_by_hand_not_while_the_worker_stores_them(engine, database_url, tmp_path):
+    import os
+    import subprocess
+
+    from creditflow.strategy.lease import run_lease
+    from tests.support.schedule_workers import CREDITFLOW
+
+    env = {**os.environ, "CREDITFLOW_DATABASE_URL": database_url}
+    env.pop("CREDITFLOW_CONFIG", None)
+    with run_lease(engine, AS_OF, name="schedule:figures"):  # the worker's job, under way
+        done = subprocess.run(  # noqa: S603 - our own console script
+            [str(CREDITFLOW), "report", "--store", "--as-of", "2026-03-10"], env=env,
+            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=900,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert "not stored: the figures are being stored by another process" in done.stderr

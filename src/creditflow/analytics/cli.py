@@ -100,17 +100,29 @@ def store_command(day: date, db: str | None) -> None:
     from rich.progress import Progress
 
     from creditflow.analytics.stored import store_figures
+    from creditflow.strategy.lease import RunInProgress, run_lease
 
     settings = command_settings(db)
     engine = command_engine(settings, migrate=False)
     try:
-        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        # the worker's figures job holds the same lease: one of them writes at a time
+        with (
+            run_lease(engine, day, name="schedule:figures"),
+            Progress(console=err, transient=True, disable=not err.is_terminal) as bar,
+        ):
             task = bar.add_task("figures", total=None)
 
             def step(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
             summary = store_figures(engine, day, now=datetime.now(UTC), progress=step)
+    except RunInProgress as exc:
+        err.print(
+            f"not stored: the figures are being stored by another process "
+            f"({exc.holder.describe()}); run again when it has finished",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
