@@ -1,5 +1,6 @@
 """Every table of the ledger store, imported in one place for Alembic and tests."""
 
+from creditflow.analytics import models as analytics_models
 from creditflow.api.v1 import models as api_models
 from creditflow.arrangements import models as arrangements_models
 from creditflow.compliance import models as compliance_models
@@ -20,6 +21,7 @@ from creditflow.workbench import models as workbench_models
 
 __all__ = [
     "Base",
+    "analytics_models",
     "api_models",
     "arrangements_models",
     "compliance_models",

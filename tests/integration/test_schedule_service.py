@@ -130,6 +130,7 @@ def test_status_shows_each_jobs_last_run_at_80_columns_and_as_json(
     runs = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [(r["job"], r["key"], r["outcome"]) for r in runs] == [
         ("collection", "2026-03-09", "ok"),
+        ("figures", "2026-03-09", "ok"),  # after the run, by default (docs/analytics.md)
         ("letters", "2026-03-09", "ok"),
     ]
     assert all(isinstance(r["duration_ms"], int) for r in runs)

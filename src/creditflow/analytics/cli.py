@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -43,9 +43,20 @@ def report_command(
             "--pdf", help="Write the monthly report (figures and charts) as PDF.", dir_okay=False
         ),
     ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Store the figures at the 12 month-ends before the date and at the date, "
+            "and the forecast made on it, for the dashboard (what the worker's figures job does).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Open, overdue, aging, DSO, CEI and more, per currency, as of any date."""
+    if store:
+        store_command(command_day(as_of) or datetime.now(UTC).date(), db)
+        return
     from creditflow.analytics.effect import channel_prices
     from creditflow.analytics.service import build_report
     from creditflow.analytics.tables import write_csv, write_xlsx
@@ -100,6 +111,39 @@ def forecast_json(report: Report, currency: str) -> dict[str, Any]:
         "later": str(from_minor(sum(m for _c, w, _s, m, _n in rows.iter_rows() if w > 8),
                                 currency)),
     }  # fmt: skip
+
+
+def store_command(day: date, db: str | None) -> None:
+    """Fill in the stored figures up to `day`, with a progress bar on a terminal."""
+    from rich.progress import Progress
+
+    from creditflow.analytics.stored import store_figures
+    from creditflow.strategy.lease import RunInProgress, run_lease
+
+    settings = command_settings(db)
+    engine = command_engine(settings, migrate=False)
+    try:
+        # the worker's figures job holds the same lease: one of them writes at a time
+        with (
+            run_lease(engine, day, name="schedule:figures"),
+            Progress(console=err, transient=True, disable=not err.is_terminal) as bar,
+        ):
+            task = bar.add_task("figures", total=None)
+
+            def step(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total)
+
+            summary = store_figures(engine, day, now=datetime.now(UTC), progress=step)
+    except RunInProgress as exc:
+        err.print(
+            f"not stored: the figures are being stored by another process "
+            f"({exc.holder.describe()}); run again when it has finished",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
 
 
 def _days(value: object, unit: str = " days") -> str:

@@ -2,10 +2,11 @@
 the forecast made 8 weeks ago beside what came in, and the customers behind an aging bucket.
 
 The report at the date comes from `service.build_report` (set-based, one query per
-table); the figures at the past month-ends and the forecast made 8 weeks back come from
-one wider load of the same history (`service.load_history(..., since=)`). Both are kept in memory for `CACHE_SECONDS` per (database, date), so a dashboard
-shown again within that time, or a drill-down from it, does not read the ledger again:
-the figures are at most that old.
+table). The figures at the past month-ends and the forecast made 8 weeks back are read
+from what the worker stored (`analytics.stored`); whatever is not stored is computed
+from one wider load of the same history (`service.load_history(..., since=)`). Both
+are kept in memory for `CACHE_SECONDS` per (database, date), so a dashboard shown
+again within that time, or a drill-down from it, does not read the ledger again.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 
-from creditflow.analytics import core, service
+from creditflow.analytics import core, service, stored
 from creditflow.analytics.effect import ChannelPrices
 from creditflow.analytics.forecast_load import cash_forecast_at
 from creditflow.store import read_frame
@@ -64,12 +65,7 @@ def report_at(engine: Engine, day: date, prices: ChannelPrices | None = None) ->
 
 def month_ends(as_of: date, months: int = MONTHS) -> list[date]:
     """The last `months` month-ends before `as_of`, oldest first, then `as_of` itself."""
-    ends: list[date] = []
-    end = as_of.replace(day=1) - timedelta(days=1)
-    while len(ends) < months:
-        ends.append(end)
-        end = end.replace(day=1) - timedelta(days=1)
-    return [*reversed(ends), as_of]
+    return stored.month_ends(as_of, months)
 
 
 @dataclass
@@ -82,41 +78,75 @@ class TrendPoint:
 
 @dataclass
 class History:
-    """The contract figures at each trend date and the forecast made 8 weeks back."""
+    """The contract figures at each trend date and the forecast made 8 weeks back.
+
+    `checked_at` is when the worker last checked (or computed) each stored month-end,
+    `computed` the dates computed for this view (not stored); `forecast_stored_at` is
+    when the forecast was stored (None: reconstructed for this view).
+    """
 
     points: list[TrendPoint]
     forecast_made: date
     forecast: pl.DataFrame
     forecast_method: str = "own days late"
+    checked_at: dict[date, datetime] = field(default_factory=dict)
+    computed: list[date] = field(default_factory=list)
+    forecast_stored_at: datetime | None = None
 
 
-def history(engine: Engine, as_of: date) -> History:
-    """One load of the ledger's history from the first trend date to `as_of`, then the
-    figures at the last 12 month-ends and `as_of`, and the forecast made 8 weeks back."""
+def history(engine: Engine, as_of: date, report: service.Report | None = None) -> History:
+    """The figures at the last 12 month-ends and at `as_of`, and the forecast made 8
+    weeks back: what the worker stored is read; what is missing is computed from one
+    load of the history (as far back as the oldest missing date). With `report` (the
+    report at `as_of`) its figures are the last point, so `as_of` is not computed twice."""
 
     def compute() -> History:
         days = month_ends(as_of)
         made = as_of - timedelta(days=7 * FORECAST_WEEKS)
         with engine.connect() as conn:
-            frames = service.load_history(conn, as_of, since=min(days[0], made))
-            past = cash_forecast_at(
-                conn,
-                lambda: core.open_at(frames.invoices, frames.allocations, made, frames.credits),
-                made,
-            )
-        points = [
-            TrendPoint(d, {f.currency: f for f in core.figures(
-                frames.invoices, frames.allocations, d, credits=frames.credits)})
-            for d in days
-        ]  # fmt: skip
-        return History(points, made, past.weeks, past.describe())
+            found = stored.read_days(conn, days[:-1])
+            past = stored.read_forecast(conn, made)
+        missing = [d for d in days[:-1] if d not in found]
+        if report is None:
+            missing.append(as_of)
+        figures = {d: found[d].figures for d in found}
+        needed = missing + ([made] if past is None else [])
+        frames = None
+        if needed:
+            with engine.connect() as conn:
+                frames = service.load_history(conn, max(needed), since=min(needed))
+            for d in missing:
+                figures[d] = {f.currency: f for f in core.figures(
+                    frames.invoices, frames.allocations, d, credits=frames.credits)}  # fmt: skip
+        if report is not None:
+            figures[as_of] = {f.currency: f for f in report.currencies}
+        if past is not None:
+            forecast_frame, method = past[0], past[2]
+        else:  # not stored that day: reconstructed from the frames just read
+            assert frames is not None  # `made` was needed, so the history was read
+            history_frames = frames
+            with engine.connect() as conn:
+                remade = cash_forecast_at(
+                    conn,
+                    lambda: core.open_at(
+                        history_frames.invoices, history_frames.allocations, made,
+                        history_frames.credits,
+                    ),
+                    made,
+                )  # fmt: skip
+            forecast_frame, method = remade.weeks, remade.describe()
+        return History(
+            [TrendPoint(d, figures[d]) for d in days], made, forecast_frame, method,
+            {d: found[d].checked_at for d in found}, missing,
+            None if past is None else past[1],
+        )  # fmt: skip
 
     return _cached(engine, "history", as_of, compute)  # type: ignore[no-any-return]
 
 
-def trend(engine: Engine, as_of: date) -> list[TrendPoint]:
-    """The contract figures at the last 12 month-ends and at `as_of` (one load, cached)."""
-    return history(engine, as_of).points
+def trend(engine: Engine, as_of: date, report: service.Report | None = None) -> list[TrendPoint]:
+    """The contract figures at the last 12 month-ends and at `as_of` (stored or computed)."""
+    return history(engine, as_of, report).points
 
 
 def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl.DataFrame:
@@ -150,14 +180,16 @@ def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl
     return _cached(engine, "collected", as_of, compute)  # type: ignore[no-any-return]
 
 
-def forecast_vs_realised(engine: Engine, as_of: date) -> tuple[date, pl.DataFrame]:
+def forecast_vs_realised(
+    engine: Engine, as_of: date, report: service.Report | None = None
+) -> tuple[date, pl.DataFrame]:
     """The forecast made 8 weeks before `as_of` and, per its week, what was received.
 
     Returns (the forecast's date, a frame: currency, week, week_from, expected_minor,
     realised_minor). Realised counts every payment in the week (by payment date, not
     reversed by `as_of`), also those for invoices issued after the forecast was made.
     """
-    found = history(engine, as_of)
+    found = history(engine, as_of, report)
     made, past = found.forecast_made, found.forecast.filter(pl.col("week") <= FORECAST_WEEKS)
 
     def compute() -> pl.DataFrame:

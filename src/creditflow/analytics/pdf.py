@@ -146,9 +146,9 @@ def build_pdf(
     report = dashboard.report_at(engine, as_of, prices)
     parts = dashboard_parts(
         report,
-        dashboard.trend(engine, as_of),
+        dashboard.trend(engine, as_of, report),
         dashboard.collected_per_month(engine, as_of),
-        dashboard.forecast_vs_realised(engine, as_of),
+        dashboard.forecast_vs_realised(engine, as_of, report),
         _,
     )
     return pdf_bytes(report, parts, organisation)

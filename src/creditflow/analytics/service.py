@@ -250,16 +250,12 @@ def covered_from(as_of: date) -> date:
     return (cutoff.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def compute_report(
-    history: LedgerHistory,
-    as_of: date,
-    older_sales: pl.DataFrame | None = None,
-    prices: effect.ChannelPrices | None = None,
-) -> Report:
-    """Every figure at `as_of` from the loaded history (pure: no database, no clock).
+def contract_figures(
+    history: LedgerHistory, as_of: date, older_sales: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, list[core.CurrencyFigures], dict[str, Any]]:
+    """Open at `as_of`, the DESIGN 4.6 figures per currency and countback DSO (pure).
 
-    Countback DSO uses the months read in full; `older_sales` (monthly sales before
-    `covered_from`) extends it when the open amount reaches further back.
+    Countback uses the months read in full (`covered_from`) and `older_sales` before them.
     """
     opened = core.open_at(history.invoices, history.allocations, as_of, history.credits)
     currencies = core.figures(history.invoices, history.allocations, as_of, opened, history.credits)
@@ -273,6 +269,33 @@ def compute_report(
         )
         for fig in currencies
     }
+    return opened, currencies, countback
+
+
+def needs_older_sales(
+    history: LedgerHistory, as_of: date, currencies: list[core.CurrencyFigures]
+) -> bool:
+    """Whether some currency's open amount exceeds its sales since `covered_from`."""
+    first = covered_from(as_of)
+    recent = history.invoices.filter(
+        (pl.col("issue_date") >= first) & (pl.col("issue_date") <= as_of)
+    )
+    sales = dict(recent.group_by("currency").agg(pl.col("amount_minor").sum()).iter_rows())
+    return any(fig.open_minor > sales.get(fig.currency, 0) for fig in currencies)
+
+
+def compute_report(
+    history: LedgerHistory,
+    as_of: date,
+    older_sales: pl.DataFrame | None = None,
+    prices: effect.ChannelPrices | None = None,
+) -> Report:
+    """Every figure at `as_of` from the loaded history (pure: no database, no clock).
+
+    Countback DSO uses the months read in full; `older_sales` (monthly sales before
+    `covered_from`) extends it when the open amount reaches further back.
+    """
+    opened, currencies, countback = contract_figures(history, as_of, older_sales)
     return Report(
         as_of=as_of,
         currencies=currencies,
@@ -292,16 +315,6 @@ def compute_report(
         ),
         forecast=forecast.cash_forecast(opened, as_of),
     )
-
-
-def _needs_older_sales(history: LedgerHistory, report: Report) -> bool:
-    """Whether some currency's open amount exceeds its sales since `covered_from`."""
-    first = covered_from(report.as_of)
-    recent = history.invoices.filter(
-        (pl.col("issue_date") >= first) & (pl.col("issue_date") <= report.as_of)
-    )
-    sales = dict(recent.group_by("currency").agg(pl.col("amount_minor").sum()).iter_rows())
-    return any(fig.open_minor > sales.get(fig.currency, 0) for fig in report.currencies)
 
 
 def load_older_sales(conn: Connection, as_of: date) -> pl.DataFrame:
@@ -328,7 +341,7 @@ def build_report(engine: Engine, as_of: date, prices: effect.ChannelPrices | Non
         history = load_history(conn, as_of)
         loaded = time.perf_counter()
         report = compute_report(history, as_of, prices=prices)
-        if _needs_older_sales(history, report):
+        if needs_older_sales(history, as_of, report.currencies):
             older = load_older_sales(conn, as_of)
             report = compute_report(history, as_of, older, prices)
         from creditflow.analytics.experiment_load import load_experiment

@@ -90,6 +90,7 @@ _SCHEDULE_KEYS = {
     "retrain_at",
     "retrain_weekday",
     "statements_sftp",
+    "figures_at",
 }
 
 AFTER_IMPORT = ("keep", "move", "delete")
@@ -135,6 +136,7 @@ class ScheduleSettings:
     retrain_weekday: int = 6  # Monday 0 .. Sunday 6
     statements_sftp: StatementsSftp | None = None
     letters_zip: bool = False  # the letters job also writes <date>/letters.zip
+    figures_at: time | None = None  # store the figures (after the collection run)
 
 
 def _schedule_time(section: Mapping[str, Any], key: str, default: str | None) -> time | None:
@@ -179,9 +181,10 @@ def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
     providers = data.get("providers") or {}
     imap = providers.get("imap") if isinstance(providers, Mapping) else None
     imap_on = isinstance(imap, Mapping) and bool(imap.get("host")) and imap_minutes > 0
+    run_at = _schedule_time(section, "run_at", "06:00")
     return ScheduleSettings(
         zone=zone,
-        run_at=_schedule_time(section, "run_at", "06:00"),
+        run_at=run_at,
         letters_at=_schedule_time(section, "letters_at", None),
         catch_up_days=int(_schedule_number(section, "catch_up_days", 7, 1, 366)),
         retry=timedelta(minutes=_schedule_number(section, "retry_minutes", 15, 0, 1440)),
@@ -194,6 +197,9 @@ def parse_schedule(data: Mapping[str, Any]) -> ScheduleSettings | None:
         retrain_weekday=_weekday(section),
         statements_sftp=parse_statements_sftp(section.get("statements_sftp")),
         letters_zip=_letters_zip(section),
+        figures_at=_schedule_time(
+            section, "figures_at", None if run_at is None else run_at.strftime("%H:%M")
+        ),
     )
 
 

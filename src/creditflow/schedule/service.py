@@ -32,7 +32,7 @@ from creditflow.strategy.lease import RunInProgress, run_lease
 
 __all__ = ["JOBS", "Scheduler"]
 
-JOBS = ("collection", "statement", "imap", "letters", "model", "moneybird")
+JOBS = ("collection", "figures", "statement", "imap", "letters", "model", "moneybird")
 # A scheduled collection run waits this long for a manual `creditflow run` under way.
 RUN_WAIT_SECONDS = 600.0
 
@@ -71,6 +71,7 @@ class Scheduler:
         """Run every job that is due now, in a fixed order."""
         for job in (
             self._collection,
+            self._figures,
             self._statements,
             self._statements_sftp,
             self._imap,
@@ -107,6 +108,18 @@ class Scheduler:
             )
 
         self._daily("collection", at, run)
+
+    def _figures(self) -> None:
+        """Store the figures at the month-ends and the day, after the collection run."""
+        at = self.schedule.figures_at
+        if at is None:
+            return
+        from creditflow.analytics.stored import store_figures
+
+        def store(day: date, now: datetime) -> str:
+            return store_figures(self.engine, day, now=self.clock()).line()
+
+        self._daily("figures", at, store)
 
     def _letters(self) -> None:
         at = self.schedule.letters_at

@@ -10,10 +10,12 @@ each with its numbers in a table. GET /workbench/dashboard/report.pdf is the sam
 from __future__ import annotations
 
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -49,6 +51,12 @@ def parse_day(text: str, today: date) -> date:
     return day
 
 
+def _zone(request: Request) -> ZoneInfo:
+    """The organisation's zone ([schedule] timezone), else UTC, to show a moment in."""
+    schedule = request.app.state.settings.schedule
+    return schedule.zone if schedule is not None else ZoneInfo("UTC")
+
+
 def _prices(request: Request) -> ChannelPrices:
     return channel_prices(dict(request.app.state.settings.analytics.prices))
 
@@ -74,6 +82,34 @@ def linked_bars(text: str, width: int, height: int, links: list[str], names: lis
     return text[: text.rindex("</svg>")] + areas + "</svg>"
 
 
+def freshness(found: dashboard.History, zone: ZoneInfo, _: Callable[[str], str]) -> list[str]:
+    """How fresh the month-end figures and the past forecast are, in sentences."""
+
+    def moment(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    ends = len(found.points) - 1
+    lines = []
+    if found.checked_at:
+        lines.append(_("Month-end figures stored by the worker, last checked against the ledger "
+                       "{when}.").format(when=moment(min(found.checked_at.values()))))  # fmt: skip
+    missing = len([d for d in found.computed if d != found.points[-1].day])
+    if missing == ends:
+        lines.append(_("No month-end figures stored yet: computed for this view (the worker's "
+                       "figures job stores them)."))  # fmt: skip
+    elif missing:
+        lines.append(_("{count} of the {months} month-ends were not stored: computed for this "
+                       "view.").format(count=missing, months=ends))  # fmt: skip
+    made = found.forecast_made.isoformat()
+    if found.forecast_stored_at is None:
+        lines.append(_("The forecast of {day} was not stored that day: reconstructed for this "
+                       "view.").format(day=made))  # fmt: skip
+    else:
+        lines.append(_("The forecast of {day} as stored {when}.").format(
+            day=made, when=moment(found.forecast_stored_at)))  # fmt: skip
+    return lines
+
+
 @router.get("/dashboard")
 def show_dashboard(request: Request, as_of: str = "") -> Response:
     """The figures at a date, per currency, with charts and drill-down links."""
@@ -90,11 +126,12 @@ def show_dashboard(request: Request, as_of: str = "") -> Response:
     engine, prices = request.app.state.engine, _prices(request)
     started = time.perf_counter()
     report = dashboard.report_at(engine, day, prices)
+    found = dashboard.history(engine, day, report)
     parts = dashboard_parts(
         report,
-        dashboard.trend(engine, day),
+        found.points,
         dashboard.collected_per_month(engine, day),
-        dashboard.forecast_vs_realised(engine, day),
+        dashboard.forecast_vs_realised(engine, day, report),
         _,
     )
     shown: list[dict[str, Any]] = []
@@ -115,7 +152,7 @@ def show_dashboard(request: Request, as_of: str = "") -> Response:
     return render(
         request, "dashboard.html", parts=shown, as_of=day.isoformat(), error=None,
         report=report, seconds=round(time.perf_counter() - started, 2),
-        cache_minutes=int(dashboard.CACHE_SECONDS // 60),
+        cache_minutes=int(dashboard.CACHE_SECONDS // 60), freshness=freshness(found, _zone(request), _),
     )  # fmt: skip
 
 

@@ -10,6 +10,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Berekend in {seconds} s; de cijfers worden {minutes} minuten bewaard, dus ze "
         "zijn hoogstens zo oud."
     },
+    "Month-end figures stored by the worker, last checked against the ledger {when}.": {
+        "nl": "Maandeindcijfers opgeslagen door de worker, laatst vergeleken met de "
+        "administratie op {when}."
+    },
+    "No month-end figures stored yet: computed for this view (the worker's figures job "
+    "stores them).": {
+        "nl": "Nog geen maandeindcijfers opgeslagen: berekend voor deze weergave (de "
+        "cijferstaak van de worker slaat ze op)."
+    },
+    "{count} of the {months} month-ends were not stored: computed for this view.": {
+        "nl": "{count} van de {months} maandeinden waren niet opgeslagen: berekend voor deze "
+        "weergave."
+    },
+    "The forecast of {day} was not stored that day: reconstructed for this view.": {
+        "nl": "De prognose van {day} is die dag niet opgeslagen: voor deze weergave "
+        "opnieuw opgebouwd."
+    },
+    "The forecast of {day} as stored {when}.": {
+        "nl": "De prognose van {day} zoals opgeslagen op {when}."
+    },
     "No invoices issued on or before this date.": {
         "nl": "Geen facturen uitgegeven op of voor deze datum."
     },
