@@ -109,6 +109,11 @@ def test_two_strategies_side_by_side_on_a_copy_the_same_seed_gives_the_same_resu
     assert default["contacts"].get("sms", 0) > 0
     assert no_sms["contacts"].get("sms", 0) == 0
     assert default["cost"] != no_sms["cost"]
+    assert default["failed"] == {} and no_sms["failed"] == {}  # the creditor is set up
+    kinds = {k["kind"]: k for k in result["calibration"]}
+    assert sum(k["debtors"] for k in kinds.values()) > 0
+    for kind in kinds.values():
+        assert sum(kind["payer_types"].values()) == pytest.approx(1, abs=1e-3)
     again = ledger(*args, "--seed", "4", "--json")
     assert json.loads(again.stdout) == result, "same seed, same result"
     assert _ledger_rows(database_url) == before, "the real ledger is not touched"
@@ -136,6 +141,8 @@ def test_the_side_by_side_table_fits_80_columns_and_a_bad_file_names_its_line(le
     assert "Traceback" not in shown.stdout + shown.stderr
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
     assert "collected" in shown.stdout and "Nothing was sent" in shown.stdout
+    assert "Debtors calibrated on their invoices up to" in shown.stdout
+    assert "could not be sent" not in shown.stdout
     (tmp_path / "bad.yaml").write_text("segments:\n  - name: x\nstrategies: {}\n")
     refused = ledger("simulate", "strategy", "bad.yaml")
     assert refused.returncode == 1

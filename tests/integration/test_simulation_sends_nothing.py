@@ -42,3 +42,20 @@ def test_thirty_days_of_contacts_are_counted_and_nothing_is_written(
     assert not settings.outbox_dir.exists() or not any(settings.outbox_dir.rglob("*.*"))
     with engine.connect() as conn:  # the ledger itself was not touched
         assert conn.execute(text("SELECT COUNT(*) FROM action")).scalar_one() == 0
+
+
+def test_without_the_creditors_iban_the_simulation_says_every_message_would_fail_and_why(
+    engine: Engine, settings: Settings, tmp_path: Path
+):
+    without_iban = replace(settings, organisation=replace(sample_organisation(), iban=None))
+    files = generate_company(40, as_of=START, seed=3).write_csv(tmp_path / "ledger")
+    assert import_customers(engine, files["customers"], without_iban).rejected == 0
+    assert import_invoices(engine, files["invoices"], without_iban).rejected == 0
+    (outcome,) = simulate_strategies(
+        engine, without_iban, [("default.yaml", default_strategy_text())],
+        days=10, seed=4, start=START,
+    )  # fmt: skip
+    assert outcome.failed, "failed messages were not reported"
+    assert all("iban is not set" in reason for reason in outcome.failed)
+    assert sum(outcome.failed.values()) > 0
+    assert outcome.as_json()["failed"] == outcome.failed

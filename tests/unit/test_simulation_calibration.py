@@ -101,3 +101,28 @@ def test_the_draw_is_the_same_for_a_seed_and_only_knows_the_five_types():
     assert set(first["payer_type"]) <= set(PAYER_TYPES)
     share = (first["payer_type"] == "punctual").mean()
     assert share == pytest.approx(CONSUMER_PAYER_MIX[0], abs=0.08)
+
+
+def test_the_printed_calibration_counts_debtors_with_history_and_averages_the_mix():
+    from creditflow.simulation.calibration import calibration_summary
+    from creditflow.simulation.schema import BUSINESS_PAYER_MIX
+
+    customers = pl.DataFrame(
+        {"customer_id": ["C1", "C2", "B1"], "kind": ["consumer", "consumer", "business"]}
+    )
+    invoices = pl.DataFrame(
+        _invoices("C1", [0, 0, 0, 0]) + _invoices("C2", [None, None]),
+        schema={"customer_id": pl.Utf8, "due_date": pl.Date, "paid_on": pl.Date,
+                "disputed": pl.Int64},
+    )  # fmt: skip
+    weights = payer_type_weights(customers, invoices, AS_OF)
+    summary = {r["kind"]: r for r in calibration_summary(weights).iter_rows(named=True)}
+    consumer, business = summary["consumer"], summary["business"]
+    assert (consumer["debtors"], consumer["with_history"], consumer["invoices_judged"]) == (2, 2, 6)
+    assert (business["debtors"], business["with_history"], business["invoices_judged"]) == (1, 0, 0)
+    for i, payer_type in enumerate(PAYER_TYPES):  # no history: the shipped mix of its kind
+        assert business[payer_type] == pytest.approx(BUSINESS_PAYER_MIX[i])
+    mean_of_two = {t: w.mean() for t, w in weights.filter(pl.col("kind") == "consumer")
+                   .select(PAYER_TYPES).to_dict().items()}  # fmt: skip
+    assert consumer["punctual"] == pytest.approx(mean_of_two["punctual"])
+    assert consumer["punctual"] > 0.45 and consumer["ghost"] > 0.3  # C1 punctual, C2 open

@@ -24,7 +24,13 @@ import polars as pl
 
 from creditflow.simulation.schema import BUSINESS_PAYER_MIX, CONSUMER_PAYER_MIX, PAYER_TYPES
 
-__all__ = ["CATEGORIES", "PAYMENT_HABITS", "payer_type_weights", "payer_types"]
+__all__ = [
+    "CATEGORIES",
+    "PAYMENT_HABITS",
+    "calibration_summary",
+    "payer_type_weights",
+    "payer_types",
+]
 
 MILD_DAYS = 14
 CATEGORIES = ("on_time", "late_short", "late_long", "open_overdue", "disputed")
@@ -84,8 +90,24 @@ def payer_type_weights(
     log_posterior -= log_posterior.max(axis=1, keepdims=True)
     posterior = np.exp(log_posterior)
     posterior /= posterior.sum(axis=1, keepdims=True)
-    return frame.select("customer_id", "kind").with_columns(
-        *(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES))
+    return frame.select(
+        "customer_id", "kind", pl.sum_horizontal(CATEGORIES).cast(pl.Int64).alias("judged")
+    ).with_columns(*(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES)))
+
+
+def calibration_summary(weights: pl.DataFrame) -> pl.DataFrame:
+    """Per kind of customer: debtors, those with judged invoices, and the expected share
+    of each payer type (the mean of the posteriors, so the same for every seed)."""
+    return (
+        weights.group_by("kind")
+        .agg(
+            pl.len().alias("debtors"),
+            (pl.col("judged") > 0).sum().alias("with_history"),
+            pl.col("judged").sum().alias("invoices_judged"),
+            *(pl.col(t).mean().alias(t) for t in PAYER_TYPES),
+        )
+        .with_columns(pl.col("debtors", "with_history", "invoices_judged").cast(pl.Int64))
+        .sort("kind")
     )
 
 

@@ -98,8 +98,15 @@ def strategy_command(
     db: DbOption = None,
 ) -> None:
     """Run strategies on a private copy of the ledger with simulated debtors; nothing is sent."""
+    from creditflow.simulation.calibration import calibration_summary
     from creditflow.simulation.ranges import seed_list, simulate_over_seeds
-    from creditflow.simulation.report import show_outcomes, show_ranges
+    from creditflow.simulation.report import (
+        calibration_json,
+        show_calibration,
+        show_outcomes,
+        show_ranges,
+    )
+    from creditflow.simulation.simulator import calibrate
     from creditflow.strategy.schema import StrategyError
 
     files = [file, *([vs] if vs else [])]
@@ -126,6 +133,7 @@ def strategy_command(
         for line in exc.lines():
             print(line, file=sys.stderr)
         raise typer.Exit(1) from exc
+    calibration = calibration_summary(calibrate(engine, first_day))
     if as_json:
         typer.echo(
             json.dumps(
@@ -135,11 +143,13 @@ def strategy_command(
                     "seeds": runs,
                     "start": first_day.isoformat(),
                     "strategies": [r.as_json() for r in ranges],
+                    "calibration": calibration_json(calibration),
                 },
                 ensure_ascii=False,
             )
         )
         return
+    show_calibration(console(), calibration, first_day)
     if len(runs) == 1:
         show_outcomes(console(), [r.mean for r in ranges], first_day)
     else:

@@ -128,6 +128,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         disputes=_whole(disputes.mean),
         opt_outs=_whole(opt_outs.mean),
         open_at_end=_cents(spreads["open_at_end"]),
+        failed={reason: _whole(s.mean) for reason, s in _keyed([r.failed for r in runs]).items()},
     )
     return OutcomeRange(
         mean=mean,

@@ -7,14 +7,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.table import Column, Table
 
 from creditflow.money import Money
 from creditflow.simulation.ranges import OutcomeRange, figure_rows
+from creditflow.simulation.schema import PAYER_TYPES
 from creditflow.simulation.simulator import StrategyOutcome
 
-__all__ = ["show_outcomes", "show_ranges"]
+__all__ = [
+    "calibration_json",
+    "show_calibration",
+    "show_failures",
+    "show_outcomes",
+    "show_ranges",
+]
 
 
 def _amounts(amounts: dict[str, Decimal]) -> str:
@@ -63,6 +71,7 @@ def show_outcomes(console: Console, outcomes: Sequence[StrategyOutcome], start: 
         "sandbox channels and simulated debtors.",
         style="dim",
     )
+    show_failures(console, outcomes)
 
 
 def show_ranges(console: Console, ranges: Sequence[OutcomeRange], start: date) -> None:
@@ -96,3 +105,60 @@ def show_ranges(console: Console, ranges: Sequence[OutcomeRange], start: date) -
         "sandbox channels and simulated debtors. --seed N alone gives one exact seed.",
         style="dim",
     )
+    show_failures(console, [r.mean for r in ranges])
+
+
+def show_calibration(console: Console, summary: pl.DataFrame, start: date) -> None:
+    """Print who the simulated debtors are: per kind, how many and the payer type mix."""
+    kinds = summary.rows(named=True)
+    table = Table(
+        Column("", no_wrap=True),
+        *(Column(str(k["kind"]), justify="right") for k in kinds),
+    )
+    console.print(
+        f"Debtors calibrated on their invoices up to {start}:", markup=False, highlight=False
+    )
+    table.add_row("debtors", *(f"{k['debtors']:,}" for k in kinds))
+    table.add_row("with history", *(f"{k['with_history']:,}" for k in kinds))
+    for payer_type in PAYER_TYPES:
+        table.add_row(payer_type, *(f"{k[payer_type]:.0%}" for k in kinds))
+    console.print(table)
+    console.print(
+        "With history: debtors with paid or overdue invoices to learn from; the others "
+        "get the shipped mix of their kind.\n",
+        style="dim",
+        markup=False,
+        highlight=False,
+    )
+
+
+def calibration_json(summary: pl.DataFrame) -> list[dict[str, object]]:
+    """The calibration per kind for `--json`: counts and each payer type's share."""
+    return [
+        {
+            "kind": row["kind"],
+            "debtors": row["debtors"],
+            "with_history": row["with_history"],
+            "invoices_judged": row["invoices_judged"],
+            "payer_types": {t: round(float(row[t]), 4) for t in PAYER_TYPES},
+        }
+        for row in summary.iter_rows(named=True)
+    ]
+
+
+def show_failures(console: Console, outcomes: Sequence[StrategyOutcome]) -> None:
+    """Warn about messages that could not be sent: live, they would fail the same way."""
+    for outcome in outcomes:
+        if not outcome.failed:
+            continue
+        total = sum(outcome.failed.values())
+        console.print(
+            f"{Path(outcome.file).name}: {total} messages could not be sent in the "
+            "simulation and would fail the same way live:",
+            style="bold red",
+            markup=False,
+            highlight=False,
+        )
+        worst = sorted(outcome.failed.items(), key=lambda item: (-item[1], item[0]))
+        for reason, count in worst[:5]:
+            console.print(f"  {count} x {reason}", markup=False, highlight=False)

@@ -38,7 +38,7 @@ from creditflow.simulation.days import (
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.store import read_frame
 
-__all__ = ["CONTACT_PRICES", "StrategyOutcome", "dso_at", "simulate_strategies"]
+__all__ = ["CONTACT_PRICES", "StrategyOutcome", "calibrate", "dso_at", "simulate_strategies"]
 
 SOURCE = "simulation"
 # List prices per contact in euros, to compare strategies on cost; adjust to your
@@ -70,6 +70,7 @@ class StrategyOutcome:
     disputes: int
     opt_outs: int
     open_at_end: dict[str, Decimal] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)  # why messages failed, and how often
 
     def as_json(self) -> dict[str, Any]:
         """The contract shape of DESIGN 4.8 (amounts as text), plus weekly figures."""
@@ -83,6 +84,7 @@ class StrategyOutcome:
             "disputes": self.disputes,
             "opt_outs": self.opt_outs,
             "open_at_end": {c: f"{a:.2f}" for c, a in self.open_at_end.items()},
+            "failed": dict(self.failed),
             "collected_per_week": [
                 {c: f"{a:.2f}" for c, a in week.items()} for week in self.weekly
             ],
@@ -132,6 +134,11 @@ def simulate_strategies(
 
 
 def _payer_types(source: Engine, start: date, seed: int) -> pl.DataFrame:
+    return payer_types(calibrate(source, start), seed)
+
+
+def calibrate(source: Engine, start: date) -> pl.DataFrame:
+    """Each customer's payer type weights from their invoices as known at `start`."""
     with source.connect() as conn:
         customers = read_frame(
             conn,
@@ -151,7 +158,7 @@ def _payer_types(source: Engine, start: date, seed: int) -> pl.DataFrame:
     invoices = invoices.with_columns(  # what was paid after the start is not known yet
         pl.when(pl.col("paid_on") > pl.lit(start)).then(None).otherwise(pl.col("paid_on"))
     )
-    return payer_types(payer_type_weights(customers, invoices, start), seed)
+    return payer_type_weights(customers, invoices, start)
 
 
 def _simulation_settings(settings: Settings, copy: Engine, outbox: Path) -> Settings:
@@ -253,6 +260,13 @@ def _outcome(
         opt_outs = conn.execute(
             text("SELECT COUNT(*) FROM consent WHERE NOT granted AND source = :reply"), window
         ).scalar_one()
+        failed = conn.execute(
+            text(
+                "SELECT error, COUNT(*) FROM action WHERE status = 'failed' "
+                "AND decided_on BETWEEN :start AND :end GROUP BY error ORDER BY 2 DESC, 1"
+            ),
+            window,
+        ).fetchall()
         open_end = conn.execute(
             text(
                 "SELECT currency, SUM(open_minor) FROM invoice WHERE open_minor > 0 "
@@ -294,6 +308,7 @@ def _outcome(
         disputes=int(disputes),
         opt_outs=int(opt_outs),
         open_at_end=open_at_end,
+        failed={str(reason or "unknown"): int(n) for reason, n in failed},
     )
 
 
