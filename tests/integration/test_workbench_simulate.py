@@ -211,3 +211,15 @@ def test_the_challenger_text_replaces_an_earlier_challenger_block():
     made = challenger_text(earlier, 9, Decimal("0.2"), "trial")
     assert made.count("challenger:") == 1 and "version: 9" in made and "version: 3" not in made
     assert made.startswith(SMS_FIRST.rstrip())
+
+
+def test_messages_that_could_not_be_sent_are_listed_with_their_reason(ledger, settings):
+    bare = replace(settings, organisation=replace(settings.organisation, iban=""))
+    client, csrf = signed_in(ledger, bare)
+    page = run_simulation(client, csrf, draft_id(ledger), days=14)
+    block = re.search(
+        r'<div class="error" role="alert" id="simulation-failed-1">(.*?)</div>', page, re.S
+    )
+    assert block, "the failed messages are not shown"
+    assert "would fail the same way live" in block.group(1)
+    assert "iban is not set" in block.group(1)

@@ -183,7 +183,7 @@ def _result(request: Request, job: SimulationJob, status: int = 200, problem: st
     charts = _charts(job, names, lang) if job.state == "done" else []
     page = render(
         request, "strategy_simulation.html", status=status, job=job, rows=rows, charts=charts,
-        problem=problem,
+        problem=problem, names=names,
     )  # fmt: skip
     if job.state == "running":
         page.headers["Refresh"] = "2"  # no script: the browser asks again in two seconds

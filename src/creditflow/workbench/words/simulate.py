@@ -13,6 +13,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "dus de gesimuleerde berichten mislukken en niemand wordt benaderd. Stel het eerst "
         "in in creditflow.toml."
     },
+    "{name}: {count} messages could not be sent in the simulation and would fail the same way live:": {
+        "nl": "{name}: {count} berichten konden in de simulatie niet worden verstuurd en "
+        "zouden live op dezelfde manier mislukken:"
+    },
     "Version to try": {"nl": "Te proberen versie"},
     "Days": {"nl": "Dagen"},
     "Seeds": {"nl": "Seeds"},
