@@ -1,5 +1,5 @@
-"""A simulation counts the messages it would send, letters too, and keeps none of them
-(a collector's call task is still written to the copy's task folder)."""
+"""A simulation counts the messages and call tasks it would send, letters too, and keeps
+none of them: no message file, no letter PDF, no collector's preparation sheet."""
 
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ def test_thirty_days_of_contacts_are_counted_and_nothing_is_written(
     )  # fmt: skip
     assert outcome.contacts.get("letter", 0) > 0, outcome.contacts
     assert outcome.contacts.get("email", 0) > 0, outcome.contacts
+    assert outcome.contacts.get("call", 0) > 0, outcome.contacts
     messages = [p for p in workdir.rglob("*.*") if p.suffix in (".eml", ".pdf", ".json")]
-    written = [p for p in messages if p.parent.name in CHANNELS]
+    written = [p for p in messages if p.parent.name in (*CHANNELS, "tasks")]
     assert written == [], f"the simulation wrote {written[:3]}"
     assert not settings.outbox_dir.exists() or not any(settings.outbox_dir.rglob("*.*"))
     with engine.connect() as conn:  # the ledger itself was not touched

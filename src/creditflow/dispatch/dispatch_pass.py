@@ -40,7 +40,7 @@ class DispatchPass:
     secret: str
     short_base: str
     lifetimes: Mapping[str, timedelta]
-    typeset_letters: bool = True
+    make_documents: bool = True
     _creditor: Creditor | None = None
 
     def creditor(self) -> Creditor:
@@ -72,7 +72,7 @@ def new_pass(
     policy: DispatchPolicy,
     clock: Callable[[], datetime],
     *,
-    typeset_letters: bool = True,
+    make_documents: bool = True,
 ) -> DispatchPass:
     """What every batch of a pass shares: the link secret and short-link settings too."""
     return DispatchPass(
@@ -84,7 +84,7 @@ def new_pass(
         ensure_link_secret(engine, settings),
         short_base_url(settings),
         link_lifetimes(settings),
-        typeset_letters,
+        make_documents,
     )
 
 

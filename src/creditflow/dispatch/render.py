@@ -215,11 +215,11 @@ def render_action(
     *,
     settings: Settings,
     to: str,
-    typeset_letters: bool = True,
+    make_documents: bool = True,
 ) -> RenderedAction:
     """Render the action for its channel into an OutboundMessage (PDF for letters).
 
-    `typeset_letters=False` (the strategy simulator) leaves out the letter's PDF: its
+    `make_documents=False` (the strategy simulator) leaves out the letter's PDF: its
     text is rendered and checked all the same.
     """
     channel = action.channel
@@ -232,7 +232,7 @@ def render_action(
     pdf: bytes | None = None
     callback: str | None = None
     if channel == "letter":
-        if typeset_letters:
+        if make_documents:
             pdf = render_letter_pdf(ctx, rendered)
             attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
     elif channel == "email":
@@ -241,7 +241,7 @@ def render_action(
         mailbox = settings.organisation.email or settings.organisation.sender_email
         if mailbox:
             metadata["unsubscribe_mailto"] = f"mailto:{mailbox}?subject=unsubscribe"
-        if template == "fourteen_day_letter" and typeset_letters:
+        if template == "fourteen_day_letter" and make_documents:
             pdf = render_letter_pdf(ctx, rendered)
             attachments.append(Attachment(f"letter-{action.action_id}.pdf", "application/pdf", pdf))
     elif channel in ("sms", "whatsapp", "voice"):

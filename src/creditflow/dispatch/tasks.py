@@ -149,17 +149,31 @@ def preparation_sheet(
 
 
 def send_task(
-    session: Session, action: Action, customer: Customer, outbox_dir: Path, now: datetime
-) -> Path:
-    """Put the task in the collectors' work queue: sheet in the payload and a JSON file."""
-    sheet = preparation_sheet(session, action, customer, now)
-    folder = Path(outbox_dir) / "tasks"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{safe_file_stem(action.action_id)}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sheet, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
-    action.payload = {**(action.payload or {}), "sheet": sheet, "sheet_path": str(path)}
+    session: Session,
+    action: Action,
+    customer: Customer,
+    outbox_dir: Path,
+    now: datetime,
+    *,
+    sheet: bool = True,
+) -> Path | None:
+    """Put the task in the collectors' work queue: sheet in the payload and a JSON file.
+
+    `sheet=False` (the strategy simulator, where no collector will call) queues the
+    task without its preparation sheet and writes no file.
+    """
+    path: Path | None = None
+    items = ""
+    if sheet:
+        prepared = preparation_sheet(session, action, customer, now)
+        folder = Path(outbox_dir) / "tasks"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{safe_file_stem(action.action_id)}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(prepared, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(path)
+        action.payload = {**(action.payload or {}), "sheet": prepared, "sheet_path": str(path)}
+        items = f" ({len(prepared['open_items'])} open items)"
     action.status = "sent"
     action.provider = "work_queue"
     action.sent_at = now
@@ -170,10 +184,9 @@ def send_task(
         session,
         action,
         "task.created",
-        f"{action.channel} task {action.step} for a collector "
-        f"({len(sheet['open_items'])} open items)",
+        f"{action.channel} task {action.step} for a collector{items}",
         now,
-        data={"sheet": str(path)},
+        data={"sheet": str(path)} if path is not None else {},
     )
     return path
 

@@ -98,13 +98,14 @@ def dispatch_due(
     adapters: Mapping[str, ChannelAdapter] | None = None,
     batch_size: int | None = None,
     stop: threading.Event | None = None,
-    typeset_letters: bool = True,
+    make_documents: bool = True,
 ) -> DispatchReport:
     """Send every action due by `until`, in batches, and report what happened.
 
     When `stop` is set (SIGTERM to the worker) the batch being sent is finished and
-    no further batch is claimed. `typeset_letters=False` (the strategy simulator only)
-    renders and checks letters without making their PDF.
+    no further batch is claimed. `make_documents=False` (the strategy simulator only)
+    makes no document a person would read: letters are rendered and checked without
+    their PDF, a collector's task gets no preparation sheet.
     """
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
@@ -119,7 +120,7 @@ def dispatch_due(
     try:
         batch = new_pass(
             engine, settings, channel_adapters, worker, policy, clock,
-            typeset_letters=typeset_letters,
+            make_documents=make_documents,
         )  # fmt: skip
         found = reconcile_unfinished(
             engine,
@@ -211,7 +212,10 @@ def _recheck(
         facts = load_facts(session, actions, settings.rules, now=batch.clock())
         for action in actions:
             now = batch.clock()
-            if _prepare(session, settings, action, facts, now, report) is None:
+            prepared = _prepare(
+                session, settings, action, facts, now, report, sheets=batch.make_documents
+            )
+            if prepared is None:
                 continue
             customer = facts.customers[action.customer_id]
             point = facts.contact(
@@ -278,7 +282,7 @@ def _render(
             )
             rendered = render_action(
                 action, ctx, settings=settings, to=item.address,
-                typeset_letters=batch.typeset_letters,
+                make_documents=batch.make_documents,
             )  # fmt: skip
         except (MessageTemplateError, ValueError) as exc:
             unrenderable.append((action.id, f"cannot render for {action.channel}: {exc}"))
@@ -313,6 +317,8 @@ def _prepare(
     facts: BatchFacts,
     now: datetime,
     report: DispatchReport,
+    *,
+    sheets: bool = True,
 ) -> Action | None:
     """Re-check one action; do tasks and escalations; the action when a message is to go."""
     customer = facts.customers[action.customer_id]
@@ -338,7 +344,7 @@ def _prepare(
     if verdict.amount_due_minor is not None:
         action.amount_due_minor = verdict.amount_due_minor
     if action.kind == "task":
-        send_task(session, action, customer, settings.outbox_dir, now)
+        send_task(session, action, customer, settings.outbox_dir, now, sheet=sheets)
         report.tasks += 1
         return None
     if action.kind == "escalation":

@@ -56,7 +56,7 @@ def dispatch_day(engine: Engine, settings: Settings, day: date, *, kept: bool = 
         return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
     return dispatch_due(
         engine, settings, until=until, worker_id="demo", now=until,
-        adapters=counting_adapters(), typeset_letters=False,
+        adapters=counting_adapters(), make_documents=False,
     )  # fmt: skip
 
 
