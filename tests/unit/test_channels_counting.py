@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from creditflow.channels.base import CHANNELS, Attachment, OutboundMessage
+from creditflow.channels.base import CHANNELS, Attachment
 from creditflow.channels.counting import CountingAdapter, counting_adapters
 from creditflow.channels.sandbox import SandboxAdapter
+from tests.support.outbound import outbound_message
 
 PDF = b"%PDF-1.7\n% letter bytes\n"
 
 
-def message(channel: str, **overrides: object) -> OutboundMessage:
-    fields: dict[str, object] = {
-        "action_id": f"2026-03-02/C001/{channel}",
-        "customer_id": "C001",
-        "channel": channel,
-        "to": "+31612345678",
-        "text": "Er staat € 412,50 open. Betaal via https://pay.example.nl/p/1",
-        "metadata": {"template": "reminder", "language": "nl"},
-    }
-    fields.update(overrides)
-    return OutboundMessage(**fields)  # type: ignore[arg-type]
+message = outbound_message
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

@@ -9,24 +9,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from creditflow.channels.base import Attachment, OutboundMessage
+from creditflow.channels.base import Attachment
 from creditflow.channels.sandbox import PrintFolderAdapter, SandboxAdapter, sms_segments
+from tests.support.outbound import outbound_message
 
 PDF = b"%PDF-1.7\n% letter bytes\n"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def message(channel: str, **overrides: object) -> OutboundMessage:
-    fields: dict[str, object] = {
-        "action_id": f"2026-03-02/C001/{channel}",
-        "customer_id": "C001",
-        "channel": channel,
-        "to": "+31612345678",
-        "text": "Er staat € 412,50 open. Betaal via https://pay.example.nl/p/1",
-        "metadata": {"template": "reminder", "language": "nl"},
-    }
-    fields.update(overrides)
-    return OutboundMessage(**fields)  # type: ignore[arg-type]
+message = outbound_message
 
 
 def test_email_is_written_as_a_complete_eml(tmp_path):
