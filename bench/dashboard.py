@@ -6,7 +6,8 @@ and the monthly PDF, over a ledger built by bench/analytics.py.
 Prints one JSON line: cold (nothing cached or stored: the report + the 12 month-ends
 and the forecast made 8 weeks back from one wide load + collected per month), warm
 (within `CACHE_SECONDS`, everything from memory), drill-down (cold: one history load),
-and the PDF (warm). With `--stored`: the time to fill the store (`store_figures` on the
+the drill-down from the previous month's collected bar (one query) and from the channel
+bars (cold: one history load), and the PDF (warm). With `--stored`: the time to fill the store (`store_figures` on the
 date 8 weeks back and on the date), to check it again (nothing changed), and the first
 view again with the month-ends and the forecast read from the store.
 """
@@ -137,6 +138,14 @@ def main() -> None:
         t0 = time.perf_counter()
         customers = len(dashboard.customers_in(engine, day, "EUR", "31-60"))
         drill = time.perf_counter() - t0
+        month = (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        t0 = time.perf_counter()
+        paid = len(dashboard.customers_paid_in(engine, day, "EUR", month))
+        paid_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        behind = dashboard.channel_customers(engine, day)  # cold: one history load
+        not_contacted = len(dashboard.customers_contacted(engine, day, "EUR", "not contacted"))
+        contacted_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         pdf = build_pdf(engine, day)
         pdf_s = time.perf_counter() - t0
@@ -147,7 +156,10 @@ def main() -> None:
             **counts, "build_s": round(built, 2), "dashboard_cold_s": round(cold, 2),
             "dashboard_warm_s": round(warm, 3),
             "cold_parts": cold_parts, "drill_down_cold_s": round(drill, 2),
-            "drill_down_customers": customers, "pdf_warm_s": round(pdf_s, 2),
+            "drill_down_customers": customers, "drill_down_paid_s": round(paid_s, 2),
+            "drill_down_paid_customers": paid, "drill_down_channels_cold_s": round(contacted_s, 2),
+            "drill_down_not_contacted_customers": not_contacted,
+            "drill_down_channel_rows": behind.height, "pdf_warm_s": round(pdf_s, 2),
             "pdf_bytes": len(pdf), "svg_chars": drawn, "peak_rss_mb": _peak_rss_mb(),
             "database": engine.dialect.name, **stored_figures,
             "load_average": [round(x, 1) for x in os.getloadavg()],

@@ -3,7 +3,8 @@
 On a fresh database with the small ledger of docs/analytics.md (worked out by hand):
 headless Chromium at 1280 and at 390 px opens the dashboard for 2026-03-10, sees the
 headline figures and the charts, nothing scrolls sideways, and a click on the 31-60
-days aging bar opens the customer list with exactly the customer behind it.
+days aging bar (at 390 px) or on the March bar of collected per month (at 1280 px)
+opens the customer list with exactly the customers behind it.
 Screenshots go to test-artifacts/dashboard/.
 """
 
@@ -30,7 +31,7 @@ def _fits(page, width: int, what: str) -> None:
     assert scroll <= width, f"{what} is {scroll} px wide at {width} px"
 
 
-def test_a_manager_reads_the_dashboard_at_1280_and_390_px_and_drills_down_from_an_aging_bar(
+def test_a_manager_reads_the_dashboard_at_1280_and_390_px_and_drills_down_from_the_bars(
     database_url, tmp_path
 ):
     if not CHROMIUM.exists():
@@ -67,6 +68,14 @@ def test_a_manager_reads_the_dashboard_at_1280_and_390_px_and_drills_down_from_a
             assert box is not None and box["width"] <= width
             _fits(page, width, "the dashboard")
             page.screenshot(path=ARTIFACTS / f"dashboard-{width}.png", full_page=True)
+            if width == 1280:  # March up to the 10th: P3 of Bakkerij Brood only
+                page.get_by_role("link", name="2026-03: 250.00").first.click()
+                page.wait_for_url("**/workbench/customers?paid=2026-03&currency=EUR*")
+                listed = page.inner_text("main")
+                assert "Bakkerij Brood" in listed
+                assert "Jan de Vries" not in listed and "Acme Inc" not in listed
+                assert "Only the customers who paid in 2026-03 (EUR)" in listed
+                page.screenshot(path=ARTIFACTS / "drill-down-paid-1280.png", full_page=True)
             if width == 390:
                 page.get_by_role("link", name="31-60 days: 150.00").first.click()
                 page.wait_for_url("**/workbench/customers?aging=31-60*")

@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
-from creditflow.analytics import core, service, stored
+from creditflow.analytics import core, effect, service, stored
 from creditflow.analytics.effect import ChannelPrices
 from creditflow.analytics.forecast_load import cash_forecast_at
 from creditflow.store import read_frame
@@ -149,6 +149,17 @@ def trend(engine: Engine, as_of: date, report: service.Report | None = None) -> 
     return history(engine, as_of, report).points
 
 
+_RECEIVED = "paid_at >= :first AND paid_at < :end AND (reversed_at IS NULL OR reversed_at >= :end)"
+"""The payments collected per month counts: paid from `first` before `end`, not reversed by it."""
+
+
+def _paid_month(conn: Connection) -> str:
+    """SQL for a payment's calendar month (UTC) as YYYY-MM."""
+    if conn.dialect.name == "postgresql":
+        return "to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return "substr(paid_at, 1, 7)"
+
+
 def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl.DataFrame:
     """Payments received per currency and calendar month, the last `months` months up to
     `as_of` (the current month up to `as_of`), leaving out those reversed by `as_of`."""
@@ -157,14 +168,10 @@ def collected_per_month(engine: Engine, as_of: date, months: int = MONTHS) -> pl
         first = month_ends(as_of, months)[0] + timedelta(days=1)
         end = (as_of + timedelta(days=1)).isoformat()
         with engine.connect() as conn:
-            month = "substr(paid_at, 1, 7)"
-            if conn.dialect.name == "postgresql":
-                month = "to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM')"
             rows = read_frame(
                 conn,
-                f"SELECT currency, {month}, SUM(amount_minor), COUNT(*) FROM payment "  # noqa: S608
-                f"WHERE paid_at >= :first AND paid_at < :end "
-                f"AND (reversed_at IS NULL OR reversed_at >= :end) GROUP BY 1, 2",
+                f"SELECT currency, {_paid_month(conn)}, SUM(amount_minor), COUNT(*) "  # noqa: S608
+                f"FROM payment WHERE {_RECEIVED} GROUP BY 1, 2",
                 {"currency": pl.Utf8, "month": pl.Utf8, "collected_minor": pl.Int64,
                  "payments": pl.Int64},
                 {"first": first.isoformat(), "end": end},
@@ -258,3 +265,42 @@ def customers_in(engine: Engine, day: date, currency: str, which: str) -> list[i
     elif which != "open":
         frame = frame.filter(pl.col("bucket") == which)
     return sorted(int(pk) for pk in frame.get_column("customer_pk").unique())
+
+
+def customers_paid_in(engine: Engine, day: date, currency: str, month: str) -> list[int]:
+    """The customers behind the collected-per-month bar of `month` (YYYY-MM) at `day`:
+    payments in `currency` dated in that month up to `day`, not reversed by `day`."""
+    first = date.fromisoformat(month + "-01")
+    if first > day:
+        raise ValueError("paid: the month is after the date")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                f"SELECT DISTINCT customer_id FROM payment WHERE {_RECEIVED} "  # noqa: S608
+                f"AND currency = :currency AND {_paid_month(conn)} = :month "
+                "AND customer_id IS NOT NULL"
+            ),
+            {"first": first.isoformat(), "end": (day + timedelta(days=1)).isoformat(),
+             "currency": currency, "month": month},
+        )  # fmt: skip
+        return sorted(int(pk) for (pk,) in rows)
+
+
+def channel_customers(engine: Engine, day: date) -> pl.DataFrame:
+    """The customers behind the channel effectiveness bars at `day` (`effect.customers_behind`
+    over the frames the report reads)."""
+
+    def compute() -> pl.DataFrame:
+        with engine.connect() as conn:
+            history = service.load_history(conn, day)
+        return effect.customers_behind(history.contacts, history.invoices, day)
+
+    return _cached(engine, "contacted", day, compute)  # type: ignore[no-any-return]
+
+
+def customers_contacted(engine: Engine, day: date, currency: str, channel: str) -> list[int]:
+    """The customers behind a channel's bar (`effect.BASELINE`: the not-contacted one)."""
+    frame = channel_customers(engine, day).filter(
+        (pl.col("currency") == currency) & (pl.col("channel") == channel)
+    )
+    return [int(pk) for pk in frame.get_column("customer_pk")]

@@ -1,8 +1,9 @@
 """The dashboard's charts and their tables, per currency: one builder for the page and the PDF.
 
 Each `Chart` has a reportlab drawing (`creditflow.charts`), the same numbers as a
-table (columns and rows of text, for screen readers and for the PDF), and, for the
-aging bars, the drill-down set of each row. Amounts in the tables are exact (Money
+table (columns and rows of text, for screen readers and for the PDF), and, where
+customers stand behind a bar (aging, collected per month, channels), the drill-down
+set of each row as a (parameter, value) of the customer list. Amounts in the tables are exact (Money
 text); the drawing uses them as plain numbers only to place the bars.
 """
 
@@ -33,7 +34,7 @@ class Chart:
     drawing: Drawing
     columns: list[str]
     rows: list[list[str]]
-    links: list[str | None] = field(default_factory=list)  # drill-down set of each row
+    links: list[tuple[str, str]] = field(default_factory=list)  # drill-down set of each row
 
 
 @dataclass
@@ -84,7 +85,7 @@ def aging_chart(fig: CurrencyFigures, _: Translate) -> Chart:
         [_("Days past due"), _("Open")],
         [[label, str(from_minor(fig.aging_minor[b], cur))] for label, b in
          zip(labels, AGING_BUCKETS, strict=True)],
-        list(AGING_BUCKETS),
+        [("aging", b) for b in AGING_BUCKETS],
     )  # fmt: skip
 
 
@@ -118,7 +119,8 @@ def collected_chart(collected: pl.DataFrame, currency: str, _: Translate) -> Cha
     drawing = bar_chart(title, months, {currency: [_number(m, currency) for m in minors]})
     table = [[m, str(from_minor(x, currency)), str(n)] for m, x, n in
              rows.select("month", "collected_minor", "payments").iter_rows()]  # fmt: skip
-    return Chart("collected", title, drawing, [_("Month"), _("Collected"), _("Payments")], table)
+    return Chart("collected", title, drawing, [_("Month"), _("Collected"), _("Payments")], table,
+                 [("paid", m) for m in months])  # fmt: skip
 
 
 def channel_chart(report: Report, currency: str, _: Translate) -> Chart | None:
@@ -132,12 +134,13 @@ def channel_chart(report: Report, currency: str, _: Translate) -> Chart | None:
     if report.engagement is not None:
         for r in report.engagement.filter(pl.col("currency") == currency).iter_rows(named=True):
             engaged[r["channel"]] = (r["clicked"], r["replied"])
-    labels, paid, clicked, replied, rows = [], [], [], [], []
+    labels, paid, clicked, replied, rows, links = [], [], [], [], [], []
     for r in eff.iter_rows(named=True):
         name = _(r["value"]) if r["dimension"] == "baseline" else r["value"]
         n = r["contacts"]
         c, rep = engaged.get(r["value"], (0, 0)) if r["dimension"] == "channel" else (0, 0)
         labels.append(name)
+        links.append(("contacted", "none" if r["dimension"] == "baseline" else r["value"]))
         paid.append(r["paid_14_percent"])
         clicked.append(round(c * 100 / n, 1) if n else 0.0)
         replied.append(round(rep * 100 / n, 1) if n else 0.0)
@@ -152,7 +155,7 @@ def channel_chart(report: Report, currency: str, _: Translate) -> Chart | None:
                                         _("Clicked %"): clicked, _("Replied %"): replied})  # fmt: skip
     columns = [_("Channel"), _("Contacts"), _("Paid in 7 days"), _("Paid in 14 days"),
                _("Collected per 100 contacts"), _("Clicked"), _("Replied")]  # fmt: skip
-    return Chart("channels", title, drawing, columns, rows)
+    return Chart("channels", title, drawing, columns, rows, links)
 
 
 def forecast_chart(made: date, table: pl.DataFrame, currency: str, _: Translate) -> Chart:

@@ -86,6 +86,40 @@ def channel_prices(section: dict[str, Any] | None) -> ChannelPrices:
     return ChannelPrices(prices)
 
 
+def effect_window(as_of: date) -> tuple[date, date]:
+    """(first, last): contacts sent after `first` up to `last` are counted at `as_of`."""
+    last = as_of - timedelta(days=FOLLOW_DAYS)
+    return last - timedelta(days=WINDOW_DAYS), last
+
+
+def in_window(contacts: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The contacts of the effectiveness window at `as_of` (sent 14 to 104 days before)."""
+    first, last = effect_window(as_of)
+    return contacts.filter(
+        pl.col("sent_on").is_not_null() & (pl.col("sent_on") > first) & (pl.col("sent_on") <= last)
+    )
+
+
+BASELINE = "not contacted"
+"""The value of the baseline row (dimension `baseline`) of `effectiveness`."""
+
+
+def customers_behind(contacts: pl.DataFrame, invoices: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The customers behind each channel bar and the baseline at `as_of` (currency,
+    channel or BASELINE, customer_pk): the contacts and invoices the figure counts."""
+    first, last = effect_window(as_of)
+    contacted = in_window(contacts, as_of).select("currency", "channel", "customer_pk")
+    alone = not_contacted(contacts, invoices, first, last).select(
+        "currency", pl.lit(BASELINE).alias("channel"), "customer_pk"
+    )
+    return (
+        pl.concat([contacted, alone], how="vertical_relaxed")
+        .drop_nulls()
+        .unique()
+        .sort("currency", "channel", "customer_pk")
+    )
+
+
 def _paid_after(
     targets: pl.DataFrame, allocations: pl.DataFrame, start: str, key: str
 ) -> pl.DataFrame:
@@ -114,11 +148,8 @@ def effectiveness(
     """Per dimension (channel, template, step, strategy version) and value, and a
     `baseline` row per currency: contacts, sent, delivered, paid within 7 / 14 days,
     collected in 14 days per 100 contacts and cost per unit collected."""
-    last = as_of - timedelta(days=FOLLOW_DAYS)
-    first = last - timedelta(days=WINDOW_DAYS)
-    window = contacts.filter(
-        pl.col("sent_on").is_not_null() & (pl.col("sent_on") > first) & (pl.col("sent_on") <= last)
-    ).with_columns(
+    first, last = effect_window(as_of)
+    window = in_window(contacts, as_of).with_columns(
         pl.col("template", "tone", "step", "strategy_version").fill_null("(none)"),
         pl.coalesce(
             pl.col("cost_minor"),
@@ -168,16 +199,14 @@ def _measures() -> list[pl.Expr]:
     ]
 
 
-def _baseline(
-    contacts: pl.DataFrame,
-    invoices: pl.DataFrame,
-    allocations: pl.DataFrame,
-    first: date,
-    last: date,
+def not_contacted(
+    contacts: pl.DataFrame, invoices: pl.DataFrame, first: date, last: date
 ) -> pl.DataFrame:
+    """The baseline's invoices: due in (first, last], no contact naming them in the 14
+    days from their due date (invoice_pk, customer_pk, currency, due_date)."""
     due = invoices.filter(
         (pl.col("due_date") > first) & (pl.col("due_date") <= last) & (pl.col("amount_minor") > 0)
-    ).select("invoice_pk", "currency", "due_date")
+    ).select("invoice_pk", "customer_pk", "currency", "due_date")
     touched = (
         contacts.filter(pl.col("sent_on").is_not_null())
         .select("sent_on", pl.col("invoice_ids").alias("invoice_pk"))
@@ -189,7 +218,17 @@ def _baseline(
         )
         .select("invoice_pk")
     )
-    alone = due.join(touched, on="invoice_pk", how="anti")
+    return due.join(touched, on="invoice_pk", how="anti")
+
+
+def _baseline(
+    contacts: pl.DataFrame,
+    invoices: pl.DataFrame,
+    allocations: pl.DataFrame,
+    first: date,
+    last: date,
+) -> pl.DataFrame:
+    alone = not_contacted(contacts, invoices, first, last).drop("customer_pk")
     paid = _paid_after(alone, allocations, "due_date", "invoice_pk")
     rows = alone.join(paid, on="invoice_pk", how="left").with_columns(
         pl.col("paid_7_minor", "paid_14_minor").fill_null(0),
@@ -201,7 +240,7 @@ def _baseline(
         .agg(_measures())
         .with_columns(
             pl.lit("baseline").alias("dimension"),
-            pl.lit("not contacted").alias("value"),
+            pl.lit(BASELINE).alias("value"),
             pl.lit(0, dtype=pl.UInt32).alias("sent"),
             pl.lit(0, dtype=pl.UInt32).alias("delivered"),
         )

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from creditflow.analytics.core import round_days
-from creditflow.analytics.effect import FOLLOW_DAYS, WINDOW_DAYS
+from creditflow.analytics.effect import FOLLOW_DAYS, in_window
 
 PORTAL_KINDS = ("portal.login", "portal.short_link_opened", "payment.started")
 PORTAL_DAYS = 30
@@ -59,11 +59,9 @@ def engagement(
     A contact is clicked when a short link it carried was opened 0-14 days after it,
     replied when the customer sent a message on the contact's channel 0-14 days after it.
     """
-    last = as_of - timedelta(days=FOLLOW_DAYS)
-    first = last - timedelta(days=WINDOW_DAYS)
-    window = contacts.filter(
-        pl.col("sent_on").is_not_null() & (pl.col("sent_on") > first) & (pl.col("sent_on") <= last)
-    ).select("action_pk", "customer_pk", "channel", "currency", "sent_on")
+    window = in_window(contacts, as_of).select(
+        "action_pk", "customer_pk", "channel", "currency", "sent_on"
+    )
     after = (pl.col("on") - pl.col("sent_on")).dt.total_days()
     within = (after >= 0) & (after <= FOLLOW_DAYS)
     clicked = window.join(clicks, on="action_pk").filter(within).select("action_pk").unique()

@@ -33,15 +33,18 @@ def customers(
     aging: str = "",
     currency: str = "",
     as_of: str = "",
+    paid: str = "",
+    contacted: str = "",
 ) -> Response:
     """The customer list: search by name, customer number or invoice number; paged.
 
     `?aging=31-60&currency=EUR&as_of=D` (a dashboard drill-down) lists only the customers
-    with an amount open at D in that aging bucket (or `open`, `overdue`).
+    with an amount open at D in that aging bucket (or `open`, `overdue`); `?paid=2026-03`
+    those who paid in that month, `?contacted=sms` (or `none`) those behind a channel's bar.
     """
     staff = staff_of(request)
     number = int(page) if page.isdigit() else 1
-    drill, error = drill_down(request, aging, currency, as_of)
+    drill, error = drill_down(request, aging, currency, as_of, paid, contacted)
     with request.app.state.sessions() as session, session.begin():
         only = None if drill is None else drill.customers
         found = search_customers(session, staff, q[:200], number, only=only)

@@ -1,8 +1,9 @@
 """The dashboard: the receivables figures per currency with charts, and the monthly PDF.
 
 GET /workbench/dashboard?as_of=YYYY-MM-DD shows the figures at a date (default today):
-headline figures, aging bars (each a link to the customers behind it), DSO and collected
-over the last 12 month-ends, channel effectiveness, and the forecast made 8 weeks ago
+headline figures, aging bars, DSO and collected over the last 12 month-ends, channel
+effectiveness (the bars of aging, collected and channels each a link to the customers
+behind it: `drill_down`), and the forecast made 8 weeks ago
 beside what came in. The charts are inline SVG drawn on the server (creditflow.charts),
 each with its numbers in a table. GET /workbench/dashboard/report.pdf is the same as a PDF.
 """
@@ -61,10 +62,11 @@ def _prices(request: Request) -> ChannelPrices:
     return channel_prices(dict(request.app.state.settings.analytics.prices))
 
 
-def drill_link(which: str, currency: str, day: date) -> str:
-    """The customer list limited to the customers behind a figure."""
+def drill_link(which: str, currency: str, day: date, by: str = "aging") -> str:
+    """The customer list limited to the customers behind a figure (`?aging=`, `?paid=`
+    or `?contacted=` `which`)."""
     return "/workbench/customers?" + urlencode(
-        {"aging": which, "currency": currency, "as_of": day.isoformat()}
+        {by: which, "currency": currency, "as_of": day.isoformat()}
     )
 
 
@@ -139,10 +141,11 @@ def show_dashboard(request: Request, as_of: str = "") -> Response:
         cur = part.headline.currency
         charts = []
         for chart in part.charts:
-            links = [drill_link(w, cur, day) for w in chart.links if w]
+            links = [drill_link(which, cur, day, by) for by, which in chart.links]
             text = svg(chart.drawing, chart.title)
             if links:
-                names = [f"{row[0]}: {row[1]}" for row in chart.rows]
+                names = [f"{row[0]}: {row[1]}" if chart.key != "channels" else
+                         f"{row[0]}: {chart.columns[1]} {row[1]}" for row in chart.rows]  # fmt: skip
                 text = linked_bars(text, int(chart.drawing.width), int(chart.drawing.height),
                                    links, names)  # fmt: skip
             charts.append({"chart": chart, "svg": Markup(text), "links": links})  # noqa: S704

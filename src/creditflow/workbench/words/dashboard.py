@@ -91,6 +91,22 @@ TEXTS: dict[str, dict[str, str]] = {
     "Only the customers with an amount {what} ({currency}) at the end of {day}.": {
         "nl": "Alleen de klanten met een bedrag {what} ({currency}) aan het eind van {day}."
     },
+    "Only the customers who paid in {month} ({currency}), payments up to the end of {day}.": {
+        "nl": "Alleen de klanten die betaalden in {month} ({currency}), betalingen tot het eind "
+        "van {day}."
+    },
+    "Only the customers contacted by {channel} ({currency}) from {first} to {last}, as the "
+    "channel effectiveness at the end of {day} counts them.": {
+        "nl": "Alleen de klanten benaderd via {channel} ({currency}) van {first} tot en met "
+        "{last}, zoals de effectiviteit per kanaal aan het eind van {day} ze telt."
+    },
+    "Only the customers with an invoice ({currency}) due from {first} to {last} that was not "
+    "contacted in the 14 days after it, as the channel effectiveness at the end of {day} "
+    "counts them.": {
+        "nl": "Alleen de klanten met een factuur ({currency}) die verviel van {first} tot en "
+        "met {last} en waarover in de 14 dagen daarna niet benaderd is, zoals de "
+        "effectiviteit per kanaal aan het eind van {day} ze telt."
+    },
     "All customers": {"nl": "Alle klanten"},
     "open": {"nl": "open"},
     "overdue": {"nl": "vervallen"},
@@ -105,6 +121,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "as_of: the date is in the future": {"nl": "as_of: de datum ligt in de toekomst"},
     "aging: expected one of open, overdue, current, 1-30, 31-60, 61-90, 90+": {
         "nl": "aging: verwacht een van open, overdue, current, 1-30, 31-60, 61-90, 90+"
+    },
+    "paid: expected a month as YYYY-MM": {"nl": "paid: verwacht een maand als JJJJ-MM"},
+    "paid: the month is after the date": {"nl": "paid: de maand ligt na de datum"},
+    "contacted: expected a channel such as sms, or none": {
+        "nl": "contacted: verwacht een kanaal zoals sms, of none"
+    },
+    "aging, paid: expected only one of aging, paid or contacted": {
+        "nl": "aging, paid: verwacht slechts een van aging, paid of contacted"
+    },
+    "aging, contacted: expected only one of aging, paid or contacted": {
+        "nl": "aging, contacted: verwacht slechts een van aging, paid of contacted"
+    },
+    "paid, contacted: expected only one of aging, paid or contacted": {
+        "nl": "paid, contacted: verwacht slechts een van aging, paid of contacted"
+    },
+    "aging, paid, contacted: expected only one of aging, paid or contacted": {
+        "nl": "aging, paid, contacted: verwacht slechts een van aging, paid of contacted"
     },
     "currency: expected a three-letter code such as EUR": {
         "nl": "currency: verwacht een code van drie letters, zoals EUR"
