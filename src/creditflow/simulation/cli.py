@@ -123,17 +123,18 @@ def strategy_command(
     runs = seed_list(
         7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds
     )
+    weights = calibrate(engine, first_day)
     try:
         with _progress(not as_json, len(files) * days * len(runs)) as advance:
             ranges = simulate_over_seeds(
                 engine, settings, strategies, seeds=runs, days=days, start=first_day,
-                prices=prices, progress=advance,
+                prices=prices, progress=advance, calibration=weights,
             )  # fmt: skip
     except StrategyError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
         raise typer.Exit(1) from exc
-    calibration = calibration_summary(calibrate(engine, first_day))
+    calibration = calibration_summary(weights)
     if as_json:
         typer.echo(
             json.dumps(

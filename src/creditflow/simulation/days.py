@@ -52,11 +52,9 @@ def dispatch_day(engine: Engine, settings: Settings, day: date, *, kept: bool = 
     # The day's sending ends late in the afternoon, inside every customer's quiet hours
     # window here: contacts a run scheduled for later wait for the next day.
     until = datetime.combine(day, DISPATCH_AT, tzinfo=ZoneInfo("Europe/Amsterdam"))
-    if kept:
-        return dispatch_due(engine, settings, until=until, worker_id="demo", now=until)
     return dispatch_due(
         engine, settings, until=until, worker_id="demo", now=until,
-        adapters=counting_adapters(), make_documents=False,
+        adapters=None if kept else counting_adapters(), make_documents=kept,
     )  # fmt: skip
 
 

@@ -30,18 +30,18 @@ def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine
     path = folder / name
     if path.exists():
         path.unlink()
-    if is_sqlite_file(source):
+    by_backup = is_sqlite_file(source)
+    if by_backup:
         with source.connect() as reading:
             copied = sqlite3.connect(path)
             try:
                 reading.connection.driver_connection.backup(copied)  # type: ignore[union-attr]
             finally:
                 copied.close()
-        target = make_engine(f"sqlite:///{path.resolve()}")
-        upgrade(target)  # a ledger at an older revision is brought to this version's
-        return target
     target = make_engine(f"sqlite:///{path.resolve()}")
-    upgrade(target)
+    upgrade(target)  # a backed-up ledger at an older revision is brought to this version's
+    if by_backup:
+        return target
     with source.connect() as reading, target.connect() as writing:
         writing.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for table in metadata.sorted_tables:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from creditflow.simulation.ledger_copy import copy_ledger, is_sqlite_file
-from creditflow.simulation.simulator import StrategyOutcome, simulate_strategies
+from creditflow.simulation.simulator import StrategyOutcome, calibrate, simulate_strategies
 
 __all__ = [
     "OutcomeRange",
@@ -210,12 +210,17 @@ def simulate_over_seeds(
     seeds: Sequence[int],
     **options: Any,
 ) -> list[OutcomeRange]:
-    """`simulate_strategies` once per seed; per strategy its figures over the seeds."""
+    """`simulate_strategies` once per seed; per strategy its figures over the seeds.
+
+    The ledger is copied and calibrated once (pass `calibration=` when you have it).
+    """
     if not seeds:
         raise ValueError("seeds: give at least one seed")
     with tempfile.TemporaryDirectory(prefix="creditflow-ledger-") as folder:
         base = source if is_sqlite_file(source) else copy_ledger(source, Path(folder))
         try:
+            if options.get("calibration") is None:
+                options["calibration"] = calibrate(base, options["start"])
             per_seed = [
                 simulate_strategies(base, settings, strategies, seed=s, **options) for s in seeds
             ]

@@ -102,8 +102,12 @@ def simulate_strategies(
     prices: dict[str, Decimal] | None = None,
     workdir: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    calibration: pl.DataFrame | None = None,
 ) -> list[StrategyOutcome]:
-    """Simulate each (name, strategy text) from `start` for `days` days; one outcome each."""
+    """Simulate each (name, strategy text) from `start` for `days` days; one outcome each.
+
+    `calibration` is `calibrate(source, start)` when the caller has it already.
+    """
     from creditflow.messages.render import available_templates
     from creditflow.strategy.schema import parse_strategy
 
@@ -113,7 +117,8 @@ def simulate_strategies(
     own_dir = workdir is None
     folder = workdir or Path(tempfile.mkdtemp(prefix="creditflow-simulate-"))
     try:
-        types = _payer_types(source, start, seed)
+        weights = calibrate(source, start) if calibration is None else calibration
+        types = payer_types(weights, seed)
         outcomes = []
         for index, (name, content) in enumerate(strategies):
             copy = copy_ledger(source, folder / f"strategy-{index}")
@@ -131,10 +136,6 @@ def simulate_strategies(
     finally:
         if own_dir:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _payer_types(source: Engine, start: date, seed: int) -> pl.DataFrame:
-    return payer_types(calibrate(source, start), seed)
 
 
 def calibrate(source: Engine, start: date) -> pl.DataFrame:
