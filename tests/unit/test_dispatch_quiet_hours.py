@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from creditflow.config import ConfigError, ContactRules, _rules
-from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed, schedule
+from creditflow.strategy.sendtime import allowed_at, keeps_quiet_hours, next_allowed, schedule
 
 RULES = ContactRules()
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -135,6 +135,35 @@ def test_the_send_check_agrees_with_the_run_schedule_at_every_hour(hour):
     run = schedule(frame, as_of=local_day, now=now, rules=RULES)["scheduled_at"].to_list()
     check = next_allowed(frame.drop("hour", "earliest"), now=now, rules=RULES)
     assert check["not_before"].to_list() == run
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [RULES, ContactRules(quiet_start=time(9, 30), quiet_end=time(18, 0))],
+    ids=["08:00-21:00", "09:30-18:00"],
+)
+@pytest.mark.parametrize(
+    ("zone", "country", "day"),
+    [
+        ("Europe/Amsterdam", "NL", (2026, 3, 14)),  # Saturday, then Sunday
+        ("Europe/Amsterdam", "NL", (2026, 4, 26)),  # Sunday, then King's Day
+        ("Europe/Amsterdam", "NL", (2026, 3, 28)),  # the spring-forward night follows
+        ("America/New_York", "US", (2026, 7, 3)),  # Independence Day follows
+        ("Asia/Tokyo", "JP", (2026, 12, 31)),  # New Year in the next year
+    ],
+)
+def test_the_quick_answer_for_one_moment_agrees_with_the_schedule(zone, country, day, rules):
+    """`allowed_at` says yes exactly when `next_allowed` answers the moment itself."""
+    frame = pl.DataFrame(
+        {"timezone": [zone] * 3, "country": [country] * 3, "channel": ["sms", "email", "call"]}
+    )
+    start = datetime(*day, tzinfo=UTC)
+    for quarter in range(0, 4 * 48, 3):  # two days, every 45 minutes
+        now = start + timedelta(minutes=15 * quarter, seconds=7)
+        moments = next_allowed(frame, now=now, rules=rules)["not_before"].to_list()
+        for channel, moment in zip(frame["channel"], moments, strict=True):
+            expected = moment == now
+            assert allowed_at(zone, country, channel, now, rules) is expected, (channel, now)
 
 
 def test_a_wider_window_from_the_settings_is_kept():

@@ -446,3 +446,13 @@ def test_invoice_in_other_currency_is_refused():
 def test_unknown_customer_kind_is_refused():
     with pytest.raises(ValueError, match="customer_kind 'person'"):
         sample_context("reminder", customer_kind="person")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_email_without_its_html_alternative_has_the_same_subject_and_text(language):
+    """The simulator leaves out the HTML nobody reads; what the checks read is unchanged."""
+    ctx = sample_context("reminder", language)
+    full = render_message("reminder", "email", ctx)
+    plain = render_message("reminder", "email", ctx, with_html=False)
+    assert full.html and plain.html is None
+    assert (plain.subject, plain.text) == (full.subject, full.text)

@@ -15,7 +15,7 @@ from creditflow.config import END_OF_DAY, ContactRules
 from creditflow.ledger.models import Customer
 from creditflow.outbox.clock import customer_zone
 from creditflow.outbox.models import Action
-from creditflow.strategy.sendtime import keeps_quiet_hours, next_allowed
+from creditflow.strategy.sendtime import allowed_at, keeps_quiet_hours, next_allowed
 
 __all__ = ["quiet_hours_holds", "quiet_hours_reason"]
 
@@ -26,8 +26,22 @@ def quiet_hours_holds(
     now: datetime,
     rules: ContactRules,
 ) -> dict[int, datetime]:
-    """Action pk -> the first moment it may be sent, for those that may not go at `now`."""
-    held = [a for a in actions if keeps_quiet_hours(a.kind, a.channel, a.step)]
+    """Action pk -> the first moment it may be sent, for those that may not go at `now`.
+
+    Most of a batch may go now (the run scheduled it inside the window): that is asked
+    once per time zone, country and channel, and only the others are scheduled.
+    """
+    allowed: dict[tuple[str, str, str], bool] = {}
+    held = []
+    for action in actions:
+        if not keeps_quiet_hours(action.kind, action.channel, action.step):
+            continue
+        customer = customers[action.customer_id]
+        key = (customer.timezone, customer.country, action.channel)
+        if key not in allowed:
+            allowed[key] = allowed_at(*key, now, rules)
+        if not allowed[key]:
+            held.append(action)
     if not held:
         return {}
     frame = pl.DataFrame(

@@ -219,12 +219,14 @@ def render_action(
 ) -> RenderedAction:
     """Render the action for its channel into an OutboundMessage (PDF for letters).
 
-    `make_documents=False` (the strategy simulator) leaves out the letter's PDF: its
-    text is rendered and checked all the same.
+    `make_documents=False` (the strategy simulator) leaves out the letter's PDF and the
+    e-mail's HTML alternative: the text is rendered and checked all the same.
     """
     channel = action.channel
     template = notice_template_for(ctx.customer_kind, action.template) or ""
-    rendered = render_message(template, channel, ctx, override_dir=settings.template_dir)
+    rendered = render_message(
+        template, channel, ctx, override_dir=settings.template_dir, with_html=make_documents
+    )
     rendered = personalise_message(rendered, ctx, settings)
     base = settings.portal_base_url.rstrip("/")
     metadata: dict[str, str] = {"template": template, "step": action.step}

@@ -247,6 +247,8 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     if not payments:
         return []
     payments = sorted(payments, key=lambda p: (p.paid_at, p.payment_id))
+    # Ids are handed out in order: what this insert adds lies above the highest id now.
+    before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM payment")).scalar_one()
     bulk_insert(
         conn,
         "payment",
@@ -287,7 +289,10 @@ def record_payments(conn: Connection, payments: list[IncomingPayment], now: date
     )
     ids = dict(
         read_frame(
-            conn, "SELECT payment_id, id FROM payment", {"payment_id": pl.Utf8, "id": pl.Int64}
+            conn,
+            "SELECT payment_id, id FROM payment WHERE id > :before",
+            {"payment_id": pl.Utf8, "id": pl.Int64},
+            {"before": int(before)},
         )
         .join(wanted, on="payment_id", how="semi")
         .iter_rows()

@@ -297,9 +297,18 @@ def _variables(template: str, channel: str, lang: str, tone: str, ctx: MessageCo
 
 
 def render_message(
-    template: str, channel: str, ctx: MessageContext, *, override_dir: Path | None = None
+    template: str,
+    channel: str,
+    ctx: MessageContext,
+    *,
+    override_dir: Path | None = None,
+    with_html: bool = True,
 ) -> RenderedMessage:
-    """Render `template` for `channel` in the customer's language and tone."""
+    """Render `template` for `channel` in the customer's language and tone.
+
+    `with_html=False` leaves out an e-mail's HTML alternative (the strategy simulator:
+    nobody reads it; the plain text, which the checks read, is rendered all the same).
+    """
     if channel not in CHANNEL_PARTS:
         raise MessageTemplateError(
             f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}"
@@ -319,6 +328,8 @@ def render_message(
     try:
         for part, kind in CHANNEL_PARTS[channel]:
             html = kind == "html"
+            if html and not with_html:
+                continue
             env = _env(override_dir, html=html)
             scope = scopes.get(html)
             if scope is None:

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 DISPATCH_AT = time(17, 0)
+SIMULATION_BATCH = 1_000
+"""Actions per dispatch batch in the simulator: one worker, nobody waits on its claims."""
 REDRAWS = 30
 """How often an answer to a contact before the start is drawn again when it would show."""
 
@@ -55,6 +57,7 @@ def dispatch_day(engine: Engine, settings: Settings, day: date, *, kept: bool = 
     return dispatch_due(
         engine, settings, until=until, worker_id="demo", now=until,
         adapters=None if kept else counting_adapters(), make_documents=kept,
+        batch_size=None if kept else SIMULATION_BATCH,
     )  # fmt: skip
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from creditflow.db import make_engine, register_models, upgrade
 
@@ -39,6 +40,7 @@ def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine
             finally:
                 copied.close()
     target = make_engine(f"sqlite:///{path.resolve()}")
+    event.listen(target, "connect", _throwaway)
     upgrade(target)  # a backed-up ledger at an older revision is brought to this version's
     if by_backup:
         return target
@@ -52,6 +54,13 @@ def copy_ledger(source: Engine, folder: Path, name: str = "ledger.db") -> Engine
         writing.commit()
         writing.exec_driver_sql("PRAGMA foreign_keys=ON")
     return target
+
+
+def _throwaway(dbapi_connection: Any, _record: Any) -> None:
+    """A copy that is removed after the simulation needs no durability: no syncing to disk."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def is_sqlite_file(engine: Engine) -> bool:

@@ -14,6 +14,7 @@ import polars as pl
 
 from creditflow.config import ContactRules, minute_of_day
 from creditflow.intelligence.habits import send_minute
+from creditflow.outbox.clock import zone_named
 from creditflow.outbox.transactional import answers_the_debtor
 
 MAX_SHIFT_DAYS = 6
@@ -170,6 +171,24 @@ def keeps_quiet_hours(kind: str, channel: str, step: str) -> bool:
         and channel not in NO_QUIET_HOURS_CHANNELS
         and not answers_the_debtor(kind, step)
     )
+
+
+def allowed_at(zone: str, country: str, channel: str, now: datetime, rules: ContactRules) -> bool:
+    """Whether a contact on `channel` may reach a customer of `zone` and `country` at `now`.
+
+    The rule `schedule` keeps, asked of one moment: inside the quiet-hours window of the
+    customer's own time, and not on a Sunday or public holiday for the channels that
+    rest then. True exactly when `next_allowed` would answer `now` itself.
+    """
+    local = now.astimezone(zone_named(zone))
+    minute = local.hour * 60 + local.minute
+    if not minute_of_day(rules.quiet_start) <= minute < minute_of_day(rules.quiet_end):
+        return False
+    if channel not in rules.no_weekend_rest_channels:
+        return True
+    day = local.date()
+    as_of = (now.astimezone(UTC) - timedelta(days=2)).date()  # the year `next_allowed` reads
+    return day.isoweekday() != 7 and day not in rest_days(country, as_of.year)
 
 
 def next_allowed(frame: pl.DataFrame, *, now: datetime, rules: ContactRules) -> pl.DataFrame:
