@@ -101,7 +101,7 @@ def test_two_strategies_side_by_side_on_a_copy_the_same_seed_gives_the_same_resu
     for outcome in (default, no_sms):
         assert set(outcome) >= {
             "file", "collected", "dso_days", "contacts", "cost", "charged_costs",
-            "disputes", "opt_outs",
+            "disputes", "opt_outs", "complaints",
         }  # fmt: skip
         assert outcome["collected"]["EUR"].count(".") == 1
         assert len(outcome["collected_per_week"]) == 3
@@ -128,6 +128,7 @@ def test_a_strategy_that_does_nothing_collects_less_than_the_default(ledger):
     default, nothing = json.loads(done.stdout)["strategies"]
     assert sum(nothing["contacts"].values()) == 0
     assert nothing["charged_costs"] == {} and nothing["disputes"] == 0
+    assert nothing["complaints"] == 0, "nobody complains about contacts never made"
     assert float(nothing["collected"].get("EUR", "0")) < float(default["collected"]["EUR"])
     assert nothing["dso_days"] > default["dso_days"]
 

@@ -31,7 +31,7 @@ def quiet_hours_holds(
     Most of a batch may go now (the run scheduled it inside the window): that is asked
     once per time zone, country and channel, and only the others are scheduled.
     """
-    allowed: dict[tuple[str, str, str], bool] = {}
+    allowed: dict[tuple[str, str, str], bool] = {}  # (time zone, country, channel) -> may go
     held = []
     for action in actions:
         if not keeps_quiet_hours(action.kind, action.channel, action.step):
@@ -52,10 +52,10 @@ def quiet_hours_holds(
             "channel": [a.channel for a in held],
         }
     )
-    allowed = next_allowed(frame, now=now, rules=rules)
+    first = next_allowed(frame, now=now, rules=rules)
     return {
         pk: moment
-        for pk, moment in zip(allowed["action_pk"], allowed["not_before"], strict=True)
+        for pk, moment in zip(first["action_pk"], first["not_before"], strict=True)
         if moment > now
     }
 

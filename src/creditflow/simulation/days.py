@@ -27,15 +27,19 @@ from creditflow.money import Money
 from creditflow.simulation.behaviour import MAX_LAG_DAYS, respond
 
 __all__ = [
+    "COMPLAINT",
     "DISPATCH_AT",
+    "book_complaints",
     "book_payments_due",
     "book_responses",
+    "contact_pressure",
     "contacts_sent_on",
     "dispatch_day",
     "payments_in_flight",
 ]
 
 DISPATCH_AT = time(17, 0)
+COMPLAINT = "complaint.received"
 SIMULATION_BATCH = 1_000
 """Actions per dispatch batch in the simulator: one worker, nobody waits on its claims."""
 REDRAWS = 30
@@ -62,13 +66,17 @@ def dispatch_day(engine: Engine, settings: Settings, day: date, *, kept: bool = 
 
 
 def contacts_sent_on(engine: Engine, day: date) -> pl.DataFrame:
-    """Messages and calls sent on `day`, as the behaviour model reads them (a fixed order)."""
+    """Messages and calls sent on `day`, as the behaviour model reads them (a fixed order).
+
+    A collector's internal review task is work, not a contact: the debtor never sees it.
+    """
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT c.customer_id, a.channel, a.step, a.amount_due_minor, a.currency, "
                 "a.invoice_numbers FROM action a JOIN customer c ON c.id = a.customer_id "
                 "WHERE a.status IN ('sent', 'delivered') AND a.decided_on = :day "
+                "AND a.channel <> 'review' "
                 "ORDER BY c.customer_id, a.step, a.channel, a.id"
             ),
             {"day": day.isoformat() if engine.dialect.name == "sqlite" else day},
@@ -85,6 +93,53 @@ def contacts_sent_on(engine: Engine, day: date) -> pl.DataFrame:
         for r in rows
     ]
     return pl.DataFrame(records) if records else pl.DataFrame()
+
+
+def contact_pressure(engine: Engine, day: date, days: int = 7) -> pl.DataFrame:
+    """Per customer contacted on `day`: customer_id, contacts_7_days (the `days` up to it).
+
+    Counts the messages and the tasks that reach the debtor (not a collector's review).
+    """
+    since = day - timedelta(days=days - 1)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.customer_id, COUNT(*) FROM action a JOIN customer c "
+                "ON c.id = a.customer_id WHERE a.status IN ('sent', 'delivered', 'done') "
+                "AND a.kind IN ('message', 'task') AND a.channel <> 'review' "
+                "AND a.decided_on BETWEEN :since AND :day AND a.customer_id IN "
+                "(SELECT customer_id FROM action WHERE decided_on = :day "
+                "AND status IN ('sent', 'delivered')) GROUP BY c.customer_id"
+            ),
+            {
+                "since": since.isoformat() if sqlite else since,
+                "day": day.isoformat() if sqlite else day,
+            },
+        ).fetchall()
+    return pl.DataFrame(
+        [(str(c), int(n)) for c, n in rows],
+        schema={"customer_id": pl.String, "contacts_7_days": pl.Int64},
+        orient="row",
+    )
+
+
+def book_complaints(engine: Engine, complaints: pl.DataFrame, now: datetime) -> int:
+    """Put each complaint on its customer's timeline (an incoming `complaint.received`)."""
+    if not complaints.height:
+        return 0
+    pks = _customer_pks(engine)
+    with transaction(engine) as session:
+        for row in complaints.iter_rows(named=True):
+            add_event(
+                session,
+                pks[row["customer_id"]],
+                COMPLAINT,
+                f"complained about being contacted by {row['channel']} ({row['step']})",
+                channel=row["channel"],
+                direction="in",
+            ).occurred_at = now
+    return complaints.height
 
 
 def _payments_to_come(

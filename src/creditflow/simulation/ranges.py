@@ -70,6 +70,7 @@ class OutcomeRange:
     charged_costs: dict[str, Spread]
     disputes: Spread
     opt_outs: Spread
+    complaints: Spread
 
     def as_json(self) -> dict[str, Any]:
         """The 4.8 shape of the mean outcome, plus `seeds` and `ranges` (mean, min, max)."""
@@ -89,6 +90,7 @@ class OutcomeRange:
                 "charged_costs": money(self.charged_costs),
                 "disputes": self.disputes.as_json(1),
                 "opt_outs": self.opt_outs.as_json(1),
+                "complaints": self.complaints.as_json(1),
             },
         }
 
@@ -115,6 +117,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
     }
     disputes = _spread([Decimal(r.disputes) for r in runs])
     opt_outs = _spread([Decimal(r.opt_outs) for r in runs])
+    complaints = _spread([Decimal(r.complaints) for r in runs])
     mean = StrategyOutcome(
         file=first.file,
         days=first.days,
@@ -129,6 +132,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         opt_outs=_whole(opt_outs.mean),
         open_at_end=_cents(spreads["open_at_end"]),
         failed={reason: _whole(s.mean) for reason, s in _keyed([r.failed for r in runs]).items()},
+        complaints=_whole(complaints.mean),
     )
     return OutcomeRange(
         mean=mean,
@@ -138,6 +142,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         contacts=contacts,
         disputes=disputes,
         opt_outs=opt_outs,
+        complaints=complaints,
         **spreads,
     )
 
@@ -199,6 +204,7 @@ def figure_rows(ranges: Sequence[OutcomeRange]) -> list[tuple[str, list[str]]]:
     rows += _money_rows("collection costs charged", ranges, "charged_costs")
     rows.append(("disputes", [_text(r.disputes, 0) for r in ranges]))
     rows.append(("opt-outs", [_text(r.opt_outs, 0) for r in ranges]))
+    rows.append(("complaints", [_text(r.complaints, 0) for r in ranges]))
     return rows
 
 

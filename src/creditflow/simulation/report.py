@@ -54,6 +54,7 @@ def show_outcomes(console: Console, outcomes: Sequence[StrategyOutcome], start: 
     table.add_row("collection costs charged", *(_amounts(o.charged_costs) for o in outcomes))
     table.add_row("disputes", *(str(o.disputes) for o in outcomes))
     table.add_row("opt-outs", *(str(o.opt_outs) for o in outcomes))
+    table.add_row("complaints", *(str(o.complaints) for o in outcomes))
     console.print(table)
     weeks = Table(
         Column("week from", no_wrap=True),

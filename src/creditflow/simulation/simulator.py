@@ -28,9 +28,13 @@ from creditflow.db import transaction
 from creditflow.money import Money
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.calibration import payer_type_weights, payer_types
+from creditflow.simulation.complaints import complaints
 from creditflow.simulation.days import (
+    COMPLAINT,
+    book_complaints,
     book_payments_due,
     book_responses,
+    contact_pressure,
     contacts_sent_on,
     dispatch_day,
     payments_in_flight,
@@ -71,6 +75,7 @@ class StrategyOutcome:
     opt_outs: int
     open_at_end: dict[str, Decimal] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)  # why messages failed, and how often
+    complaints: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The contract shape of DESIGN 4.8 (amounts as text), plus weekly figures."""
@@ -83,6 +88,7 @@ class StrategyOutcome:
             "charged_costs": {c: f"{a:.2f}" for c, a in self.charged_costs.items()},
             "disputes": self.disputes,
             "opt_outs": self.opt_outs,
+            "complaints": self.complaints,
             "open_at_end": {c: f"{a:.2f}" for c, a in self.open_at_end.items()},
             "failed": dict(self.failed),
             "collected_per_week": [
@@ -199,6 +205,7 @@ def _simulate_one(
     with transaction(copy) as session:
         activate_strategy(session, content, name)
     rng = np.random.default_rng(seed)
+    complaint_rng = np.random.default_rng([seed, 3])  # apart, so the answers draw as before
     # Its own generator, so the answers of the simulated days draw the same numbers.
     due = payments_in_flight(copy, types, start, np.random.default_rng([seed, 1]), source=SOURCE)
     for offset in range(days):
@@ -210,6 +217,9 @@ def _simulate_one(
         sent = contacts_sent_on(copy, day)
         if sent.height:
             book_responses(copy, respond(sent, types, day, rng), day, now, due, source=SOURCE)
+            pressed = sent.join(contact_pressure(copy, day), on="customer_id", how="left")
+            pressed = pressed.with_columns(pl.col("contacts_7_days").fill_null(1))
+            book_complaints(copy, complaints(pressed, types, complaint_rng), now)
         if progress is not None:
             progress(1)
     end = start + timedelta(days=days - 1)
@@ -261,6 +271,10 @@ def _outcome(
         opt_outs = conn.execute(
             text("SELECT COUNT(*) FROM consent WHERE NOT granted AND source = :reply"), window
         ).scalar_one()
+        complained = conn.execute(
+            text("SELECT COUNT(*) FROM event WHERE kind = :kind AND occurred_at >= :since"),
+            {"kind": COMPLAINT, "since": f"{start.isoformat()} 00:00:00"},
+        ).scalar_one()
         failed = conn.execute(
             text(
                 "SELECT error, COUNT(*) FROM action WHERE status = 'failed' "
@@ -310,6 +324,7 @@ def _outcome(
         opt_outs=int(opt_outs),
         open_at_end=open_at_end,
         failed={str(reason or "unknown"): int(n) for reason, n in failed},
+        complaints=int(complained),
     )
 
 

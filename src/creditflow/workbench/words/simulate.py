@@ -92,4 +92,5 @@ TEXTS: dict[str, dict[str, str]] = {
     "collection costs charged": {"nl": "berekende incassokosten"},
     "disputes": {"nl": "geschillen"},
     "opt-outs": {"nl": "afmeldingen"},
+    "complaints": {"nl": "klachten"},
 }
