@@ -38,7 +38,7 @@ def test_thirty_days_of_contacts_are_counted_and_nothing_is_written(
     assert outcome.contacts.get("email", 0) > 0, outcome.contacts
     assert outcome.contacts.get("call", 0) > 0, outcome.contacts
     messages = [p for p in workdir.rglob("*.*") if p.suffix in (".eml", ".pdf", ".json")]
-    written = [p for p in messages if p.parent.name in (*CHANNELS, "tasks")]
+    written = [p for p in messages if p.parent.name in (*CHANNELS, "tasks", "handover")]
     assert written == [], f"the simulation wrote {written[:3]}"
     assert not settings.outbox_dir.exists() or not any(settings.outbox_dir.rglob("*.*"))
     with engine.connect() as conn:  # the ledger itself was not touched

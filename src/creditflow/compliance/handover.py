@@ -46,6 +46,7 @@ __all__ = [
 
 PAID = "paid"
 CLOSED = "closed"
+CHUNK = 5_000  # invoice ids per query
 
 
 def _open_handover(session: Session, customer_pk: int, action_id: str | None) -> Handover | None:
@@ -197,70 +198,130 @@ def note_payments_on_handovers(conn: Connection, now: datetime) -> list[Handover
 def reconcile_handovers(
     session: Session, now: datetime, *, actor: str = "system"
 ) -> list[HandoverPayment]:
-    """Note payments received since each open hand-over; mark it paid when its invoices are."""
-    noted: list[HandoverPayment] = []
-    for handover in session.scalars(select(Handover).where(Handover.status.in_(OPEN_STATUSES))):
-        seen = {
-            (data or {}).get("payment_id")
-            for data in session.scalars(
-                select(Event.data).where(
-                    Event.customer_id == handover.customer_id, Event.kind == "handover.payment"
-                )
-            )
-            if (data or {}).get("handover_id") == handover.id
-        }
-        payments = session.scalars(
-            select(Payment)
-            .where(
-                Payment.customer_id == handover.customer_id,
-                Payment.reversed_at.is_(None),
-                (Payment.created_at >= handover.created_at)
-                | (Payment.paid_at >= handover.created_at),
-            )
-            .order_by(Payment.paid_at, Payment.id)
+    """Note payments received since each open hand-over; mark it paid when its invoices are.
+
+    Set-based: one query finds the hand-overs with a payment not noted yet, one the
+    handed-over invoices still open; only the former are gone through one by one.
+    """
+    handovers = list(
+        session.scalars(
+            select(Handover).where(Handover.status.in_(OPEN_STATUSES)).order_by(Handover.id)
         )
-        for payment in payments:
-            if payment.payment_id in seen:
-                continue
-            minor = sum(
-                session.scalars(
-                    select(Allocation.amount_minor).where(
-                        Allocation.payment_id == payment.id,
-                        Allocation.invoice_id.in_(handover.invoice_ids),
-                    )
-                )
-            )
-            item = HandoverPayment(
-                handover.id,
-                payment.payment_id,
-                Money.of_minor(payment.amount_minor, payment.currency),
-                Money.of_minor(minor, payment.currency),
-                payment.paid_at,
-            )
-            line = (
-                f"{payment.paid_at.date()}: payment {payment.payment_id} of {item.amount} "
-                f"received, {item.allocated} of it on the handed-over invoices"
-            )
-            handover.note = f"{handover.note}\n{line}" if handover.note else line
-            add_event(
-                session,
-                handover.customer_id,
-                "handover.payment",
-                line,
-                direction="in",
-                data={"handover_id": handover.id, "payment_id": payment.payment_id},
-            ).occurred_at = now
-            noted.append(item)
-        still_open = session.scalars(
-            select(Invoice.id).where(Invoice.id.in_(handover.invoice_ids), Invoice.open_minor > 0)
-        ).first()
-        if still_open is None:
+    )
+    if not handovers:
+        return []
+    to_note = _with_payments_to_note(session)
+    still_open = _still_open(session, {i for h in handovers for i in h.invoice_ids or []})
+    noted: list[HandoverPayment] = []
+    for handover in handovers:
+        if handover.id in to_note:
+            noted += _note_payments(session, handover, now)
+        if not any(i in still_open for i in handover.invoice_ids or []):
             handover.status = PAID
             handover.closed_at = now
             handover.closed_on = local_today(get_customer(session, handover.customer_id), now)
             handover.note = f"{handover.note}\n{handover.closed_on}: all handed-over invoices paid"
             audit(session, actor, "handover_paid", "handover", str(handover.id), {})
             _release(session, handover, actor, now)
+    return noted
+
+
+def _with_payments_to_note(session: Session) -> set[int]:
+    """Open hand-overs whose customer paid since the hand-over, a payment not noted on it yet."""
+    noted = (
+        select(Event.id)
+        .where(
+            Event.customer_id == Handover.customer_id,
+            Event.kind == "handover.payment",
+            Event.data["payment_id"].as_string() == Payment.payment_id,
+            Event.data["handover_id"].as_integer() == Handover.id,
+        )
+        .exists()
+    )
+    return set(
+        session.scalars(
+            select(Handover.id)
+            .join(Payment, Payment.customer_id == Handover.customer_id)
+            .where(
+                Handover.status.in_(OPEN_STATUSES),
+                Payment.reversed_at.is_(None),
+                (Payment.created_at >= Handover.created_at)
+                | (Payment.paid_at >= Handover.created_at),
+                ~noted,
+            )
+            .distinct()
+        )
+    )
+
+
+def _still_open(session: Session, invoice_pks: set[int]) -> set[int]:
+    """Those of these invoices with an amount still open."""
+    ordered = sorted(invoice_pks)
+    found: set[int] = set()
+    for first in range(0, len(ordered), CHUNK):
+        found.update(
+            session.scalars(
+                select(Invoice.id).where(
+                    Invoice.id.in_(ordered[first : first + CHUNK]), Invoice.open_minor > 0
+                )
+            )
+        )
+    return found
+
+
+def _note_payments(session: Session, handover: Handover, now: datetime) -> list[HandoverPayment]:
+    """Note on the hand-over (and the timeline) each payment since it not noted yet."""
+    noted: list[HandoverPayment] = []
+    seen = {
+        (data or {}).get("payment_id")
+        for data in session.scalars(
+            select(Event.data).where(
+                Event.customer_id == handover.customer_id, Event.kind == "handover.payment"
+            )
+        )
+        if (data or {}).get("handover_id") == handover.id
+    }
+    payments = session.scalars(
+        select(Payment)
+        .where(
+            Payment.customer_id == handover.customer_id,
+            Payment.reversed_at.is_(None),
+            (Payment.created_at >= handover.created_at) | (Payment.paid_at >= handover.created_at),
+        )
+        .order_by(Payment.paid_at, Payment.id)
+    )
+    for payment in payments:
+        if payment.payment_id in seen:
+            continue
+        minor = sum(
+            session.scalars(
+                select(Allocation.amount_minor).where(
+                    Allocation.payment_id == payment.id,
+                    Allocation.invoice_id.in_(handover.invoice_ids),
+                )
+            )
+        )
+        item = HandoverPayment(
+            handover.id,
+            payment.payment_id,
+            Money.of_minor(payment.amount_minor, payment.currency),
+            Money.of_minor(minor, payment.currency),
+            payment.paid_at,
+        )
+        line = (
+            f"{payment.paid_at.date()}: payment {payment.payment_id} of {item.amount} "
+            f"received, {item.allocated} of it on the handed-over invoices"
+        )
+        handover.note = f"{handover.note}\n{line}" if handover.note else line
+        add_event(
+            session,
+            handover.customer_id,
+            "handover.payment",
+            line,
+            direction="in",
+            data={"handover_id": handover.id, "payment_id": payment.payment_id},
+        ).occurred_at = now
+        noted.append(item)
     return noted
 
 

@@ -105,7 +105,8 @@ def dispatch_due(
     When `stop` is set (SIGTERM to the worker) the batch being sent is finished and
     no further batch is claimed. `make_documents=False` (the strategy simulator only)
     makes no document a person would read: letters are rendered and checked without
-    their PDF, a collector's task gets no preparation sheet.
+    their PDF, a collector's task gets no preparation sheet, and a hand-over is
+    recorded as live but its dossier is not built (it stays "dossier_pending").
     """
     if until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
@@ -131,7 +132,8 @@ def dispatch_due(
             policy.claim_timeout_seconds,
         )
         report.reconciled, report.review = found.sent, found.review
-        _deliver_dossiers(engine, settings, clock(), report)
+        if make_documents:
+            _deliver_dossiers(engine, settings, clock(), report)
         size = batch_size or policy.batch_size
         while limit is None or report.claimed < limit:
             if stop is not None and stop.is_set():
@@ -163,7 +165,7 @@ def process_batch(
     """One claimed batch through re-check, render, attempts, send and record."""
     escalated = report.escalated
     to_render = _recheck(engine, batch, ids, report)
-    if report.escalated > escalated:
+    if report.escalated > escalated and batch.make_documents:
         _deliver_dossiers(engine, batch.settings, batch.clock(), report)
     planned, unrenderable, refused = _render(batch, to_render)
     with transaction(engine) as session:
