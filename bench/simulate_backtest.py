@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 from sqlalchemy import Engine, text
 
 from creditflow.config import load_settings
@@ -42,6 +43,7 @@ from creditflow.simulation.days import (
 from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.simulation.ranges import seed_list, simulate_over_seeds
+from creditflow.simulation.schema import PAYER_TYPES
 from creditflow.strategy.run import collection_run
 from creditflow.strategy.service import default_strategy_text
 
@@ -77,6 +79,16 @@ def _collected(
     return {c: Money.of_minor(int(m), c).amount for c, m in rows}
 
 
+def _known_types(traits: pl.DataFrame) -> pl.DataFrame:
+    """Calibration weights that are certain of each debtor's true payer type."""
+    return traits.select(
+        "customer_id",
+        "kind",
+        pl.lit(1, pl.Int64).alias("judged"),
+        *((pl.col("payer_type") == t).cast(pl.Float64).alias(t) for t in PAYER_TYPES),
+    )
+
+
 def main() -> None:
     """Run the back-test and print one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -86,6 +98,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--company-seed", type=int, default=23)
     parser.add_argument("--sim-seeds", type=int, default=5, help="Simulator seeds to average.")
+    parser.add_argument(
+        "--true-types",
+        action="store_true",
+        help="Give the simulator the debtors' true payer types instead of calibrating: "
+        "what is left of the error is the future's own randomness, not the calibration.",
+    )
     args = parser.parse_args()
     start = date.fromisoformat(args.start)
     half = args.days // 2
@@ -124,6 +142,7 @@ def main() -> None:
                     snapshot, settings, [("default.yaml", default_strategy_text())],
                     seeds=seed_list(args.seed + 1, args.sim_seeds), days=args.days - half,
                     start=middle, workdir=folder / "simulation",
+                    calibration=_known_types(traits) if args.true_types else None,
                 )  # fmt: skip
                 predicted = dict(spread.mean.collected)
                 predicted_range = {
@@ -166,6 +185,7 @@ def main() -> None:
                 "days": args.days,
                 "middle": middle.isoformat(),
                 "sim_seeds": args.sim_seeds,
+                "true_types": args.true_types,
                 "predicted_second_half": {c: str(a) for c, a in predicted.items()},
                 "predicted_min_max": predicted_range,
                 "actual_second_half": {c: str(a) for c, a in actual_all.items()},

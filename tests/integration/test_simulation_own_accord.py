@@ -75,7 +75,7 @@ def test_punctual_debtors_pay_their_invoices_in_full_by_name_and_the_id_ends_in_
         assert payment.payment_id.startswith("simulation-own-INV-")
         assert payment.amount == Money.of_minor(owed[payment.invoice_number], "EUR")
         late = (payment.paid_at.date() - due[payment.invoice_number]).days
-        assert -7 <= late, f"{payment.invoice_number} paid {-late} days early"
+        assert late >= -7, f"{payment.invoice_number} paid {-late} days early"
     assert len({p.invoice_number for p in booked}) == len(booked), "an invoice paid twice"
     with engine.connect() as conn:
         still_open = conn.execute(
@@ -87,9 +87,7 @@ def test_punctual_debtors_pay_their_invoices_in_full_by_name_and_the_id_ends_in_
     assert still_open == 0, "an invoice paid on its own stayed open"
 
 
-def test_disputed_invoices_and_customers_with_a_payment_on_its_way_are_not_paid(
-    engine, company
-):
+def test_disputed_invoices_and_customers_with_a_payment_on_its_way_are_not_paid(engine, company):
     _, punctual = company
     with engine.begin() as conn:
         disputed = conn.execute(

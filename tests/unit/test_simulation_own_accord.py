@@ -24,9 +24,7 @@ DAYS = np.arange(-10, 160)
 
 @pytest.mark.parametrize("payer_type", PAYER_TYPES)
 def test_the_exact_days_late_match_what_the_history_generator_draws(payer_type):
-    drawn = _days_late(
-        np.random.default_rng(11), np.full(200_000, PAYER_TYPES.index(payer_type))
-    )
+    drawn = _days_late(np.random.default_rng(11), np.full(200_000, PAYER_TYPES.index(payer_type)))
     seen = np.array([(drawn == d).mean() for d in DAYS])
     assert np.abs(seen - days_late_pmf(payer_type, DAYS)).max() < 0.003
     not_before = np.array([(drawn >= d).mean() for d in DAYS])

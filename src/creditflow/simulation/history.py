@@ -73,8 +73,10 @@ def _days_late(rng: np.random.Generator, payer: np.ndarray) -> np.ndarray:
     """
     n = len(payer)
     punctual = rng.integers(PUNCTUAL_DAYS[0], PUNCTUAL_DAYS[1] + 1, n)
-    forgetful = FORGETFUL_FROM + rng.gamma(*map(float, FORGETFUL_GAMMA), n).astype(np.int64)
-    struggling = STRUGGLING_FROM + rng.gamma(*map(float, STRUGGLING_GAMMA), n).astype(np.int64)
+    shape, scale = FORGETFUL_GAMMA
+    forgetful = FORGETFUL_FROM + rng.gamma(float(shape), scale, n).astype(np.int64)
+    shape, scale = STRUGGLING_GAMMA
+    struggling = STRUGGLING_FROM + rng.gamma(float(shape), scale, n).astype(np.int64)
     disputer = rng.integers(DISPUTER_DAYS[0], DISPUTER_DAYS[1] + 1, n)
     late = np.select(
         [payer == PUNCTUAL, payer == FORGETFUL, payer == STRUGGLING, payer == DISPUTER],

@@ -85,7 +85,9 @@ def own_accord_payments(
     joined = invoices.with_columns(pl.col("customer_id").cast(pl.String)).join(
         traits, on="customer_id", how="left", maintain_order="left"
     )
-    unknown = joined.filter(~pl.col("payer_type").is_in(PAYER_TYPES) | pl.col("payer_type").is_null())
+    unknown = joined.filter(
+        ~pl.col("payer_type").is_in(PAYER_TYPES) | pl.col("payer_type").is_null()
+    )
     if unknown.height:
         row = unknown.row(0, named=True)
         raise ValueError(
