@@ -75,10 +75,10 @@ def own_accord_payments(
     missing += [f"customers.{c}" for c in ("customer_id", "payer_type") if c not in customers]
     if missing:
         raise ValueError(f"own-accord payments: missing column(s) {', '.join(missing)}")
-    if invoices.height and invoices["invoice_id"].min() < 0:  # type: ignore[operator]
+    ids = invoices["invoice_id"].cast(pl.Int64).to_numpy()
+    if ids.size and ids.min() < 0:
         raise ValueError("invoices: invoice_id must be 0 or more (it picks the day's draw)")
-    span = int(invoices["invoice_id"].max() or 0) + 1 if invoices.height else 0  # type: ignore[arg-type]
-    draws = rng.random(span)
+    draws = rng.random(int(ids.max()) + 1 if ids.size else 0)  # one number per invoice id
     traits = customers.select(
         pl.col("customer_id").cast(pl.String), pl.col("payer_type").cast(pl.String)
     ).unique("customer_id", keep="first")
@@ -102,7 +102,7 @@ def own_accord_payments(
         if rows.any():
             days = joined["days_after_due"].to_numpy()[rows]
             hazard[rows] = own_accord_hazard(payer_type, days)
-    roll = draws[joined["invoice_id"].to_numpy()] if joined.height else np.zeros(0)
+    roll = draws[ids]
     may_pay = (
         (joined["open_minor"].to_numpy() > 0)
         & ~joined["disputed"].cast(pl.Boolean).fill_null(False).to_numpy()
