@@ -3,7 +3,8 @@
 The collection run and the dispatcher are the real ones; what the sandbox channels
 "sent" is read back, the behaviour model answers it, and the answers are booked
 through the same tables the portal and bank statements write: payments on their
-date, promises, disputes and opt-outs on the day.
+date, promises, disputes and opt-outs on the day. Each morning debtors also pay open
+invoices on their own (`own_accord_due`), before the day's run can remind them.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Each strategy runs on its own private copy of the ledger (`ledger_copy`), with sandbox
 channels and no payment provider, through the real collection run, contact and legal
 rules and the dispatcher's pre-send re-checks, day by day. Simulated debtors answer
-what was sent (`behaviour.respond`), their payer type drawn from their own history
-(`calibration`). Every strategy of one comparison meets the same debtors with the
+what was sent (`behaviour.respond`) and pay open invoices on their own without contact
+(`own_accord`), their payer type drawn from their own history (`calibration`). Every strategy of one comparison meets the same debtors with the
 same random numbers (one seed), so a difference in the outcome is the strategy's.
 """
 
