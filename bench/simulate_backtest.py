@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 from sqlalchemy import Engine, text
 
 from creditflow.config import load_settings
@@ -37,31 +38,55 @@ from creditflow.simulation.days import (
     book_responses,
     contacts_sent_on,
     dispatch_day,
+    own_accord_due,
 )
 from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.simulation.ranges import seed_list, simulate_over_seeds
+from creditflow.simulation.schema import PAYER_TYPES
 from creditflow.strategy.run import collection_run
 from creditflow.strategy.service import default_strategy_text
 
 
 def _collected(
-    engine: Engine, source: str, since: date, until: date, *, in_flight: bool = False
+    engine: Engine,
+    source: str,
+    since: date,
+    until: date,
+    *,
+    in_flight: bool = False,
+    id_prefix: str = "",
 ) -> dict[str, Decimal]:
     """Paid from `since` to `until` in answer to contacts from `since` on (the id ends in
     the day of the answer): what the simulator, starting at `since`, can know about.
-    With `in_flight`, also what debtors who answered before `since` paid after it."""
+    With `in_flight`, also what debtors who answered before `since` paid after it;
+    `id_prefix` keeps only payments whose id starts so (`demo-own-`: paid unprompted)."""
     answered = "" if in_flight else "AND substr(payment_id, -10) >= :a "
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT currency, SUM(amount_minor) FROM payment WHERE source = :s "
-                f"AND paid_at >= :a AND paid_at < :b {answered}"
+                f"AND paid_at >= :a AND paid_at < :b AND payment_id LIKE :p {answered}"
                 "GROUP BY currency"
             ),
-            {"s": source, "a": since.isoformat(), "b": until.isoformat()},
+            {
+                "s": source,
+                "p": f"{id_prefix}%",
+                "a": since.isoformat(),
+                "b": until.isoformat(),
+            },
         ).fetchall()
     return {c: Money.of_minor(int(m), c).amount for c, m in rows}
+
+
+def _known_types(traits: pl.DataFrame) -> pl.DataFrame:
+    """Calibration weights that are certain of each debtor's true payer type."""
+    return traits.select(
+        "customer_id",
+        "kind",
+        pl.lit(1, pl.Int64).alias("judged"),
+        *((pl.col("payer_type") == t).cast(pl.Float64).alias(t) for t in PAYER_TYPES),
+    )
 
 
 def main() -> None:
@@ -73,6 +98,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--company-seed", type=int, default=23)
     parser.add_argument("--sim-seeds", type=int, default=5, help="Simulator seeds to average.")
+    parser.add_argument(
+        "--true-types",
+        action="store_true",
+        help="Give the simulator the debtors' true payer types instead of calibrating: "
+        "what is left of the error is the future's own randomness, not the calibration.",
+    )
     args = parser.parse_args()
     start = date.fromisoformat(args.start)
     half = args.days // 2
@@ -102,6 +133,7 @@ def main() -> None:
         predicted: dict[str, Decimal] = {}
         predicted_range: dict[str, list[str]] = {}
         predicted_contacts: dict[str, int] = {}
+        predicted_own: dict[str, Decimal] = {}
         for offset in range(args.days):
             day = start + timedelta(days=offset)
             if day == middle:
@@ -110,14 +142,17 @@ def main() -> None:
                     snapshot, settings, [("default.yaml", default_strategy_text())],
                     seeds=seed_list(args.seed + 1, args.sim_seeds), days=args.days - half,
                     start=middle, workdir=folder / "simulation",
+                    calibration=_known_types(traits) if args.true_types else None,
                 )  # fmt: skip
                 predicted = dict(spread.mean.collected)
                 predicted_range = {
                     c: [str(r.low), str(r.high)] for c, r in spread.collected.items()
                 }
                 predicted_contacts = dict(spread.mean.contacts)
+                predicted_own = dict(spread.mean.collected_without_contact)
                 snapshot.dispose()
             now = datetime.combine(day, time(6, 0), tzinfo=UTC)
+            own_accord_due(truth, traits, day, args.seed, due, source="demo")
             book_payments_due(truth, due, day, now)
             collection_run(truth, settings, day, now=now)
             dispatch_day(truth, settings, day, kept=False)
@@ -126,6 +161,7 @@ def main() -> None:
                 book_responses(truth, respond(sent, traits, day, rng), day, now, due)
         actual = _collected(truth, "demo", middle, end)
         actual_all = _collected(truth, "demo", middle, end, in_flight=True)
+        actual_own = _collected(truth, "demo", middle, end, in_flight=True, id_prefix="demo-own-")
         with truth.connect() as conn:
             actual_contacts = dict(
                 conn.execute(
@@ -149,11 +185,14 @@ def main() -> None:
                 "days": args.days,
                 "middle": middle.isoformat(),
                 "sim_seeds": args.sim_seeds,
+                "true_types": args.true_types,
                 "predicted_second_half": {c: str(a) for c, a in predicted.items()},
                 "predicted_min_max": predicted_range,
                 "actual_second_half": {c: str(a) for c, a in actual_all.items()},
                 "relative_error": errors,
                 "actual_answers_from_middle": {c: str(a) for c, a in actual.items()},
+                "predicted_without_contact": {c: str(a) for c, a in predicted_own.items()},
+                "actual_without_contact": {c: str(a) for c, a in actual_own.items()},
                 "predicted_contacts": predicted_contacts,
                 "actual_contacts": actual_contacts,
             }

@@ -119,7 +119,16 @@ def test_two_strategies_side_by_side_on_a_copy_the_same_seed_gives_the_same_resu
     assert _ledger_rows(database_url) == before, "the real ledger is not touched"
 
 
-def test_a_strategy_that_does_nothing_collects_less_than_the_default(ledger):
+def _so_far(weeks: list[dict[str, str]]) -> list[float]:
+    """Euros collected by the end of each week."""
+    total, running = 0.0, []
+    for week in weeks:
+        total += float(week.get("EUR", "0"))
+        running.append(total)
+    return running
+
+
+def test_a_strategy_that_does_nothing_collects_less_and_later_than_the_default(ledger):
     done = ledger(
         "simulate", "strategy", "default.yaml", "--vs", "nothing.yaml", "--days", "28", "--json",
         "--seed", "7",
@@ -129,7 +138,12 @@ def test_a_strategy_that_does_nothing_collects_less_than_the_default(ledger):
     assert sum(nothing["contacts"].values()) == 0
     assert nothing["charged_costs"] == {} and nothing["disputes"] == 0
     assert nothing["complaints"] == 0, "nobody complains about contacts never made"
+    # Nobody is contacted, yet debtors pay on their own: all of it without contact.
+    assert float(nothing["collected"].get("EUR", "0")) > 0
+    assert nothing["collected_without_contact"] == nothing["collected"]
     assert float(nothing["collected"].get("EUR", "0")) < float(default["collected"]["EUR"])
+    later = zip(_so_far(nothing["collected_per_week"]), _so_far(default["collected_per_week"]))
+    assert all(without <= reminded for without, reminded in later), "reminders paid later"
     assert nothing["dso_days"] > default["dso_days"]
 
 

@@ -3,7 +3,8 @@
 The collection run and the dispatcher are the real ones; what the sandbox channels
 "sent" is read back, the behaviour model answers it, and the answers are booked
 through the same tables the portal and bank statements write: payments on their
-date, promises, disputes and opt-outs on the day.
+date, promises, disputes and opt-outs on the day. Each morning debtors also pay open
+invoices on their own (`own_accord_due`), before the day's run can remind them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
 from creditflow.simulation.behaviour import MAX_LAG_DAYS, respond
+from creditflow.simulation.own_accord import own_accord_payments, own_accord_rng
+from creditflow.store import read_frame
 
 __all__ = [
     "COMPLAINT",
@@ -35,6 +38,8 @@ __all__ = [
     "contact_pressure",
     "contacts_sent_on",
     "dispatch_day",
+    "open_invoices",
+    "own_accord_due",
     "payments_in_flight",
 ]
 
@@ -250,6 +255,69 @@ def _last_answers(engine: Engine, since: date) -> dict[str, date]:
 def _customer_pks(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(text("SELECT customer_id, id FROM customer")).fetchall())
+
+
+def open_invoices(engine: Engine) -> pl.DataFrame:
+    """Every open invoice with what its debtor owes on it (the open amount and any costs
+    or interest charged on it), its customer and whether a dispute holds it; one query."""
+    with engine.connect() as conn:
+        return read_frame(
+            conn,
+            "SELECT i.id, c.customer_id, c.id AS customer_pk, i.invoice_number, i.due_date, "
+            "i.open_minor + COALESCE((SELECT SUM(ch.open_minor) FROM charge ch "
+            "WHERE ch.invoice_id = i.id AND ch.open_minor > 0), 0) AS open_minor, i.currency, "
+            "CASE WHEN EXISTS (SELECT 1 FROM dispute d WHERE d.invoice_id = i.id "
+            "AND d.status = 'open') THEN 1 ELSE 0 END AS disputed "
+            "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+            "WHERE i.open_minor > 0 AND i.status = 'open' ORDER BY i.invoice_number",
+            {
+                "invoice_id": pl.Int64,
+                "customer_id": pl.Utf8,
+                "customer_pk": pl.Int64,
+                "invoice_number": pl.Utf8,
+                "due_date": pl.Date,
+                "open_minor": pl.Int64,
+                "currency": pl.Utf8,
+                "disputed": pl.Int64,
+            },
+        )
+
+
+def own_accord_due(
+    engine: Engine,
+    customers: pl.DataFrame,
+    day: date,
+    seed: int,
+    due: list[tuple[date, IncomingPayment]],
+    *,
+    source: str,
+) -> int:
+    """Add to `due` the invoices debtors pay in full on `day` without being contacted
+    (`own_accord.py`); customers with a payment already waiting in `due` pay nothing more.
+
+    Each is a bank transfer naming its invoice, its id ending in the day
+    (`{source}-own-{invoice}-{day}`); book them with `book_payments_due`.
+    """
+    waiting = {p.customer_pk for _, p in due}
+    invoices = open_invoices(engine)
+    waiting_ids = invoices.filter(pl.col("customer_pk").is_in(list(waiting)))["customer_id"]
+    paid = own_accord_payments(
+        invoices, customers, day, own_accord_rng(seed, day), waiting=set(waiting_ids.to_list())
+    )
+    at = datetime.combine(day, time(12, 0), tzinfo=UTC)
+    for row in paid.iter_rows(named=True):
+        payment = IncomingPayment(
+            payment_id=f"{source}-own-{row['invoice_number']}-{day.isoformat()}",
+            amount=Money.of_minor(row["open_minor"], row["currency"]),
+            paid_at=at,
+            customer_pk=row["customer_pk"],
+            invoice_pk=row["invoice_id"],
+            invoice_number=row["invoice_number"],
+            method="bank_transfer",
+            source=source,
+        )
+        due.append((day, payment))
+    return paid.height
 
 
 def book_payments_due(

@@ -37,6 +37,7 @@ from creditflow.simulation.days import (
     book_responses,
     contacts_sent_on,
     dispatch_day,
+    own_accord_due,
 )
 from creditflow.simulation.demo_weeks import open_now, show_weeks, week_figures
 from creditflow.strategy.run import collection_run
@@ -156,6 +157,7 @@ def run_demo(
     for offset in range(days):
         day = start + timedelta(days=offset)
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
+        own_accord_due(engine, traits, day, seed, due_payments, source="demo")
         booked = book_payments_due(engine, due_payments, day, now)
         result = collection_run(engine, settings, day, now=now)
         report = dispatch_day(engine, settings, day)

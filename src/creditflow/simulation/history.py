@@ -16,12 +16,23 @@ import polars as pl
 
 from creditflow.money import minor_digits
 from creditflow.simulation import identifiers, names
+from creditflow.simulation.days_late import (
+    DISPUTER_DAYS,
+    FORGETFUL_FROM,
+    FORGETFUL_GAMMA,
+    GHOST_EXTRA,
+    GHOST_PAYS,
+    NEVER,
+    PUNCTUAL_DAYS,
+    PUNCTUAL_SLIP,
+    STRUGGLING_FROM,
+    STRUGGLING_GAMMA,
+)
 from creditflow.simulation.schema import INVOICE_COLUMNS, PAYER_TYPES, PAYMENT_COLUMNS
 
 HISTORY_DAYS = 120
 _EPOCH = date(1970, 1, 1)
 PUNCTUAL, FORGETFUL, STRUGGLING, DISPUTER, GHOST = range(len(PAYER_TYPES))
-NEVER = 100_000  # "days late" of an invoice that will not be paid
 
 
 @dataclass(frozen=True)
@@ -56,22 +67,27 @@ def _amount_cents(
 
 
 def _days_late(rng: np.random.Generator, payer: np.ndarray) -> np.ndarray:
-    """Days between due date and payment per invoice, by payer type (NEVER: unpaid)."""
+    """Days between due date and payment per invoice, by payer type (NEVER: unpaid).
+
+    The distributions are `days_late`'s, which the simulator's own-accord payments share.
+    """
     n = len(payer)
-    punctual = rng.integers(-7, 3, n)
-    forgetful = 2 + rng.gamma(2.0, 6.0, n).astype(np.int64)
-    struggling = 10 + rng.gamma(2.0, 20.0, n).astype(np.int64)
-    disputer = rng.integers(0, 31, n)
+    punctual = rng.integers(PUNCTUAL_DAYS[0], PUNCTUAL_DAYS[1] + 1, n)
+    shape, scale = FORGETFUL_GAMMA
+    forgetful = FORGETFUL_FROM + rng.gamma(float(shape), scale, n).astype(np.int64)
+    shape, scale = STRUGGLING_GAMMA
+    struggling = STRUGGLING_FROM + rng.gamma(float(shape), scale, n).astype(np.int64)
+    disputer = rng.integers(DISPUTER_DAYS[0], DISPUTER_DAYS[1] + 1, n)
     late = np.select(
         [payer == PUNCTUAL, payer == FORGETFUL, payer == STRUGGLING, payer == DISPUTER],
         [punctual, forgetful, struggling, disputer],
         NEVER,
     )
     # Even punctual payers forget an invoice now and then.
-    slip = (payer == PUNCTUAL) & (rng.random(n) < 0.1)
+    slip = (payer == PUNCTUAL) & (rng.random(n) < PUNCTUAL_SLIP)
     late = np.where(slip, forgetful, late)
-    ghost_pays = (payer == GHOST) & (rng.random(n) < 0.05)
-    return np.where(ghost_pays, struggling + 30, late)
+    ghost_pays = (payer == GHOST) & (rng.random(n) < GHOST_PAYS)
+    return np.where(ghost_pays, struggling + GHOST_EXTRA, late)
 
 
 def generate_history(

@@ -133,6 +133,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         open_at_end=_cents(spreads["open_at_end"]),
         failed={reason: _whole(s.mean) for reason, s in _keyed([r.failed for r in runs]).items()},
         complaints=_whole(complaints.mean),
+        collected_without_contact=_cents(_keyed([r.collected_without_contact for r in runs])),
     )
     return OutcomeRange(
         mean=mean,

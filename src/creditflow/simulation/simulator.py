@@ -3,8 +3,8 @@
 Each strategy runs on its own private copy of the ledger (`ledger_copy`), with sandbox
 channels and no payment provider, through the real collection run, contact and legal
 rules and the dispatcher's pre-send re-checks, day by day. Simulated debtors answer
-what was sent (`behaviour.respond`), their payer type drawn from their own history
-(`calibration`). Every strategy of one comparison meets the same debtors with the
+what was sent (`behaviour.respond`) and pay open invoices on their own without contact
+(`own_accord`), their payer type drawn from their own history (`calibration`). Every strategy of one comparison meets the same debtors with the
 same random numbers (one seed), so a difference in the outcome is the strategy's.
 """
 
@@ -37,6 +37,7 @@ from creditflow.simulation.days import (
     contact_pressure,
     contacts_sent_on,
     dispatch_day,
+    own_accord_due,
     payments_in_flight,
 )
 from creditflow.simulation.ledger_copy import copy_ledger
@@ -76,6 +77,8 @@ class StrategyOutcome:
     open_at_end: dict[str, Decimal] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)  # why messages failed, and how often
     complaints: int = 0
+    # Of `collected`: what debtors paid on their own, without being contacted (own_accord.py).
+    collected_without_contact: dict[str, Decimal] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The contract shape of DESIGN 4.8 (amounts as text), plus weekly figures."""
@@ -91,6 +94,9 @@ class StrategyOutcome:
             "complaints": self.complaints,
             "open_at_end": {c: f"{a:.2f}" for c, a in self.open_at_end.items()},
             "failed": dict(self.failed),
+            "collected_without_contact": {
+                c: f"{a:.2f}" for c, a in self.collected_without_contact.items()
+            },
             "collected_per_week": [
                 {c: f"{a:.2f}" for c, a in week.items()} for week in self.weekly
             ],
@@ -211,6 +217,8 @@ def _simulate_one(
     for offset in range(days):
         day = start + timedelta(days=offset)
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
+        # Debtors who pay on their own do so before the day's run can remind them.
+        own_accord_due(copy, types, day, seed, due, source=SOURCE)
         book_payments_due(copy, due, day, now)
         collection_run(copy, sim_settings, day, now=now)
         dispatch_day(copy, sim_settings, day, kept=False)
@@ -244,8 +252,8 @@ def _outcome(
     with copy.connect() as conn:
         paid = conn.execute(
             text(
-                "SELECT currency, amount_minor, paid_at FROM payment WHERE source = :source "
-                "ORDER BY paid_at"
+                "SELECT currency, amount_minor, paid_at, payment_id FROM payment "
+                "WHERE source = :source ORDER BY paid_at"
             ),
             window,
         ).fetchall()
@@ -296,10 +304,13 @@ def _outcome(
             {"before": start - timedelta(days=90), "start": start},
         ).fetchall()
     collected: dict[str, Decimal] = {}
+    unprompted: dict[str, Decimal] = {}
     weekly: list[dict[str, Decimal]] = [{} for _ in range((days + 6) // 7)]
-    for currency, minor, paid_at in paid:
+    for currency, minor, paid_at, payment_id in paid:
         amount = Money.of_minor(int(minor), currency).amount
         collected[currency] = collected.get(currency, Decimal(0)) + amount
+        if str(payment_id).startswith(f"{SOURCE}-own-"):
+            unprompted[currency] = unprompted.get(currency, Decimal(0)) + amount
         paid_day = (
             paid_at.date()
             if isinstance(paid_at, datetime)
@@ -325,6 +336,7 @@ def _outcome(
         open_at_end=open_at_end,
         failed={str(reason or "unknown"): int(n) for reason, n in failed},
         complaints=int(complained),
+        collected_without_contact=unprompted,
     )
 
 
