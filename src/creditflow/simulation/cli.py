@@ -99,10 +99,13 @@ def strategy_command(
 ) -> None:
     """Run strategies on a private copy of the ledger with simulated debtors; nothing is sent."""
     from creditflow.simulation.calibration import calibration_summary
+    from creditflow.simulation.contact_history import calibrate_contacts
     from creditflow.simulation.ranges import seed_list, simulate_over_seeds
     from creditflow.simulation.report import (
         calibration_json,
+        contact_effects_json,
         show_calibration,
+        show_contact_effects,
         show_outcomes,
         show_ranges,
     )
@@ -124,11 +127,12 @@ def strategy_command(
         7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds
     )
     weights = calibrate(engine, first_day)
+    effects = calibrate_contacts(engine, first_day, weights)
     try:
         with _progress(not as_json, len(files) * days * len(runs)) as advance:
             ranges = simulate_over_seeds(
                 engine, settings, strategies, seeds=runs, days=days, start=first_day,
-                prices=prices, progress=advance, calibration=weights,
+                prices=prices, progress=advance, calibration=weights, contact_effects=effects,
             )  # fmt: skip
     except StrategyError as exc:
         for line in exc.lines():
@@ -145,12 +149,14 @@ def strategy_command(
                     "start": first_day.isoformat(),
                     "strategies": [r.as_json() for r in ranges],
                     "calibration": calibration_json(calibration),
+                    "contact_effects": contact_effects_json(effects),
                 },
                 ensure_ascii=False,
             )
         )
         return
     show_calibration(console(), calibration, first_day)
+    show_contact_effects(console(), effects, first_day)
     if len(runs) == 1:
         show_outcomes(console(), [r.mean for r in ranges], first_day)
     else:
