@@ -13,7 +13,7 @@ from rich.table import Column, Table
 
 from creditflow.money import Money
 from creditflow.simulation.behaviour import OUTCOMES
-from creditflow.simulation.contact_effects import EffectsCalibration
+from creditflow.simulation.contact_effects import MIN_CONTACTS, EffectsCalibration
 from creditflow.simulation.ranges import OutcomeRange, figure_rows
 from creditflow.simulation.schema import PAYER_TYPES
 from creditflow.simulation.simulator import StrategyOutcome
@@ -152,8 +152,7 @@ def calibration_json(summary: pl.DataFrame) -> list[dict[str, object]]:
 
 def show_contact_effects(console: Console, calibrated: EffectsCalibration, start: date) -> None:
     """Print how a contact on each channel and step pays: shipped and calibrated effect."""
-    seen = int(calibrated.channels["contacts"].sum())
-    if not seen:
+    if not int(calibrated.channels["contacts"].sum()):
         console.print(
             f"No contacts before {start} to learn the channel and step effects from: "
             "the shipped effects are used.\n",
@@ -163,10 +162,7 @@ def show_contact_effects(console: Console, calibrated: EffectsCalibration, start
         )
         return
     console.print(
-        f"Contacts calibrated on what followed them up to {start} (pay effect, e-mail "
-        "reminder = 1):",
-        markup=False,
-        highlight=False,
+        f"Contacts calibrated on what followed them up to {start}:", markup=False, highlight=False
     )
     for name, frame in (("channel", calibrated.channels), ("step", calibrated.steps)):
         table = Table(
@@ -176,7 +172,7 @@ def show_contact_effects(console: Console, calibrated: EffectsCalibration, start
                 for c in ("contacts", "paid", "model expects", "shipped", "calibrated")
             ),
         )
-        for row in frame.iter_rows(named=True):
+        for row in frame.filter(pl.col("contacts") > 0).iter_rows(named=True):
             table.add_row(
                 str(row[name]),
                 f"{row['contacts']:,}",
@@ -186,11 +182,12 @@ def show_contact_effects(console: Console, calibrated: EffectsCalibration, start
                 f"{row['calibrated_pay']:.2f}",
             )
         console.print(table)
-    level = calibrated.level["pay"]
     console.print(
-        f"Paid: contacts followed by a payment in the channel's answer window; all contacts "
-        f"together were paid {level:.2f} x what the shipped model expects (the payer types "
-        "carry that level). Thin history keeps the shipped effect.\n",
+        "Paid: contacts followed by a payment in the channel's answer window; model "
+        "expects: the shipped model, for the same debtors. The pay effects are relative "
+        f"to an e-mail reminder; with fewer than {MIN_CONTACTS} contacts the shipped effect "
+        f"stays. All contacts were paid {calibrated.level['pay']:.2f} x what the model "
+        "expects (the payer types carry that).\n",
         style="dim",
         markup=False,
         highlight=False,
