@@ -181,11 +181,15 @@ def test_the_contact_effects_are_calibrated_on_the_history_of_a_ledger_that_has_
     assert channels["email"]["calibrated"] == channels["email"]["shipped"]  # the reference
     assert channels["email"]["seen"]["pay"] > 0 and channels["email"]["expected"]["pay"] > 0
     assert set(effects["level"]) == {"pay", "promise", "dispute", "opt_out"}
+    assert effects["used"] == "calibrated"
     for row in effects["channels"] + effects["steps"]:
         if row["contacts"] < 30:  # contacts whose payment window has closed
             assert row["calibrated"]["pay"] == row["shipped"]["pay"], "thin: the default"
-    shown = cli("simulate", "strategy", "default.yaml", "--days", "3", "--seed", "3")
+    shown = cli(
+        "simulate", "strategy", "default.yaml", "--days", "3", "--seed", "3", "--shipped-effects"
+    )
     assert shown.returncode == 0, shown.stderr
     assert "Contacts calibrated on what followed them up to" in shown.stdout
+    assert "answers with the shipped ones" in shown.stdout
     assert "model expects" in shown.stdout and "calibrated" in shown.stdout
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
