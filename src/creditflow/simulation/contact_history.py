@@ -1,13 +1,13 @@
 """A ledger's contact history, as `contact_effects` reads it: what was sent, what followed.
 
 Contacts are the messages and call tasks that went out (status sent, delivered or
-done; not a staff review task) decided before the start; answers are the payments,
+done; not a staff review task) decided in the year before the start; answers are the payments,
 promises, disputes and opt-outs recorded before it, each with its day (UTC).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 from sqlalchemy import Engine
@@ -15,13 +15,16 @@ from sqlalchemy import Engine
 from creditflow.simulation.contact_effects import EffectsCalibration, calibrate_contact_effects
 from creditflow.store import read_frame
 
-__all__ = ["calibrate_contacts", "contact_history"]
+__all__ = ["HISTORY_DAYS", "calibrate_contacts", "contact_history"]
+
+HISTORY_DAYS = 365  # the contacts of the last year: how debtors answer today
 
 CONTACTS_SQL = (
     "SELECT c.customer_id, a.channel, a.step, a.decided_on FROM action a "
     "JOIN customer c ON c.id = a.customer_id "
     "WHERE a.status IN ('sent', 'delivered', 'done') AND a.kind IN ('message', 'task') "
-    "AND a.channel IS NOT NULL AND a.channel <> 'review' AND a.decided_on < :start"
+    "AND a.channel IS NOT NULL AND a.channel <> 'review' "
+    "AND a.decided_on >= :since AND a.decided_on < :start"
 )  # a review task (dispatch.recheck.INTERNAL_TASK_CHANNELS) is staff work, not a contact
 ANSWERS_SQL = (
     "SELECT c.customer_id, 'pay' AS outcome, p.paid_at AS answered_on, NULL AS channel "
@@ -38,13 +41,14 @@ ANSWERS_SQL = (
 
 
 def contact_history(engine: Engine, start: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Contacts decided before `start` and the answers recorded from the first of them."""
+    """Contacts decided in the `HISTORY_DAYS` before `start`, and the answers recorded
+    from the first of them up to `start`."""
     with engine.connect() as conn:
         contacts = read_frame(
             conn,
             CONTACTS_SQL,
             {"customer_id": pl.Utf8, "channel": pl.Utf8, "step": pl.Utf8, "decided_on": pl.Date},
-            {"start": start},
+            {"since": start - timedelta(days=HISTORY_DAYS), "start": start},
         )
         first = contacts["decided_on"].min() if contacts.height else start
         assert isinstance(first, date)
