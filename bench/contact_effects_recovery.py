@@ -71,7 +71,8 @@ def truth_effects(channel: str, factor: float) -> ContactEffects:
 
 def live_truth(
     folder: Path, settings: Settings, *, customers: int, days: int, start: date, seed: int,
-    effects: ContactEffects, at_day: int | None = None, predict: Callable[[Engine, Settings, date], None] | None = None,
+    effects: ContactEffects, at_day: int | None = None,
+    predict: Callable[[Engine, Settings, date], None] | None = None,
 ) -> Engine:  # fmt: skip
     """A sample company living `days` days under the default strategy; its engine.
 

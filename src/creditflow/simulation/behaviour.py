@@ -32,9 +32,9 @@ a robocall (voice) and especially a collector's call (call) bring promises more
 than payments. Steps are recognised by words in their id: a pre-due "nudge" gets
 fewer answers, a "final notice" and "costs" more, a "handover" to an agency most.
 Unknown channels count as neutral. These are the shipped effects; `respond(...,
-effects)` takes others (`contact_effects.py` calibrates them on a ledger's history). Payments land 0-6 days after the contact
-(`paid_at` may be after `day`: book them when their date comes); businesses add
-0-4 days for their weekly payment run. A customer answers at most once a day: the
+effects)` takes others (`contact_effects.py` calibrates them on a ledger's history).
+Payments land 0-6 days after the contact (`paid_at` may be after `day`: book them
+when their date comes); businesses add 0-4 days for their weekly payment run. A customer answers at most once a day: the
 strongest outcome wins (pay > promise > dispute > opt_out).
 """
 

@@ -4,8 +4,10 @@ Each strategy runs on its own private copy of the ledger (`ledger_copy`), with s
 channels and no payment provider, through the real collection run, contact and legal
 rules and the dispatcher's pre-send re-checks, day by day. Simulated debtors answer
 what was sent (`behaviour.respond`), their payer type drawn from their own history
-(`calibration`), and so are the channel and step effects (`contact_effects`). Every strategy of one comparison meets the same debtors with the
-same random numbers (one seed), so a difference in the outcome is the strategy's.
+(`calibration`), the effect of each channel and step learned from the ledger's
+contacts (`contact_effects`). Every strategy of one comparison meets the same debtors
+with the same random numbers (one seed), so a difference in the outcome is the
+strategy's.
 """
 
 from __future__ import annotations
