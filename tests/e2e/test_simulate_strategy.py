@@ -114,6 +114,11 @@ def test_two_strategies_side_by_side_on_a_copy_the_same_seed_gives_the_same_resu
     assert sum(k["debtors"] for k in kinds.values()) > 0
     for kind in kinds.values():
         assert sum(kind["payer_types"].values()) == pytest.approx(1, abs=1e-3)
+    # A freshly imported ledger has sent nothing yet: the shipped contact effects.
+    effects = result["contact_effects"]
+    assert {c["channel"] for c in effects["channels"]} >= {"email", "sms", "letter", "call"}
+    for row in effects["channels"] + effects["steps"]:
+        assert row["contacts"] == 0 and row["calibrated"] == row["shipped"]
     again = ledger(*args, "--seed", "4", "--json")
     assert json.loads(again.stdout) == result, "same seed, same result"
     assert _ledger_rows(database_url) == before, "the real ledger is not touched"
@@ -164,3 +169,42 @@ def test_the_side_by_side_table_fits_80_columns_and_a_bad_file_names_its_line(le
     assert "bad.yaml" in refused.stderr and "Traceback" not in refused.stderr
     missing = ledger("simulate", "strategy", "nope.yaml")
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_the_contact_effects_are_calibrated_on_the_history_of_a_ledger_that_has_one(tmp_path):
+    """The demo's ledger (three weeks of contacts and answers, up to yesterday), carried
+    on by the simulator from today: the effects it learned are printed and in --json."""
+    env = {**os.environ, "COLUMNS": "80"}
+    for name in ("CREDITFLOW_DATABASE_URL", "CREDITFLOW_CONFIG", "CREDITFLOW_OUTBOX_DIR"):
+        env.pop(name, None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CREDITFLOW), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
+
+    demo = cli("demo", "--customers", "100", "--days", "21", "--folder", "demo")
+    assert demo.returncode == 0, demo.stderr
+    env["CREDITFLOW_CONFIG"] = str(tmp_path / "demo" / "creditflow.toml")
+    (tmp_path / "default.yaml").write_text(default_strategy_text())
+    done = cli("simulate", "strategy", "default.yaml", "--days", "3", "--seed", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    effects = json.loads(done.stdout)["contact_effects"]
+    channels = {c["channel"]: c for c in effects["channels"]}
+    assert channels["email"]["contacts"] >= 30 and channels["sms"]["contacts"] > 0
+    assert channels["email"]["calibrated"] == channels["email"]["shipped"]  # the reference
+    assert channels["email"]["seen"]["pay"] > 0 and channels["email"]["expected"]["pay"] > 0
+    assert set(effects["level"]) == {"pay", "promise", "dispute", "opt_out"}
+    assert effects["used"] == "calibrated"
+    for row in effects["channels"] + effects["steps"]:
+        if row["contacts"] < 30:  # contacts whose payment window has closed
+            assert row["calibrated"]["pay"] == row["shipped"]["pay"], "thin: the default"
+    shown = cli(
+        "simulate", "strategy", "default.yaml", "--days", "3", "--seed", "3", "--shipped-effects"
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Contacts calibrated on what followed them up to" in shown.stdout
+    assert "answers with the shipped ones" in shown.stdout
+    assert "model expects" in shown.stdout and "calibrated" in shown.stdout
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80

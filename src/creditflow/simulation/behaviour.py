@@ -31,9 +31,10 @@ opt-outs on SMS); a letter is slow and formal (no opt-out, payment 2-6 days late
 a robocall (voice) and especially a collector's call (call) bring promises more
 than payments. Steps are recognised by words in their id: a pre-due "nudge" gets
 fewer answers, a "final notice" and "costs" more, a "handover" to an agency most.
-Unknown channels count as neutral. Payments land 0-6 days after the contact
-(`paid_at` may be after `day`: book them when their date comes); businesses add
-0-4 days for their weekly payment run. A customer answers at most once a day: the
+Unknown channels count as neutral. These are the shipped effects; `respond(...,
+effects)` takes others (`contact_effects.py` calibrates them on a ledger's history).
+Payments land 0-6 days after the contact (`paid_at` may be after `day`: book them
+when their date comes); businesses add 0-4 days for their weekly payment run. A customer answers at most once a day: the
 strongest outcome wins (pay > promise > dispute > opt_out).
 """
 
@@ -49,7 +50,16 @@ from creditflow.money import minor_digits
 from creditflow.simulation import identifiers, names
 from creditflow.simulation.schema import PAYER_TYPES
 
-__all__ = ["MAX_LAG_DAYS", "OUTCOMES", "Responses", "outcome_rates", "respond", "step_class"]
+__all__ = [
+    "MAX_LAG_DAYS",
+    "OUTCOMES",
+    "SHIPPED_EFFECTS",
+    "ContactEffects",
+    "Responses",
+    "outcome_rates",
+    "respond",
+    "step_class",
+]
 
 OUTCOMES: tuple[str, ...] = ("pay", "promise", "dispute", "opt_out")
 MAX_RESPONSE = 0.95
@@ -108,6 +118,18 @@ MAX_LAG_DAYS = max(high for _, high in (*PAYMENT_LAG.values(), DEFAULT_LAG)) + B
 """The most days a payment can land after the contact it answers."""
 PARTIAL_SHARE = {"struggling": 0.6}  # share of payments that cover only part of the debt
 
+
+@dataclass(frozen=True)
+class ContactEffects:
+    """How a contact on each channel and at each kind of step changes the answer rates."""
+
+    channel: dict[str, tuple[float, float, float, float]]
+    step: dict[str, tuple[float, float, float, float]]
+
+
+SHIPPED_EFFECTS = ContactEffects(channel=CHANNEL_EFFECT, step=STEP_EFFECT)
+"""The shipped defaults; `contact_effects.py` calibrates them on a ledger's history."""
+
 ACTION_COLUMNS = ("customer_id", "channel", "step", "amount_due")
 CUSTOMER_COLUMNS = ("customer_id", "kind", "payer_type")
 
@@ -140,13 +162,23 @@ def step_class(step: str | None) -> str:
     return "reminder"
 
 
-def outcome_rates(payer_type: str, channel: str | None, step: str | None) -> dict[str, float]:
-    """Chance of each outcome for one contact (the model in the module docstring)."""
+def outcome_rates(
+    payer_type: str,
+    channel: str | None,
+    step: str | None,
+    effects: ContactEffects | None = None,
+) -> dict[str, float]:
+    """Chance of each outcome for one contact (the model in the module docstring).
+
+    `effects` replaces the shipped channel and step effects (default: `SHIPPED_EFFECTS`).
+    """
     if payer_type not in BASE_RATES:
         raise ValueError(f"payer_type {payer_type!r}: expected one of {', '.join(PAYER_TYPES)}")
+    effects = effects or SHIPPED_EFFECTS
     base = BASE_RATES[payer_type]
-    channel_effect = CHANNEL_EFFECT.get(channel or "letter", NEUTRAL_CHANNEL)
-    step_effect = STEP_EFFECT[step_class(step)]
+    channel_effect = effects.channel.get(channel or "letter", NEUTRAL_CHANNEL)
+    kind = step_class(step)
+    step_effect = effects.step.get(kind, STEP_EFFECT[kind])
     rates = [b * c * s for b, c, s in zip(base, channel_effect, step_effect, strict=True)]
     rates[0] *= PAY_BOOST.get((payer_type, channel or "letter"), 1.0)
     total = sum(rates)
@@ -217,7 +249,7 @@ def _with_minor_units(contacts: pl.DataFrame) -> pl.DataFrame:
     return contacts
 
 
-def _rate_table(contacts: pl.DataFrame) -> np.ndarray:
+def _rate_table(contacts: pl.DataFrame, effects: ContactEffects | None = None) -> np.ndarray:
     """Outcome chances per contact, shape (rows, 4), from the distinct combinations only."""
     steps = contacts["step"].cast(pl.String)
     kinds = {step: step_class(step) for step in steps.drop_nulls().unique().to_list()}
@@ -228,7 +260,7 @@ def _rate_table(contacts: pl.DataFrame) -> np.ndarray:
     )
     combos = keys.unique(maintain_order=True)
     rates = [
-        list(outcome_rates(payer, channel, kind).values())
+        list(outcome_rates(payer, channel, kind, effects).values())
         for payer, channel, kind in combos.iter_rows()
     ]
     table = combos.with_columns(
@@ -248,12 +280,19 @@ def _rate_table(contacts: pl.DataFrame) -> np.ndarray:
 
 
 def respond(
-    actions: pl.DataFrame, customers: pl.DataFrame, day: date, rng: np.random.Generator
+    actions: pl.DataFrame,
+    customers: pl.DataFrame,
+    day: date,
+    rng: np.random.Generator,
+    effects: ContactEffects | None = None,
 ) -> Responses:
-    """Debtors' responses on `day` to the contacts they got (see the module docstring)."""
+    """Debtors' responses on `day` to the contacts they got (see the module docstring).
+
+    `effects`: the channel and step effects to answer with (default: the shipped ones).
+    """
     contacts = _contacts(actions, customers)
     n = contacts.height
-    rates = _rate_table(contacts) if n else np.zeros((0, len(OUTCOMES)))
+    rates = _rate_table(contacts, effects) if n else np.zeros((0, len(OUTCOMES)))
     roll = rng.random(n)
     outcome = (roll[:, None] >= np.cumsum(rates, axis=1)).sum(axis=1)  # 4 = no response
     channel = contacts["channel"].fill_null("letter").to_numpy()

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -95,14 +96,23 @@ def strategy_command(
     start: str | None = typer.Option(None, "--start", help="First day (default today)."),
     price: list[str] = typer.Option([], "--price", help="Contact price, e.g. sms=0.09."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object (DESIGN 4.8)."),
+    shipped_effects: bool = typer.Option(
+        False,
+        "--shipped-effects",
+        help="Answer with the shipped channel and step effects, not the calibrated ones.",
+    ),
     db: DbOption = None,
 ) -> None:
     """Run strategies on a private copy of the ledger with simulated debtors; nothing is sent."""
+    from creditflow.simulation.behaviour import SHIPPED_EFFECTS
     from creditflow.simulation.calibration import calibration_summary
+    from creditflow.simulation.contact_history import calibrate_contacts
     from creditflow.simulation.ranges import seed_list, simulate_over_seeds
     from creditflow.simulation.report import (
         calibration_json,
+        contact_effects_json,
         show_calibration,
+        show_contact_effects,
         show_outcomes,
         show_ranges,
     )
@@ -124,11 +134,13 @@ def strategy_command(
         7 if seed is None else seed, (1 if seed is not None else 5) if seeds is None else seeds
     )
     weights = calibrate(engine, first_day)
+    effects = calibrate_contacts(engine, first_day, weights)
+    used = replace(effects, effects=SHIPPED_EFFECTS) if shipped_effects else effects
     try:
         with _progress(not as_json, len(files) * days * len(runs)) as advance:
             ranges = simulate_over_seeds(
                 engine, settings, strategies, seeds=runs, days=days, start=first_day,
-                prices=prices, progress=advance, calibration=weights,
+                prices=prices, progress=advance, calibration=weights, contact_effects=used,
             )  # fmt: skip
     except StrategyError as exc:
         for line in exc.lines():
@@ -145,12 +157,19 @@ def strategy_command(
                     "start": first_day.isoformat(),
                     "strategies": [r.as_json() for r in ranges],
                     "calibration": calibration_json(calibration),
+                    "contact_effects": {
+                        **contact_effects_json(effects),
+                        "used": "shipped" if shipped_effects else "calibrated",
+                    },
                 },
                 ensure_ascii=False,
             )
         )
         return
     show_calibration(console(), calibration, first_day)
+    show_contact_effects(console(), effects, first_day)
+    if shipped_effects:
+        console().print("--shipped-effects: the simulation answers with the shipped ones.\n")
     if len(runs) == 1:
         show_outcomes(console(), [r.mean for r in ranges], first_day)
     else:

@@ -25,7 +25,7 @@ from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
-from creditflow.simulation.behaviour import MAX_LAG_DAYS, respond
+from creditflow.simulation.behaviour import MAX_LAG_DAYS, ContactEffects, respond
 from creditflow.simulation.own_accord import own_accord_payments, own_accord_rng
 from creditflow.store import read_frame
 
@@ -177,6 +177,7 @@ def payments_in_flight(
     rng: np.random.Generator,
     *,
     source: str,
+    effects: ContactEffects | None = None,
 ) -> list[tuple[date, IncomingPayment]]:
     """Payments still on their way at `start`: answers to the contacts of the days before.
 
@@ -203,7 +204,7 @@ def payments_in_flight(
         for _ in range(REDRAWS):
             if not pending.height:
                 break
-            answers = respond(pending, customers, day, rng)
+            answers = respond(pending, customers, day, rng, effects)
             later = answers.payments.filter(pl.col("paid_at") >= start)
             to_come.extend(_payments_to_come(later, day, pks, source))
             shown = pl.concat(

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
+from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.ledger_copy import copy_ledger, is_sqlite_file
 from creditflow.simulation.simulator import StrategyOutcome, calibrate, simulate_strategies
 
@@ -219,7 +220,8 @@ def simulate_over_seeds(
 ) -> list[OutcomeRange]:
     """`simulate_strategies` once per seed; per strategy its figures over the seeds.
 
-    The ledger is copied and calibrated once (pass `calibration=` when you have it).
+    The ledger is copied and calibrated once (pass `calibration=` and `contact_effects=`
+    when you have them).
     """
     if not seeds:
         raise ValueError("seeds: give at least one seed")
@@ -228,6 +230,10 @@ def simulate_over_seeds(
         try:
             if options.get("calibration") is None:
                 options["calibration"] = calibrate(base, options["start"])
+            if options.get("contact_effects") is None:
+                options["contact_effects"] = calibrate_contacts(
+                    base, options["start"], options["calibration"]
+                )
             per_seed = [
                 simulate_strategies(base, settings, strategies, seed=s, **options) for s in seeds
             ]

@@ -12,13 +12,17 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from creditflow.money import Money
+from creditflow.simulation.behaviour import OUTCOMES
+from creditflow.simulation.contact_effects import MIN_CONTACTS, EffectsCalibration
 from creditflow.simulation.ranges import OutcomeRange, figure_rows
 from creditflow.simulation.schema import PAYER_TYPES
 from creditflow.simulation.simulator import StrategyOutcome
 
 __all__ = [
     "calibration_json",
+    "contact_effects_json",
     "show_calibration",
+    "show_contact_effects",
     "show_failures",
     "show_outcomes",
     "show_ranges",
@@ -145,6 +149,73 @@ def calibration_json(summary: pl.DataFrame) -> list[dict[str, object]]:
         }
         for row in summary.iter_rows(named=True)
     ]
+
+
+def show_contact_effects(console: Console, calibrated: EffectsCalibration, start: date) -> None:
+    """Print how a contact on each channel and step pays: shipped and calibrated effect."""
+    if not int(calibrated.channels["contacts"].sum()):
+        console.print(
+            f"No contacts before {start} to learn the channel and step effects from: "
+            "the shipped effects are used.\n",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
+        return
+    console.print(
+        f"Contacts calibrated on what followed them up to {start}:", markup=False, highlight=False
+    )
+    for name, frame in (("channel", calibrated.channels), ("step", calibrated.steps)):
+        table = Table(
+            Column(name, no_wrap=True),
+            *(
+                Column(c, justify="right")
+                for c in ("contacts", "paid", "model expects", "shipped", "calibrated")
+            ),
+        )
+        for row in frame.filter(pl.col("contacts") > 0).iter_rows(named=True):
+            table.add_row(
+                str(row[name]),
+                f"{row['contacts']:,}",
+                f"{row['seen_pay']:,.0f}",
+                f"{row['expected_pay']:,.1f}",
+                f"{row['shipped_pay']:.2f}",
+                f"{row['calibrated_pay']:.2f}",
+            )
+        console.print(table)
+    console.print(
+        "Paid: contacts followed by a payment in the channel's answer window; model "
+        "expects: the shipped model, for the same debtors. The pay effects are relative "
+        f"to an e-mail reminder; with fewer than {MIN_CONTACTS} contacts the shipped effect "
+        f"stays. All contacts were paid {calibrated.level['pay']:.2f} x what the model "
+        "expects (the payer types carry that).\n",
+        style="dim",
+        markup=False,
+        highlight=False,
+    )
+
+
+def contact_effects_json(calibrated: EffectsCalibration) -> dict[str, object]:
+    """The calibrated channel and step effects for `--json`: per outcome, with counts."""
+
+    def rows(frame: pl.DataFrame, name: str) -> list[dict[str, object]]:
+        return [
+            {
+                name: row[name],
+                "contacts": row["contacts"],
+                "seen": {o: row[f"seen_{o}"] for o in OUTCOMES},
+                "expected": {o: row[f"expected_{o}"] for o in OUTCOMES},
+                "shipped": {o: row[f"shipped_{o}"] for o in OUTCOMES},
+                "calibrated": {o: row[f"calibrated_{o}"] for o in OUTCOMES},
+            }
+            for row in frame.iter_rows(named=True)
+        ]
+
+    return {
+        "channels": rows(calibrated.channels, "channel"),
+        "steps": rows(calibrated.steps, "step"),
+        "level": dict(calibrated.level),
+    }
 
 
 def show_failures(console: Console, outcomes: Sequence[StrategyOutcome]) -> None:

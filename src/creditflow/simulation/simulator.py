@@ -4,8 +4,10 @@ Each strategy runs on its own private copy of the ledger (`ledger_copy`), with s
 channels and no payment provider, through the real collection run, contact and legal
 rules and the dispatcher's pre-send re-checks, day by day. Simulated debtors answer
 what was sent (`behaviour.respond`) and pay open invoices on their own without contact
-(`own_accord`), their payer type drawn from their own history (`calibration`). Every strategy of one comparison meets the same debtors with the
-same random numbers (one seed), so a difference in the outcome is the strategy's.
+(`own_accord`), their payer type drawn from their own history (`calibration`), the
+effect of each channel and step learned from the ledger's contacts (`contact_effects`).
+Every strategy of one comparison meets the same debtors with the same random numbers
+(one seed), so a difference in the outcome is the strategy's.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from sqlalchemy import Engine, text
 from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.money import Money
-from creditflow.simulation.behaviour import respond
+from creditflow.simulation.behaviour import ContactEffects, respond
 from creditflow.simulation.calibration import payer_type_weights, payer_types
 from creditflow.simulation.complaints import complaints
+from creditflow.simulation.contact_effects import EffectsCalibration
+from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.days import (
     COMPLAINT,
     book_complaints,
@@ -115,10 +119,12 @@ def simulate_strategies(
     workdir: Path | None = None,
     progress: Callable[[int], None] | None = None,
     calibration: pl.DataFrame | None = None,
+    contact_effects: EffectsCalibration | None = None,
 ) -> list[StrategyOutcome]:
     """Simulate each (name, strategy text) from `start` for `days` days; one outcome each.
 
-    `calibration` is `calibrate(source, start)` when the caller has it already.
+    `calibration` is `calibrate(source, start)` and `contact_effects` is
+    `calibrate_contacts(source, start, calibration)` when the caller has them already.
     """
     from creditflow.messages.render import available_templates
     from creditflow.strategy.schema import parse_strategy
@@ -131,13 +137,15 @@ def simulate_strategies(
     try:
         weights = calibrate(source, start) if calibration is None else calibration
         types = payer_types(weights, seed)
+        if contact_effects is None:
+            contact_effects = calibrate_contacts(source, start, weights)
         outcomes = []
         for index, (name, content) in enumerate(strategies):
             copy = copy_ledger(source, folder / f"strategy-{index}")
             try:
                 outcomes.append(
                     _simulate_one(
-                        copy, settings, name, content, types,
+                        copy, settings, name, content, types, contact_effects.effects,
                         days=days, seed=seed, start=start, prices=prices or CONTACT_PRICES,
                         outbox=folder / f"strategy-{index}" / "outbox", progress=progress,
                     )
@@ -196,6 +204,7 @@ def _simulate_one(
     name: str,
     content: str,
     types: pl.DataFrame,
+    effects: ContactEffects,
     *,
     days: int,
     seed: int,
@@ -213,7 +222,9 @@ def _simulate_one(
     rng = np.random.default_rng(seed)
     complaint_rng = np.random.default_rng([seed, 3])  # apart, so the answers draw as before
     # Its own generator, so the answers of the simulated days draw the same numbers.
-    due = payments_in_flight(copy, types, start, np.random.default_rng([seed, 1]), source=SOURCE)
+    due = payments_in_flight(
+        copy, types, start, np.random.default_rng([seed, 1]), source=SOURCE, effects=effects
+    )
     for offset in range(days):
         day = start + timedelta(days=offset)
         now = datetime.combine(day, time(6, 0), tzinfo=UTC)
@@ -224,7 +235,9 @@ def _simulate_one(
         dispatch_day(copy, sim_settings, day, kept=False)
         sent = contacts_sent_on(copy, day)
         if sent.height:
-            book_responses(copy, respond(sent, types, day, rng), day, now, due, source=SOURCE)
+            book_responses(
+                copy, respond(sent, types, day, rng, effects), day, now, due, source=SOURCE
+            )
             pressed = sent.join(contact_pressure(copy, day), on="customer_id", how="left")
             pressed = pressed.with_columns(pl.col("contacts_7_days").fill_null(1))
             book_complaints(copy, complaints(pressed, types, complaint_rng), now)
