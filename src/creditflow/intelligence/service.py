@@ -204,10 +204,14 @@ def train_model(engine: Engine, as_of: date, *, now: datetime) -> TrainResult:
     return TrainResult(version, as_of, metrics)
 
 
+# Only the customers the run scores (those with open invoices, as the run's snapshot
+# reads them): every feature is one customer's own history.
 _SETTLED_SQL = (
     "SELECT customer_id, issue_date, due_date, paid_on, amount_minor, "
     "CASE WHEN dispute_reason IS NOT NULL THEN 1 ELSE 0 END FROM invoice "
-    "WHERE paid_on IS NOT NULL AND paid_on <= :as_of AND status <> 'written_off'"
+    "WHERE paid_on IS NOT NULL AND paid_on <= :as_of AND status <> 'written_off' "
+    "AND customer_id IN (SELECT customer_id FROM invoice "
+    "WHERE open_minor > 0 AND status IN ('open', 'disputed'))"
 )
 _SETTLED_SCHEMA = {
     "customer_pk": pl.Int64,

@@ -75,12 +75,16 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         table="invoice",
     )
     customers = _customers_with_open_invoices(conn, invoices)
+    # Paying history of the customers the run looks at (those with open invoices).
     history = read_frame(
         conn,
-        "SELECT customer_id, AVG(CASE WHEN paid_on > due_date THEN "
+        "SELECT customer_id, AVG(CASE WHEN paid_on > due_date THEN "  # noqa: S608
         + _days_between("paid_on", "due_date", conn)
         + " ELSE 0 END), AVG(CASE WHEN paid_on <= due_date THEN 1.0 ELSE 0.0 END), COUNT(*) "
-        "FROM invoice WHERE status = 'paid' AND paid_on IS NOT NULL GROUP BY customer_id",
+        "FROM invoice WHERE status = 'paid' AND paid_on IS NOT NULL "
+        "AND customer_id IN (SELECT customer_id FROM invoice "
+        "WHERE open_minor > 0 AND status IN ('open', 'disputed')) "
+        "GROUP BY customer_id",
         {
             "customer_pk": pl.Int64,
             "avg_days_late": pl.Float64,
