@@ -22,6 +22,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from creditflow.simulation.days_late import days_late_survival
 from creditflow.simulation.schema import BUSINESS_PAYER_MIX, CONSUMER_PAYER_MIX, PAYER_TYPES
 
 __all__ = [
@@ -72,21 +73,38 @@ def payer_type_weights(
         .then(pl.lit("late_short"))
         .otherwise(pl.lit("late_long"))
     )
+    judged = invoices.with_columns(
+        category.alias("category"),
+        (pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("overdue_days"),
+    ).filter(pl.col("category").is_not_null())
+    overdue_days = judged["overdue_days"].to_numpy()
+    open_term = pl.DataFrame(  # log P(still unpaid after this many days | type), per invoice
+        {t: np.log(np.maximum(days_late_survival(t, overdue_days), FLOOR)) for t in PAYER_TYPES}
+    )
+    open_overdue = judged["category"] == "open_overdue"
     counts = (
-        invoices.with_columns(category.alias("category"))
-        .filter(pl.col("category").is_not_null())
+        judged.with_columns(
+            *(pl.when(open_overdue).then(open_term[t]).otherwise(0.0).alias(t) for t in PAYER_TYPES)
+        )
         .group_by("customer_id")
-        .agg(*((pl.col("category") == c).sum().alias(c) for c in CATEGORIES))
+        .agg(
+            *((pl.col("category") == c).sum().alias(c) for c in CATEGORIES),
+            *(pl.col(t).sum().alias(f"__open_{t}") for t in PAYER_TYPES),
+        )
     )
     frame = (
         customers.select("customer_id", "kind")
         .join(counts, on="customer_id", how="left")
-        .with_columns(*(pl.col(c).fill_null(0) for c in CATEGORIES))
+        .with_columns(pl.col(c).fill_null(0) for c in CATEGORIES)
+        .with_columns(pl.col(f"__open_{t}").fill_null(0.0) for t in PAYER_TYPES)
     )
-    observed = frame.select(CATEGORIES).to_numpy().astype(float)
+    closed = [c for c in CATEGORIES if c != "open_overdue"]
+    observed = frame.select(closed).to_numpy().astype(float)
+    habits = _log_habits()[:, [CATEGORIES.index(c) for c in closed]]
+    still_open = frame.select(f"__open_{t}" for t in PAYER_TYPES).to_numpy()
     consumer = (frame["kind"] == "consumer").to_numpy()
     prior = np.where(consumer[:, None], np.array(CONSUMER_PAYER_MIX), np.array(BUSINESS_PAYER_MIX))
-    log_posterior = np.log(prior) + observed @ _log_habits().T
+    log_posterior = np.log(prior) + observed @ habits.T + still_open
     log_posterior -= log_posterior.max(axis=1, keepdims=True)
     posterior = np.exp(log_posterior)
     posterior /= posterior.sum(axis=1, keepdims=True)
