@@ -31,8 +31,9 @@ from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.payments import IncomingPayment, import_payments
 from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
-from creditflow.simulation.behaviour import respond
+from creditflow.simulation.behaviour import SHIPPED_EFFECTS, respond
 from creditflow.simulation.company import generate_company
+from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.days import (
     book_payments_due,
     book_responses,
@@ -44,6 +45,7 @@ from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.ledger_copy import copy_ledger
 from creditflow.simulation.ranges import seed_list, simulate_over_seeds
 from creditflow.simulation.schema import PAYER_TYPES
+from creditflow.simulation.simulator import calibrate
 from creditflow.strategy.run import collection_run
 from creditflow.strategy.service import default_strategy_text
 
@@ -104,6 +106,12 @@ def main() -> None:
         help="Give the simulator the debtors' true payer types instead of calibrating: "
         "what is left of the error is the future's own randomness, not the calibration.",
     )
+    parser.add_argument(
+        "--shipped-effects",
+        action="store_true",
+        help="Answer with the shipped channel and step effects, not those calibrated "
+        "on the ledger's contacts at the halfway day.",
+    )
     args = parser.parse_args()
     start = date.fromisoformat(args.start)
     half = args.days // 2
@@ -138,11 +146,15 @@ def main() -> None:
             day = start + timedelta(days=offset)
             if day == middle:
                 snapshot = copy_ledger(truth, folder / "snapshot")
+                weights = _known_types(traits) if args.true_types else calibrate(snapshot, middle)
+                effects = calibrate_contacts(snapshot, middle, weights)
+                if args.shipped_effects:
+                    effects = replace(effects, effects=SHIPPED_EFFECTS)
                 (spread,) = simulate_over_seeds(
                     snapshot, settings, [("default.yaml", default_strategy_text())],
                     seeds=seed_list(args.seed + 1, args.sim_seeds), days=args.days - half,
                     start=middle, workdir=folder / "simulation",
-                    calibration=_known_types(traits) if args.true_types else None,
+                    calibration=weights, contact_effects=effects,
                 )  # fmt: skip
                 predicted = dict(spread.mean.collected)
                 predicted_range = {
@@ -186,6 +198,7 @@ def main() -> None:
                 "middle": middle.isoformat(),
                 "sim_seeds": args.sim_seeds,
                 "true_types": args.true_types,
+                "effects": "shipped" if args.shipped_effects else "calibrated",
                 "predicted_second_half": {c: str(a) for c, a in predicted.items()},
                 "predicted_min_max": predicted_range,
                 "actual_second_half": {c: str(a) for c, a in actual_all.items()},
