@@ -265,11 +265,12 @@ def open_invoices(engine: Engine) -> pl.DataFrame:
         return read_frame(
             conn,
             "SELECT i.id, c.customer_id, c.id AS customer_pk, i.invoice_number, i.due_date, "
-            "i.open_minor + COALESCE((SELECT SUM(ch.open_minor) FROM charge ch "
-            "WHERE ch.invoice_id = i.id AND ch.open_minor > 0), 0) AS open_minor, i.currency, "
+            "i.open_minor + COALESCE(ch.open_minor, 0) AS open_minor, i.currency, "
             "CASE WHEN EXISTS (SELECT 1 FROM dispute d WHERE d.invoice_id = i.id "
             "AND d.status = 'open') THEN 1 ELSE 0 END AS disputed "
             "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+            "LEFT JOIN (SELECT invoice_id, SUM(open_minor) AS open_minor FROM charge "
+            "WHERE open_minor > 0 GROUP BY invoice_id) ch ON ch.invoice_id = i.id "
             "WHERE i.open_minor > 0 AND i.status = 'open' ORDER BY i.invoice_number",
             {
                 "invoice_id": pl.Int64,
