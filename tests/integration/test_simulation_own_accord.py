@@ -132,3 +132,29 @@ def test_with_no_contacts_at_all_what_is_collected_is_paid_without_contact(engin
         engine, settings, [("nothing.yaml", NOTHING)], days=14, seed=4, start=START
     )
     assert again[0] == outcome, "same seed, same result"
+
+
+def test_an_invoice_with_costs_charged_is_paid_with_them_and_a_paid_charge_is_not(
+    engine: Engine, company
+):
+    with engine.begin() as conn:
+        invoice_id, customer_pk, open_minor, currency = conn.execute(
+            text(
+                "SELECT id, customer_id, open_minor, currency FROM invoice "
+                "WHERE open_minor > 0 AND status = 'open' ORDER BY id LIMIT 1"
+            )
+        ).one()
+        for kind, minor, left in (("collection_costs", 4_000, 4_000), ("interest", 250, 0)):
+            conn.execute(
+                text(
+                    "INSERT INTO charge (customer_id, invoice_id, kind, amount_minor, "
+                    "open_minor, currency, charged_on, created_at) VALUES "
+                    "(:c, :i, :k, :a, :o, :cur, :d, :t)"
+                ),
+                {
+                    "c": customer_pk, "i": invoice_id, "k": kind, "a": minor, "o": left,
+                    "cur": currency, "d": START, "t": datetime(2026, 3, 2, tzinfo=UTC),
+                },
+            )  # fmt: skip
+    owed = open_invoices(engine).filter(pl.col("invoice_id") == invoice_id)
+    assert owed["open_minor"].to_list() == [open_minor + 4_000]
