@@ -24,6 +24,7 @@ def outcome(seed: int, collected: str, sms: int, dso: float | None, disputes: in
         disputes=disputes,
         opt_outs=0,
         open_at_end={"EUR": Decimal("500.00")},
+        collected_without_contact={"EUR": Decimal(collected) - Decimal("23.45")},
     )
 
 
@@ -54,6 +55,8 @@ def test_three_seeds_give_the_mean_with_the_lowest_and_the_highest():
     assert ranges["contacts"]["sms"] == {"mean": "5.0", "min": "2.0", "max": "9.0"}
     rows = dict(figure_rows([spread]))
     assert rows["collected (EUR)"] == ["130.33 (100.00-161.00)"]
+    assert rows["collected without contact (EUR)"] == ["106.88 (76.55-137.55)"]
+    assert ranges["collected_without_contact"]["EUR"]["min"] == "76.55"
     assert rows["contacts: email"] == ["3"], "no spread: the mean alone"
 
 

@@ -72,6 +72,7 @@ class OutcomeRange:
     disputes: Spread
     opt_outs: Spread
     complaints: Spread
+    collected_without_contact: dict[str, Spread]
 
     def as_json(self) -> dict[str, Any]:
         """The 4.8 shape of the mean outcome, plus `seeds` and `ranges` (mean, min, max)."""
@@ -92,6 +93,7 @@ class OutcomeRange:
                 "disputes": self.disputes.as_json(1),
                 "opt_outs": self.opt_outs.as_json(1),
                 "complaints": self.complaints.as_json(1),
+                "collected_without_contact": money(self.collected_without_contact),
             },
         }
 
@@ -115,6 +117,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         "open_at_end": _keyed([r.open_at_end for r in runs]),
         "cost": _keyed([r.cost for r in runs]),
         "charged_costs": _keyed([r.charged_costs for r in runs]),
+        "collected_without_contact": _keyed([r.collected_without_contact for r in runs]),
     }
     disputes = _spread([Decimal(r.disputes) for r in runs])
     opt_outs = _spread([Decimal(r.opt_outs) for r in runs])
@@ -134,7 +137,7 @@ def _one_range(runs: Sequence[StrategyOutcome]) -> OutcomeRange:
         open_at_end=_cents(spreads["open_at_end"]),
         failed={reason: _whole(s.mean) for reason, s in _keyed([r.failed for r in runs]).items()},
         complaints=_whole(complaints.mean),
-        collected_without_contact=_cents(_keyed([r.collected_without_contact for r in runs])),
+        collected_without_contact=_cents(spreads["collected_without_contact"]),
     )
     return OutcomeRange(
         mean=mean,
@@ -191,6 +194,7 @@ def figure_rows(ranges: Sequence[OutcomeRange]) -> list[tuple[str, list[str]]]:
     """Every figure as (label, one text per strategy): `mean (min-max)` over the seeds."""
     rows: list[tuple[str, list[str]]] = []
     rows += _money_rows("collected", ranges, "collected")
+    rows += _money_rows("collected without contact", ranges, "collected_without_contact")
     rows += _money_rows("open at the end", ranges, "open_at_end")
     rows.append(
         ("DSO at the end", ["-" if r.dso_days is None else _text(r.dso_days, 1) for r in ranges])

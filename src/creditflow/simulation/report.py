@@ -35,17 +35,23 @@ def _amounts(amounts: dict[str, Decimal]) -> str:
     return "\n".join(str(Money(a, c)) for c, a in sorted(amounts.items()))
 
 
+LABEL_WIDTH = 20
+
+
 def show_outcomes(console: Console, outcomes: Sequence[StrategyOutcome], start: date) -> None:
     """Print the figures of each strategy side by side, then collected per week."""
     first = outcomes[0]
     end = start + timedelta(days=first.days - 1)
     names = [Path(o.file).name for o in outcomes]
     table = Table(
-        Column("", no_wrap=True),
+        Column("", max_width=LABEL_WIDTH),  # long labels wrap, so the figures need not
         *(Column(n, justify="right", overflow="fold") for n in names),
         title=f"Simulated {first.days} days, {start} to {end} (seed {first.seed})",
     )
     table.add_row("collected", *(_amounts(o.collected) for o in outcomes))
+    table.add_row(
+        "collected without contact", *(_amounts(o.collected_without_contact) for o in outcomes)
+    )
     table.add_row("open at the end", *(_amounts(o.open_at_end) for o in outcomes))
     table.add_row(
         "DSO at the end",
@@ -86,7 +92,7 @@ def show_ranges(console: Console, ranges: Sequence[OutcomeRange], start: date) -
     seeds = ranges[0].seeds
     names = [Path(r.mean.file).name for r in ranges]
     table = Table(
-        Column("", no_wrap=True),
+        Column("", max_width=LABEL_WIDTH),  # long labels wrap, so the figures need not
         *(Column(n, justify="right", overflow="fold") for n in names),
         title=f"Simulated {first.days} days, {start} to {end}, mean (min-max) over "
         f"{len(seeds)} seeds ({seeds[0]}-{seeds[-1]})",

@@ -275,6 +275,7 @@ def _outcome(
                 "SELECT channel, COUNT(*) FROM action WHERE status IN ('sent', 'delivered', 'done') "
                 "AND kind IN ('message', 'task')"
                 " AND decided_on BETWEEN :start AND :end AND channel IS NOT NULL "
+                "AND channel <> 'review' "
                 "GROUP BY channel ORDER BY channel"
             ),
             window,

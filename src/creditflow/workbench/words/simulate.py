@@ -79,6 +79,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "Contacts": {"nl": "Contacten"},
     # figures
     "collected": {"nl": "geïnd"},
+    "collected without contact": {"nl": "geïnd zonder contact"},
     "open at the end": {"nl": "open aan het eind"},
     "DSO at the end": {"nl": "DSO aan het eind"},
     "contacts: email": {"nl": "contacten: e-mail"},
