@@ -30,7 +30,7 @@ from creditflow.money import Money
 from creditflow.outbox.clock import customer_zone, local_today
 from creditflow.outbox.models import Action
 
-__all__ = ["DOSSIER_VERSION", "build_dossier", "dossier_pdf"]
+__all__ = ["DOSSIER_VERSION", "build_dossier", "claim_totals", "dossier_pdf"]
 
 DOSSIER_VERSION = 1
 LETTER_CHANNELS = ("letter", "email")
@@ -156,19 +156,10 @@ def _debtor(session: Session, customer: Customer) -> dict[str, Any]:
     }
 
 
-def build_dossier(
-    session: Session,
-    settings: Settings,
-    customer: Customer,
-    invoice_ids: list[int],
-    now: datetime,
-    *,
-    target: str,
-    rates: RateTable | None = None,
-) -> dict[str, Any]:
-    """Everything about the claim, as JSON-ready data (amounts as text, dates ISO)."""
-    table = rates or RateTable.load()
-    today = local_today(customer, now)
+def _claim(
+    session: Session, customer: Customer, invoice_ids: list[int], today: date, table: RateTable
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, str]]]:
+    """The invoices handed over (with interest), the customer's charges, and the totals."""
     kind = "consumer" if customer.kind == "consumer" else "commercial"
     zero: dict[str, Money] = {}
     totals: dict[str, dict[str, Money]] = {}
@@ -212,6 +203,47 @@ def build_dossier(
             total = bucket(charge.currency)
             key = "interest" if charge.kind == "interest" else "costs"
             total[key] = total[key] + Money.of_minor(charge.open_minor, charge.currency)
+    summed = [
+        {
+            "currency": currency,
+            **{k: v.text() for k, v in parts.items()},
+            "total": (parts["principal"] + parts["costs"] + parts["interest"]).text(),
+        }
+        for currency, parts in sorted(totals.items())
+    ]
+    return invoices, charges, summed
+
+
+def claim_totals(
+    session: Session,
+    customer: Customer,
+    invoice_ids: list[int],
+    now: datetime,
+    *,
+    rates: RateTable | None = None,
+) -> tuple[list[str], list[dict[str, str]]]:
+    """The dossier's invoice numbers and totals, without the rest of the dossier."""
+    invoices, _, totals = _claim(
+        session, customer, invoice_ids, local_today(customer, now), rates or RateTable.load()
+    )
+    return [row["invoice_number"] for row in invoices], totals
+
+
+def build_dossier(
+    session: Session,
+    settings: Settings,
+    customer: Customer,
+    invoice_ids: list[int],
+    now: datetime,
+    *,
+    target: str,
+    rates: RateTable | None = None,
+) -> dict[str, Any]:
+    """Everything about the claim, as JSON-ready data (amounts as text, dates ISO)."""
+    today = local_today(customer, now)
+    invoices, charges, totals = _claim(
+        session, customer, invoice_ids, today, rates or RateTable.load()
+    )
     payments = [
         {
             "payment_id": p.payment_id,
@@ -247,14 +279,7 @@ def build_dossier(
         "invoices": invoices,
         "charges": charges,
         "payments": payments,
-        "totals": [
-            {
-                "currency": currency,
-                **{k: v.text() for k, v in parts.items()},
-                "total": (parts["principal"] + parts["costs"] + parts["interest"]).text(),
-            }
-            for currency, parts in sorted(totals.items())
-        ],
+        "totals": totals,
         "legal_notices": [_notice_row(a, customer, settings.legal) for a in actions if a.legal],
         "contact_history": {
             "actions": [

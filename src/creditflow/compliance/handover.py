@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from creditflow.compliance.dossier import build_dossier
+from creditflow.compliance.dossier import claim_totals
 from creditflow.compliance.dossier_delivery import dossier_location, dossier_name, handover_config
 from creditflow.compliance.models import DOSSIER_PENDING, OPEN_STATUSES, Handover
 from creditflow.compliance.service import (
@@ -107,7 +107,7 @@ def hand_over(
     if not invoice_ids:
         raise ValueError(f"customer {customer.customer_id}: no open invoices to hand over")
     config = handover_config(settings)
-    dossier = build_dossier(session, settings, customer, invoice_ids, now, target=target)
+    invoice_numbers, claim = claim_totals(session, customer, invoice_ids, now)
     location = dossier_location(config, f"{dossier_name(customer.customer_id, now)}.json")
 
     reason = f"handed over to {target}"
@@ -120,7 +120,7 @@ def hand_over(
         hold_contact(session, customer, HANDED_OVER, reason, actor, now)
     else:
         cancel_queued_actions(session, customer_pk, reason, now, kinds=CONTACT_KINDS)
-    totals = ", ".join(f"{t['currency']} {t['total']}" for t in dossier["totals"])
+    totals = ", ".join(f"{t['currency']} {t['total']}" for t in claim)
     handover = Handover(
         customer_id=customer_pk,
         action_id=action.action_id if action is not None else None,
@@ -142,7 +142,7 @@ def hand_over(
         data={
             "handover_id": handover.id,
             "dossier": location,
-            "invoices": dossier["invoice_numbers"],
+            "invoices": invoice_numbers,
         },
     ).occurred_at = now
     audit(
@@ -200,8 +200,9 @@ def reconcile_handovers(
 ) -> list[HandoverPayment]:
     """Note payments received since each open hand-over; mark it paid when its invoices are.
 
-    Set-based: one query finds the hand-overs with a payment not noted yet, one the
-    handed-over invoices still open; only the former are gone through one by one.
+    Set-based: one query finds, per open hand-over, the payments not noted on it yet;
+    those payments, their allocations and the handed-over invoices still open are read
+    in one query each (by chunks of ids), then each payment found is noted.
     """
     handovers = list(
         session.scalars(
@@ -210,12 +211,14 @@ def reconcile_handovers(
     )
     if not handovers:
         return []
-    to_note = _with_payments_to_note(session)
+    to_note = _payments_to_note(session)
+    payments = _payments(session, {pk for pks in to_note.values() for pk in pks})
+    allocated = _allocations(session, set(payments))
     still_open = _still_open(session, {i for h in handovers for i in h.invoice_ids or []})
     noted: list[HandoverPayment] = []
     for handover in handovers:
-        if handover.id in to_note:
-            noted += _note_payments(session, handover, now)
+        for payment_pk in to_note.get(handover.id, []):
+            noted.append(_note_payment(session, handover, payments[payment_pk], allocated, now))
         if not any(i in still_open for i in handover.invoice_ids or []):
             handover.status = PAID
             handover.closed_at = now
@@ -226,8 +229,9 @@ def reconcile_handovers(
     return noted
 
 
-def _with_payments_to_note(session: Session) -> set[int]:
-    """Open hand-overs whose customer paid since the hand-over, a payment not noted on it yet."""
+def _payments_to_note(session: Session) -> dict[int, list[int]]:
+    """Per open hand-over, the payments (primary keys, oldest first) its customer made
+    since the hand-over that are not noted on it yet."""
     noted = (
         select(Event.id)
         .where(
@@ -238,20 +242,45 @@ def _with_payments_to_note(session: Session) -> set[int]:
         )
         .exists()
     )
-    return set(
-        session.scalars(
-            select(Handover.id)
-            .join(Payment, Payment.customer_id == Handover.customer_id)
-            .where(
-                Handover.status.in_(OPEN_STATUSES),
-                Payment.reversed_at.is_(None),
-                (Payment.created_at >= Handover.created_at)
-                | (Payment.paid_at >= Handover.created_at),
-                ~noted,
-            )
-            .distinct()
+    found: dict[int, list[int]] = {}
+    for handover_id, payment_pk in session.execute(
+        select(Handover.id, Payment.id)
+        .join(Payment, Payment.customer_id == Handover.customer_id)
+        .where(
+            Handover.status.in_(OPEN_STATUSES),
+            Payment.reversed_at.is_(None),
+            (Payment.created_at >= Handover.created_at) | (Payment.paid_at >= Handover.created_at),
+            ~noted,
         )
-    )
+        .order_by(Handover.id, Payment.paid_at, Payment.id)
+    ):
+        found.setdefault(handover_id, []).append(payment_pk)
+    return found
+
+
+def _payments(session: Session, pks: set[int]) -> dict[int, Payment]:
+    ordered = sorted(pks)
+    return {
+        row.id: row
+        for first in range(0, len(ordered), CHUNK)
+        for row in session.scalars(
+            select(Payment).where(Payment.id.in_(ordered[first : first + CHUNK]))
+        )
+    }
+
+
+def _allocations(session: Session, payment_pks: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Per payment its allocations as (invoice primary key, amount in minor units)."""
+    ordered = sorted(payment_pks)
+    found: dict[int, list[tuple[int, int]]] = {}
+    for first in range(0, len(ordered), CHUNK):
+        for payment_pk, invoice_pk, minor in session.execute(
+            select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount_minor).where(
+                Allocation.payment_id.in_(ordered[first : first + CHUNK])
+            )
+        ):
+            found.setdefault(payment_pk, []).append((invoice_pk, minor))
+    return found
 
 
 def _still_open(session: Session, invoice_pks: set[int]) -> set[int]:
@@ -269,60 +298,37 @@ def _still_open(session: Session, invoice_pks: set[int]) -> set[int]:
     return found
 
 
-def _note_payments(session: Session, handover: Handover, now: datetime) -> list[HandoverPayment]:
-    """Note on the hand-over (and the timeline) each payment since it not noted yet."""
-    noted: list[HandoverPayment] = []
-    seen = {
-        (data or {}).get("payment_id")
-        for data in session.scalars(
-            select(Event.data).where(
-                Event.customer_id == handover.customer_id, Event.kind == "handover.payment"
-            )
-        )
-        if (data or {}).get("handover_id") == handover.id
-    }
-    payments = session.scalars(
-        select(Payment)
-        .where(
-            Payment.customer_id == handover.customer_id,
-            Payment.reversed_at.is_(None),
-            (Payment.created_at >= handover.created_at) | (Payment.paid_at >= handover.created_at),
-        )
-        .order_by(Payment.paid_at, Payment.id)
+def _note_payment(
+    session: Session,
+    handover: Handover,
+    payment: Payment,
+    allocated: dict[int, list[tuple[int, int]]],
+    now: datetime,
+) -> HandoverPayment:
+    """Note one payment on the hand-over and the timeline, with its part on its invoices."""
+    handed_over = set(handover.invoice_ids or [])
+    minor = sum(m for invoice_pk, m in allocated.get(payment.id, []) if invoice_pk in handed_over)
+    item = HandoverPayment(
+        handover.id,
+        payment.payment_id,
+        Money.of_minor(payment.amount_minor, payment.currency),
+        Money.of_minor(minor, payment.currency),
+        payment.paid_at,
     )
-    for payment in payments:
-        if payment.payment_id in seen:
-            continue
-        minor = sum(
-            session.scalars(
-                select(Allocation.amount_minor).where(
-                    Allocation.payment_id == payment.id,
-                    Allocation.invoice_id.in_(handover.invoice_ids),
-                )
-            )
-        )
-        item = HandoverPayment(
-            handover.id,
-            payment.payment_id,
-            Money.of_minor(payment.amount_minor, payment.currency),
-            Money.of_minor(minor, payment.currency),
-            payment.paid_at,
-        )
-        line = (
-            f"{payment.paid_at.date()}: payment {payment.payment_id} of {item.amount} "
-            f"received, {item.allocated} of it on the handed-over invoices"
-        )
-        handover.note = f"{handover.note}\n{line}" if handover.note else line
-        add_event(
-            session,
-            handover.customer_id,
-            "handover.payment",
-            line,
-            direction="in",
-            data={"handover_id": handover.id, "payment_id": payment.payment_id},
-        ).occurred_at = now
-        noted.append(item)
-    return noted
+    line = (
+        f"{payment.paid_at.date()}: payment {payment.payment_id} of {item.amount} "
+        f"received, {item.allocated} of it on the handed-over invoices"
+    )
+    handover.note = f"{handover.note}\n{line}" if handover.note else line
+    add_event(
+        session,
+        handover.customer_id,
+        "handover.payment",
+        line,
+        direction="in",
+        data={"handover_id": handover.id, "payment_id": payment.payment_id},
+    ).occurred_at = now
+    return item
 
 
 def close_handover(

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -100,8 +101,7 @@ class RateTable:
     def load(cls, path: Path | None = None) -> RateTable:
         """Read the table from `path`, or the one shipped with creditflow when None."""
         if path is None:
-            shipped = resources.files("creditflow.compliance") / "data" / "statutory_interest.csv"
-            return cls(_parse_rows(shipped.read_text(encoding="utf-8"), "statutory_interest.csv"))
+            return _shipped_table()
         return cls(_parse_rows(Path(path).read_text(encoding="utf-8"), str(path)))
 
     def rate_on(self, day: date, kind: str) -> Decimal:
@@ -223,3 +223,10 @@ def statutory_interest(
     for period in periods:
         total = total + period.amount
     return InterestResult(total=total, periods=periods)
+
+
+@cache
+def _shipped_table() -> RateTable:
+    """The table shipped with creditflow, read once per process (it is immutable)."""
+    shipped = resources.files("creditflow.compliance") / "data" / "statutory_interest.csv"
+    return RateTable(_parse_rows(shipped.read_text(encoding="utf-8"), "statutory_interest.csv"))

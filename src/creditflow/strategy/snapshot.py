@@ -55,11 +55,6 @@ def _json_list(col: str) -> pl.Expr:
 
 def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     """Read the snapshot for `as_of` from the ledger store (before anything is written)."""
-    reachable = read_frame(
-        conn,
-        "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL,  # noqa: S608
-        {"customer_pk": pl.Int64, "channel": pl.Utf8},
-    ).unique()
     invoices = read_table_columns(
         conn,
         "invoice i LEFT JOIN invoice_dunning d ON d.invoice_id = i.id",
@@ -75,6 +70,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
         table="invoice",
     )
     customers = _customers_with_open_invoices(conn, invoices)
+    reachable = _usable_points(conn, invoices)
     # Paying history of the customers the run looks at (those with open invoices).
     history = read_frame(
         conn,
@@ -248,6 +244,13 @@ _CUSTOMER_SELECT = (
 )
 # Only the constants above are put together here; the ids are a bound parameter.
 _CUSTOMERS_BY_ID = _CUSTOMER_SELECT + "c.id IN (SELECT value FROM json_each(:ids))"  # noqa: S608
+_POINT_SELECT = "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL  # noqa: S608
+_POINTS_BY_ID = _POINT_SELECT + " AND customer_id IN (SELECT value FROM json_each(:ids))"  # noqa: S608
+_POINTS_WITH_OPEN_INVOICES = (
+    _POINT_SELECT  # noqa: S608
+    + " AND customer_id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
+    "AND status IN ('open', 'disputed'))"
+)
 _CUSTOMERS_WITH_OPEN_INVOICES = (
     _CUSTOMER_SELECT  # noqa: S608
     + "c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
@@ -269,6 +272,17 @@ def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> p
         sql, params = _CUSTOMERS_WITH_OPEN_INVOICES, {}
     customers = read_frame(conn, sql, CUSTOMER_SCHEMA, params)
     return customers.with_columns(_json_list("tags"), _json_list("opt_out"))
+
+
+def _usable_points(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The usable contact points (customer_pk, channel) of the customers with open invoices,
+    read like `_customers_with_open_invoices`."""
+    if conn.dialect.name == "sqlite":
+        ids = invoices.get_column("customer_pk").unique().sort()
+        sql, params = _POINTS_BY_ID, {"ids": json_id_array(ids)}
+    else:
+        sql, params = _POINTS_WITH_OPEN_INVOICES, {}
+    return read_frame(conn, sql, {"customer_pk": pl.Int64, "channel": pl.Utf8}, params).unique()
 
 
 def _days_between(later: str, earlier: str, conn: Connection) -> str:
