@@ -269,10 +269,12 @@ def _payments(session: Session, pks: set[int]) -> dict[int, Payment]:
     }
 
 
-def _allocations(session: Session, payment_pks: set[int]) -> dict[int, list[tuple[int, int]]]:
+def _allocations(
+    session: Session, payment_pks: set[int]
+) -> dict[int, list[tuple[int | None, int]]]:
     """Per payment its allocations as (invoice primary key, amount in minor units)."""
     ordered = sorted(payment_pks)
-    found: dict[int, list[tuple[int, int]]] = {}
+    found: dict[int, list[tuple[int | None, int]]] = {}
     for first in range(0, len(ordered), CHUNK):
         for payment_pk, invoice_pk, minor in session.execute(
             select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount_minor).where(
@@ -302,7 +304,7 @@ def _note_payment(
     session: Session,
     handover: Handover,
     payment: Payment,
-    allocated: dict[int, list[tuple[int, int]]],
+    allocated: dict[int, list[tuple[int | None, int]]],
     now: datetime,
 ) -> HandoverPayment:
     """Note one payment on the hand-over and the timeline, with its part on its invoices."""
