@@ -114,6 +114,7 @@ def test_two_strategies_side_by_side_on_a_copy_the_same_seed_gives_the_same_resu
     assert sum(k["debtors"] for k in kinds.values()) > 0
     for kind in kinds.values():
         assert sum(kind["payer_types"].values()) == pytest.approx(1, abs=1e-3)
+        assert kind["contacts_unanswered"] == 0  # nothing was sent before the start
     # A freshly imported ledger has sent nothing yet: the shipped contact effects.
     effects = result["contact_effects"]
     assert {c["channel"] for c in effects["channels"]} >= {"email", "sms", "letter", "call"}
@@ -161,7 +162,8 @@ def test_the_side_by_side_table_fits_80_columns_and_a_bad_file_names_its_line(le
     assert "Traceback" not in shown.stdout + shown.stderr
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
     assert "collected" in shown.stdout and "Nothing was sent" in shown.stdout
-    assert "Debtors calibrated on their invoices up to" in shown.stdout
+    assert "Debtors calibrated on their invoices and contacts up to" in shown.stdout
+    assert "unanswered" in shown.stdout
     assert "could not be sent" not in shown.stdout
     (tmp_path / "bad.yaml").write_text("segments:\n  - name: x\nstrategies: {}\n")
     refused = ledger("simulate", "strategy", "bad.yaml")

@@ -120,9 +120,94 @@ def test_the_printed_calibration_counts_debtors_with_history_and_averages_the_mi
     consumer, business = summary["consumer"], summary["business"]
     assert (consumer["debtors"], consumer["with_history"], consumer["invoices_judged"]) == (2, 2, 6)
     assert (business["debtors"], business["with_history"], business["invoices_judged"]) == (1, 0, 0)
+    assert consumer["contacts_unanswered"] == business["contacts_unanswered"] == 0
     for i, payer_type in enumerate(PAYER_TYPES):  # no history: the shipped mix of its kind
         assert business[payer_type] == pytest.approx(BUSINESS_PAYER_MIX[i])
     mean_of_two = {t: w.mean() for t, w in weights.filter(pl.col("kind") == "consumer")
                    .select(PAYER_TYPES).to_dict().items()}  # fmt: skip
     assert consumer["punctual"] == pytest.approx(mean_of_two["punctual"])
     assert consumer["punctual"] > 0.45 and consumer["ghost"] > 0.3  # C1 punctual, C2 open
+
+
+def _contacts(rows: list[tuple[str, str, str, date]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"customer_id": pl.Utf8, "channel": pl.Utf8, "step": pl.Utf8, "decided_on": pl.Date},
+        orient="row",
+    )
+
+
+def _answers(rows: list[tuple[str, date]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(c, "pay", d, None) for c, d in rows],
+        schema={"customer_id": pl.Utf8, "outcome": pl.Utf8, "answered_on": pl.Date,
+                "channel": pl.Utf8},
+        orient="row",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "sent_days_before", "paid_days_after", "silent"),
+    [
+        ("an e-mail nobody answered in two weeks", 14, None, True),
+        ("an e-mail answered by a payment two days later", 14, 2, False),
+        ("a payment long after the e-mail's window does not answer it", 14, 10, True),
+        ("an e-mail of yesterday may still be answered: not counted", 1, None, False),
+    ],
+)
+def test_a_contact_is_silent_when_its_answer_window_closed_with_no_answer(
+    case, sent_days_before, paid_days_after, silent
+):
+    from creditflow.simulation.calibration import silent_contacts
+
+    sent = AS_OF - timedelta(days=sent_days_before)
+    answers = [] if paid_days_after is None else [("C1", sent + timedelta(days=paid_days_after))]
+    found = silent_contacts(
+        _contacts([("C1", "email", "reminder_1", sent)]),
+        _answers(answers),
+        pl.DataFrame({"customer_id": ["C1"], "kind": ["consumer"]}),
+        AS_OF,
+    )
+    assert found.height == (1 if silent else 0), case
+
+
+def test_a_debtor_reminded_three_times_without_answering_is_more_likely_a_ghost():
+    """Same open invoice; the one who ignored three reminders weighs toward the ghost."""
+    from creditflow.simulation.calibration import silent_contacts
+
+    customers = pl.DataFrame({"customer_id": ["C1", "C2"], "kind": ["consumer", "consumer"]})
+    due = AS_OF - timedelta(days=30)
+    invoices = pl.DataFrame(
+        [("C1", due, None, 0), ("C2", due, None, 0)],
+        schema={"customer_id": pl.Utf8, "due_date": pl.Date, "paid_on": pl.Date,
+                "disputed": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    reminders = _contacts(
+        [("C1", ch, "reminder_1", due + timedelta(days=d)) for ch, d in
+         (("email", 3), ("sms", 10), ("letter", 17))]
+    )  # fmt: skip
+    silent = silent_contacts(reminders, _answers([]), customers, AS_OF)
+    assert silent.height == 3
+    weights = {
+        r["customer_id"]: r
+        for r in payer_type_weights(customers, invoices, AS_OF, silent).iter_rows(named=True)
+    }
+    reminded, not_reminded = weights["C1"], weights["C2"]
+    assert (reminded["unanswered"], not_reminded["unanswered"]) == (3, 0)
+    assert reminded["ghost"] > not_reminded["ghost"]
+    assert reminded["punctual"] < not_reminded["punctual"]
+    assert reminded["forgetful"] < not_reminded["forgetful"]
+    assert sum(reminded[t] for t in PAYER_TYPES) == pytest.approx(1.0)
+
+
+def test_silent_contacts_without_their_columns_are_refused():
+    customers = pl.DataFrame({"customer_id": ["C1"], "kind": ["consumer"]})
+    empty = pl.DataFrame(
+        schema={"customer_id": pl.Utf8, "due_date": pl.Date, "paid_on": pl.Date,
+                "disputed": pl.Int64}
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="silent contacts lack column.*step"):
+        payer_type_weights(
+            customers, empty, AS_OF, pl.DataFrame({"customer_id": ["C1"], "channel": ["sms"]})
+        )

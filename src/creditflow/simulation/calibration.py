@@ -11,8 +11,15 @@ type is then drawn, seeded, from the posterior
     P(type | invoices) ~ P(type) x product over invoices of P(category | type)
 
 with P(type) the shipped mix for consumers or businesses. A debtor without invoices
-gets the mix; one with twenty on-time invoices is punctual. Pure: no database, no
-clock; the same frames and seed give the same types.
+gets the mix; one with twenty on-time invoices is punctual.
+
+An open invoice past its due date weighs by how likely each type is to leave it unpaid
+that long (`days_late_survival`). A debtor who was contacted and did not answer at all
+(no payment, promise, dispute or opt-out in the contact's answer window, the window
+closed by the start: `silent_contacts`) is more likely a type that ignores reminders:
+each such contact multiplies in P(no answer | type, channel, step) of the shipped
+behaviour model (`behaviour.outcome_rates`). Pure: no database, no clock; the same
+frames and seed give the same types.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from creditflow.simulation.behaviour import outcome_rates
+from creditflow.simulation.contact_effects import answer_windows
 from creditflow.simulation.days_late import days_late_survival
 from creditflow.simulation.schema import BUSINESS_PAYER_MIX, CONSUMER_PAYER_MIX, PAYER_TYPES
 
@@ -31,6 +40,7 @@ __all__ = [
     "calibration_summary",
     "payer_type_weights",
     "payer_types",
+    "silent_contacts",
 ]
 
 MILD_DAYS = 14
@@ -45,6 +55,7 @@ PAYMENT_HABITS: dict[str, tuple[float, ...]] = {
 }
 FLOOR = 0.01
 INVOICE_COLUMNS = ("customer_id", "due_date", "paid_on", "disputed")
+SILENT_COLUMNS = ("customer_id", "channel", "step")
 
 
 def _log_habits() -> np.ndarray:
@@ -52,13 +63,81 @@ def _log_habits() -> np.ndarray:
     return np.log(table / table.sum(axis=1, keepdims=True))
 
 
-def payer_type_weights(
-    customers: pl.DataFrame, invoices: pl.DataFrame, as_of: date
+def silent_contacts(
+    contacts: pl.DataFrame, answers: pl.DataFrame, customers: pl.DataFrame, as_of: date
 ) -> pl.DataFrame:
-    """Per customer the posterior weight of each payer type (columns PAYER_TYPES, sum 1)."""
+    """The contacts nobody answered: customer_id, channel, step, one row per contact.
+
+    `contacts` (customer_id, channel, step, decided_on) and `answers` (customer_id,
+    answered_on) are `contact_history`'s; `customers` gives each one's kind (a
+    business's payment window is longer). A contact counts once its answer windows
+    (`contact_effects.answer_windows`) closed before `as_of` with no answer of any kind
+    from that customer in them.
+    """
+    if not contacts.height:
+        return pl.DataFrame(schema={"customer_id": pl.Utf8, "channel": pl.Utf8, "step": pl.Utf8})
+    windows = answer_windows(
+        contacts.select(*SILENT_COLUMNS, "decided_on")
+        .join(customers.select("customer_id", "kind"), on="customer_id", how="left")
+        .with_row_index("contact")
+    ).with_columns(
+        pl.min_horizontal("pay_from", "reply_from").alias("from"),
+        pl.max_horizontal("pay_until", "reply_until").alias("until"),
+    )
+    closed = windows.filter(pl.col("until") < pl.lit(as_of))
+    answered = (
+        closed.select("contact", "customer_id", "from", "until")
+        .join(answers.select("customer_id", "answered_on"), on="customer_id")
+        .filter(pl.col("answered_on").is_between(pl.col("from"), pl.col("until")))
+        .select("contact")
+    )
+    return closed.join(answered, on="contact", how="anti").select(*SILENT_COLUMNS)
+
+
+def _silence_terms(frame: pl.DataFrame, silent: pl.DataFrame) -> np.ndarray:
+    """Per customer of `frame` and payer type: log P(no answer) summed over silent contacts."""
+    combos = silent.select("channel", "step").unique(maintain_order=True)
+    log_quiet = pl.DataFrame(
+        [
+            [ch, st]
+            + [
+                float(np.log(max(1.0 - sum(outcome_rates(t, ch, st).values()), FLOOR)))
+                for t in PAYER_TYPES
+            ]
+            for ch, st in combos.iter_rows()
+        ],
+        schema={"channel": pl.Utf8, "step": pl.Utf8, **{t: pl.Float64 for t in PAYER_TYPES}},
+        orient="row",
+    )
+    summed = (
+        silent.join(log_quiet, on=["channel", "step"])
+        .group_by("customer_id")
+        .agg(pl.col(t).sum() for t in PAYER_TYPES)
+    )
+    return (
+        frame.select("customer_id")
+        .join(summed, on="customer_id", how="left", maintain_order="left")
+        .select(pl.col(t).fill_null(0.0) for t in PAYER_TYPES)
+        .to_numpy()
+    )
+
+
+def payer_type_weights(
+    customers: pl.DataFrame,
+    invoices: pl.DataFrame,
+    as_of: date,
+    silent: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per customer the posterior weight of each payer type (columns PAYER_TYPES, sum 1).
+
+    `silent` is `silent_contacts(...)`: contacts nobody answered, as evidence too.
+    """
     missing = [c for c in INVOICE_COLUMNS if c not in invoices.columns]
     if missing:
         raise ValueError(f"invoices lacks column(s) {', '.join(missing)}")
+    lacking = [c for c in SILENT_COLUMNS if silent is not None and c not in silent.columns]
+    if lacking:
+        raise ValueError(f"silent contacts lack column(s) {', '.join(lacking)}")
     late = (pl.col("paid_on") - pl.col("due_date")).dt.total_days()
     category = (
         pl.when(pl.col("disputed") > 0)
@@ -105,26 +184,50 @@ def payer_type_weights(
     consumer = (frame["kind"] == "consumer").to_numpy()
     prior = np.where(consumer[:, None], np.array(CONSUMER_PAYER_MIX), np.array(BUSINESS_PAYER_MIX))
     log_posterior = np.log(prior) + observed @ habits.T + still_open
+    if silent is not None and silent.height:
+        log_posterior += _silence_terms(frame, silent)
     log_posterior -= log_posterior.max(axis=1, keepdims=True)
     posterior = np.exp(log_posterior)
     posterior /= posterior.sum(axis=1, keepdims=True)
+    unanswered = (
+        frame.select("customer_id")
+        .join(
+            silent.group_by("customer_id").len("unanswered")
+            if silent is not None
+            else pl.DataFrame(schema={"customer_id": pl.Utf8, "unanswered": pl.UInt32}),
+            on="customer_id",
+            how="left",
+            maintain_order="left",
+        )["unanswered"]
+        .fill_null(0)
+        .cast(pl.Int64)
+    )
     return frame.select(
         "customer_id", "kind", pl.sum_horizontal(CATEGORIES).cast(pl.Int64).alias("judged")
-    ).with_columns(*(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES)))
+    ).with_columns(
+        unanswered,
+        *(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES)),
+    )
 
 
 def calibration_summary(weights: pl.DataFrame) -> pl.DataFrame:
-    """Per kind of customer: debtors, those with judged invoices, and the expected share
-    of each payer type (the mean of the posteriors, so the same for every seed)."""
+    """Per kind of customer: debtors, those with judged invoices, the contacts they left
+    unanswered, and the expected share of each payer type (the mean of the posteriors,
+    so the same for every seed)."""
     return (
         weights.group_by("kind")
         .agg(
             pl.len().alias("debtors"),
             (pl.col("judged") > 0).sum().alias("with_history"),
             pl.col("judged").sum().alias("invoices_judged"),
+            pl.col("unanswered").sum().alias("contacts_unanswered"),
             *(pl.col(t).mean().alias(t) for t in PAYER_TYPES),
         )
-        .with_columns(pl.col("debtors", "with_history", "invoices_judged").cast(pl.Int64))
+        .with_columns(
+            pl.col("debtors", "with_history", "invoices_judged", "contacts_unanswered").cast(
+                pl.Int64
+            )
+        )
         .sort("kind")
     )
 

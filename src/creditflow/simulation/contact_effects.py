@@ -56,6 +56,7 @@ __all__ = [
     "MIN_CONTACTS",
     "PRIOR_ANSWERS",
     "EffectsCalibration",
+    "answer_windows",
     "calibrate_contact_effects",
 ]
 
@@ -86,8 +87,9 @@ class EffectsCalibration:
     level: dict[str, float]
 
 
-def _windows(contacts: pl.DataFrame) -> pl.DataFrame:
-    """Per contact the first and last day of each outcome's answer window."""
+def answer_windows(contacts: pl.DataFrame) -> pl.DataFrame:
+    """Per contact (channel, kind of customer, decided_on) the first and last day of each
+    outcome's answer window: pay_from, pay_until, reply_from, reply_until."""
     low = pl.col("channel").replace_strict(
         {c: lo for c, (lo, _) in PAYMENT_LAG.items()}, default=DEFAULT_LAG[0], return_dtype=pl.Int64
     )
@@ -213,7 +215,7 @@ def _prepared(contacts: pl.DataFrame, weights: pl.DataFrame, as_of: date) -> pl.
         .join(known.with_columns(pl.col("customer_id").cast(pl.String)), on="customer_id")
         .sort("decided_on", "customer_id", "channel", "step_kind")
         .with_row_index("row")
-        .pipe(_windows)
+        .pipe(answer_windows)
     )
 
 

@@ -127,16 +127,20 @@ def show_calibration(console: Console, summary: pl.DataFrame, start: date) -> No
         *(Column(str(k["kind"]), justify="right") for k in kinds),
     )
     console.print(
-        f"Debtors calibrated on their invoices up to {start}:", markup=False, highlight=False
+        f"Debtors calibrated on their invoices and contacts up to {start}:",
+        markup=False,
+        highlight=False,
     )
     table.add_row("debtors", *(f"{k['debtors']:,}" for k in kinds))
     table.add_row("with history", *(f"{k['with_history']:,}" for k in kinds))
+    table.add_row("unanswered", *(f"{k['contacts_unanswered']:,}" for k in kinds))
     for payer_type in PAYER_TYPES:
         table.add_row(payer_type, *(f"{k[payer_type]:.0%}" for k in kinds))
     console.print(table)
     console.print(
         "With history: debtors with paid or overdue invoices to learn from; the others "
-        "get the shipped mix of their kind.\n",
+        "get the shipped mix of their kind. Unanswered: contacts nobody answered (no "
+        "payment, promise, dispute or opt-out), which point to payers who ignore reminders.\n",
         style="dim",
         markup=False,
         highlight=False,
@@ -151,6 +155,7 @@ def calibration_json(summary: pl.DataFrame) -> list[dict[str, object]]:
             "debtors": row["debtors"],
             "with_history": row["with_history"],
             "invoices_judged": row["invoices_judged"],
+            "contacts_unanswered": row["contacts_unanswered"],
             "payer_types": {t: round(float(row[t]), 4) for t in PAYER_TYPES},
         }
         for row in summary.iter_rows(named=True)

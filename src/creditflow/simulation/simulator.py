@@ -29,10 +29,10 @@ from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.money import Money
 from creditflow.simulation.behaviour import ContactEffects, respond
-from creditflow.simulation.calibration import payer_type_weights, payer_types
+from creditflow.simulation.calibration import payer_type_weights, payer_types, silent_contacts
 from creditflow.simulation.complaints import complaints
 from creditflow.simulation.contact_effects import EffectsCalibration
-from creditflow.simulation.contact_history import calibrate_contacts
+from creditflow.simulation.contact_history import calibrate_contacts, contact_history
 from creditflow.simulation.days import (
     COMPLAINT,
     book_complaints,
@@ -159,7 +159,8 @@ def simulate_strategies(
 
 
 def calibrate(source: Engine, start: date) -> pl.DataFrame:
-    """Each customer's payer type weights from their invoices as known at `start`."""
+    """Each customer's payer type weights from their invoices and the contacts they left
+    unanswered, as known at `start`."""
     with source.connect() as conn:
         customers = read_frame(
             conn,
@@ -179,7 +180,9 @@ def calibrate(source: Engine, start: date) -> pl.DataFrame:
     invoices = invoices.with_columns(  # what was paid after the start is not known yet
         pl.when(pl.col("paid_on") > pl.lit(start)).then(None).otherwise(pl.col("paid_on"))
     )
-    return payer_type_weights(customers, invoices, start)
+    contacts, answers = contact_history(source, start)
+    silent = silent_contacts(contacts, answers, customers, start)
+    return payer_type_weights(customers, invoices, start, silent)
 
 
 def _simulation_settings(settings: Settings, copy: Engine, outbox: Path) -> Settings:
