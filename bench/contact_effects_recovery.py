@@ -38,6 +38,7 @@ from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.payments import IncomingPayment, import_payments
 from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
+from creditflow.simulation.answers import book_responses
 from creditflow.simulation.behaviour import (
     CHANNEL_EFFECT,
     SHIPPED_EFFECTS,
@@ -49,7 +50,6 @@ from creditflow.simulation.company import generate_company
 from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.days import (
     book_payments_due,
-    book_responses,
     contacts_sent_on,
     dispatch_day,
 )

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from creditflow.db import make_engine
 from creditflow.strategy.service import default_strategy_text
+from tests.support.strategies import NOTHING_FOR_A_YEAR
 
 CREDITFLOW = Path(sys.executable).with_name("creditflow")
 pytestmark = pytest.mark.db
@@ -33,16 +34,6 @@ account_sid = "AC00000000000000000000000000000000"
 auth_token = "not-a-real-token"
 from_number = "+3197010000000"
 base_url = "http://127.0.0.1:9"
-"""
-NOTHING_FOR_A_YEAR = """segments:
-  - name: everyone
-strategies:
-  everyone:
-    steps:
-      - id: reminder
-        at: due+400d
-        channels: [email]
-        template: reminder
 """
 
 

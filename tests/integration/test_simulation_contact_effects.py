@@ -16,12 +16,12 @@ from creditflow.config import Settings
 from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.payments import IncomingPayment, import_payments
+from creditflow.simulation.answers import book_responses
 from creditflow.simulation.behaviour import CHANNEL_EFFECT, STEP_EFFECT, ContactEffects, respond
 from creditflow.simulation.company import generate_company
 from creditflow.simulation.contact_history import calibrate_contacts, contact_history
 from creditflow.simulation.days import (
     book_payments_due,
-    book_responses,
     contacts_sent_on,
     dispatch_day,
 )

@@ -19,19 +19,10 @@ from creditflow.simulation.company import generate_company
 from creditflow.simulation.days import book_payments_due, open_invoices, own_accord_due
 from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.simulator import simulate_strategies
+from tests.support.strategies import NOTHING_FOR_A_YEAR
 
 pytestmark = pytest.mark.db
 START = date(2026, 3, 2)
-NOTHING = """segments:
-  - name: everyone
-strategies:
-  everyone:
-    steps:
-      - id: reminder
-        at: due+400d
-        channels: [email]
-        template: reminder
-"""
 
 
 @pytest.fixture
@@ -121,7 +112,7 @@ def test_disputed_invoices_and_customers_with_a_payment_on_its_way_are_not_paid(
 def test_with_no_contacts_at_all_what_is_collected_is_paid_without_contact(engine, company):
     settings, _ = company
     (outcome,) = simulate_strategies(
-        engine, settings, [("nothing.yaml", NOTHING)], days=14, seed=4, start=START
+        engine, settings, [("nothing.yaml", NOTHING_FOR_A_YEAR)], days=14, seed=4, start=START
     )
     assert sum(outcome.contacts.values()) == 0
     assert outcome.collected.get("EUR", 0) > 0, "nobody paid on their own in two weeks"
@@ -129,7 +120,7 @@ def test_with_no_contacts_at_all_what_is_collected_is_paid_without_contact(engin
     shown = outcome.as_json()
     assert shown["collected_without_contact"] == shown["collected"]
     again = simulate_strategies(
-        engine, settings, [("nothing.yaml", NOTHING)], days=14, seed=4, start=START
+        engine, settings, [("nothing.yaml", NOTHING_FOR_A_YEAR)], days=14, seed=4, start=START
     )
     assert again[0] == outcome, "same seed, same result"
 

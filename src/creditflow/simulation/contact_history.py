@@ -12,20 +12,30 @@ from datetime import UTC, date, datetime, time, timedelta
 import polars as pl
 from sqlalchemy import Engine
 
+from creditflow.dispatch.recheck import INTERNAL_TASK_CHANNELS
 from creditflow.simulation.contact_effects import EffectsCalibration, calibrate_contact_effects
 from creditflow.store import read_frame
 
-__all__ = ["HISTORY_DAYS", "calibrate_contacts", "contact_history"]
+__all__ = ["HISTORY_DAYS", "calibrate_contacts", "contact_history", "reaches_debtor"]
 
 HISTORY_DAYS = 365  # the contacts of the last year: how debtors answer today
 
+
+def reaches_debtor(channel: str) -> str:
+    """SQL condition on an action's `channel` column: not staff work the debtor never
+    sees (a review task, `dispatch.recheck.INTERNAL_TASK_CHANNELS`)."""
+    internal = ", ".join(f"'{name}'" for name in INTERNAL_TASK_CHANNELS)
+    return f"{channel} NOT IN ({internal})"
+
+
 CONTACTS_SQL = (
-    "SELECT c.customer_id, a.channel, a.step, a.decided_on FROM action a "
+    "SELECT c.customer_id, a.channel, a.step, a.decided_on FROM action a "  # noqa: S608 - constants only
     "JOIN customer c ON c.id = a.customer_id "
     "WHERE a.status IN ('sent', 'delivered', 'done') AND a.kind IN ('message', 'task') "
-    "AND a.channel IS NOT NULL AND a.channel <> 'review' "
-    "AND a.decided_on >= :since AND a.decided_on < :start"
-)  # a review task (dispatch.recheck.INTERNAL_TASK_CHANNELS) is staff work, not a contact
+    "AND a.channel IS NOT NULL AND "
+    + reaches_debtor("a.channel")
+    + " AND a.decided_on >= :since AND a.decided_on < :start"
+)
 ANSWERS_SQL = (
     "SELECT c.customer_id, 'pay' AS outcome, p.paid_at AS answered_on, NULL AS channel "
     "FROM payment p JOIN customer c ON c.id = p.customer_id "

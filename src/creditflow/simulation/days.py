@@ -2,8 +2,8 @@
 
 The collection run and the dispatcher are the real ones; what the sandbox channels
 "sent" is read back, the behaviour model answers it, and the answers are booked
-through the same tables the portal and bank statements write: payments on their
-date, promises, disputes and opt-outs on the day. Each morning debtors also pay open
+(`answers.py`) through the same tables the portal and bank statements write: payments
+on their date, promises, disputes and opt-outs on the day. Each morning debtors also pay open
 invoices on their own (`own_accord_due`), before the day's run can remind them.
 """
 
@@ -20,21 +20,17 @@ from sqlalchemy import Engine, text
 
 from creditflow.compliance.handover import note_payments_on_handovers
 from creditflow.config import Settings
-from creditflow.db import transaction
-from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
 from creditflow.ledger.payments import IncomingPayment, record_payments
-from creditflow.ledger.service import add_event
 from creditflow.money import Money
+from creditflow.simulation.answers import customer_pks, payments_to_come
 from creditflow.simulation.behaviour import MAX_LAG_DAYS, ContactEffects, respond
+from creditflow.simulation.contact_history import reaches_debtor
 from creditflow.simulation.own_accord import own_accord_payments, own_accord_rng
 from creditflow.store import read_frame
 
 __all__ = [
-    "COMPLAINT",
     "DISPATCH_AT",
-    "book_complaints",
     "book_payments_due",
-    "book_responses",
     "contact_pressure",
     "contacts_sent_on",
     "dispatch_day",
@@ -44,7 +40,6 @@ __all__ = [
 ]
 
 DISPATCH_AT = time(17, 0)
-COMPLAINT = "complaint.received"
 SIMULATION_BATCH = 1_000
 """Actions per dispatch batch in the simulator: one worker, nobody waits on its claims."""
 REDRAWS = 30
@@ -78,10 +73,10 @@ def contacts_sent_on(engine: Engine, day: date) -> pl.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT c.customer_id, a.channel, a.step, a.amount_due_minor, a.currency, "
+                "SELECT c.customer_id, a.channel, a.step, a.amount_due_minor, a.currency, "  # noqa: S608 - constants only
                 "a.invoice_numbers FROM action a JOIN customer c ON c.id = a.customer_id "
                 "WHERE a.status IN ('sent', 'delivered') AND a.decided_on = :day "
-                "AND a.channel <> 'review' "
+                f"AND {reaches_debtor('a.channel')} "
                 "ORDER BY c.customer_id, a.step, a.channel, a.id"
             ),
             {"day": day.isoformat() if engine.dialect.name == "sqlite" else day},
@@ -110,9 +105,9 @@ def contact_pressure(engine: Engine, day: date, days: int = 7) -> pl.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT c.customer_id, COUNT(*) FROM action a JOIN customer c "
+                "SELECT c.customer_id, COUNT(*) FROM action a JOIN customer c "  # noqa: S608 - constants only
                 "ON c.id = a.customer_id WHERE a.status IN ('sent', 'delivered', 'done') "
-                "AND a.kind IN ('message', 'task') AND a.channel <> 'review' "
+                f"AND a.kind IN ('message', 'task') AND {reaches_debtor('a.channel')} "
                 "AND a.decided_on BETWEEN :since AND :day AND a.customer_id IN "
                 "(SELECT customer_id FROM action WHERE decided_on = :day "
                 "AND status IN ('sent', 'delivered')) GROUP BY c.customer_id"
@@ -127,47 +122,6 @@ def contact_pressure(engine: Engine, day: date, days: int = 7) -> pl.DataFrame:
         schema={"customer_id": pl.String, "contacts_7_days": pl.Int64},
         orient="row",
     )
-
-
-def book_complaints(engine: Engine, complaints: pl.DataFrame, now: datetime) -> int:
-    """Put each complaint on its customer's timeline (an incoming `complaint.received`)."""
-    if not complaints.height:
-        return 0
-    pks = _customer_pks(engine)
-    with transaction(engine) as session:
-        for row in complaints.iter_rows(named=True):
-            add_event(
-                session,
-                pks[row["customer_id"]],
-                COMPLAINT,
-                f"complained about being contacted by {row['channel']} ({row['step']})",
-                channel=row["channel"],
-                direction="in",
-            ).occurred_at = now
-    return complaints.height
-
-
-def _payments_to_come(
-    payments: pl.DataFrame, day: date, pks: dict[str, int], source: str
-) -> list[tuple[date, IncomingPayment]]:
-    """The day's paying answers as bank transfers, each with the date it lands."""
-    to_come = []
-    for row in payments.iter_rows(named=True):
-        paid = (
-            row["paid_at"]
-            if isinstance(row["paid_at"], date)
-            else date.fromisoformat(str(row["paid_at"]))
-        )
-        payment = IncomingPayment(
-            payment_id=f"{source}-{row['customer_id']}-{day.isoformat()}",
-            amount=Money.parse(row["amount"], row["currency"]),
-            paid_at=datetime.combine(paid, time(12, 0), tzinfo=UTC),
-            customer_pk=pks.get(row["customer_id"]),
-            method="ideal",
-            source=source,
-        )
-        to_come.append((paid, payment))
-    return to_come
 
 
 def payments_in_flight(
@@ -193,7 +147,7 @@ def payments_in_flight(
     owing = _customers_owing(engine)
     answered = _last_answers(engine, start - timedelta(days=MAX_LAG_DAYS))
     to_come: list[tuple[date, IncomingPayment]] = []
-    pks = _customer_pks(engine)
+    pks = customer_pks(engine)
     for back in range(MAX_LAG_DAYS, 0, -1):
         day = start - timedelta(days=back)
         sent = contacts_sent_on(engine, day)
@@ -206,7 +160,7 @@ def payments_in_flight(
                 break
             answers = respond(pending, customers, day, rng, effects)
             later = answers.payments.filter(pl.col("paid_at") >= start)
-            to_come.extend(_payments_to_come(later, day, pks, source))
+            to_come.extend(payments_to_come(later, day, pks, source))
             shown = pl.concat(
                 [
                     answers.payments.filter(pl.col("paid_at") < start).select("customer_id"),
@@ -251,11 +205,6 @@ def _last_answers(engine: Engine, since: date) -> dict[str, date]:
         str(customer): (at if isinstance(at, datetime) else datetime.fromisoformat(str(at))).date()
         for customer, at in rows
     }
-
-
-def _customer_pks(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT customer_id, id FROM customer")).fetchall())
 
 
 def open_invoices(engine: Engine) -> pl.DataFrame:
@@ -333,83 +282,3 @@ def book_payments_due(
             record_payments(conn, ready, now)
             note_payments_on_handovers(conn, now)
     return len(ready)
-
-
-def book_responses(
-    engine: Engine,
-    answers: Any,
-    day: date,
-    now: datetime,
-    due: list[tuple[date, IncomingPayment]],
-    *,
-    source: str = "demo",
-) -> dict[str, int]:
-    """Book the day's answers; payments wait in `due` until their date comes."""
-    pks = _customer_pks(engine)
-    due.extend(_payments_to_come(answers.payments, day, pks, source))
-    with transaction(engine) as session:
-        for row in answers.promises.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            promise = PromiseToPay(
-                customer_id=customer_pk,
-                promised_date=row["promised_date"],
-                source=f"{source} reply",
-                created_at=now,
-            )
-            session.add(promise)
-            session.flush()
-            open_ids = (
-                session.execute(
-                    text("SELECT id FROM invoice WHERE customer_id = :c AND open_minor > 0"),
-                    {"c": customer_pk},
-                )
-                .scalars()
-                .all()
-            )
-            if open_ids:
-                session.execute(
-                    promise_invoice.insert(),
-                    [{"promise_id": promise.id, "invoice_id": i} for i in open_ids],
-                )
-            add_event(
-                session,
-                customer_pk,
-                "promise.made",
-                f"promised to pay by {row['promised_date']}",
-                direction="in",
-            ).occurred_at = now  # the simulated day, not the wall clock
-        for row in answers.disputes.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            invoice_id = session.execute(
-                text("SELECT id FROM invoice WHERE invoice_number = :n"),
-                {"n": row["invoice_number"]},
-            ).scalar()
-            if invoice_id is None:
-                continue
-            session.add(
-                Dispute(
-                    customer_id=customer_pk,
-                    invoice_id=invoice_id,
-                    reason=str(row["reason"])[:64],
-                    source=f"{source} reply",
-                    opened_at=now,
-                )
-            )
-            add_event(
-                session,
-                customer_pk,
-                "dispute.opened",
-                f"disputed {row['invoice_number']}",
-                direction="in",
-            ).occurred_at = now
-        for row in answers.opt_outs.iter_rows(named=True):
-            customer_pk = pks[row["customer_id"]]
-            _opt_out(session, customer_pk, row["channel"], now, source)
-    counts = answers.counts()
-    return {k: int(v) for k, v in counts.items()}
-
-
-def _opt_out(session: Any, customer_pk: int, channel: str, now: datetime, source: str) -> None:
-    from creditflow.compliance.consent import record_opt_out
-
-    record_opt_out(session, customer_pk, channel, source=f"{source} reply", evidence="STOP", at=now)

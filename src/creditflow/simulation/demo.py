@@ -30,11 +30,11 @@ from creditflow.ledger.payments import IncomingPayment
 from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
 from creditflow.payments.payment_import import import_payment_file
+from creditflow.simulation.answers import book_responses
 from creditflow.simulation.behaviour import respond
 from creditflow.simulation.company import generate_company, organisation
 from creditflow.simulation.days import (
     book_payments_due,
-    book_responses,
     contacts_sent_on,
     dispatch_day,
     own_accord_due,

@@ -28,16 +28,18 @@ from sqlalchemy import Engine, text
 from creditflow.config import Settings
 from creditflow.db import transaction
 from creditflow.money import Money
+from creditflow.simulation.answers import COMPLAINT, book_complaints, book_responses
 from creditflow.simulation.behaviour import ContactEffects, respond
 from creditflow.simulation.calibration import payer_type_weights, payer_types, silent_contacts
 from creditflow.simulation.complaints import complaints
 from creditflow.simulation.contact_effects import EffectsCalibration
-from creditflow.simulation.contact_history import calibrate_contacts, contact_history
+from creditflow.simulation.contact_history import (
+    calibrate_contacts,
+    contact_history,
+    reaches_debtor,
+)
 from creditflow.simulation.days import (
-    COMPLAINT,
-    book_complaints,
     book_payments_due,
-    book_responses,
     contact_pressure,
     contacts_sent_on,
     dispatch_day,
@@ -275,10 +277,10 @@ def _outcome(
         ).fetchall()
         contacts = conn.execute(
             text(
-                "SELECT channel, COUNT(*) FROM action WHERE status IN ('sent', 'delivered', 'done') "
+                "SELECT channel, COUNT(*) FROM action WHERE status IN ('sent', 'delivered', 'done') "  # noqa: S608 - constants only
                 "AND kind IN ('message', 'task')"
                 " AND decided_on BETWEEN :start AND :end AND channel IS NOT NULL "
-                "AND channel <> 'review' "
+                f"AND {reaches_debtor('channel')} "
                 "GROUP BY channel ORDER BY channel"
             ),
             window,
