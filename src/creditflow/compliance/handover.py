@@ -12,6 +12,7 @@ imports call `note_payments_on_handovers`, which notes them on the open hand-ove
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -258,14 +259,18 @@ def _payments_to_note(session: Session) -> dict[int, list[int]]:
     return found
 
 
+def _chunks(ids: set[int]) -> Iterator[list[int]]:
+    """The ids in order, `CHUNK` at a time (one IN list per query)."""
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), CHUNK):
+        yield ordered[first : first + CHUNK]
+
+
 def _payments(session: Session, pks: set[int]) -> dict[int, Payment]:
-    ordered = sorted(pks)
     return {
         row.id: row
-        for first in range(0, len(ordered), CHUNK)
-        for row in session.scalars(
-            select(Payment).where(Payment.id.in_(ordered[first : first + CHUNK]))
-        )
+        for chunk in _chunks(pks)
+        for row in session.scalars(select(Payment).where(Payment.id.in_(chunk)))
     }
 
 
@@ -273,12 +278,11 @@ def _allocations(
     session: Session, payment_pks: set[int]
 ) -> dict[int, list[tuple[int | None, int]]]:
     """Per payment its allocations as (invoice primary key, amount in minor units)."""
-    ordered = sorted(payment_pks)
     found: dict[int, list[tuple[int | None, int]]] = {}
-    for first in range(0, len(ordered), CHUNK):
+    for chunk in _chunks(payment_pks):
         for payment_pk, invoice_pk, minor in session.execute(
             select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount_minor).where(
-                Allocation.payment_id.in_(ordered[first : first + CHUNK])
+                Allocation.payment_id.in_(chunk)
             )
         ):
             found.setdefault(payment_pk, []).append((invoice_pk, minor))
@@ -287,15 +291,10 @@ def _allocations(
 
 def _still_open(session: Session, invoice_pks: set[int]) -> set[int]:
     """Those of these invoices with an amount still open."""
-    ordered = sorted(invoice_pks)
     found: set[int] = set()
-    for first in range(0, len(ordered), CHUNK):
+    for chunk in _chunks(invoice_pks):
         found.update(
-            session.scalars(
-                select(Invoice.id).where(
-                    Invoice.id.in_(ordered[first : first + CHUNK]), Invoice.open_minor > 0
-                )
-            )
+            session.scalars(select(Invoice.id).where(Invoice.id.in_(chunk), Invoice.open_minor > 0))
         )
     return found
 
