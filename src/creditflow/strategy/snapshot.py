@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -242,47 +243,44 @@ _CUSTOMER_SELECT = (
     "c.segment, c.preferred_channel, c.preferred_hour, c.risk, c.do_not_contact, c.opt_out "
     "FROM customer c WHERE "
 )
-# Only the constants above are put together here; the ids are a bound parameter.
-_CUSTOMERS_BY_ID = _CUSTOMER_SELECT + "c.id IN (SELECT value FROM json_each(:ids))"  # noqa: S608
-_POINT_SELECT = "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL  # noqa: S608
-_POINTS_BY_ID = _POINT_SELECT + " AND customer_id IN (SELECT value FROM json_each(:ids))"  # noqa: S608
-_POINTS_WITH_OPEN_INVOICES = (
-    _POINT_SELECT  # noqa: S608
-    + " AND customer_id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
-    "AND status IN ('open', 'disputed'))"
-)
-_CUSTOMERS_WITH_OPEN_INVOICES = (
-    _CUSTOMER_SELECT  # noqa: S608
-    + "c.id IN (SELECT customer_id FROM invoice WHERE open_minor > 0 "
-    "AND status IN ('open', 'disputed'))"
+_POINT_SELECT = "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL + " AND "  # noqa: S608
+_OPEN_INVOICE_CUSTOMERS = (
+    "SELECT customer_id FROM invoice WHERE open_minor > 0 AND status IN ('open', 'disputed')"
 )
 
 
-def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
-    """The customers the open invoices belong to.
+def _of_customers_with_open_invoices(
+    conn: Connection, select: str, column: str, schema: dict[str, Any], invoices: pl.DataFrame
+) -> pl.DataFrame:
+    """The rows of `select` (ending in "WHERE " or "AND ") whose `column` is a customer
+    the open invoices belong to.
 
     On SQLite their ids travel as one JSON array (read by json_each), which is twice
     as fast as SQLite's own semi-join over the invoice table; PostgreSQL plans the
-    semi-join well.
+    semi-join well. Only the constants above are put together here; the ids are a
+    bound parameter.
     """
     if conn.dialect.name == "sqlite":
         ids = invoices.get_column("customer_pk").unique().sort()
-        sql, params = _CUSTOMERS_BY_ID, {"ids": json_id_array(ids)}
-    else:
-        sql, params = _CUSTOMERS_WITH_OPEN_INVOICES, {}
-    customers = read_frame(conn, sql, CUSTOMER_SCHEMA, params)
+        sql = f"{select}{column} IN (SELECT value FROM json_each(:ids))"  # noqa: S608
+        return read_frame(conn, sql, schema, {"ids": json_id_array(ids)})
+    return read_frame(conn, f"{select}{column} IN ({_OPEN_INVOICE_CUSTOMERS})", schema)
+
+
+def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The customers the open invoices belong to."""
+    customers = _of_customers_with_open_invoices(
+        conn, _CUSTOMER_SELECT, "c.id", CUSTOMER_SCHEMA, invoices
+    )
     return customers.with_columns(_json_list("tags"), _json_list("opt_out"))
 
 
 def _usable_points(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
-    """The usable contact points (customer_pk, channel) of the customers with open invoices,
-    read like `_customers_with_open_invoices`."""
-    if conn.dialect.name == "sqlite":
-        ids = invoices.get_column("customer_pk").unique().sort()
-        sql, params = _POINTS_BY_ID, {"ids": json_id_array(ids)}
-    else:
-        sql, params = _POINTS_WITH_OPEN_INVOICES, {}
-    return read_frame(conn, sql, {"customer_pk": pl.Int64, "channel": pl.Utf8}, params).unique()
+    """The usable contact points (customer_pk, channel) of the customers with open invoices."""
+    schema = {"customer_pk": pl.Int64, "channel": pl.Utf8}
+    return _of_customers_with_open_invoices(
+        conn, _POINT_SELECT, "customer_id", schema, invoices
+    ).unique()
 
 
 def _days_between(later: str, earlier: str, conn: Connection) -> str:
