@@ -56,6 +56,7 @@ PAYMENT_HABITS: dict[str, tuple[float, ...]] = {
 FLOOR = 0.01
 INVOICE_COLUMNS = ("customer_id", "due_date", "paid_on", "disputed")
 SILENT_COLUMNS = ("customer_id", "channel", "step")
+NO_SILENT_CONTACTS = pl.DataFrame(schema={c: pl.Utf8 for c in SILENT_COLUMNS})
 
 
 def _log_habits() -> np.ndarray:
@@ -75,7 +76,7 @@ def silent_contacts(
     from that customer in them.
     """
     if not contacts.height:
-        return pl.DataFrame(schema={"customer_id": pl.Utf8, "channel": pl.Utf8, "step": pl.Utf8})
+        return NO_SILENT_CONTACTS
     windows = answer_windows(
         contacts.select(*SILENT_COLUMNS, "decided_on")
         .join(customers.select("customer_id", "kind"), on="customer_id", how="left")
@@ -94,8 +95,9 @@ def silent_contacts(
     return closed.join(answered, on="contact", how="anti").select(*SILENT_COLUMNS)
 
 
-def _silence_terms(frame: pl.DataFrame, silent: pl.DataFrame) -> np.ndarray:
-    """Per customer of `frame` and payer type: log P(no answer) summed over silent contacts."""
+def _silence(frame: pl.DataFrame, silent: pl.DataFrame) -> pl.DataFrame:
+    """Per customer of `frame` (same order): `unanswered` contacts and, per payer type,
+    log P(no answer) summed over them (0 without any)."""
     combos = silent.select("channel", "step").unique(maintain_order=True)
     log_quiet = pl.DataFrame(
         [
@@ -112,13 +114,15 @@ def _silence_terms(frame: pl.DataFrame, silent: pl.DataFrame) -> np.ndarray:
     summed = (
         silent.join(log_quiet, on=["channel", "step"])
         .group_by("customer_id")
-        .agg(pl.col(t).sum() for t in PAYER_TYPES)
+        .agg(pl.len().alias("unanswered"), *(pl.col(t).sum() for t in PAYER_TYPES))
     )
     return (
         frame.select("customer_id")
         .join(summed, on="customer_id", how="left", maintain_order="left")
-        .select(pl.col(t).fill_null(0.0) for t in PAYER_TYPES)
-        .to_numpy()
+        .select(
+            pl.col("unanswered").fill_null(0).cast(pl.Int64),
+            *(pl.col(t).fill_null(0.0) for t in PAYER_TYPES),
+        )
     )
 
 
@@ -183,29 +187,17 @@ def payer_type_weights(
     still_open = frame.select(f"__open_{t}" for t in PAYER_TYPES).to_numpy()
     consumer = (frame["kind"] == "consumer").to_numpy()
     prior = np.where(consumer[:, None], np.array(CONSUMER_PAYER_MIX), np.array(BUSINESS_PAYER_MIX))
-    log_posterior = np.log(prior) + observed @ habits.T + still_open
-    if silent is not None and silent.height:
-        log_posterior += _silence_terms(frame, silent)
+    silence = _silence(frame, silent if silent is not None else NO_SILENT_CONTACTS)
+    log_posterior = (
+        np.log(prior) + observed @ habits.T + still_open + silence.select(PAYER_TYPES).to_numpy()
+    )
     log_posterior -= log_posterior.max(axis=1, keepdims=True)
     posterior = np.exp(log_posterior)
     posterior /= posterior.sum(axis=1, keepdims=True)
-    unanswered = (
-        frame.select("customer_id")
-        .join(
-            silent.group_by("customer_id").len("unanswered")
-            if silent is not None
-            else pl.DataFrame(schema={"customer_id": pl.Utf8, "unanswered": pl.UInt32}),
-            on="customer_id",
-            how="left",
-            maintain_order="left",
-        )["unanswered"]
-        .fill_null(0)
-        .cast(pl.Int64)
-    )
     return frame.select(
         "customer_id", "kind", pl.sum_horizontal(CATEGORIES).cast(pl.Int64).alias("judged")
     ).with_columns(
-        unanswered,
+        silence["unanswered"],
         *(pl.Series(t, posterior[:, i]) for i, t in enumerate(PAYER_TYPES)),
     )
 
