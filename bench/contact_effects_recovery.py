@@ -46,7 +46,7 @@ from creditflow.simulation.behaviour import (
     ContactEffects,
     respond,
 )
-from creditflow.simulation.company import generate_company
+from creditflow.simulation.company import generate_company, history_recorded_at
 from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.days import (
     book_payments_due,
@@ -90,7 +90,7 @@ def live_truth(
     files = company.write_csv(folder / "files")
     import_customers(truth, files["customers"], settings)
     import_invoices(truth, files["invoices"], settings)
-    import_payments(truth, files["payments"], settings)
+    import_payments(truth, files["payments"], settings, recorded_at=history_recorded_at(start))
     traits = company.customers_with_traits()
     rng = np.random.default_rng(seed)
     due: list[tuple[date, IncomingPayment]] = []

@@ -26,7 +26,7 @@ from creditflow.db import make_engine, upgrade
 from creditflow.ledger.imports import import_customers, import_invoices
 from creditflow.ledger.payments import import_payments
 from creditflow.ledger.service import ensure_organisation
-from creditflow.simulation.company import generate_company
+from creditflow.simulation.company import generate_company, history_recorded_at
 from creditflow.simulation.demo import sample_organisation
 from creditflow.simulation.simulator import simulate_strategies
 from creditflow.strategy.service import default_strategy_text
@@ -56,7 +56,7 @@ def main() -> None:
         began = time.perf_counter()
         import_customers(engine, files["customers"], settings)
         import_invoices(engine, files["invoices"], settings)
-        import_payments(engine, files["payments"], settings)
+        import_payments(engine, files["payments"], settings, recorded_at=history_recorded_at(start))
         imported = time.perf_counter() - began
         began = time.perf_counter()
         (outcome,) = simulate_strategies(

@@ -33,7 +33,7 @@ from creditflow.ledger.service import ensure_organisation
 from creditflow.money import Money
 from creditflow.simulation.answers import book_responses
 from creditflow.simulation.behaviour import SHIPPED_EFFECTS, respond
-from creditflow.simulation.company import generate_company
+from creditflow.simulation.company import generate_company, history_recorded_at
 from creditflow.simulation.contact_history import calibrate_contacts
 from creditflow.simulation.days import (
     book_payments_due,
@@ -134,7 +134,7 @@ def main() -> None:
         files = company.write_csv(folder / "files")
         import_customers(truth, files["customers"], settings)
         import_invoices(truth, files["invoices"], settings)
-        import_payments(truth, files["payments"], settings)
+        import_payments(truth, files["payments"], settings, recorded_at=history_recorded_at(start))
         traits = company.customers_with_traits()
         rng = np.random.default_rng(args.seed)
         due: list[tuple[date, IncomingPayment]] = []

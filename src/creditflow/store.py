@@ -136,6 +136,19 @@ def json_id_array(ids: pl.Series) -> str:
     return "[" + ids.cast(pl.Utf8).str.join(",").item() + "]"
 
 
+def in_ids(column: str, dialect: str) -> str:
+    """The condition `column IN (the ids bound as :ids)`, the ids one `json_id_array`.
+
+    One parameter for any number of ids, on SQLite (json_each) and PostgreSQL alike.
+    """
+    if dialect == "postgresql":
+        return (
+            f"{column} IN (SELECT CAST(value AS BIGINT) "  # noqa: S608 - a column name
+            "FROM json_array_elements_text(CAST(:ids AS json)))"
+        )
+    return f"{column} IN (SELECT value FROM json_each(:ids))"  # noqa: S608 - a column name
+
+
 def bulk_insert(
     conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:

@@ -16,7 +16,14 @@ from sqlalchemy import Connection, text
 
 from creditflow.compliance.allocation import LEGAL_ORDER, OpenItem, allocate_payment
 from creditflow.money import Money
-from creditflow.store import bulk_insert, bulk_update, db_value, read_frame
+from creditflow.store import (
+    bulk_insert,
+    bulk_update,
+    db_value,
+    in_ids,
+    json_id_array,
+    read_frame,
+)
 
 if TYPE_CHECKING:
     from creditflow.ledger.payments import IncomingPayment
@@ -41,31 +48,29 @@ class PaymentAllocator:
         """Load the open invoices and charges of these customers."""
         if not customer_pks:
             return
-        ids = pl.DataFrame({"customer_pk": sorted(customer_pks)}, schema={"customer_pk": pl.Int64})
-        inv = (
-            read_frame(
-                self.conn,
-                "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "
-                "WHERE open_minor > 0 AND status IN ('open', 'disputed')",
-                {
-                    "id": pl.Int64,
-                    "customer_pk": pl.Int64,
-                    "currency": pl.Utf8,
-                    "open_minor": pl.Int64,
-                    "due_date": pl.Date,
-                    "status": pl.Utf8,
-                },
-            )
-            .join(ids, on="customer_pk", how="semi")
-            .sort("due_date", "id")
-        )
+        ids = {"ids": json_id_array(pl.Series(sorted(customer_pks), dtype=pl.Int64))}
+        of_customers = in_ids("customer_id", self.conn.dialect.name)
+        inv = read_frame(
+            self.conn,
+            "SELECT id, customer_id, currency, open_minor, due_date, status FROM invoice "  # noqa: S608 - constants only
+            f"WHERE open_minor > 0 AND status IN ('open', 'disputed') AND {of_customers}",
+            {
+                "id": pl.Int64,
+                "customer_pk": pl.Int64,
+                "currency": pl.Utf8,
+                "open_minor": pl.Int64,
+                "due_date": pl.Date,
+                "status": pl.Utf8,
+            },
+            ids,
+        ).sort("due_date", "id")
         for row in inv.iter_rows(named=True):
             self.invoices[row["id"]] = row
             self.by_customer.setdefault(row["customer_pk"], []).append(row["id"])
         charges = read_frame(
             self.conn,
-            "SELECT id, customer_id, currency, open_minor, charged_on, kind FROM charge "
-            "WHERE open_minor > 0",
+            "SELECT id, customer_id, currency, open_minor, charged_on, kind FROM charge "  # noqa: S608 - constants only
+            f"WHERE open_minor > 0 AND {of_customers}",
             {
                 "id": pl.Int64,
                 "customer_pk": pl.Int64,
@@ -74,7 +79,8 @@ class PaymentAllocator:
                 "charged_on": pl.Date,
                 "kind": pl.Utf8,
             },
-        ).join(ids, on="customer_pk", how="semi")
+            ids,
+        )
         for row in charges.iter_rows(named=True):
             self.charges[row["id"]] = row
             self.charges_by_customer.setdefault(row["customer_pk"], []).append(row["id"])
@@ -86,11 +92,12 @@ class PaymentAllocator:
             return
         frame = read_frame(
             self.conn,
-            "SELECT i.id, i.amount_minor, i.paid_on, COALESCE(a.allocated, 0) FROM invoice i "
-            "LEFT JOIN (SELECT invoice_id, SUM(amount_minor) AS allocated FROM allocation "
-            "GROUP BY invoice_id) a ON a.invoice_id = i.id WHERE i.open_minor = 0",
+            "SELECT i.id, i.amount_minor, i.paid_on, (SELECT COALESCE(SUM(a.amount_minor), 0) "  # noqa: S608 - constants only
+            "FROM allocation a WHERE a.invoice_id = i.id) FROM invoice i "
+            f"WHERE i.open_minor = 0 AND {in_ids('i.id', self.conn.dialect.name)}",
             {"id": pl.Int64, "amount_minor": pl.Int64, "paid_on": pl.Date, "allocated": pl.Int64},
-        ).filter(pl.col("id").is_in(sorted(wanted)))
+            {"ids": json_id_array(pl.Series(sorted(wanted), dtype=pl.Int64))},
+        )
         for row in frame.iter_rows(named=True):
             self.settled[row["id"]] = row
 

@@ -69,17 +69,20 @@ def import_payments(
     file_format: FileFormat | None = None,
     *,
     on_recorded: Callable[[Connection, datetime], object] | None = None,
+    recorded_at: datetime | None = None,
 ) -> ImportSummary:
     """Validate, record and allocate a payments file; write the rejects beside it.
 
     `on_recorded(conn, now)` runs in the same transaction after the payments are
-    recorded (the payments area passes the hand-over reconciliation).
+    recorded (the payments area passes the hand-over reconciliation). `recorded_at`
+    is when the import is recorded (default: now); a sample company's history, imported
+    before simulated days in the past, is recorded the evening before they start.
     """
     file_format = file_format or FileFormat()
     as_read = read_table(path, file_format.encoding)
     with engine.begin() as conn:
         summary, rejected = upsert_payments(
-            conn, as_read, settings, file_format, on_recorded=on_recorded
+            conn, as_read, settings, file_format, on_recorded=on_recorded, recorded_at=recorded_at
         )
     if rejected.height:
         summary.rejects_path = write_rejects(path, rejected)
@@ -135,9 +138,11 @@ def upsert_payments(
     on_recorded: Callable[[Connection, datetime], object] | None = None,
     only_given: bool = False,
     source: str = "import",
+    recorded_at: datetime | None = None,
 ) -> tuple[ImportSummary, pl.DataFrame]:
     """Validate, record and allocate payment rows (text plus `line`), by payment id;
-    returns the counts and the rejected rows. The CSV import and the API share it."""
+    returns the counts and the rejected rows. The CSV import and the API share it.
+    The rows are recorded at `recorded_at` (default: now)."""
     file_columns = list(as_read.columns)
     normal = normalise_formats(as_read, PAYMENT_COLUMNS, file_format)
     raw = normal.frame
@@ -234,7 +239,7 @@ def upsert_payments(
         )
         for r in pl.concat([new, changed], how="diagonal_relaxed").iter_rows(named=True)
     ]
-    now = utcnow()
+    now = recorded_at or utcnow()
     record_payments(conn, incoming, now)
     if on_recorded is not None:
         on_recorded(conn, now)

@@ -8,6 +8,7 @@ write path itself knows nothing of hand-overs.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,9 +23,15 @@ __all__ = ["import_payment_file"]
 
 
 def import_payment_file(
-    engine: Engine, path: Path, settings: Settings, file_format: FileFormat | None = None
+    engine: Engine,
+    path: Path,
+    settings: Settings,
+    file_format: FileFormat | None = None,
+    *,
+    recorded_at: datetime | None = None,
 ) -> ImportSummary:
     """Import a payments file and note its payments on open hand-overs (one transaction)."""
     return import_payments(
-        engine, path, settings, file_format, on_recorded=note_payments_on_handovers
-    )
+        engine, path, settings, file_format,
+        on_recorded=note_payments_on_handovers, recorded_at=recorded_at,
+    )  # fmt: skip

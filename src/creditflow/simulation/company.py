@@ -14,7 +14,7 @@ array operations (no loop per invoice): same seed, same ledger.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from creditflow.simulation.customers import generate_customers
 from creditflow.simulation.history import generate_history
 from creditflow.simulation.identifiers import eleven_proof_accounts, letters_as_number
 
-__all__ = ["SampleLedger", "generate_company", "organisation"]
+__all__ = ["SampleLedger", "generate_company", "history_recorded_at", "organisation"]
 
 CSV_FILES = {"customers": "customers.csv", "invoices": "invoices.csv", "payments": "payments.csv"}
 TRAITS_FILE = "traits.csv"
@@ -86,6 +86,15 @@ def generate_company(
     return SampleLedger(
         customers=customers, invoices=history.invoices, payments=history.payments, traits=traits
     )
+
+
+def history_recorded_at(start: date) -> datetime:
+    """When a sample company's history is imported: midnight (UTC) of the first simulated day.
+
+    Recorded at the wall clock instead, months after simulated days in the past, the old
+    payments would look received after every simulated hand-over and be noted on it.
+    """
+    return datetime.combine(start, time(0), tzinfo=UTC)
 
 
 def _nl_iban(bank: str, account: int) -> str:

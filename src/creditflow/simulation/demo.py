@@ -32,7 +32,7 @@ from creditflow.money import Money
 from creditflow.payments.payment_import import import_payment_file
 from creditflow.simulation.answers import book_responses
 from creditflow.simulation.behaviour import respond
-from creditflow.simulation.company import generate_company, organisation
+from creditflow.simulation.company import generate_company, history_recorded_at, organisation
 from creditflow.simulation.days import (
     book_payments_due,
     contacts_sent_on,
@@ -142,12 +142,16 @@ def run_demo(
     files = ledger.write_csv(folder)
     counts = ", ".join(f"{n} {what}" for what, n in ledger.counts().items())
     console.print(f"[bold]Sample company[/bold]: {counts} written to {folder}/", soft_wrap=True)
-    for kind, importer in (
-        ("customers", import_customers),
-        ("invoices", import_invoices),
-        ("payments", import_payment_file),
+    for kind, summary in (
+        ("customers", import_customers(engine, files["customers"], settings)),
+        ("invoices", import_invoices(engine, files["invoices"], settings)),
+        (
+            "payments",
+            import_payment_file(
+                engine, files["payments"], settings, recorded_at=history_recorded_at(start)
+            ),
+        ),
     ):
-        summary = importer(engine, files[kind], settings)
         console.print(f"  import {kind}: {summary.line()}")
     traits = ledger.customers_with_traits()
     rng = np.random.default_rng(seed)
