@@ -21,6 +21,7 @@ from creditflow.intelligence.features import FEATURES, invoice_features, trainin
 from creditflow.intelligence.model import ModelFormatError, RiskModel, fit_model, prior_model
 from creditflow.intelligence.models import RiskModelRecord
 from creditflow.intelligence.scoring import score_invoices
+from creditflow.ledger.open_invoices import of_customers_owing
 from creditflow.store import read_frame
 
 LEDGER_SCHEMA = {
@@ -209,9 +210,7 @@ def train_model(engine: Engine, as_of: date, *, now: datetime) -> TrainResult:
 _SETTLED_SQL = (
     "SELECT customer_id, issue_date, due_date, paid_on, amount_minor, "
     "CASE WHEN dispute_reason IS NOT NULL THEN 1 ELSE 0 END FROM invoice "
-    "WHERE paid_on IS NOT NULL AND paid_on <= :as_of AND status <> 'written_off' "
-    "AND customer_id IN (SELECT customer_id FROM invoice "
-    "WHERE open_minor > 0 AND status IN ('open', 'disputed'))"
+    "WHERE paid_on IS NOT NULL AND paid_on <= :as_of AND status <> 'written_off' AND "
 )
 _SETTLED_SCHEMA = {
     "customer_pk": pl.Int64,
@@ -240,9 +239,10 @@ def customer_risk_for_run(
     except ModelFormatError as exc:  # the daily run goes on, with the prior, and says so
         logger.warning("%s; the run scores risk with the shipped prior", exc)
         model = prior_model()
-    settled = read_frame(conn, _SETTLED_SQL, _SETTLED_SCHEMA, {"as_of": as_of}).with_columns(
-        pl.col("disputed").cast(pl.Boolean)
-    )
+    owing, params = of_customers_owing(conn, "customer_id", open_invoices)
+    settled = read_frame(
+        conn, _SETTLED_SQL + owing, _SETTLED_SCHEMA, {"as_of": as_of, **params}
+    ).with_columns(pl.col("disputed").cast(pl.Boolean))
     queries = open_invoices.select(
         "customer_pk",
         "issue_date",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
+from creditflow.ledger.open_invoices import of_customers_owing
 from creditflow.outbox.reach import USABLE_POINT_SQL
-from creditflow.store import json_id_array, read_frame, read_table_columns
+from creditflow.store import read_frame, read_table_columns
 from creditflow.strategy.snapshot_frames import (
     ACCOUNT_SCHEMA,
     CHARGED_SCHEMA,
@@ -73,14 +73,13 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
     customers = _customers_with_open_invoices(conn, invoices)
     reachable = _usable_points(conn, invoices)
     # Paying history of the customers the run looks at (those with open invoices).
+    owing, owing_params = of_customers_owing(conn, "customer_id", invoices)
     history = read_frame(
         conn,
         "SELECT customer_id, AVG(CASE WHEN paid_on > due_date THEN "  # noqa: S608
         + _days_between("paid_on", "due_date", conn)
         + " ELSE 0 END), AVG(CASE WHEN paid_on <= due_date THEN 1.0 ELSE 0.0 END), COUNT(*) "
-        "FROM invoice WHERE status = 'paid' AND paid_on IS NOT NULL "
-        "AND customer_id IN (SELECT customer_id FROM invoice "
-        "WHERE open_minor > 0 AND status IN ('open', 'disputed')) "
+        f"FROM invoice WHERE status = 'paid' AND paid_on IS NOT NULL AND {owing} "
         "GROUP BY customer_id",
         {
             "customer_pk": pl.Int64,
@@ -88,6 +87,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             "on_time_ratio": pl.Float64,
             "paid_count": pl.Int64,
         },
+        owing_params,
     )
     broken = read_frame(
         conn,
@@ -155,7 +155,7 @@ def load_snapshot(conn: Connection, as_of: date) -> Snapshot:
             ACCOUNT_SCHEMA,
             {"as_of": as_of},
         ),
-        letters=_sent_letters(conn),
+        letters=_sent_letters(conn, invoices),
         charged=read_frame(
             conn,
             "SELECT l.invoice_id, c.id, c.amount_minor FROM charge_invoice l "
@@ -202,14 +202,16 @@ def _plan_requests(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _sent_letters(conn: Connection) -> pl.DataFrame:
-    """The invoices named in 14-day letters that were sent, with the posting day.
+def _sent_letters(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
+    """The invoices named in 14-day letters that were sent to customers who still owe,
+    with the posting day.
 
     Few rows (only sent 14-day letters), so the day is taken in each customer's zone here.
     """
     from creditflow.ledger.models import Customer
     from creditflow.outbox.models import Action
 
+    owing, params = of_customers_owing(conn, "action.customer_id", invoices)
     rows = conn.execute(
         select(
             Action.action_id,
@@ -226,6 +228,7 @@ def _sent_letters(conn: Connection) -> pl.DataFrame:
             Action.status.in_(("sent", "delivered")),
             Action.sent_at.is_not(None),
             Action.channel.in_(("letter", "post", "email")),
+            text(owing).bindparams(**params),
         )
     ).all()
     out: list[tuple[str, int, date, str, int, str]] = []
@@ -244,43 +247,20 @@ _CUSTOMER_SELECT = (
     "FROM customer c WHERE "
 )
 _POINT_SELECT = "SELECT customer_id, channel FROM contact_point WHERE " + USABLE_POINT_SQL + " AND "  # noqa: S608
-_OPEN_INVOICE_CUSTOMERS = (
-    "SELECT customer_id FROM invoice WHERE open_minor > 0 AND status IN ('open', 'disputed')"
-)
-
-
-def _of_customers_with_open_invoices(
-    conn: Connection, select: str, column: str, schema: dict[str, Any], invoices: pl.DataFrame
-) -> pl.DataFrame:
-    """The rows of `select` (ending in "WHERE " or "AND ") whose `column` is a customer
-    the open invoices belong to.
-
-    On SQLite their ids travel as one JSON array (read by json_each), which is twice
-    as fast as SQLite's own semi-join over the invoice table; PostgreSQL plans the
-    semi-join well. Only the constants above are put together here; the ids are a
-    bound parameter.
-    """
-    if conn.dialect.name == "sqlite":
-        ids = invoices.get_column("customer_pk").unique().sort()
-        sql = f"{select}{column} IN (SELECT value FROM json_each(:ids))"  # noqa: S608
-        return read_frame(conn, sql, schema, {"ids": json_id_array(ids)})
-    return read_frame(conn, f"{select}{column} IN ({_OPEN_INVOICE_CUSTOMERS})", schema)
 
 
 def _customers_with_open_invoices(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
     """The customers the open invoices belong to."""
-    customers = _of_customers_with_open_invoices(
-        conn, _CUSTOMER_SELECT, "c.id", CUSTOMER_SCHEMA, invoices
-    )
+    owing, params = of_customers_owing(conn, "c.id", invoices)
+    customers = read_frame(conn, _CUSTOMER_SELECT + owing, CUSTOMER_SCHEMA, params)
     return customers.with_columns(_json_list("tags"), _json_list("opt_out"))
 
 
 def _usable_points(conn: Connection, invoices: pl.DataFrame) -> pl.DataFrame:
     """The usable contact points (customer_pk, channel) of the customers with open invoices."""
+    owing, params = of_customers_owing(conn, "customer_id", invoices)
     schema = {"customer_pk": pl.Int64, "channel": pl.Utf8}
-    return _of_customers_with_open_invoices(
-        conn, _POINT_SELECT, "customer_id", schema, invoices
-    ).unique()
+    return read_frame(conn, _POINT_SELECT + owing, schema, params).unique()
 
 
 def _days_between(later: str, earlier: str, conn: Connection) -> str:
