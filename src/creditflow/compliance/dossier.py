@@ -15,7 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from creditflow.compliance.costs import costs_due
 from creditflow.compliance.fourteen_day import (
@@ -173,7 +173,10 @@ def _claim(
 
     invoices = []
     for invoice in session.scalars(
-        select(Invoice).where(Invoice.id.in_(invoice_ids)).order_by(Invoice.due_date, Invoice.id)
+        select(Invoice)
+        .where(Invoice.id.in_(invoice_ids))
+        .options(joinedload(Invoice.dunning))  # each row's last step, in the same query
+        .order_by(Invoice.due_date, Invoice.id)
     ):
         row, interest = _invoice_row(invoice, kind, today, table)
         invoices.append(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def _check_challenger(session: Session, parsed: Strategy, checksum: str, source:
         raise StrategyError([(line_of(lines, ("challenger", "version")), problem)], source)
 
 
+@lru_cache(maxsize=32)
+def _stored_strategy(text: str, source: str) -> Strategy:
+    """A stored version's strategy, parsed once per process (a `Strategy` is immutable
+    and the checks read nothing but the text)."""
+    return parse_strategy(text, source=source)
+
+
 def challenger_strategy(session: Session, strategy: Strategy) -> Strategy | None:
     """The strategy the active one names as its challenger, None when there is none."""
     if strategy.challenger is None:
@@ -74,15 +82,15 @@ def challenger_strategy(session: Session, strategy: Strategy) -> Strategy | None
     version = session.get(StrategyVersion, strategy.challenger.version)
     if version is None:
         return None
-    return parse_strategy(version.content, source=version.source_name)
+    return _stored_strategy(version.content, version.source_name)
 
 
 def active_strategy(session: Session) -> tuple[Strategy, int | None]:
     """The active strategy and its version id; the shipped default when none is loaded."""
     version = session.scalars(select(StrategyVersion).where(StrategyVersion.active)).first()
     if version is None:
-        return parse_strategy(default_strategy_text(), source="default.yaml"), None
-    return parse_strategy(version.content, source=version.source_name), version.id
+        return _stored_strategy(default_strategy_text(), "default.yaml"), None
+    return _stored_strategy(version.content, version.source_name), version.id
 
 
 def store_strategy(
