@@ -194,8 +194,8 @@ def load_facts(
     for invoice in facts.invoices.values():
         until = [
             d
-            for key, d in promised.items()
-            if key in ((invoice.customer_id, None), (invoice.customer_id, invoice.id))
+            for key in ((invoice.customer_id, None), (invoice.customer_id, invoice.id))
+            if (d := promised.get(key)) is not None
         ]
         facts.states[invoice.id] = InvoiceState(
             invoice.id,
