@@ -62,9 +62,12 @@ def _consumer_costs(minor: int, currency: str, legal: LegalRules | None) -> int:
     return 0 if due is None else due.amount.minor
 
 
-def _stated_left(snapshot: Snapshot, legal: LegalRules | None) -> dict[str, int]:
-    """Per sent letter: the costs it stated, less the charges already on its invoices."""
-    letters = snapshot.letters
+def _stated_left(
+    snapshot: Snapshot, legal: LegalRules | None, letter_ids: pl.Series
+) -> dict[str, int]:
+    """Per sent letter of `letter_ids`: the costs it stated, less the charges already on
+    its invoices."""
+    letters = snapshot.letters.filter(pl.col("letter_id").is_in(letter_ids.implode()))
     stated = letters.select("letter_id", "letter_due_minor", "currency").unique("letter_id")
     charged = (
         letters.select("letter_id", "invoice_pk")
@@ -93,13 +96,13 @@ def lawful_consumer_costs(
     """
     if covered.height == 0:
         return pl.DataFrame(schema={"account": pl.UInt32, "charge_minor": pl.Int64})
-    left = _stated_left(snapshot, legal)
     by_letter = (
         covered.filter(pl.col("currency") == "EUR")
         .join(letter_terms(snapshot.letters), on="invoice_pk")
         .group_by("account", "letter_id", "currency")
         .agg(pl.col("open_minor").sum())
     )
+    left = _stated_left(snapshot, legal, by_letter.get_column("letter_id").unique())
     totals: dict[int, int] = {}
     for account, letter_id, currency, open_minor in by_letter.iter_rows():
         wik = _consumer_costs(open_minor, currency, legal)

@@ -85,7 +85,8 @@ def _schedule_group(
     local_floor = floor_utc.dt.convert_time_zone(zone).dt.replace_time_zone(None)
     day0 = pl.lit(as_of)
     candidate = day0.cast(pl.Datetime("us")) + pl.duration(minutes=wanted_min)
-    frame = group.with_columns(pl.max_horizontal(candidate, local_floor).alias("__t"))
+    # One lazy plan per group: the steps below are a dozen expressions on the same frame.
+    frame = group.lazy().with_columns(pl.max_horizontal(candidate, local_floor).alias("__t"))
     # push into the quiet-hours window of the same or the next day
     t = pl.col("__t")
     minute = _minute_of(t)
@@ -117,7 +118,11 @@ def _schedule_group(
         .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
     )
-    return frame.with_columns(pl.coalesce(scheduled, fallback).alias("scheduled_at")).drop("__t")
+    return (
+        frame.with_columns(pl.coalesce(scheduled, fallback).alias("scheduled_at"))
+        .drop("__t")
+        .collect()
+    )
 
 
 def usual_send_minute(chosen: pl.DataFrame, habits: pl.DataFrame) -> pl.DataFrame:
