@@ -18,6 +18,7 @@ from creditflow.ledger.models import Dispute, PromiseToPay, promise_invoice
 from creditflow.ledger.payments import IncomingPayment
 from creditflow.ledger.service import add_event
 from creditflow.money import Money
+from creditflow.store import read_frame
 
 __all__ = [
     "COMPLAINT",
@@ -33,7 +34,10 @@ COMPLAINT = "complaint.received"
 def customer_pks(engine: Engine) -> dict[str, int]:
     """Each customer's primary key by their customer id."""
     with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT customer_id, id FROM customer")).fetchall())
+        frame = read_frame(
+            conn, "SELECT customer_id, id FROM customer", {"customer_id": pl.Utf8, "id": pl.Int64}
+        )
+    return dict(zip(frame["customer_id"].to_list(), frame["id"].to_list(), strict=True))
 
 
 def payments_to_come(
