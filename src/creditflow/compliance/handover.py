@@ -203,24 +203,29 @@ def reconcile_handovers(
 
     Set-based: one query finds, per open hand-over, the payments not noted on it yet;
     those payments, their allocations and the handed-over invoices still open are read
-    in one query each (by chunks of ids), then each payment found is noted.
+    in one query each (by chunks of ids). Only the hand-overs with a payment to note or
+    with no invoice left open are loaded as rows and changed.
     """
-    handovers = list(
-        session.scalars(
-            select(Handover).where(Handover.status.in_(OPEN_STATUSES)).order_by(Handover.id)
+    invoices_of = dict(
+        session.execute(
+            select(Handover.id, Handover.invoice_ids).where(Handover.status.in_(OPEN_STATUSES))
         )
+        .tuples()
+        .all()
     )
-    if not handovers:
+    if not invoices_of:
         return []
     to_note = _payments_to_note(session)
+    still_open = _still_open(session, {i for ids in invoices_of.values() for i in ids or []})
+    paid = {h for h, ids in invoices_of.items() if not any(i in still_open for i in ids or [])}
+    touched = _handovers(session, set(to_note) | paid)
     payments = _payments(session, {pk for pks in to_note.values() for pk in pks})
     allocated = _allocations(session, set(payments))
-    still_open = _still_open(session, {i for h in handovers for i in h.invoice_ids or []})
     noted: list[HandoverPayment] = []
-    for handover in handovers:
+    for handover in touched:
         for payment_pk in to_note.get(handover.id, []):
             noted.append(_note_payment(session, handover, payments[payment_pk], allocated, now))
-        if not any(i in still_open for i in handover.invoice_ids or []):
+        if handover.id in paid:
             handover.status = PAID
             handover.closed_at = now
             handover.closed_on = local_today(get_customer(session, handover.customer_id), now)
@@ -264,6 +269,16 @@ def _chunks(ids: set[int]) -> Iterator[list[int]]:
     ordered = sorted(ids)
     for first in range(0, len(ordered), CHUNK):
         yield ordered[first : first + CHUNK]
+
+
+def _handovers(session: Session, pks: set[int]) -> list[Handover]:
+    """These hand-overs, in the order they were made."""
+    found = [
+        row
+        for chunk in _chunks(pks)
+        for row in session.scalars(select(Handover).where(Handover.id.in_(chunk)))
+    ]
+    return sorted(found, key=lambda handover: handover.id)
 
 
 def _payments(session: Session, pks: set[int]) -> dict[int, Payment]:
