@@ -59,4 +59,17 @@ def test_the_demo_tells_ninety_days_week_by_week_and_leaves_a_database_to_show(t
         )
         assert events[0] > 0 and str(events[1])[:10] >= start.isoformat()
         assert str(events[2])[:10] < date.today().isoformat(), "an event at the wall clock"
+        # The sample history is recorded on the demo's first day, not at the wall clock:
+        # a hand-over notes the payments that came after it, never the months before.
+        history = one(
+            "SELECT MIN(created_at), MAX(created_at) FROM payment WHERE source = 'import'"
+        )
+        assert str(history[0])[:10] == str(history[1])[:10] == start.isoformat()
+        handed_over, noted_before = one(
+            "SELECT COUNT(DISTINCT h.id), SUM(CASE WHEN p.paid_at < h.created_at THEN 1 ELSE 0 END) "
+            "FROM handover h JOIN event e ON e.kind = 'handover.payment' "
+            "AND json_extract(e.data, '$.handover_id') = h.id "
+            "JOIN payment p ON p.payment_id = json_extract(e.data, '$.payment_id')"
+        )
+        assert handed_over > 0 and noted_before == 0
     engine.dispose()
