@@ -206,13 +206,12 @@ def reconcile_handovers(
     in one query each (by chunks of ids). Only the hand-overs with a payment to note or
     with no invoice left open are loaded as rows and changed.
     """
-    invoices_of = dict(
-        session.execute(
+    invoices_of: dict[int, list[int]] = {
+        handover_id: invoice_ids
+        for handover_id, invoice_ids in session.execute(
             select(Handover.id, Handover.invoice_ids).where(Handover.status.in_(OPEN_STATUSES))
         )
-        .tuples()
-        .all()
-    )
+    }
     if not invoices_of:
         return []
     to_note = _payments_to_note(session)
