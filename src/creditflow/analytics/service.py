@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from creditflow.analytics import core, effect, forecast, habits
-from creditflow.store import json_id_array, read_frame, read_table_columns
+from creditflow.store import in_ids, json_id_array, read_frame, read_table_columns
 
 
 @dataclass
@@ -147,16 +147,11 @@ def load_history(conn: Connection, as_of: date, since: date | None = None) -> Le
     # too (what they were told without a payment row is amount - open - allocations).
     settled = invoices.filter(pl.col("paid_on") > first - timedelta(days=30))
     if settled.height:
-        id_list = "SELECT value FROM json_each(:ids)"
-        if dialect == "postgresql":
-            id_list = (
-                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(:ids AS json))"
-            )
         older = read_frame(
             conn,
             f"SELECT {', '.join(e for e, _ in allocation_columns.values())} "  # noqa: S608
             f"FROM allocation a JOIN payment p ON p.id = a.payment_id "
-            f"WHERE a.invoice_id IN ({id_list})",
+            f"WHERE {in_ids('a.invoice_id', dialect)}",
             {name: dtype for name, (_, dtype) in allocation_columns.items()},
             {"ids": json_id_array(settled.get_column("invoice_pk"))},
         )

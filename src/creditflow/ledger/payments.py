@@ -76,7 +76,7 @@ def import_payments(
     `on_recorded(conn, now)` runs in the same transaction after the payments are
     recorded (the payments area passes the hand-over reconciliation). `recorded_at`
     is when the import is recorded (default: now); a sample company's history, imported
-    before simulated days in the past, is recorded the evening before they start.
+    before simulated days in the past, is recorded at the start of the first of them.
     """
     file_format = file_format or FileFormat()
     as_read = read_table(path, file_format.encoding)
